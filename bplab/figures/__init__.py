@@ -1,0 +1,1 @@
+"""Figure builders: build a matplotlib figure once, then update its artists."""

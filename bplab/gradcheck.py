@@ -1,0 +1,434 @@
+"""Numerical gradients and comparisons that say *what* is wrong.
+
+Everything that compares a learner's numbers with expected ones goes through
+:func:`compare`, so the notebook, ``bplab check`` and ``bplab grade`` give the
+same verdicts and the same diagnoses.
+
+The relative error is normwise::
+
+    rel_error(a, b) = max|a - b| / max(max(|a| + |b|), 1e-12)
+
+It is the spec's ``max |a - n| / max(|a| + |n|, tiny)`` taken over the whole
+array, so entries that are zero analytically (dead ReLUs, say) do not turn the
+numerical noise of central differences into a relative error of 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+TINY = 1e-12
+"""Floor of the denominator of :func:`rel_error`."""
+
+
+def numerical_gradient(f, x, h=1e-5):
+    """Central-difference gradient of a scalar-valued function.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``. It is called with ``x`` itself, changed in place one
+        entry at a time and restored afterwards.
+    x : ndarray of float64, any shape
+    h : float
+        Step of the central difference ``(f(x + h) - f(x - h)) / 2h``.
+
+    Returns
+    -------
+    grad : ndarray, same shape as ``x``
+    """
+    x = _float64_array(x, "x")
+    grad = np.zeros_like(x)
+    flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
+    for i in range(flat_x.size):
+        original = flat_x[i]
+        flat_x[i] = original + h
+        plus = float(f(x))
+        flat_x[i] = original - h
+        minus = float(f(x))
+        flat_x[i] = original
+        flat_grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def numerical_gradient_array(f, x, dout, h=1e-5):
+    """Central-difference gradient of ``sum(f(x) * dout)`` with respect to ``x``.
+
+    This is what a layer's backward pass computes: ``dout`` is the upstream
+    gradient, of the shape of ``f(x)``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> ndarray``; called with ``x`` changed in place and restored.
+    x : ndarray of float64, any shape
+    dout : ndarray, shape of ``f(x)``
+    h : float
+
+    Returns
+    -------
+    grad : ndarray, same shape as ``x``
+    """
+    dout = np.asarray(dout, dtype=np.float64)
+    return numerical_gradient(lambda value: np.sum(np.asarray(f(value)) * dout), x, h)
+
+
+def sampled_numerical_gradient(f, x, n_samples, rng, h=1e-5):
+    """Central differences at ``n_samples`` random entries of a large ``x``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``.
+    x : ndarray of float64
+    n_samples : int
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    indices : ndarray of int, shape (n_samples,)
+        Flat indices into ``x``.
+    values : ndarray of float64, shape (n_samples,)
+    """
+    x = _float64_array(x, "x")
+    flat_x = x.reshape(-1)
+    indices = rng.choice(flat_x.size, size=min(n_samples, flat_x.size), replace=False)
+    values = np.empty(indices.size)
+    for k, i in enumerate(indices):
+        original = flat_x[i]
+        flat_x[i] = original + h
+        plus = float(f(x))
+        flat_x[i] = original - h
+        minus = float(f(x))
+        flat_x[i] = original
+        values[k] = (plus - minus) / (2 * h)
+    return indices, values
+
+
+def rel_error(a, b):
+    """Normwise relative error ``max|a - b| / max(max(|a| + |b|), 1e-12)``.
+
+    Parameters
+    ----------
+    a, b : array_like of the same shape
+
+    Returns
+    -------
+    float
+        0 for identical arrays, 1 for ``a == -b``, about ``|c - 1| / (c + 1)``
+        for ``a == c * b``.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"rel_error needs arrays of one shape, got {a.shape} and {b.shape}")
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(a) + np.abs(b))), TINY))
+
+
+@dataclass
+class GradCheckResult:
+    """The verdict on one output or gradient.
+
+    Attributes
+    ----------
+    name : str
+        What was compared, for example ``"dW"``.
+    passed : bool
+    error : float
+        Relative error (:func:`rel_error`), ``nan`` when it could not be computed.
+    threshold : float
+    where : str
+        The worst entry, for example ``"dW[3, 1]: got 0.12, expected -0.12"``.
+    diagnosis : str
+        The likely mistake, empty when none is recognised or when passed.
+    detail : str
+        A sentence for failures that are not about numbers (shape, type, ...).
+    """
+
+    name: str
+    passed: bool
+    error: float = float("nan")
+    threshold: float = 0.0
+    where: str = ""
+    diagnosis: str = ""
+    detail: str = ""
+
+    @property
+    def message(self) -> str:
+        if self.passed:
+            return f"{self.name}: ok (relative error {self.error:.1e})" if np.isfinite(self.error) else f"{self.name}: ok"
+        parts = [f"{self.name}:"]
+        if self.detail:
+            parts.append(self.detail)
+        elif np.isfinite(self.error):
+            parts.append(f"relative error {self.error:.1e} > {self.threshold:.0e}")
+        if self.where:
+            parts.append(f"worst at {self.where}")
+        if self.diagnosis:
+            parts.append(f"-> {self.diagnosis}")
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def verdict(name, passed, detail="", diagnosis=""):
+    """A result that is not a numeric comparison (a statistic, a behaviour).
+
+    Returns
+    -------
+    GradCheckResult
+    """
+    return GradCheckResult(name=name, passed=bool(passed), detail=detail, diagnosis=diagnosis)
+
+
+def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes=None):
+    """Compare ``actual`` with ``expected`` and diagnose the common mistakes.
+
+    Parameters
+    ----------
+    name : str
+        What is compared, shown in every message (``"dx"``, ``"loss"``).
+    actual : object
+        What the learner's code returned.
+    expected : array_like of float64
+        The reference (a numerical gradient, a closed form).
+    threshold : float
+        Largest accepted :func:`rel_error`.
+    batch_size : int, optional
+        When given, a constant factor equal to it is reported as a batch
+        average that was forgotten (or applied twice).
+    mistakes : dict of str to array_like, optional
+        Check-specific wrong answers, for example the gradient that results
+        when fan-out is not accumulated; a match is reported by its key.
+
+    Returns
+    -------
+    GradCheckResult
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    result = GradCheckResult(name=name, passed=False, threshold=threshold)
+    problem = _form_problem(actual, expected)
+    if problem:
+        result.detail, result.diagnosis = problem
+        return result
+
+    actual_array = np.asarray(actual)
+    if not np.all(np.isfinite(actual_array)):
+        bad = np.argwhere(~np.isfinite(actual_array))
+        index = tuple(int(i) for i in bad[0])
+        result.detail = f"contains {actual_array[index]} at {name}{list(index)} ({len(bad)} non-finite entries)"
+        result.diagnosis = "NaN or inf: look for an overflow (exp of a large number) or a division by zero or log of 0"
+        return result
+
+    actual_array = actual_array.astype(np.float64)
+    result.error = rel_error(actual_array, expected)
+    result.passed = result.error <= threshold
+    if result.passed:
+        return result
+    result.where = _worst_entry(name, actual_array, expected)
+    result.diagnosis = _diagnose(actual_array, expected, batch_size, mistakes or {})
+    return result
+
+
+def _form_problem(actual, expected):
+    """(detail, diagnosis) when ``actual`` is not even a float array of the right shape."""
+    if actual is None:
+        return "is None", "missing: the function returned None (is a return statement missing?)"
+    if isinstance(actual, dict) and "__unsupported__" in actual:
+        return f"is a {actual['__unsupported__']}", f"wrong type: expected a numpy array of shape {expected.shape}"
+    if isinstance(actual, (str, bytes)) or not _is_numeric(actual):
+        return f"is a {type(actual).__name__}", f"wrong type: expected a numpy array of shape {expected.shape}"
+    actual_array = np.asarray(actual)
+    if actual_array.shape != expected.shape:
+        if actual_array.ndim == 2 and actual_array.T.shape == expected.shape:
+            if np.allclose(actual_array.T, expected, rtol=1e-5, atol=1e-8):
+                return (
+                    f"has shape {actual_array.shape}, expected {expected.shape}",
+                    "transposed: the right numbers, transposed (check the order in the matrix product)",
+                )
+        return (
+            f"has shape {actual_array.shape}, expected {expected.shape}",
+            "wrong shape: a gradient has the shape of what it is the gradient of",
+        )
+    if actual_array.dtype.kind not in "f":
+        return (
+            f"has dtype {actual_array.dtype}, expected float64",
+            "wrong dtype: integer or boolean results lose the fractions (use float arrays)",
+        )
+    if actual_array.dtype != np.float64:
+        return (
+            f"has dtype {actual_array.dtype}, expected float64",
+            "wrong dtype: keep float64 (float32 is too coarse for a gradient check)",
+        )
+    return None
+
+
+def _is_numeric(value):
+    try:
+        array = np.asarray(value)
+    except Exception:
+        return False
+    return array.dtype.kind in "biuf"
+
+
+def _worst_entry(name, actual, expected):
+    diff = np.abs(actual - expected)
+    index = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
+    label = f"{name}[{', '.join(str(int(i)) for i in index)}]" if index else name
+    return f"{label}: got {actual[index]:.6g}, expected {expected[index]:.6g}"
+
+
+def _diagnose(actual, expected, batch_size, mistakes):
+    """Name the mistake that explains ``actual``, or return ''."""
+    for description, wrong in mistakes.items():
+        wrong = np.asarray(wrong, dtype=np.float64)
+        if wrong.shape == actual.shape and rel_error(actual, wrong) < 1e-6:
+            return description
+    scale = float(np.max(np.abs(expected)))
+    if scale == 0:
+        return "expected all zeros here: nothing downstream depends on this input"
+    if not np.any(actual):
+        return "zero gradient: is the gradient missing, or computed but not returned?"
+    if rel_error(actual, -expected) < 1e-6:
+        return "sign flipped: the right magnitude with the wrong sign"
+    if actual.ndim == 2 and actual.shape[0] == actual.shape[1] and rel_error(actual.T, expected) < 1e-6:
+        return "transposed: the right numbers, transposed (check the order in the matrix product)"
+    factor = _constant_factor(actual, expected)
+    if factor is not None:
+        if batch_size and batch_size > 1 and np.isclose(abs(factor), batch_size, rtol=1e-6):
+            return f"off by a factor of N = {batch_size} (the batch size): is the average over the batch missing?"
+        if batch_size and batch_size > 1 and np.isclose(abs(factor), 1 / batch_size, rtol=1e-6):
+            return f"off by a factor of 1/N = 1/{batch_size}: the batch average is applied twice"
+        return f"off by a constant factor of {factor:.6g}: look for a missing or extra constant (a 2, a 1/N, a scale)"
+    return ""
+
+
+def _constant_factor(actual, expected):
+    """The c with ``actual == c * expected``, or None."""
+    nonzero = np.abs(expected) > 1e-8 * np.max(np.abs(expected))
+    ratios = actual[nonzero] / expected[nonzero]
+    factor = float(np.median(ratios))
+    if factor == 0 or np.isclose(factor, 1.0, rtol=1e-3):
+        return None
+    return factor if rel_error(actual, factor * expected) < 1e-6 else None
+
+
+def check_gradient(f, x, analytic, *, dout=None, name="dx", threshold=1e-7, h=1e-5, sample=None, rng=None,
+                   batch_size=None, mistakes=None):
+    """Compare an analytic gradient with central differences of ``f``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``, or ``f(x) -> ndarray`` when ``dout`` is given.
+    x : ndarray of float64
+        Point of evaluation (changed in place during the check and restored).
+    analytic : ndarray, shape of ``x``
+        The gradient under test.
+    dout : ndarray, optional
+        Upstream gradient for an array-valued ``f``.
+    sample : int, optional
+        Check only this many random entries (for large arrays); needs ``rng``.
+
+    Returns
+    -------
+    GradCheckResult
+    """
+    scalar_f = f if dout is None else (lambda value: np.sum(np.asarray(f(value)) * dout))
+    if sample is None:
+        return compare(name, analytic, numerical_gradient(scalar_f, x, h), threshold=threshold,
+                       batch_size=batch_size, mistakes=mistakes)
+    if rng is None:
+        raise ValueError("check_gradient(sample=...) needs rng=numpy.random.default_rng(seed)")
+    problem = _form_problem(analytic, np.asarray(x))
+    if problem:
+        return GradCheckResult(name=name, passed=False, threshold=threshold, detail=problem[0], diagnosis=problem[1])
+    indices, numeric = sampled_numerical_gradient(scalar_f, x, sample, rng, h)
+    picked = np.asarray(analytic, dtype=np.float64).reshape(-1)[indices]
+    return compare(f"{name} (at {indices.size} sampled entries)", picked, numeric, threshold=threshold,
+                   batch_size=batch_size)
+
+
+def check_layer(forward, backward, inputs, *, threshold=1e-7, rng=None, h=1e-5):
+    """Gradient-check a ``forward -> (out, cache)`` / ``backward(dout, cache)`` pair.
+
+    This is the tool a learner uses on their own layers in a notebook.
+
+    Parameters
+    ----------
+    forward : callable
+        ``forward(*inputs.values()) -> (out, cache)``.
+    backward : callable
+        ``backward(dout, cache) -> gradients`` of the inputs, in their order.
+    inputs : dict of str to ndarray
+        Named float64 inputs, in the forward's argument order.
+    rng : numpy.random.Generator, optional
+        Draws the upstream gradient; seed 0 when omitted.
+
+    Returns
+    -------
+    list of GradCheckResult
+        One per input, and one that fails when an input was modified in place.
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    names = list(inputs)
+    arrays = [np.array(inputs[n], dtype=np.float64) for n in names]
+    before = [a.copy() for a in arrays]
+    out, cache = forward(*arrays)
+    dout = rng.normal(size=np.shape(out))
+    grads = backward(dout, cache)
+    modified = [n for n, a, b in zip(names, arrays, before) if not np.array_equal(a, b)]
+    results = [not_modified(modified)]
+    grads = grads if isinstance(grads, (tuple, list)) else (grads,)
+    if len(grads) != len(names):
+        results.append(verdict("backward", False, f"returned {len(grads)} gradients, expected {len(names)} ({', '.join(names)})"))
+        return results
+    for i, (name, grad) in enumerate(zip(names, grads)):
+        def f_of_input(value, i=i):
+            args = [value if j == i else a for j, a in enumerate(before)]
+            return forward(*[np.array(a) for a in args])[0]
+        results.append(check_gradient(f_of_input, before[i].copy(), grad, dout=dout, name=f"d{name}",
+                                      threshold=threshold, h=h, batch_size=arrays[0].shape[0] if arrays[0].ndim else None))
+    return results
+
+
+def not_modified(modified_names):
+    """A result that fails when the learner's code changed an input in place.
+
+    Parameters
+    ----------
+    modified_names : list of str or None
+        Names of the inputs found changed after the call.
+    """
+    if not modified_names:
+        return verdict("inputs unchanged", True)
+    names = ", ".join(str(n) for n in modified_names)
+    return verdict("inputs unchanged", False, f"{names} changed by the call",
+                   "input modified in place: work on a copy (x = x.copy()) or build a new array")
+
+
+def unpack(value, count, what):
+    """Split a returned tuple of ``count`` arrays, padding with None if it is short.
+
+    Used by judges so that a wrong number of returned values becomes a clear
+    "missing" diagnosis instead of an exception.
+    """
+    if isinstance(value, (list, tuple)):
+        items = list(value)[:count]
+    elif count == 1:
+        items = [value]
+    else:
+        items = []
+    return items + [None] * (count - len(items))
+
+
+def _float64_array(x, name):
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+        raise TypeError(f"{name} must be a float64 numpy array (it is changed in place), got {type(x).__name__}"
+                        + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else ""))
+    return x

@@ -1,0 +1,34 @@
+"""Lesson 00: the warm-up, graded by a gradient check.
+
+Threshold 1e-7: ``f`` is a quadratic, for which central differences are exact
+up to rounding, so a correct answer scores about 1e-11.
+"""
+
+import numpy as np
+
+from bplab import gradcheck
+from bplab.grading.checks import Check
+from bplab.grading.harness import call
+
+
+def _inputs():
+    return np.random.default_rng(0).normal(size=7)
+
+
+def _produce(ex):
+    grad, modified = call(ex.sum_of_squares_gradient, _inputs(), names=("x",))
+    return {"grad": grad, "modified": modified}
+
+
+def _judge(values):
+    x = _inputs()
+    numeric = gradcheck.numerical_gradient(lambda v: np.sum(v ** 2), x)
+    return [gradcheck.not_modified(values.get("modified")),
+            gradcheck.compare("grad", values.get("grad"), numeric, threshold=1e-7)]
+
+
+CHECKS = [
+    Check(lesson="00", name="sum_of_squares_gradient", points=1, module="ex00_welcome",
+          produce=_produce, judge=_judge, functions=("sum_of_squares_gradient",),
+          hint='notebook 00, section "3. Your first exercise"'),
+]

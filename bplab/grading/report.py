@@ -1,0 +1,89 @@
+"""Grading results as a terminal table, HTML, JSON, Gradescope results and CSV."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+
+import numpy as np
+
+STATUS_MARK = {"passed": "pass", "failed": "FAIL", "not attempted": "not attempted", "error": "ERROR",
+               "timeout": "TIMEOUT", "crashed": "CRASHED", "missing": "MISSING"}
+
+
+def rows(outcomes):
+    """One dict per outcome with the columns every format shows."""
+    table = []
+    for o in outcomes:
+        error = o.worst_error
+        table.append({
+            "lesson": o.check.lesson, "check": o.check.name, "score": o.score, "max_score": o.max_score,
+            "status": o.status, "worst_error": None if not np.isfinite(error) else error,
+            "diagnosis": o.diagnosis, "message": o.message, "hint": o.check.hint if o.status != "passed" else "",
+            "seconds": round(o.seconds, 3),
+        })
+    return table
+
+
+def text_table(outcomes):
+    """A fixed-width table and a total line, for terminals."""
+    lines = [f"{'check':<28} {'points':>7}  {'result':<13} {'worst error':>11}  what to look at"]
+    for row in rows(outcomes):
+        error = "" if row["worst_error"] is None else f"{row['worst_error']:.1e}"
+        advice = row["message"] or ""
+        if row["hint"]:
+            advice = (advice + "; " if advice else "") + "read " + row["hint"]
+        points = f"{row['score']:g}/{row['max_score']:g}"
+        lines.append(f"{row['lesson']}.{row['check']:<25} {points:>7}  {STATUS_MARK[row['status']]:<13} {error:>11}  {advice}")
+    score, total = sum(o.score for o in outcomes), sum(o.max_score for o in outcomes)
+    lines.append(f"total: {score:g}/{total:g} points")
+    return "\n".join(lines)
+
+
+def html_table(outcomes):
+    """The inline check's table in a notebook."""
+    colours = {"passed": "#009E73", "not attempted": "#666666"}
+    body = []
+    for row in rows(outcomes):
+        colour = colours.get(row["status"], "#D55E00")
+        error = "" if row["worst_error"] is None else f"{row['worst_error']:.1e}"
+        body.append(
+            "<tr>"
+            f"<td><code>{html.escape(row['check'])}</code></td>"
+            f"<td>{row['score']:g}/{row['max_score']:g}</td>"
+            f"<td style='color:{colour};font-weight:bold'>{html.escape(STATUS_MARK[row['status']])}</td>"
+            f"<td>{error}</td>"
+            f"<td>{html.escape(row['diagnosis'] or row['message'])}</td>"
+            f"<td>{html.escape(row['hint'])}</td>"
+            "</tr>")
+    score, total = sum(o.score for o in outcomes), sum(o.max_score for o in outcomes)
+    return ("<table class='bplab-check'><thead><tr><th>check</th><th>points</th><th>result</th>"
+            "<th>worst error</th><th>diagnosis</th><th>hint</th></tr></thead><tbody>"
+            + "".join(body) + f"</tbody><tfoot><tr><td>total</td><td>{score:g}/{total:g}</td></tr></tfoot></table>")
+
+
+def to_json(outcomes):
+    score, total = sum(o.score for o in outcomes), sum(o.max_score for o in outcomes)
+    return json.dumps({"score": score, "max_score": total, "checks": rows(outcomes)}, indent=2)
+
+
+def gradescope(outcomes):
+    """Gradescope's results.json: score and tests with name, score, max_score, status, output."""
+    tests = []
+    for row, outcome in zip(rows(outcomes), outcomes):
+        detail = "\n".join(r.message for r in outcome.results) or row["message"]
+        output = f"{row['status']}" + (f": {detail}" if detail else "") + (f"\nRead {row['hint']}." if row["hint"] else "")
+        tests.append({"name": f"{row['lesson']}.{row['check']}", "score": row["score"], "max_score": row["max_score"],
+                      "status": "passed" if row["status"] == "passed" else "failed", "output": output})
+    return json.dumps({"score": sum(o.score for o in outcomes), "tests": tests}, indent=2)
+
+
+def write_csv(path, graded_by_learner, lessons):
+    """One row per learner, one column per lesson, then the total."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["learner", *[f"lesson {lesson}" for lesson in lessons], "total"])
+        for learner, outcomes in sorted(graded_by_learner.items()):
+            per_lesson = [sum(o.score for o in outcomes if o.check.lesson == lesson) for lesson in lessons]
+            writer.writerow([learner, *[f"{s:g}" for s in per_lesson], f"{sum(per_lesson):g}"])

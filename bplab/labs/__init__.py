@@ -1,0 +1,1 @@
+"""Pure widget models: state and computation, no ipywidgets and no drawing."""

@@ -1,0 +1,1 @@
+"""ipywidgets wiring of the labs: controls -> model -> figure."""
