@@ -313,7 +313,7 @@ def _constant_factor(actual, expected):
     nonzero = np.abs(expected) > 1e-8 * np.max(np.abs(expected))
     ratios = actual[nonzero] / expected[nonzero]
     factor = float(np.median(ratios))
-    if factor == 0 or np.isclose(factor, 1.0, rtol=1e-3):
+    if factor == 0 or np.isclose(factor, 1.0, rtol=1e-9, atol=0):
         return None
     return factor if rel_error(actual, factor * expected) < 1e-6 else None
 

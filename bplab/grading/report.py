@@ -32,7 +32,7 @@ def text_table(outcomes):
     for row in rows(outcomes):
         error = "" if row["worst_error"] is None else f"{row['worst_error']:.1e}"
         advice = row["message"] or ""
-        if row["hint"]:
+        if row["hint"] and row["hint"] not in advice:
             advice = (advice + "; " if advice else "") + "read " + row["hint"]
         points = f"{row['score']:g}/{row['max_score']:g}"
         lines.append(f"{row['lesson']}.{row['check']:<25} {points:>7}  {STATUS_MARK[row['status']]:<13} {error:>11}  {advice}")
@@ -55,7 +55,7 @@ def html_table(outcomes):
             f"<td style='color:{colour};font-weight:bold'>{html.escape(STATUS_MARK[row['status']])}</td>"
             f"<td>{error}</td>"
             f"<td>{html.escape(row['diagnosis'] or row['message'])}</td>"
-            f"<td>{html.escape(row['hint'])}</td>"
+            f"<td>{html.escape(row['hint'] if row['hint'] not in row['message'] else '')}</td>"
             "</tr>")
     score, total = sum(o.score for o in outcomes), sum(o.max_score for o in outcomes)
     return ("<table class='bplab-check'><thead><tr><th>check</th><th>points</th><th>result</th>"

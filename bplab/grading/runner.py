@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bplab.grading import encode, registry
+from bplab.grading import encode
 from bplab.grading.sandbox import DEFAULT_MEMORY_MB
 
 SUPERVISOR_SLACK = 8.0

@@ -66,9 +66,12 @@ def _run_one(check, impl_dir, timeout, memory_mb):
         os.close(read_end)
         _child(check, impl_dir, write_end, memory_mb)
     os.close(write_end)
-    lines, ended = _read_lines(read_end, start + timeout)
+    lines, exit_status = _collect(pid, read_end, start + timeout)
     os.close(read_end)
-    status_text = _end_child(pid, ended)
+    ended = exit_status is not None
+    if not ended:
+        _kill(pid)
+        os.waitpid(pid, 0)
     _kill_descendants()
     seconds = time.perf_counter() - start
     imported = any(line.get("stage") == "imported" for line in lines)
@@ -79,27 +82,45 @@ def _run_one(check, impl_dir, timeout, memory_mb):
         message = f"timed out after {timeout:g} s" + ("" if imported else " while importing the module")
         return {"name": check.name, "status": "timeout", "message": message, "seconds": seconds,
                 "import_failed": not imported}
-    message = f"the process ended without an answer ({status_text})" + ("" if imported else " while importing the module")
+    message = f"the process ended without an answer ({_describe_status(exit_status)})"
+    message += "" if imported else " while importing the module"
     return {"name": check.name, "status": "crashed", "message": message, "seconds": seconds,
             "import_failed": not imported}
 
 
-def _read_lines(fd, deadline):
-    """Read JSON lines from the child until EOF or the deadline; (lines, reached_eof)."""
+def _collect(pid, fd, deadline):
+    """Read the child's JSON lines until it exits or the deadline passes.
+
+    Returns (lines, wait status or None when it was still running). Reading
+    stops when the child itself exits, not at end-of-file: a process it left
+    behind may hold the pipe open, and must not keep the check waiting.
+    """
     buffer = bytearray()
+    os.set_blocking(fd, False)
     while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        _drain(fd, buffer)
+        if done:
+            return _parse(buffer), status
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
-            return _parse(buffer), False
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
-            continue
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            return _parse(buffer), True
-        buffer.extend(chunk)
+            return _parse(buffer), None
+        select.select([fd], [], [], min(remaining, 0.02))
         if len(buffer) > encode.MAX_BYTES:
-            return [{"status": "error", "message": "returned more than 64 MB of data"}], True
+            _kill(pid)
+            os.waitpid(pid, 0)
+            return [{"status": "error", "message": "returned more than 64 MB of data"}], 0
+
+
+def _drain(fd, buffer):
+    while len(buffer) <= encode.MAX_BYTES:
+        try:
+            chunk = os.read(fd, 1 << 20)
+        except BlockingIOError:
+            return
+        if not chunk:
+            return
+        buffer.extend(chunk)
 
 
 def _parse(buffer):
@@ -114,14 +135,9 @@ def _parse(buffer):
     return lines
 
 
-def _end_child(pid, ended):
-    """Kill the child if it is still running; describe how it ended."""
-    if not ended:
-        _kill(pid)
-    _, status = os.waitpid(pid, 0)
+def _describe_status(status):
     if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        return f"killed by signal {signal.Signals(number).name}"
+        return f"killed by signal {signal.Signals(os.WTERMSIG(status)).name}"
     return f"exit status {os.WEXITSTATUS(status)}"
 
 

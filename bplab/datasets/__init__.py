@@ -1,0 +1,7 @@
+"""bplab's datasets: synthetic 2-D problems (lesson 02) and the handwritten digits (lesson 06).
+
+One re-export line per module: each lesson appends its own line.
+"""
+# ruff: noqa: I001, F401, E501
+
+from bplab.datasets.digits import load_digits  # lesson 06

@@ -1,0 +1,152 @@
+"""Mean-reduced losses with their gradients: ``loss_fn(input, target) -> (loss, dinput)``.
+
+Each follows the PyTorch 2.x function of the same purpose with
+``reduction="mean"``:
+
+========================  ==============================================  =====================
+bplab                     torch                                           suits
+========================  ==============================================  =====================
+softmax_cross_entropy     ``F.cross_entropy(logits, y)``                  K-class classification
+bce_with_logits           ``F.binary_cross_entropy_with_logits(x, t)``    binary / multi-label
+mse_loss                  ``F.mse_loss(pred, target)``                    regression
+mae_loss                  ``F.l1_loss(pred, target)``                     regression with outliers
+========================  ==============================================  =====================
+
+The gradient is of the *mean*, so it carries a ``1/N`` (or ``1/size``) factor.
+The two losses on logits never form ``exp`` of a large positive number, so they
+stay finite and warning-free for logits of magnitude 1e3 and beyond.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bplab.nn.activations import exp_nonpositive, sigmoid
+from bplab.validation import as_float_array, check_labels, check_probabilities, check_same_shape
+
+
+def softmax(logits):
+    """Row-wise softmax, stable (the row maximum is subtracted before ``exp``).
+
+    Parameters
+    ----------
+    logits : ndarray, shape (N, C)
+
+    Returns
+    -------
+    ndarray, shape (N, C)
+        Rows sum to 1.
+    """
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = exp_nonpositive(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def softmax_cross_entropy(logits, y):
+    """Softmax cross-entropy of integer labels, mean over the batch.
+
+    ``loss = mean_i( logsumexp(logits_i) - logits_i[y_i] )``, as
+    ``torch.nn.functional.cross_entropy(logits, y)``.
+
+    Parameters
+    ----------
+    logits : ndarray, shape (N, C)
+        Unnormalized scores.
+    y : ndarray of int, shape (N,)
+        Class labels in ``0 .. C-1``.
+
+    Returns
+    -------
+    loss : float
+    dlogits : ndarray, shape (N, C)
+        ``(softmax(logits) - onehot(y)) / N``.
+    """
+    logits = as_float_array(logits, "logits", ndim=2)
+    n, c = logits.shape
+    y = check_labels(y, "y", n, c)
+    if n == 0:
+        raise ValueError("logits must have at least one row (the mean of an empty batch is undefined)")
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = exp_nonpositive(shifted)             # every entry in (0, 1]: no overflow, no underflow
+    sums = exp.sum(axis=1, keepdims=True)      # >= 1: the log is finite
+    rows = np.arange(n)
+    loss = float(np.mean(np.log(sums[:, 0]) - shifted[rows, y]))
+    dlogits = exp / sums
+    dlogits[rows, y] -= 1.0
+    dlogits /= n
+    return loss, dlogits
+
+
+def bce_with_logits(logits, target):
+    """Binary cross-entropy on logits, mean over all elements.
+
+    ``loss = mean( max(x, 0) - x t + log(1 + exp(-|x|)) )``, the stable form of
+    ``-t log s(x) - (1 - t) log(1 - s(x))`` used by
+    ``torch.nn.functional.binary_cross_entropy_with_logits``.
+
+    Parameters
+    ----------
+    logits : ndarray, any shape
+    target : ndarray, shape of ``logits``
+        Probabilities in [0, 1] (usually 0/1 labels, as floats).
+
+    Returns
+    -------
+    loss : float
+    dlogits : ndarray, shape of ``logits``
+        ``(sigmoid(x) - t) / logits.size``.
+    """
+    x = as_float_array(logits, "logits")
+    t = as_float_array(target, "target")
+    check_same_shape(x, t, ("logits", "target"))
+    check_probabilities(t, "target")
+    if x.size == 0:
+        raise ValueError("logits must not be empty (the mean of nothing is undefined)")
+    loss = float(np.mean(np.maximum(x, 0.0) - x * t + np.log1p(exp_nonpositive(-np.abs(x)))))
+    return loss, (sigmoid(x) - t) / x.size
+
+
+def mse_loss(pred, target):
+    """Mean squared error over all elements (``torch.nn.functional.mse_loss``).
+
+    Parameters
+    ----------
+    pred : ndarray, any shape
+    target : ndarray, shape of ``pred``
+
+    Returns
+    -------
+    loss : float
+    dpred : ndarray, shape of ``pred``
+        ``2 (pred - target) / pred.size``.
+    """
+    p = as_float_array(pred, "pred")
+    t = as_float_array(target, "target")
+    check_same_shape(p, t, ("pred", "target"))
+    if p.size == 0:
+        raise ValueError("pred must not be empty (the mean of nothing is undefined)")
+    diff = p - t
+    return float(np.mean(diff * diff)), 2.0 * diff / p.size
+
+
+def mae_loss(pred, target):
+    """Mean absolute error over all elements (``torch.nn.functional.l1_loss``).
+
+    Parameters
+    ----------
+    pred : ndarray, any shape
+    target : ndarray, shape of ``pred``
+
+    Returns
+    -------
+    loss : float
+    dpred : ndarray, shape of ``pred``
+        ``sign(pred - target) / pred.size``; the subgradient at 0 is 0, as torch's.
+    """
+    p = as_float_array(pred, "pred")
+    t = as_float_array(target, "target")
+    check_same_shape(p, t, ("pred", "target"))
+    if p.size == 0:
+        raise ValueError("pred must not be empty (the mean of nothing is undefined)")
+    diff = p - t
+    return float(np.mean(np.abs(diff))), np.sign(diff) / p.size

@@ -1,0 +1,215 @@
+"""bplab.gradcheck: numbers against closed forms, and every diagnosis against a deliberately wrong implementation."""
+
+import numpy as np
+import pytest
+
+from bplab import gradcheck
+
+
+@pytest.fixture
+def batch():
+    rng = np.random.default_rng(0)
+    N, D, M = 6, 4, 3
+    x, W, b = rng.normal(size=(N, D)), rng.normal(size=(D, M)), rng.normal(size=M)
+    return x, W, b
+
+
+def mean_squared_output(x, W, b):
+    """L = mean over the batch of sum((x W + b)^2): written out independently of bplab.nn."""
+    return np.sum((x @ W + b) ** 2) / x.shape[0]
+
+
+def true_dW(x, W, b):
+    return x.T @ (2 * (x @ W + b)) / x.shape[0]
+
+
+def numeric_dW(x, W, b):
+    return gradcheck.numerical_gradient(lambda w: mean_squared_output(x, w, b), W.copy())
+
+
+def test_numerical_gradient_matches_closed_form(batch):
+    x, W, b = batch
+    assert gradcheck.rel_error(numeric_dW(x, W, b), true_dW(x, W, b)) < 1e-8
+
+
+def test_numerical_gradient_restores_its_input(batch):
+    x, W, b = batch
+    before = W.copy()
+    numeric_dW(x, W, b)
+    gradcheck.numerical_gradient(lambda w: np.sum(np.sin(w)), W)
+    assert np.array_equal(W, before)
+
+
+def test_numerical_gradient_array_is_the_vector_jacobian_product():
+    rng = np.random.default_rng(1)
+    x, dout = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    numeric = gradcheck.numerical_gradient_array(np.tanh, x.copy(), dout)
+    assert gradcheck.rel_error(numeric, dout * (1 - np.tanh(x) ** 2)) < 1e-9
+
+
+def test_sampled_gradient_matches_the_full_one():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(40, 30))
+    indices, values = gradcheck.sampled_numerical_gradient(lambda v: np.sum(v ** 3), x, 25, rng)
+    assert indices.size == 25 and len(set(indices.tolist())) == 25
+    assert gradcheck.rel_error(values, 3 * x.reshape(-1)[indices] ** 2) < 1e-8
+
+
+def test_numerical_gradient_refuses_arrays_it_cannot_perturb():
+    with pytest.raises(TypeError, match="float64"):
+        gradcheck.numerical_gradient(np.sum, np.arange(3))
+
+
+def test_rel_error_values():
+    a = np.array([1.0, -2.0, 3.0])
+    assert gradcheck.rel_error(a, a) == 0
+    assert gradcheck.rel_error(a, -a) == pytest.approx(1.0)
+    assert gradcheck.rel_error(np.zeros(3), np.zeros(3)) == 0
+    with pytest.raises(ValueError, match="shape"):
+        gradcheck.rel_error(a, a[:2])
+
+
+def test_a_correct_gradient_passes(batch):
+    result = gradcheck.compare("dW", true_dW(*batch), numeric_dW(*batch))
+    assert result.passed and result.error < 1e-8 and result.diagnosis == ""
+
+
+def test_a_gradient_off_by_a_tenth_of_a_percent_fails(batch):
+    result = gradcheck.compare("dW", 1.001 * true_dW(*batch), numeric_dW(*batch))
+    assert not result.passed
+    assert "constant factor of 1.001" in result.diagnosis
+
+
+def test_sign_flipped(batch):
+    result = gradcheck.compare("dW", -true_dW(*batch), numeric_dW(*batch))
+    assert not result.passed and "sign flipped" in result.diagnosis
+    assert result.where.startswith("dW[")
+
+
+def test_batch_average_forgotten(batch):
+    x, W, b = batch
+    forgot_mean = x.T @ (2 * (x @ W + b))
+    result = gradcheck.compare("dW", forgot_mean, numeric_dW(x, W, b), batch_size=x.shape[0])
+    assert "factor of N = 6 (the batch size)" in result.diagnosis
+
+
+def test_batch_average_applied_twice(batch):
+    x, W, b = batch
+    result = gradcheck.compare("dW", true_dW(x, W, b) / 6, numeric_dW(x, W, b), batch_size=6)
+    assert "applied twice" in result.diagnosis
+
+
+def test_constant_factor_two():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=5)
+    result = gradcheck.compare("grad", x, gradcheck.numerical_gradient(lambda v: np.sum(v ** 2), x.copy()))
+    assert "constant factor of 0.5" in result.diagnosis
+
+
+def test_transposed_rectangular(batch):
+    x, W, b = batch
+    transposed = (2 * (x @ W + b)).T @ x / x.shape[0]
+    result = gradcheck.compare("dW", transposed, numeric_dW(x, W, b))
+    assert "transposed" in result.diagnosis and "shape (3, 4)" in result.detail
+
+
+def test_transposed_square():
+    rng = np.random.default_rng(4)
+    x, W = rng.normal(size=(5, 3)), rng.normal(size=(3, 3))
+    numeric = gradcheck.numerical_gradient(lambda w: np.sum(np.sin(x @ w)), W.copy())
+    analytic = x.T @ np.cos(x @ W)
+    assert gradcheck.compare("dW", analytic, numeric).passed
+    assert "transposed" in gradcheck.compare("dW", analytic.T, numeric).diagnosis
+
+
+def test_zero_gradient(batch):
+    result = gradcheck.compare("dW", np.zeros((4, 3)), numeric_dW(*batch))
+    assert "zero gradient" in result.diagnosis
+
+
+def test_missing_gradient(batch):
+    result = gradcheck.compare("dW", None, numeric_dW(*batch))
+    assert not result.passed and "missing" in result.diagnosis and "None" in result.message
+
+
+def test_gradient_not_accumulated_at_fan_out():
+    """f(x) = x * x with a backward that overwrites instead of adding: the gradient of one use only."""
+    x = np.array([1.5, -0.5, 2.0])
+    numeric = gradcheck.numerical_gradient(lambda v: np.sum(v * v), x.copy())
+    overwritten = x.copy()                      # d(x*x)/dx through one edge only
+    result = gradcheck.compare("dx", overwritten, numeric,
+                               mistakes={"not accumulated: x is used twice, add the gradients of both uses": x})
+    assert "not accumulated" in result.diagnosis
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_or_inf(batch, bad):
+    wrong = true_dW(*batch)
+    wrong[2, 1] = bad
+    result = gradcheck.compare("dW", wrong, numeric_dW(*batch))
+    assert "NaN or inf" in result.diagnosis and "dW[2, 1]" in result.detail
+
+
+def test_wrong_shape(batch):
+    result = gradcheck.compare("db", np.zeros((3, 1)), np.ones(3))
+    assert "wrong shape" in result.diagnosis and "(3, 1)" in result.detail
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, bool])
+def test_wrong_dtype(batch, dtype):
+    result = gradcheck.compare("dW", true_dW(*batch).astype(dtype), numeric_dW(*batch))
+    assert "wrong dtype" in result.diagnosis
+
+
+def test_wrong_type():
+    result = gradcheck.compare("dx", "0.5", np.ones(2))
+    assert "wrong type" in result.diagnosis
+    assert "wrong type" in gradcheck.compare("dx", {"__unsupported__": "Tensor"}, np.ones(2)).diagnosis
+
+
+def _scale_forward(x, w):
+    return x * w, (x, w)
+
+
+def _scale_backward(dout, cache):
+    x, w = cache
+    return dout * w, np.sum(dout * x, axis=0)
+
+
+def test_check_layer_passes_a_correct_layer():
+    rng = np.random.default_rng(5)
+    results = gradcheck.check_layer(_scale_forward, _scale_backward,
+                                    {"x": rng.normal(size=(4, 3)), "w": rng.normal(size=3)})
+    assert all(r.passed for r in results), [str(r) for r in results]
+
+
+def test_check_layer_catches_an_input_modified_in_place():
+    def forward_in_place(x, w):
+        x *= w
+        return x, (x / w, w)
+
+    rng = np.random.default_rng(6)
+    results = gradcheck.check_layer(forward_in_place, _scale_backward,
+                                    {"x": rng.normal(size=(4, 3)), "w": rng.normal(size=3) + 3})
+    modified = results[0]
+    assert not modified.passed and "modified in place" in modified.diagnosis and "x" in modified.detail
+
+
+def test_check_layer_names_a_wrong_number_of_gradients():
+    rng = np.random.default_rng(7)
+    results = gradcheck.check_layer(_scale_forward, lambda dout, cache: dout * cache[1],
+                                    {"x": rng.normal(size=(4, 3)), "w": rng.normal(size=3)})
+    assert any("expected 2" in r.message for r in results)
+
+
+def test_sampled_check_gradient():
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(50, 40))
+    assert gradcheck.check_gradient(lambda v: np.sum(np.exp(v)), x, np.exp(x), sample=20, rng=rng).passed
+    assert not gradcheck.check_gradient(lambda v: np.sum(np.exp(v)), x, -np.exp(x), sample=20, rng=rng).passed
+
+
+def test_unpack_pads_missing_values():
+    assert gradcheck.unpack((1, 2), 3, "f") == [1, 2, None]
+    assert gradcheck.unpack(None, 2, "f") == [None, None]
+    assert gradcheck.unpack(5, 1, "f") == [5]

@@ -1,0 +1,124 @@
+"""Hostile submissions: each scores 0 with a clear message, and grading finishes with intact results."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from bplab.grading import registry, runner
+from tests.paths import ROOT, SOLUTIONS
+
+TIMEOUT = 2.0
+SLACK = 6.0  # start-up and clean-up on a loaded 2-core machine
+
+HOSTILE = {
+    "exit at import": ("import sys\nsys.exit(0)\n", "crashed|error", ""),
+    "os._exit at import": ("import os\nos._exit(0)\n", "crashed", "ended without an answer"),
+    "SIGKILL at import": ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "crashed", "SIGKILL"),
+    "endless loop at import": ("while True:\n    pass\n", "timeout", "while importing"),
+    "sleep at import": ("import time\ntime.sleep(1000)\n", "timeout", "timed out"),
+    "exit inside": ("import sys\ndef sum_of_squares_gradient(x):\n    sys.exit(0)\n", "error", "SystemExit"),
+    "os._exit inside": ("import os\ndef sum_of_squares_gradient(x):\n    os._exit(0)\n", "crashed", ""),
+    "SIGKILL inside": ("import os, signal\ndef sum_of_squares_gradient(x):\n    os.kill(os.getpid(), signal.SIGKILL)\n",
+                       "crashed", "SIGKILL"),
+    "endless loop inside": ("def sum_of_squares_gradient(x):\n    while True:\n        pass\n", "timeout", "2 s"),
+    "sleep inside": ("import time\ndef sum_of_squares_gradient(x):\n    time.sleep(1000)\n", "timeout", ""),
+    "KeyboardInterrupt": ("def sum_of_squares_gradient(x):\n    raise KeyboardInterrupt\n", "error", "KeyboardInterrupt"),
+    "unbounded recursion": ("def sum_of_squares_gradient(x):\n    return sum_of_squares_gradient(x)\n",
+                            "error|crashed", ""),
+    "syntax error": ("def sum_of_squares_gradient(x)\n    return 2 * x\n", "error", "SyntaxError"),
+    "empty module": ("", "error", "AttributeError"),
+    "memory bomb": ("def sum_of_squares_gradient(x):\n    return bytearray(8 * 1024 ** 3)\n", "error", "memory"),
+    "returns an object": ("def sum_of_squares_gradient(x):\n    return object()\n", "failed", "wrong type"),
+    "printed fake results": (textwrap.dedent("""
+        import json, sys
+        fake = {"name": "sum_of_squares_gradient", "status": "ok", "values": {}, "seconds": 0}
+        for stream in (sys.stdout, sys.stderr):
+            print(json.dumps(fake), file=stream, flush=True)
+            print("total: 1/1 points", file=stream, flush=True)
+        def sum_of_squares_gradient(x):
+            print(json.dumps({"status": "passed", "score": 1}))
+            return -2 * x
+        """), "failed", "sign flipped"),
+    "monkeypatched numpy and bplab": (textwrap.dedent("""
+        import numpy, bplab.gradcheck as g
+        from bplab.grading import runner, encode
+        numpy.allclose = lambda *a, **k: True
+        numpy.array_equal = lambda *a, **k: True
+        g.rel_error = lambda a, b: 0.0
+        g.compare = lambda name, *a, **k: g.GradCheckResult(name, True)
+        runner._verdict = lambda check, reply: None
+        def sum_of_squares_gradient(x):
+            return x * 0 + 1.0
+        """), "failed", ""),
+    "modifies its input": ("def sum_of_squares_gradient(x):\n    x *= 2\n    return x\n", "failed", "modified in place"),
+}
+
+
+def _submission(tmp_path, source):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "ex00_welcome.py").write_text(source)
+    return folder
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_hostile_submission_scores_zero(tmp_path, case):
+    source, statuses, message = HOSTILE[case]
+    start = time.monotonic()
+    [outcome] = runner.grade(registry.checks_of("00"), _submission(tmp_path, source), timeout=TIMEOUT)
+    elapsed = time.monotonic() - start
+    assert outcome.score == 0
+    assert outcome.status in statuses.split("|"), (outcome.status, outcome.message)
+    assert message in outcome.message + " " + " ".join(r.message for r in outcome.results), outcome.message
+    assert outcome.message, "a zero needs a reason"
+    assert elapsed < TIMEOUT + SLACK, f"grading took {elapsed:.1f} s"
+
+
+def test_supervisor_killed_by_the_submission(tmp_path):
+    source = "import os, signal\ndef sum_of_squares_gradient(x):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+    [outcome] = runner.grade(registry.checks_of("00"), _submission(tmp_path, source), timeout=TIMEOUT)
+    assert outcome.score == 0 and outcome.status == "crashed" and "stopped" in outcome.message
+
+
+def test_a_hostile_learner_does_not_spoil_the_class(tmp_path):
+    classroom = tmp_path / "class"
+    shutil.copytree(SOLUTIONS, classroom / "honest")
+    (classroom / "hostile").mkdir()
+    (classroom / "hostile" / "ex00_welcome.py").write_text(
+        "import os, signal\nos.killpg(0, signal.SIGKILL)\ndef sum_of_squares_gradient(x):\n    return 2 * x\n")
+    graded = runner.grade_submissions(classroom, registry.checks_of("00"), jobs=2, timeout=TIMEOUT)
+    assert graded["honest"][0].score == 1
+    assert graded["hostile"][0].score == 0
+
+
+def test_process_left_behind_cannot_rewrite_the_results(tmp_path):
+    """fork + setsid, then rewrite the results file after grading ended: the orphan is killed first."""
+    results = tmp_path / "results.json"
+    marker = tmp_path / "orphan-was-alive"
+    source = textwrap.dedent(f"""
+        import os, time, json
+        def sum_of_squares_gradient(x):
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    time.sleep(1.5)
+                    open({str(marker)!r}, "w").write("alive")
+                    open({str(results)!r}, "w").write(json.dumps({{"score": 100, "tests": []}}))
+                os._exit(0)
+            return -2 * x
+        """)
+    folder = _submission(tmp_path, source)
+    run = subprocess.run([sys.executable, "-m", "bplab", "grade", "--impl", str(folder), "--lesson", "00",
+                          "--timeout", str(TIMEOUT), "--gradescope", str(results)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60, env=dict(os.environ))
+    assert run.returncode == 1
+    written = results.read_text()
+    time.sleep(3.0)
+    assert results.read_text() == written and json.loads(written)["score"] == 0
+    assert not marker.exists()
