@@ -5,3 +5,4 @@ One re-export line per module: each lesson appends its own line.
 # ruff: noqa: I001, F401, E501
 
 from bplab.datasets.digits import load_digits  # lesson 06
+from bplab.datasets.synthetic import spirals, moons, circles, xor, blobs, regression_1d, train_val_split  # lesson 02

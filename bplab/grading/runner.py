@@ -59,7 +59,7 @@ class Outcome:
         return next((r.diagnosis for r in self.results if not r.passed and r.diagnosis), "")
 
 
-def grade(checks, impl_dir, *, timeout=None, memory_mb=DEFAULT_MEMORY_MB):
+def grade(checks, impl_dir, *, timeout=None, memory_mb=DEFAULT_MEMORY_MB, jobs=None):
     """Run ``checks`` on the modules in ``impl_dir``; one Outcome per check, in order.
 
     Parameters
@@ -71,18 +71,31 @@ def grade(checks, impl_dir, *, timeout=None, memory_mb=DEFAULT_MEMORY_MB):
         Per-check limit in seconds overriding each check's own.
     memory_mb : int
         Address-space cap of each child.
+    jobs : int, optional
+        Exercise modules graded at once, each by its own supervisor (every core by default).
     """
     impl_dir = Path(impl_dir).resolve()
     if not impl_dir.is_dir():
         raise FileNotFoundError(f"no folder {impl_dir} to grade")
-    pending = list(checks)
-    outcomes = {}
+    modules = {}
+    for check in checks:
+        modules.setdefault(check.module, []).append(check)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(modules)))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        graded = pool.map(lambda group: _grade_group(group, impl_dir, timeout, memory_mb), modules.values())
+        outcomes = {o.check.name: o for group in graded for o in group}
+    return [outcomes[c.name] for c in checks]
+
+
+def _grade_group(checks, impl_dir, timeout, memory_mb):
+    """Grade checks in one supervisor, starting a new one if the submission kills it."""
+    pending, outcomes = list(checks), []
     while pending:
         for name, reply in _supervise(pending, impl_dir, timeout, memory_mb):
-            check = next(c for c in pending if c.name == name)
-            outcomes[name] = _verdict(check, reply)
-        pending = [c for c in pending if c.name not in outcomes]
-    return [outcomes[c.name] for c in checks]
+            outcomes.append(_verdict(next(c for c in pending if c.name == name), reply))
+        done = {o.check.name for o in outcomes}
+        pending = [c for c in pending if c.name not in done]
+    return outcomes
 
 
 def _supervise(checks, impl_dir, timeout, memory_mb):
@@ -181,5 +194,5 @@ def grade_submissions(submissions_dir, checks, *, jobs=None, timeout=None):
         raise FileNotFoundError(f"no submission folders in {submissions_dir}")
     jobs = jobs or os.cpu_count() or 1
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        graded = pool.map(lambda folder: grade(checks, folder, timeout=timeout), folders)
+        graded = pool.map(lambda folder: grade(checks, folder, timeout=timeout, jobs=1), folders)
         return {folder.name: outcomes for folder, outcomes in zip(folders, graded)}

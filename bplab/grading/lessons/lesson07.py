@@ -1,0 +1,308 @@
+"""Lesson 07: convolution and max pooling, forward and backward.
+
+The references here are deliberately independent of ``bplab.nn.conv`` (the
+vectorized im2col code): :func:`naive_conv2d` and :func:`naive_maxpool2d` are
+the textbook loops over output positions, and every expected gradient is a
+central difference of them. Tests use them as the independent reference too.
+
+Thresholds: convolution is linear in ``x`` and in ``W``, so central differences
+are exact up to rounding and a correct answer scores about 1e-10; max pooling
+is piecewise linear and the inputs are drawn so that no two entries of a
+window are within 1e-3 of each other, far more than the step h = 1e-5, so
+the numerical gradient is exact there too. Both thresholds are 1e-7.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bplab import gradcheck
+from bplab.grading.checks import Check
+from bplab.grading.harness import call
+
+THRESHOLD = 1e-7
+HINT_CONV = 'notebook 07, section "3. Backward through a convolution"'
+HINT_POOL = 'notebook 07, section "4. Max pooling"'
+
+# (N, C, H, W), (F, KH, KW), stride, pad: square and non-square, stride 2 with padding 1,
+# and a stride that does not divide the size (the last row/column is never covered).
+CONV_CASES = [
+    ((2, 3, 5, 5), (4, 3, 3), 1, 0),
+    ((2, 2, 7, 6), (3, 3, 2), 2, 1),
+    ((1, 2, 6, 6), (2, 3, 3), 2, 0),
+]
+# (N, C, H, W), size, stride: the usual 2/2, overlapping 3/2 (gradients must add up), and 2/1.
+POOL_CASES = [
+    ((2, 3, 4, 6), 2, 2),
+    ((2, 2, 7, 7), 3, 2),
+    ((1, 2, 5, 5), 2, 1),
+]
+
+
+# -- independent references: loops over the output positions ------------------------------------------------
+
+def naive_conv2d(x, W, b, stride=1, pad=0):
+    """Cross-correlation by the definition: one dot product per output position.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    W : ndarray, shape (F, C, KH, KW)
+    b : ndarray, shape (F,)
+
+    Returns
+    -------
+    out : ndarray, shape (N, F, OH, OW)
+    """
+    n, _, h, w = x.shape
+    f, _, kh, kw = W.shape
+    xp = np.zeros((n, x.shape[1], h + 2 * pad, w + 2 * pad))
+    xp[:, :, pad:pad + h, pad:pad + w] = x
+    out_h, out_w = (h + 2 * pad - kh) // stride + 1, (w + 2 * pad - kw) // stride + 1
+    out = np.empty((n, f, out_h, out_w))
+    for p in range(out_h):
+        for q in range(out_w):
+            window = xp[:, :, p * stride:p * stride + kh, q * stride:q * stride + kw]  # (N, C, KH, KW)
+            for k in range(f):
+                out[:, k, p, q] = np.sum(window * W[k], axis=(1, 2, 3)) + b[k]
+    return out
+
+
+def naive_conv2d_dx(dout, x_shape, W, stride, pad):
+    """``dx`` by scattering ``W * dout`` back over every window (the loop form of the backward pass)."""
+    n, c, h, w = x_shape
+    f, _, kh, kw = W.shape
+    dxp = np.zeros((n, c, h + 2 * pad, w + 2 * pad))
+    for p in range(dout.shape[2]):
+        for q in range(dout.shape[3]):
+            for k in range(f):
+                dxp[:, :, p * stride:p * stride + kh, q * stride:q * stride + kw] += \
+                    dout[:, k, p, q][:, None, None, None] * W[k]
+    return dxp[:, :, pad:pad + h, pad:pad + w]
+
+
+def naive_maxpool2d(x, size, stride):
+    """Max pooling by the definition: the largest entry of every window."""
+    n, c, h, w = x.shape
+    out = np.empty((n, c, (h - size) // stride + 1, (w - size) // stride + 1))
+    for p in range(out.shape[2]):
+        for q in range(out.shape[3]):
+            out[:, :, p, q] = x[:, :, p * stride:p * stride + size, q * stride:q * stride + size].max(axis=(2, 3))
+    return out
+
+
+def naive_maxpool2d_dx(x, dout, size, stride, rule="first"):
+    """The backward pass by loops, following one of several routing rules.
+
+    ``rule``: ``"first"`` (the right one: the first maximum in row-major order),
+    ``"last"`` (the last maximum), ``"all"`` (every tied maximum), ``"mean"`` (spread evenly: average pooling's
+    backward), ``"overwrite"`` (first maximum, but assigning instead of adding,
+    so overlapping windows lose gradient).
+    """
+    dx = np.zeros_like(x)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            for p in range(dout.shape[2]):
+                for q in range(dout.shape[3]):
+                    r0, c0 = p * stride, q * stride
+                    window = x[i, j, r0:r0 + size, c0:c0 + size]
+                    g = dout[i, j, p, q]
+                    if rule == "mean":
+                        dx[i, j, r0:r0 + size, c0:c0 + size] += g / window.size
+                        continue
+                    if rule == "all":
+                        dx[i, j, r0:r0 + size, c0:c0 + size] += g * (window == window.max())
+                        continue
+                    flat = window.ravel()
+                    first = int(np.argmax(flat)) if rule != "last" else flat.size - 1 - int(np.argmax(flat[::-1]))
+                    a, b = divmod(first, size)
+                    if rule == "overwrite":
+                        dx[i, j, r0 + a, c0 + b] = g
+                    else:
+                        dx[i, j, r0 + a, c0 + b] += g
+    return dx
+
+
+# -- inputs: deterministic, recomputed on both sides --------------------------------------------------------
+
+def _conv_inputs(case):
+    x_shape, (f, kh, kw), stride, pad = CONV_CASES[case]
+    rng = np.random.default_rng(700 + case)
+    x = rng.normal(size=x_shape)
+    W = rng.normal(size=(f, x_shape[1], kh, kw))
+    b = rng.normal(size=f)
+    out_h = (x_shape[2] + 2 * pad - kh) // stride + 1
+    out_w = (x_shape[3] + 2 * pad - kw) // stride + 1
+    dout = rng.normal(size=(x_shape[0], f, out_h, out_w))
+    return x, W, b, stride, pad, dout
+
+
+def _pool_inputs(case):
+    """Distinct values (a shuffled grid, spacing 1e-2 after scaling), so no window has a near-tie."""
+    x_shape, size, stride = POOL_CASES[case]
+    rng = np.random.default_rng(710 + case)
+    count = int(np.prod(x_shape))
+    x = (rng.permutation(count) - count / 2).reshape(x_shape) * 1e-2
+    out_h, out_w = (x_shape[2] - size) // stride + 1, (x_shape[3] - size) // stride + 1
+    dout = rng.normal(size=(x_shape[0], x_shape[1], out_h, out_w))
+    return x, size, stride, dout
+
+
+def _tie_inputs():
+    """Windows with tied maxima: integers 0..2 (many repeats), one 2x2 window of equal entries."""
+    rng = np.random.default_rng(720)
+    x = rng.integers(0, 3, size=(1, 2, 4, 4)).astype(np.float64)
+    x[0, 0, :2, :2] = 5.0
+    dout = rng.normal(size=(1, 2, 2, 2))
+    return x, dout
+
+
+# -- conv2d ---------------------------------------------------------------------------------------------------
+
+def _produce_conv_forward(ex):
+    outs, modified = [], []
+    for case in range(len(CONV_CASES)):
+        x, W, b, stride, pad, _ = _conv_inputs(case)
+        result, changed = call(ex.conv2d_forward, x, W, b, stride, pad, names=("x", "W", "b", "stride", "pad"))
+        outs.append(result[0] if isinstance(result, tuple) and len(result) == 2 else result)
+        modified += changed
+    return {"outs": outs, "modified": modified}
+
+
+def _judge_conv_forward(values):
+    outs = values.get("outs")
+    outs = outs if isinstance(outs, list) and len(outs) == len(CONV_CASES) else [None] * len(CONV_CASES)
+    results = [gradcheck.not_modified(values.get("modified"))]
+    for case, out in enumerate(outs):
+        x, W, b, stride, pad, _ = _conv_inputs(case)
+        expected = naive_conv2d(x, W, b, stride, pad)
+        results.append(gradcheck.compare(
+            f"out (stride {stride}, pad {pad})", out, expected, threshold=THRESHOLD,
+            mistakes={"kernel flipped: torch's conv2d (and this course) compute a cross-correlation,"
+                      " out = sum of W * window, without flipping W":
+                      naive_conv2d(x, W[:, :, ::-1, ::-1], b, stride, pad),
+                      "bias missing: add b[f] to every position of output channel f":
+                      naive_conv2d(x, W, np.zeros_like(b), stride, pad)}))
+    return results
+
+
+def _produce_conv_backward(ex):
+    grads, modified = [], []
+    for case in range(len(CONV_CASES)):
+        x, W, b, stride, pad, dout = _conv_inputs(case)
+        (_, cache), changed = call(ex.conv2d_forward, x, W, b, stride, pad, names=("x", "W", "b", "stride", "pad"))
+        result, changed_back = call(ex.conv2d_backward, dout, cache, names=("dout", "cache"))
+        grads.append(result)
+        modified += changed + changed_back
+    return {"grads": grads, "modified": modified}
+
+
+def _judge_conv_backward(values):
+    all_grads = values.get("grads")
+    all_grads = all_grads if isinstance(all_grads, list) and len(all_grads) == len(CONV_CASES) \
+        else [None] * len(CONV_CASES)
+    results = [gradcheck.not_modified(values.get("modified"))]
+    for case, grads in enumerate(all_grads):
+        x, W, b, stride, pad, dout = _conv_inputs(case)
+        dx, dW, db = gradcheck.unpack(grads, 3, "conv2d_backward")
+        label = f"(stride {stride}, pad {pad})"
+        numeric = [
+            gradcheck.numerical_gradient_array(lambda v: naive_conv2d(v, W, b, stride, pad), x.copy(), dout),
+            gradcheck.numerical_gradient_array(lambda v: naive_conv2d(x, v, b, stride, pad), W.copy(), dout),
+            gradcheck.numerical_gradient_array(lambda v: naive_conv2d(x, W, v, stride, pad), b.copy(), dout),
+        ]
+        dx_unflipped = naive_conv2d_dx(dout, x.shape, W[:, :, ::-1, ::-1], stride, pad)
+        results += [
+            gradcheck.compare(f"dx {label}", dx, numeric[0], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
+                "kernel not flipped: dx is the FULL convolution of dout with the kernel flipped in both axes"
+                " (or scatter W * dout back over each window)": dx_unflipped}),
+            gradcheck.compare(f"dW {label}", dW, numeric[1], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
+                "dW flipped: dW[f, c, i, j] pairs dout with the input shifted by (i, j), no flip":
+                    numeric[1][:, :, ::-1, ::-1]}),
+            gradcheck.compare(f"db {label}", db, numeric[2], threshold=THRESHOLD, batch_size=x.shape[0]),
+        ]
+    return results
+
+
+# -- max pooling ----------------------------------------------------------------------------------------------
+
+def _produce_pool_forward(ex):
+    outs, modified = [], []
+    for case in range(len(POOL_CASES)):
+        x, size, stride, _ = _pool_inputs(case)
+        result, changed = call(ex.maxpool2d_forward, x, size, stride, names=("x", "size", "stride"))
+        outs.append(result[0] if isinstance(result, tuple) and len(result) == 2 else result)
+        modified += changed
+    return {"outs": outs, "modified": modified}
+
+
+def _judge_pool_forward(values):
+    outs = values.get("outs")
+    outs = outs if isinstance(outs, list) and len(outs) == len(POOL_CASES) else [None] * len(POOL_CASES)
+    results = [gradcheck.not_modified(values.get("modified"))]
+    for case, out in enumerate(outs):
+        x, size, stride, _ = _pool_inputs(case)
+        results.append(gradcheck.compare(f"out (size {size}, stride {stride})", out, naive_maxpool2d(x, size, stride),
+                                         threshold=THRESHOLD))
+    return results
+
+
+def _produce_pool_backward(ex):
+    grads, modified = [], []
+    inputs = [_pool_inputs(case) for case in range(len(POOL_CASES))]
+    x_tie, dout_tie = _tie_inputs()
+    inputs.append((x_tie, 2, 2, dout_tie))
+    for x, size, stride, dout in inputs:
+        (_, cache), changed = call(ex.maxpool2d_forward, x, size, stride, names=("x", "size", "stride"))
+        result, changed_back = call(ex.maxpool2d_backward, dout, cache, names=("dout", "cache"))
+        grads.append(gradcheck.unpack(result, 1, "maxpool2d_backward")[0])
+        modified += changed + changed_back
+    return {"grads": grads, "modified": modified}
+
+
+def _pool_mistakes(x, dout, size, stride):
+    mistakes = {"gradient spread evenly over each window: that is average pooling; max pooling sends"
+                " each window's gradient to its maximum only": naive_maxpool2d_dx(x, dout, size, stride, "mean")}
+    if stride < size:
+        mistakes["overlapping windows overwrite each other: an entry that is the maximum of several windows"
+                 " collects the SUM of their gradients (use +=)"] = naive_maxpool2d_dx(x, dout, size, stride,
+                                                                                   "overwrite")
+    return mistakes
+
+
+def _judge_pool_backward(values):
+    grads = values.get("grads")
+    grads = grads if isinstance(grads, list) and len(grads) == len(POOL_CASES) + 1 else [None] * (len(POOL_CASES) + 1)
+    results = [gradcheck.not_modified(values.get("modified"))]
+    for case, dx in enumerate(grads[:-1]):
+        x, size, stride, dout = _pool_inputs(case)
+        numeric = gradcheck.numerical_gradient_array(lambda v: naive_maxpool2d(v, size, stride), x.copy(), dout)
+        results.append(gradcheck.compare(f"dx (size {size}, stride {stride})", dx, numeric, threshold=THRESHOLD,
+                                         mistakes=_pool_mistakes(x, dout, size, stride)))
+    # Ties have no derivative; the convention (torch's on the CPU) is that the first maximum in row-major order
+    # takes the whole gradient, so the expected value comes from the loop rule, not from central differences.
+    x, dout = _tie_inputs()
+    mistakes = _pool_mistakes(x, dout, 2, 2)
+    mistakes["every tied maximum got the gradient: only the FIRST maximum (row-major order in the window) gets"
+             " it, as np.argmax and torch choose"] = naive_maxpool2d_dx(x, dout, 2, 2, "all")
+    mistakes["ties went to the LAST maximum: the first one in row-major order inside the window gets the gradient"
+             " (np.argmax returns the first)"] = naive_maxpool2d_dx(x, dout, 2, 2, "last")
+    results.append(gradcheck.compare("dx (tied maxima)", grads[-1], naive_maxpool2d_dx(x, dout, 2, 2, "first"),
+                                     threshold=THRESHOLD, mistakes=mistakes))
+    return results
+
+
+CHECKS = [
+    Check(lesson="07", name="conv2d_forward", points=2, module="ex07_convolutions",
+          produce=_produce_conv_forward, judge=_judge_conv_forward, functions=("conv2d_forward",),
+          hint='notebook 07, section "2. Convolution as a sliding dot product"'),
+    Check(lesson="07", name="conv2d_backward", points=4, module="ex07_convolutions",
+          produce=_produce_conv_backward, judge=_judge_conv_backward, functions=("conv2d_backward",),
+          hint=HINT_CONV),
+    Check(lesson="07", name="maxpool2d_forward", points=1, module="ex07_convolutions",
+          produce=_produce_pool_forward, judge=_judge_pool_forward, functions=("maxpool2d_forward",),
+          hint=HINT_POOL),
+    Check(lesson="07", name="maxpool2d_backward", points=2, module="ex07_convolutions",
+          produce=_produce_pool_backward, judge=_judge_pool_backward, functions=("maxpool2d_backward",),
+          hint=HINT_POOL),
+]

@@ -1,0 +1,325 @@
+"""Lesson 01: the chain rule, staged backpropagation and a scalar autodiff ``Value``.
+
+Write the marked parts, save the file, and run the check cells of
+``notebooks/01_chain_rule.ipynb`` (or ``bplab check 01`` in a terminal).
+
+The reference engine ``bplab/autodiff.py`` computes the same gradients; this
+file and that module are the one intended repetition in the course (the
+reference records local gradients, this class uses one backward closure per
+operation, as micrograd does).
+"""
+
+import numpy as np
+
+# ---------------------------------------------------------------------------------
+# 1. Local derivatives of elementary functions (elementwise on numpy arrays)
+# ---------------------------------------------------------------------------------
+
+
+def d_exp(x):
+    """Derivative of ``exp`` at ``x``.
+
+    Parameters
+    ----------
+    x : ndarray of float64, any shape
+
+    Returns
+    -------
+    ndarray of float64, shape of ``x``
+        ``d/dx exp(x)``, entry by entry.
+    """
+    ### BEGIN SOLUTION  notebook 01, section "2. Local derivatives"
+    return np.exp(x)
+    ### END SOLUTION
+
+
+def d_log(x):
+    """Derivative of the natural logarithm at ``x > 0`` (elementwise, shape of ``x``)."""
+    ### BEGIN SOLUTION  notebook 01, section "2. Local derivatives"
+    return 1.0 / np.asarray(x, dtype=np.float64)
+    ### END SOLUTION
+
+
+def d_tanh(x):
+    """Derivative of ``tanh`` at ``x`` (elementwise, shape of ``x``)."""
+    ### BEGIN SOLUTION  notebook 01, section "2. Local derivatives"
+    t = np.tanh(x)
+    return 1.0 - t * t
+    ### END SOLUTION
+
+
+def d_sigmoid(x):
+    """Derivative of ``sigmoid(x) = 1 / (1 + exp(-x))`` at ``x`` (elementwise, shape of ``x``)."""
+    ### BEGIN SOLUTION  notebook 01, section "2. Local derivatives"
+    s = 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+    return s * (1.0 - s)
+    ### END SOLUTION
+
+
+def d_relu(x):
+    """Derivative of ``relu(x) = max(x, 0)`` at ``x`` (elementwise; 0 at ``x = 0``, as in PyTorch)."""
+    ### BEGIN SOLUTION  notebook 01, section "2. Local derivatives"
+    return (np.asarray(x) > 0).astype(np.float64)
+    ### END SOLUTION
+
+
+def d_power(x, n):
+    """Derivative of ``x ** n`` with respect to ``x``, for a number ``n``.
+
+    Parameters
+    ----------
+    x : ndarray of float64, any shape
+    n : float
+
+    Returns
+    -------
+    ndarray of float64, shape of ``x``
+    """
+    ### BEGIN SOLUTION  notebook 01, section "2. Local derivatives"
+    return n * np.asarray(x, dtype=np.float64) ** (n - 1)
+    ### END SOLUTION
+
+
+# ---------------------------------------------------------------------------------
+# 2. A staged forward and backward pass with fan-out (CS231n's example)
+#
+#     f(x, y) = (x + sigmoid(y)) / (sigmoid(x) + (x + y) ** 2)
+#
+# x is used three times and y twice: their gradients collect one contribution per use.
+# ---------------------------------------------------------------------------------
+
+
+def staged_forward(x, y):
+    """Forward pass of ``f(x, y)`` in small stages, keeping what the backward pass needs.
+
+    Parameters
+    ----------
+    x, y : ndarray of float64, same shape (or floats)
+
+    Returns
+    -------
+    f : ndarray of float64, shape of ``x``
+    cache : object
+        The intermediate values, for :func:`staged_backward`.
+    """
+    ### BEGIN SOLUTION  notebook 01, section "5. Fan-out: gradients add up"
+    sig_y = 1.0 / (1.0 + np.exp(-y))
+    num = x + sig_y
+    sig_x = 1.0 / (1.0 + np.exp(-x))
+    xpy = x + y
+    xpy_sq = xpy ** 2
+    den = sig_x + xpy_sq
+    inv_den = 1.0 / den
+    f = num * inv_den
+    cache = (sig_y, num, sig_x, xpy, den, inv_den)
+    return f, cache
+    ### END SOLUTION
+
+
+def staged_backward(df, cache):
+    """Backward pass of :func:`staged_forward`, stage by stage in reverse.
+
+    Parameters
+    ----------
+    df : ndarray of float64, shape of ``f``
+        Upstream gradient ``dL/df``.
+    cache : object
+        From :func:`staged_forward`.
+
+    Returns
+    -------
+    dx, dy : ndarray of float64, shape of ``f``
+    """
+    ### BEGIN SOLUTION  notebook 01, section "5. Fan-out: gradients add up"
+    sig_y, num, sig_x, xpy, den, inv_den = cache
+    dnum = inv_den * df
+    dinv_den = num * df
+    dden = -1.0 / den ** 2 * dinv_den
+    dsig_x = dden
+    dxpy_sq = dden
+    dxpy = 2 * xpy * dxpy_sq
+    dx = dxpy                           # x's first use: x + y
+    dy = dxpy                           # y's first use: x + y
+    dx = dx + sig_x * (1 - sig_x) * dsig_x   # second use: sigmoid(x); += collects it
+    dx = dx + dnum                      # third use: the numerator
+    dsig_y = dnum
+    dy = dy + sig_y * (1 - sig_y) * dsig_y   # second use of y: sigmoid(y)
+    return dx, dy
+    ### END SOLUTION
+
+
+# ---------------------------------------------------------------------------------
+# 3. A scalar autodiff engine: each operation has a backward rule; backward() runs them
+# ---------------------------------------------------------------------------------
+
+
+class Value:
+    """A scalar that remembers how it was computed, so that it can backpropagate.
+
+    Parameters
+    ----------
+    data : float
+    children : tuple of Value
+        The operation's inputs (empty for a leaf), in order.
+    op : str
+        The operation's name, for drawings.
+    label : str
+        A name for drawings.
+
+    Attributes
+    ----------
+    data : float
+    grad : float
+        ``d(output)/d(self)`` after ``output.backward()``.
+    """
+
+    def __init__(self, data, children=(), op="", label=""):
+        self.data = float(data)
+        self.grad = 0.0
+        self.children = tuple(children)
+        self.op = op
+        self.label = label
+        self._backward = lambda: None  # a leaf passes nothing on
+
+    def __repr__(self):
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def add_backward():
+            ### BEGIN SOLUTION  notebook 01, section "7. An autodiff engine"
+            self.grad += out.grad
+            other.grad += out.grad
+            ### END SOLUTION
+
+        out._backward = add_backward
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def mul_backward():
+            ### BEGIN SOLUTION  notebook 01, section "7. An autodiff engine"
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+            ### END SOLUTION
+
+        out._backward = mul_backward
+        return out
+
+    def __pow__(self, n):
+        if isinstance(n, bool) or not isinstance(n, (int, float)):
+            raise TypeError(f"Value ** n needs an int or float n, got {type(n).__name__}")
+        out = Value(self.data ** n, (self,), f"**{n:g}")
+
+        def pow_backward():
+            ### BEGIN SOLUTION  notebook 01, section "7. An autodiff engine"
+            self.grad += n * self.data ** (n - 1) * out.grad
+            ### END SOLUTION
+
+        out._backward = pow_backward
+        return out
+
+    def exp(self):
+        out = Value(float(np.exp(self.data)), (self,), "exp")
+
+        def exp_backward():
+            ### BEGIN SOLUTION  notebook 01, section "7. An autodiff engine"
+            self.grad += out.data * out.grad
+            ### END SOLUTION
+
+        out._backward = exp_backward
+        return out
+
+    def log(self):
+        if not self.data > 0:
+            raise ValueError(f"log needs a positive input, got {self.data!r}")
+        out = Value(float(np.log(self.data)), (self,), "log")
+
+        def log_backward():
+            ### BEGIN SOLUTION  notebook 01, section "7. An autodiff engine"
+            self.grad += out.grad / self.data
+            ### END SOLUTION
+
+        out._backward = log_backward
+        return out
+
+    def tanh(self):
+        out = Value(float(np.tanh(self.data)), (self,), "tanh")
+
+        def tanh_backward():
+            ### BEGIN SOLUTION  notebook 01, section "7. An autodiff engine"
+            self.grad += (1.0 - out.data ** 2) * out.grad
+            ### END SOLUTION
+
+        out._backward = tanh_backward
+        return out
+
+    def sigmoid(self):
+        out = Value(float(0.5 * (1.0 + np.tanh(0.5 * self.data))), (self,), "sigmoid")  # no overflow for any x
+
+        def sigmoid_backward():
+            ### BEGIN SOLUTION  notebook 01, section "7. An autodiff engine"
+            self.grad += out.data * (1.0 - out.data) * out.grad
+            ### END SOLUTION
+
+        out._backward = sigmoid_backward
+        return out
+
+    def relu(self):
+        out = Value(max(self.data, 0.0), (self,), "relu")
+
+        def relu_backward():
+            ### BEGIN SOLUTION  notebook 01, section "7. An autodiff engine"
+            self.grad += (1.0 if self.data > 0 else 0.0) * out.grad
+            ### END SOLUTION
+
+        out._backward = relu_backward
+        return out
+
+    # Built from the operations above, so they need no backward rule of their own.
+    def __neg__(self):
+        return self * -1
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __truediv__(self, other):
+        return self * (other if isinstance(other, Value) else Value(other)) ** -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __rsub__(self, other):
+        return (-self) + other
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __rtruediv__(self, other):
+        return Value(other) * self ** -1
+
+    def backward(self):
+        """Set ``.grad`` of every value this one depends on to ``d(self)/d(value)``.
+
+        Build the topological order (every node after its children) without
+        recursion, so that a chain of thousands of nodes works; then seed
+        ``self.grad = 1`` and call each node's ``_backward`` from the output back.
+        """
+        ### BEGIN SOLUTION  notebook 01, section "7. An autodiff engine"
+        order, visited, stack = [], set(), [(self, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+            elif id(node) not in visited:
+                visited.add(id(node))
+                stack.append((node, True))
+                stack.extend((child, False) for child in node.children)
+        self.grad = 1.0
+        for node in reversed(order):
+            node._backward()
+        ### END SOLUTION

@@ -1,0 +1,25 @@
+"""Shared fixtures: wall times that tests record and the terminal summary prints."""
+
+from __future__ import annotations
+
+import pytest
+
+_TIMINGS = pytest.StashKey[list]()
+
+
+def pytest_configure(config):
+    config.stash[_TIMINGS] = []
+
+
+@pytest.fixture(scope="session")
+def timings(request):
+    """A list to append ``(label, seconds)`` to; printed under "wall times" at the end of the run."""
+    return request.config.stash[_TIMINGS]
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    rows = config.stash.get(_TIMINGS, [])
+    if rows:
+        terminalreporter.section("wall times")
+        for label, seconds in rows:
+            terminalreporter.write_line(f"{seconds:7.1f} s  {label}")
