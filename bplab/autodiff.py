@@ -32,7 +32,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["Value", "topological_order"]
+__all__ = ["Value", "topological_order", "difference_errors", "convergence_order"]
 
 
 class Value:
@@ -222,3 +222,49 @@ def _sigmoid(x):
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
     return e / (1.0 + e)
+
+
+def difference_errors(f, dfdx, x, steps):
+    """Errors of the forward and the central difference quotients of ``f`` at ``x``.
+
+    Forward: ``(f(x + h) - f(x)) / h``, error O(h). Central:
+    ``(f(x + h) - f(x - h)) / 2h``, error O(h^2): the h^2 terms of the two
+    Taylor expansions cancel.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(float) -> float``.
+    dfdx : float
+        The exact derivative at ``x``.
+    x : float
+    steps : array_like of float, shape (K,)
+
+    Returns
+    -------
+    forward, central : ndarray of float64, shape (K,)
+        Absolute errors ``|quotient - dfdx|``.
+    """
+    steps = np.asarray(steps, dtype=np.float64)
+    if steps.ndim != 1 or not np.all(steps > 0):
+        raise ValueError("steps must be a 1-D array of positive numbers")
+    forward = np.array([abs((f(x + h) - f(x)) / h - dfdx) for h in steps])
+    central = np.array([abs((f(x + h) - f(x - h)) / (2 * h) - dfdx) for h in steps])
+    return forward, central
+
+
+def convergence_order(steps, errors):
+    """The slope of ``log(error)`` against ``log(h)``: 1 for an O(h) error, 2 for O(h^2).
+
+    Parameters
+    ----------
+    steps, errors : array_like of float, shape (K,)
+
+    Returns
+    -------
+    float
+    """
+    steps, errors = np.asarray(steps, dtype=np.float64), np.asarray(errors, dtype=np.float64)
+    if steps.shape != errors.shape or steps.size < 2:
+        raise ValueError("steps and errors need the same shape with at least two entries")
+    return float(np.polyfit(np.log(steps), np.log(errors), 1)[0])

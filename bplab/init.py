@@ -37,6 +37,9 @@ import numbers
 
 import numpy as np
 
+SQRT2 = math.sqrt(2.0)
+"""The default gain of the He schemes (ReLU's)."""
+
 __all__ = ["xavier_uniform", "xavier_normal", "he_normal", "he_uniform", "orthogonal", "standard_uniform",
            "calculate_gain", "weight_variance", "initialize", "SCHEMES", "as_generator"]
 
@@ -123,7 +126,7 @@ def xavier_normal(fan_in, fan_out, gain=1.0, rng=None):
     return _normal(std, fan_in, fan_out, as_generator(rng, "xavier_normal"))
 
 
-def he_normal(fan_in, fan_out, gain=math.sqrt(2.0), rng=None):
+def he_normal(fan_in, fan_out, gain=SQRT2, rng=None):
     """He/Kaiming normal (fan_in mode): ``N(0, std²)`` with ``std = gain / sqrt(fan_in)``.
 
     With the default ``gain = sqrt(2)``, ``Var[W] = 2 / fan_in``: a ReLU zeroes
@@ -136,7 +139,7 @@ def he_normal(fan_in, fan_out, gain=math.sqrt(2.0), rng=None):
     return _normal(std, fan_in, fan_out, as_generator(rng, "he_normal"))
 
 
-def he_uniform(fan_in, fan_out, gain=math.sqrt(2.0), rng=None):
+def he_uniform(fan_in, fan_out, gain=SQRT2, rng=None):
     """He/Kaiming uniform (fan_in mode): ``U(-a, a)`` with ``a = gain * sqrt(3 / fan_in)``.
 
     Parameters and returns as :func:`xavier_uniform`.
@@ -190,7 +193,7 @@ SCHEMES = {
 }
 """The schemes by name, for labs and notebooks that let the learner choose."""
 
-_DEFAULT_GAIN = {"he_normal": math.sqrt(2.0), "he_uniform": math.sqrt(2.0)}
+_DEFAULT_GAIN = {"he_normal": SQRT2, "he_uniform": SQRT2}
 
 
 def initialize(scheme, fan_in, fan_out, gain=None, rng=None):

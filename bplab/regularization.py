@@ -119,6 +119,48 @@ def add_penalties(params, grads, l1=0.0, l2=0.0):
     return total
 
 
+class Penalized:
+    """An optimizer with L1/L2 penalties on the weight matrices: what a regularized training step does.
+
+    ``step(grads)`` adds the L2 gradient ``l2 * W`` (and, with
+    ``l1_mode="subgradient"``, the L1 subgradient) to the gradients of the
+    weight matrices, lets the wrapped optimizer step, then, with
+    ``l1_mode="proximal"``, soft-thresholds the weights by ``lr * l1``
+    (proximal gradient descent: exact zeros).
+
+    Parameters
+    ----------
+    optimizer : bplab.optim optimizer
+        Has ``.params``, ``.lr`` and ``.step(grads)``.
+    l1, l2 : float >= 0
+    l1_mode : {"proximal", "subgradient"}
+
+    Notes
+    -----
+    Under plain SGD the L2 part is exactly ``SGD(weight_decay=l2)`` restricted
+    to the weight matrices. Under Adam it is L2 regularization, not decoupled
+    weight decay (:class:`bplab.optim.AdamW`); notebook 05 shows the difference.
+    """
+
+    def __init__(self, optimizer, l1=0.0, l2=0.0, l1_mode="proximal"):
+        if l1_mode not in ("proximal", "subgradient"):
+            raise ValueError(f"l1_mode must be 'proximal' or 'subgradient', got {l1_mode!r}")
+        self.optimizer = optimizer
+        self.params = optimizer.params
+        self.l1 = check_fraction(l1, "l1", **_STRENGTH)
+        self.l2 = check_fraction(l2, "l2", **_STRENGTH)
+        self.l1_mode = l1_mode
+
+    def step(self, grads):
+        proximal = self.l1_mode == "proximal"
+        add_penalties(self.params, grads, l1=0.0 if proximal else self.l1, l2=self.l2)
+        self.optimizer.step(grads)
+        if proximal and self.l1:
+            threshold = self.optimizer.lr * self.l1
+            for weight in penalized(self.params):
+                weight[...] = soft_threshold(weight, threshold)
+
+
 def early_stopping(val_losses, patience, min_delta=0.0):
     """Where early stopping picks its best epoch and where it stops training.
 

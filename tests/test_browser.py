@@ -15,6 +15,7 @@ fail. Run only these tests with ``pytest -m browser``.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -22,7 +23,6 @@ import shutil
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from tests.jupyterlab_server import JupyterLabServer
@@ -99,12 +99,19 @@ def page(browser, lab_server):
 def test_notebook_in_jupyterlab(notebook, page, lab_server, timings):
     stored = notebook.read_bytes()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob(f"{notebook.stem}*.png"):  # a lab removed since the last run leaves no stale image
+        old.unlink()
     lab = NotebookPage(page, lab_server, notebook)
 
     start = time.perf_counter()
-    lab.open()
-    lab.run_all_cells()
-    lab.wait_for_widgets()
+    try:
+        lab.open()
+        lab.run_all_cells()
+        lab.wait_for_widgets()
+    except BaseException:
+        with contextlib.suppress(Exception):  # what the learner would see, for the failure report
+            lab.screenshot_full(SCREENSHOTS / f"{notebook.stem}.png")
+        raise
     ran = time.perf_counter() - start
     lab.screenshot_full(SCREENSHOTS / f"{notebook.stem}.png")
 
@@ -202,23 +209,29 @@ _ERRORS = f"""() => {{
   return Array.from(new Set(found));
 }}"""
 
-# Mark the first control of lab ``index`` (document order) and describe it.
+# Mark the first control of lab ``index`` (document order) and describe it. For a group of toggle buttons
+# or radio buttons, the element to click is the group's first option that is not selected.
 _FIRST_CONTROL = """(index) => {
   const lab = document.querySelectorAll('.bplab-lab')[index];
-  const control = lab.querySelector(['.noUi-handle', 'select', 'input[type=checkbox]', 'input[type=radio]',
+  let control = lab.querySelector(['.noUi-handle', 'select', 'input[type=checkbox]', 'input[type=radio]',
       '.widget-toggle-button', '.widget-play button', 'input[type=number]'].join(', '));
   if (!control) return null;
+  const group = control.closest('.widget-radio-box, .widget-toggle-buttons');
+  if (group) control = group.querySelector('input[type=radio]:not(:checked), .widget-toggle-button:not(.mod-active)')
+      || control;
   document.querySelectorAll('[data-bplab-test]').forEach(e => e.removeAttribute('data-bplab-test'));
   control.setAttribute('data-bplab-test', 'control');
   const kind = control.classList.contains('noUi-handle') ? 'slider'
       : control.closest('.widget-play') ? 'play'
       : control.tagName === 'SELECT' ? 'select'
       : control.tagName === 'INPUT' ? control.type : 'toggle';
+  const box = control.closest('.widget-inline-hbox, .widget-inline-vbox');
+  const label = box && box.querySelector('.widget-label');
   return {kind, now: control.getAttribute('aria-valuenow'), min: control.getAttribute('aria-valuemin'),
           max: control.getAttribute('aria-valuemax'), options: control.options ? control.options.length : 0,
           selected: control.selectedIndex === undefined ? -1 : control.selectedIndex,
-          label: (control.closest('.widget-inline-hbox, .widget-inline-vbox, .jupyter-widgets') || control)
-              .textContent.trim().slice(0, 60)};
+          label: ((label && label.textContent.trim()) || control.textContent.trim() || control.value || '')
+              .slice(0, 60)};
 }"""
 
 # The figure of lab ``index``: its src and a digest of its bytes (the src changes with every update).
@@ -241,6 +254,11 @@ _NOTEBOOK_HEIGHT = """() => {
   const scroller = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer')
       || document.querySelector('.jp-NotebookPanel .jp-Notebook');
   return scroller ? [scroller.scrollHeight, scroller.clientHeight] : null;
+}"""
+
+_SCROLL_TOP = """() => {
+  for (const e of document.querySelectorAll('.jp-NotebookPanel .jp-WindowedPanel-outer, .jp-NotebookPanel .jp-Notebook'))
+    e.scrollTop = 0;
 }"""
 
 
@@ -273,6 +291,8 @@ class NotebookPage:
 
     def run_all_cells(self):
         """Run → Run All Cells from the menu bar, as a learner would, and wait until it is done."""
+        # A notebook stored with execution counts would look "done" at once; start from none.
+        self.page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
         self.page.locator(".lm-MenuBar-itemLabel").filter(has_text=re.compile(r"^Run$")).click()
         self.page.locator(".lm-Menu-itemLabel").filter(has_text=re.compile(r"^Run All Cells$")).click()
         state = self.page.wait_for_function(_RUN_STATE, timeout=RUN_TIMEOUT, polling=250).json_value()
@@ -351,17 +371,19 @@ class NotebookPage:
 
     # -- screenshots ------------------------------------------------------------------------------------
     def screenshot_full(self, path):
-        """The whole notebook in one image: the viewport is stretched to the notebook's height, then restored."""
+        """The whole notebook in one image.
+
+        The viewport is stretched to the notebook's height (and stays so, so that each lab's own
+        screenshot is not cut by the status bar), and the notebook is scrolled to its top.
+        """
         heights = self.page.evaluate(_NOTEBOOK_HEIGHT)
         if heights:
             content, visible = heights
             height = min(VIEWPORT["height"] + max(content - visible, 0), 16_000)  # Chromium's texture limit
             self.page.set_viewport_size({"width": VIEWPORT["width"], "height": int(height)})
-            self.page.wait_for_timeout(300)
-        try:
-            self.page.screenshot(path=path)
-        finally:
-            self.page.set_viewport_size(VIEWPORT)
+        self.page.evaluate(_SCROLL_TOP)
+        self.page.wait_for_timeout(300)
+        self.page.screenshot(path=path)
 
     def screenshot_lab(self, index, path):
         self.page.locator(".bplab-lab").nth(index).screenshot(path=path)
@@ -373,9 +395,3 @@ class NotebookPage:
         tail = ("\nbrowser console errors:\n" + "\n".join(console)) if console else ""
         return f"{title}\n{shown}{tail}\nscreenshots: {SCREENSHOTS}"
 
-
-def test_notebooks_have_kernelspec():
-    """JupyterLab asks for a kernel when a notebook names none; every notebook names python3."""
-    for path in NOTEBOOK_FILES:
-        spec = nbformat.read(path, as_version=4).metadata.get("kernelspec", {})
-        assert spec.get("name") == "python3", f"{path.name}: metadata.kernelspec.name is {spec.get('name')!r}"

@@ -111,7 +111,7 @@ def circles(n_samples=200, noise=0.05, factor=0.5, *, rng=None, seed=None):
 
 
 def xor(n_samples=200, noise=0.1, *, rng=None, seed=None):
-    """Points uniform in the square [-1, 1]^2, labelled by the quadrant's XOR.
+    """Points uniform in the square [-1, 1]^2, labelled by the quadrant's XOR (half of each class).
 
     The label is 1 where ``x1 * x2 > 0`` (first and third quadrants), 0
     elsewhere, decided before the Gaussian ``noise`` is added (so noise blurs
@@ -126,8 +126,10 @@ def xor(n_samples=200, noise=0.1, *, rng=None, seed=None):
     n_samples = check_positive_int(n_samples, "n_samples")
     noise = _noise(noise)
     rng = as_generator(rng, seed)
-    X = rng.uniform(0.05, 1.0, size=(n_samples, 2)) * rng.choice([-1.0, 1.0], size=(n_samples, 2))
-    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    y = np.repeat(np.array([0, 1], dtype=np.int64), _split_counts(n_samples, 2))
+    first = rng.choice([-1.0, 1.0], size=n_samples)
+    signs = np.column_stack([first, np.where(y == 1, first, -first)])  # same signs <=> x1 * x2 > 0 <=> label 1
+    X = rng.uniform(0.05, 1.0, size=(n_samples, 2)) * signs
     X += noise * rng.standard_normal(X.shape)
     return X, y
 

@@ -23,18 +23,20 @@ from bplab.validation import as_float_array, check_shape
 NONLINEARITIES = ("tanh", "relu", "linear")
 
 
-def _identity_forward(a):
+def identity_forward(a):
+    """The identity as a layer pair (``"linear"``: no nonlinearity); returns ``(a, None)``."""
     return a, None
 
 
-def _identity_backward(da, _cache):
+def identity_backward(da, _cache):
+    """Gradient of the identity: ``da`` itself."""
     return da
 
 
 _ACTIVATIONS = {
     "tanh": (tanh_forward, tanh_backward),
     "relu": (relu_forward, relu_backward),
-    "linear": (_identity_forward, _identity_backward),
+    "linear": (identity_forward, identity_backward),
 }
 
 

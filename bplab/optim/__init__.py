@@ -11,3 +11,4 @@ from bplab.optim.adagrad import Adagrad  # lesson 04
 from bplab.optim.rmsprop import RMSprop  # lesson 04
 from bplab.optim.adam import Adam, AdamW  # lesson 04
 from bplab.optim.clip import clip_grad_norm  # lesson 03
+from bplab.optim.schedules import LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, LinearLR, SequentialLR, lr_curve  # lesson 04

@@ -71,6 +71,8 @@ class Optimizer:
     state : list of dict
         Per-parameter state (momentum buffers, moment estimates, step counts), created
         lazily on the first step, as in torch.
+    initial_lr : float or None
+        The rate before any learning-rate scheduler changed it.
     """
 
     def __init__(self, params, lr):
@@ -90,6 +92,7 @@ class Optimizer:
         self.params = list(params)
         self.lr = check_hyperparameter(lr, "learning rate")
         self.state = [{} for _ in self.params]
+        self.initial_lr = None  # set by the first learning-rate scheduler (torch's group["initial_lr"])
 
     def _check_grads(self, grads):
         """The gradients as float64 arrays, one per parameter with its shape."""

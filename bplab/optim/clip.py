@@ -16,6 +16,28 @@ EPS = 1e-6
 """Added to the total norm before dividing, as torch does (so a zero gradient never divides by zero)."""
 
 
+def global_norm(grads):
+    """``sqrt(sum_i ||grads[i]||²)``, the L2 norm of all the gradients as one vector.
+
+    Computed without overflow for huge entries (rescaled by the largest one when the squares overflow).
+
+    Parameters
+    ----------
+    grads : list of ndarray
+
+    Returns
+    -------
+    float
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.sqrt(sum(float(np.sum(g * g)) for g in grads)))
+        if not np.isfinite(total):
+            largest = max((float(np.max(np.abs(g))) for g in grads if g.size), default=0.0)
+            if np.isfinite(largest) and largest > 0:
+                total = largest * float(np.sqrt(sum(float(np.sum((g / largest) ** 2)) for g in grads)))
+    return total
+
+
 def clip_grad_norm(grads, max_norm, error_if_nonfinite=False):
     """Scale ``grads`` in place so that their global L2 norm is at most ``max_norm``.
 
@@ -58,13 +80,7 @@ def clip_grad_norm(grads, max_norm, error_if_nonfinite=False):
     max_norm = check_hyperparameter(max_norm, "max_norm", low=0.0, low_inclusive=False)
     if not grads:
         return 0.0
-    with np.errstate(over="ignore", invalid="ignore"):
-        total_norm = float(np.sqrt(sum(float(np.sum(g * g)) for g in grads)))
-        if not np.isfinite(total_norm):
-            # The squares may overflow although the norm itself is finite: rescale first.
-            largest = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
-            if np.isfinite(largest) and largest > 0:
-                total_norm = largest * float(np.sqrt(sum(float(np.sum((g / largest) ** 2)) for g in grads)))
+    total_norm = global_norm(grads)
     if error_if_nonfinite and not np.isfinite(total_norm):
         raise ValueError(f"the total norm of the gradients is {total_norm}, so they cannot be clipped "
                          "(error_if_nonfinite=True)")

@@ -1,0 +1,68 @@
+"""Lesson 04: latency of the optimizer race's redraws, and the optimizers' step cost."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks.common import Row, ms_row, redraw_rows, samples
+from bplab.figures.optimizer_race import OptimizerRaceFigure
+from bplab.labs.optimizer_race import OPTIMIZERS, OptimizerRaceModel
+from bplab.optim import SGD, Adagrad, Adam, AdamW, RMSprop
+
+
+def _setter(**settings):
+    def change(model):
+        for name, value in settings.items():
+            if name == "surface":
+                model.set_surface(value)
+            else:
+                setattr(model, name, value)
+        model.recompute()
+    return change
+
+
+def _race_rows():
+    rows = []
+    # one slider at a time, each to a few values: what a learner dragging a control does (cache misses)
+    rates = np.geomspace(0.05, 1.5, 23)
+    changes = [_setter(lr=float(r)) for r in rates]
+    rows += redraw_rows("optimizer race (lr slider, 4 optimizers, 200 steps)", OptimizerRaceModel(), OptimizerRaceFigure,
+                        changes)
+    betas = np.linspace(0.5, 0.9999, 31)
+    rows += redraw_rows("optimizer race (beta2 slider, all 7 optimizers)",
+                        OptimizerRaceModel(optimizers=tuple(OPTIMIZERS)), OptimizerRaceFigure,
+                        [_setter(beta2=float(b)) for b in betas])
+    starts = np.linspace(-1.9, 1.9, 37)
+    rows += redraw_rows("optimizer race (start slider, all 7, 500 steps)",
+                        OptimizerRaceModel(optimizers=tuple(OPTIMIZERS), steps=500), OptimizerRaceFigure,
+                        [_setter(start=np.array([float(x), 1.0])) for x in starts])
+    rows += redraw_rows("optimizer race (play: one animation frame)", OptimizerRaceModel(), OptimizerRaceFigure,
+                        [_setter(frame=f) for f in range(0, 201, 5)])
+    rows += redraw_rows("optimizer race (surface dropdown, contours cached)", OptimizerRaceModel(),
+                        OptimizerRaceFigure, [_setter(surface=s) for s in ("rosenbrock", "beale", "himmelblau",
+                                                                          "booth", "saddle", "quadratic")],
+                        repeat=36)
+    return rows
+
+
+def _step_rows():
+    rows = []
+    shapes = [(64, 64), (64,), (64, 3), (3,)]
+    for cls in (SGD, Adagrad, RMSprop, Adam, AdamW):
+        rng = np.random.default_rng(0)
+        params = [rng.normal(size=s) for s in shapes]
+        grads = [rng.normal(size=s) for s in shapes]
+        opt = cls(params, lr=1e-3, **({"momentum": 0.9} if cls is SGD else {}))
+        times = samples(lambda opt=opt, grads=grads: opt.step(grads), repeat=300)
+        rows.append(Row(f"{cls.__name__}.step (MLP 64-64-3, 4 arrays)", float(np.median(times) * 1e6),
+                        float(np.percentile(times, 95) * 1e6), "us", "", ""))
+    return rows
+
+
+def rows():
+    return _race_rows() + _step_rows()
+
+
+if __name__ == "__main__":
+    for row in rows():
+        print(row)

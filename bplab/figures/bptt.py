@@ -1,0 +1,73 @@
+"""The BPTT explorer's figure: the gradient reaching each time step, the ρ^distance law, and clipping."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bplab.figures.base import PALETTE, new_figure, show_message
+from bplab.figures.gradient_flow import cheap_log_axis, freeze_layout, log_limits
+
+
+class BPTTFigure:
+    """Left: ``||dL/dh_t||`` per time step with the ``ρ^(T-t)`` prediction; right: the global norm and clipping."""
+
+    def __init__(self, model):
+        self.figure = new_figure(8.0, 4.0)
+        grid = self.figure.add_gridspec(1, 3)
+        self.steps = self.figure.add_subplot(grid[0, :2])
+        self.norms = self.figure.add_subplot(grid[0, 2])
+        self._build_steps(self.steps)
+        self._build_norms(self.norms)
+        self.update(model)
+        freeze_layout(self.figure)
+
+    def _build_steps(self, ax):
+        cheap_log_axis(ax)
+        ax.set_xlabel("time step t", fontsize=9)
+        ax.set_ylabel("‖∂L/∂h_t‖", fontsize=9)
+        (self.measured,) = ax.plot([], [], "o-", color=PALETTE["blue"], markersize=2, linewidth=1.2,
+                                   label="‖∂L/∂h_t‖ measured (loss reads h_T)")
+        (self.predicted,) = ax.plot([], [], "--", color=PALETTE["vermillion"], linewidth=1.5,
+                                    label="ρ^(T−t)·‖∂L/∂h_T‖ (exact if linear; a bound, |f′| ≤ 1)")
+        (self.clipped,) = ax.plot([], [], ":", color=PALETTE["green"], linewidth=2,
+                                  label="after clipping: c·‖∂L/∂h_t‖")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1, fontsize=7, frameon=False)
+        self.title = ax.set_title("", fontsize=10)
+
+    def _build_norms(self, ax):
+        cheap_log_axis(ax)
+        ax.set_title("Global norm of (∂W_x, ∂W_h, ∂b)", fontsize=9)
+        ax.set_xlim(-0.6, 1.6)
+        ax.set_xticks([0, 1], ["before", "after clipping"], fontsize=8)
+        self.stems = [ax.plot([x, x], [1, 1], "-", color=colour, linewidth=6, solid_capstyle="butt")[0]
+                      for x, colour in ((0, PALETTE["blue"]), (1, PALETTE["green"]))]
+        (self.threshold,) = ax.plot([-0.6, 1.6], [1, 1], "--", color=PALETTE["black"], linewidth=1,
+                                    label="clipping threshold")
+        self.values = [ax.text(x, 1, "", ha="center", va="bottom", fontsize=8) for x in (0, 1)]
+        ax.legend(handles=[self.threshold], loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=7,
+                  frameon=False)
+
+    def update(self, model):
+        steps = np.arange(1, int(model.length) + 1)
+        self.measured.set_data(steps, model.step_norm)
+        self.predicted.set_data(steps, model.prediction)
+        self.clipped.set_data(steps, model.clipped_step_norm())
+        self.clipped.set_visible(bool(model.clip))
+        self.steps.set_xlim(0.5, steps[-1] + 0.5)
+        self.steps.set_ylim(*log_limits(model.step_norm, model.prediction, model.clipped_step_norm()))
+        self.title.set_text(f"{model.nonlinearity} RNN, ρ(W_h) = {model.rho:.2f}: "
+                            f"‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ = {model.decay_ratio():.0e}")
+
+        before, after = model.total_norm, model.coefficient * model.total_norm
+        low, high = log_limits([before, after, model.threshold], pad=10.0)
+        self.norms.set_ylim(low, high)
+        for stem, text, value in zip(self.stems, self.values, (before, after)):
+            shown = value if np.isfinite(value) and value > 0 else low
+            stem.set_data([stem.get_xdata()[0]] * 2, [low, shown])
+            text.set_position((stem.get_xdata()[0], shown))
+            text.set_text(f"{value:.2g}")
+        self.threshold.set_ydata([model.threshold] * 2)
+        self.threshold.set_linestyle("--" if model.clip else ":")
+        self.threshold.set_label("clipping threshold" + ("" if model.clip else " (clipping off)"))
+        self.norms.get_legend().get_texts()[0].set_text(self.threshold.get_label())
+        show_message(self.figure, model.message)

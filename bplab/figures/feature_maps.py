@@ -1,0 +1,152 @@
+"""The feature-map viewer's figure: one filter's three stages on top, the whole bank below.
+
+Top row: the input digit, the chosen 3x3 filter (its weights written on it),
+the feature map after the convolution, after ReLU, and after 2x2 max pooling.
+Below: every filter of the bank (the chosen one framed) and every filter's
+pooled map, i.e. what the next layer of the CNN sees. The two bottom rows are
+each one image (a mosaic of tiles) rather than one axes per filter: a redraw
+then renders 7 images instead of 21, which keeps it within the speed target.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
+
+from bplab.figures.base import DIVERGING_CMAP, PALETTE, SEQUENTIAL_CMAP, new_figure, show_message
+
+INPUT_CMAP = "gray_r"
+GAP = 1
+"""Blank columns between two tiles of a mosaic."""
+
+
+def _title(axes, text="", fontsize=9):
+    """A title as plain axes text: ``set_title`` re-measures the axes' contents on every draw, this does not."""
+    return axes.text(0.5, 1.02, text, transform=axes.transAxes, ha="center", va="bottom", fontsize=fontsize)
+
+
+def _bare(axes):
+    """No axis lines, ticks or labels at all: images need none, and each drawn axis costs a redraw time."""
+    axes.set_axis_off()
+
+
+def _symmetric(values):
+    """Colour limits centred on 0 (so white means 0 in the diverging map)."""
+    finite = np.asarray(values)[np.isfinite(values)]
+    limit = float(np.max(np.abs(finite))) if finite.size else 1.0
+    return (-limit, limit) if limit > 0 else (-1.0, 1.0)
+
+
+def _upper(values):
+    finite = np.asarray(values)[np.isfinite(values)]
+    top = float(np.max(finite)) if finite.size else 1.0
+    return 0.0, (top if top > 0 else 1.0)
+
+
+def mosaic(tiles):
+    """Tiles side by side with a blank (NaN) column between neighbours.
+
+    Parameters
+    ----------
+    tiles : ndarray, shape (F, h, w)
+
+    Returns
+    -------
+    ndarray, shape (h, F * (w + GAP) - GAP)
+    """
+    count, h, w = tiles.shape
+    out = np.full((h, count, w + GAP), np.nan)
+    out[:, :, :w] = tiles.transpose(1, 0, 2)
+    return out.reshape(h, -1)[:, :count * (w + GAP) - GAP]
+
+
+class FeatureMapsFigure:
+    """Built once from a :class:`bplab.labs.feature_maps.FeatureMapsModel`; ``update`` changes the artists."""
+
+    def __init__(self, model):
+        self.figure = new_figure(8.0, 4.4)
+        n, _, kh, kw = model.W.shape
+        H, W = model.x.shape[2:]
+        grid = self.figure.add_gridspec(3, 1, height_ratios=[2.0, 1.0, 1.0])
+        top = grid[0].subgridspec(1, 5)
+        names = ("input", "filter", "conv", "relu", "pooled")
+        self.top = {name: self.figure.add_subplot(top[0, i]) for i, name in enumerate(names)}
+        self.bank_axes = self.figure.add_subplot(grid[1])
+        self.pooled_axes = self.figure.add_subplot(grid[2])
+        for axes in [*self.top.values(), self.bank_axes, self.pooled_axes]:
+            _bare(axes)
+
+        self.input_image = self.top["input"].imshow(model.x[0, 0], cmap=INPUT_CMAP, vmin=0, vmax=1)
+        self.filter_image = self.top["filter"].imshow(model.W[0, 0], cmap=DIVERGING_CMAP)
+        self.weight_text = [[self.top["filter"].text(j, i, "", ha="center", va="center", fontsize=8)
+                             for j in range(kw)] for i in range(kh)]
+        self.conv_image = self.top["conv"].imshow(np.zeros((H, W)), cmap=DIVERGING_CMAP)
+        self.relu_image = self.top["relu"].imshow(np.zeros((H, W)), cmap=SEQUENTIAL_CMAP)
+        self.pooled_image = self.top["pooled"].imshow(np.zeros((H // 2, W // 2)), cmap=SEQUENTIAL_CMAP)
+        for image, axes in ((self.conv_image, self.top["conv"]), (self.pooled_image, [self.top["relu"],
+                                                                                      self.top["pooled"]])):
+            colorbar = self.figure.colorbar(image, ax=axes, shrink=0.8)
+            colorbar.locator = MaxNLocator(4)  # few tick labels: text is what a redraw spends its time on
+            colorbar.ax.tick_params(labelsize=8)
+        _title(self.top["conv"], f"conv, pad 1: blue < 0 < red")
+        _title(self.top["relu"], "after ReLU")
+        _title(self.top["pooled"], f"2×2 max-pool ({H // 2}×{W // 2})")
+        self.input_title = _title(self.top["input"])
+        self.filter_title = _title(self.top["filter"], fontsize=8)
+
+        self.bank_image = self.bank_axes.imshow(mosaic(model.W[:, 0]), cmap=DIVERGING_CMAP, vmin=-1, vmax=1)
+        self.bank_pooled = self.pooled_axes.imshow(mosaic(model.pooled), cmap=SEQUENTIAL_CMAP)
+        for i in range(n):  # filter numbers under the tiles
+            self.bank_axes.text(i * (kw + GAP) + (kw - 1) / 2, kh - 0.45, str(i + 1), ha="center", va="top",
+                                fontsize=8)
+        for axes, label in ((self.bank_axes, "filters"), (self.pooled_axes, "pooled\nmaps")):
+            axes.text(-0.01, 0.5, label, transform=axes.transAxes, ha="right", va="center", fontsize=8)
+        self.frame = Rectangle((-0.5, -0.5), kw, kh, fill=False, edgecolor=PALETTE["orange"], linewidth=2.5)
+        self.bank_axes.add_patch(self.frame)
+        self.bank_title = _title(self.bank_axes, fontsize=8)
+        _title(self.pooled_axes, "every filter's map after conv, ReLU and max-pool (one colour scale):"
+                                 " what the next layer sees", fontsize=8)
+        self.update(model)
+        # Lay the figure out once, then freeze it: constrained layout on every redraw would cost
+        # more than everything else together, and the panels never move.
+        self.figure.get_layout_engine().execute(self.figure)
+        self.figure.set_layout_engine("none")
+
+    def update(self, model):
+        if not model.finite:
+            show_message(self.figure, "The feature maps contain NaN or inf:\nconv2d_forward or maxpool2d_forward"
+                                      " returned non-finite values.")
+            return
+        show_message(self.figure, "")
+        k = model.filter_index
+        label = "" if model.label is None else f": a {model.label}"
+        self.input_image.set_data(model.x[0, 0])
+        self.input_title.set_text(f"input image {model.image_index}{label}")
+
+        kernel = model.W[k, 0]
+        self.filter_image.set_data(kernel)
+        self.filter_image.set_clim(*_symmetric(kernel))
+        limit = _symmetric(kernel)[1]
+        for i, row in enumerate(self.weight_text):
+            for j, text in enumerate(row):
+                text.set_text(f"{kernel[i, j]:.1f}")
+                # White on the darkest cells of the diverging map, black elsewhere.
+                text.set_color("white" if abs(kernel[i, j]) > 0.6 * limit else "black")
+        self.filter_title.set_text(f"filter {k + 1}: {model.names[k]}")
+
+        self.conv_image.set_data(model.conv[k])
+        self.conv_image.set_clim(*_symmetric(model.conv[k]))
+        high = _upper(model.relu[k])
+        self.relu_image.set_data(model.relu[k])
+        self.relu_image.set_clim(*high)
+        self.pooled_image.set_data(model.pooled[k])
+        self.pooled_image.set_clim(*high)  # one scale: pooling keeps each window's largest value
+
+        scale = np.max(np.abs(model.W[:, 0]), axis=(1, 2), keepdims=True)
+        self.bank_image.set_data(mosaic(model.W[:, 0] / np.where(scale > 0, scale, 1.0)))
+        self.bank_pooled.set_data(mosaic(model.pooled))
+        self.bank_pooled.set_clim(*_upper(model.pooled))
+        self.frame.set_x(k * (model.W.shape[3] + GAP) - 0.5)
+        bank = "preset edge detectors" if model.bank == "preset" else "filters learned by the small CNN"
+        self.bank_title.set_text(f"{bank} (each scaled to its largest |weight|; orange frame: the filter on top)")

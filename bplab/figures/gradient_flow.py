@@ -1,0 +1,103 @@
+"""The gradient-flow explorer's figure: per-layer pre-activations and gradient norms, measured and predicted."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+from bplab.figures.base import PALETTE, new_figure, show_message
+
+REGIME_COLOURS = {"vanishing": PALETTE["blue"], "exploding": PALETTE["vermillion"], "stable": PALETTE["green"],
+                  "overflow": PALETTE["vermillion"]}
+
+
+def freeze_layout(figure):
+    """Lay the figure out once (constrained layout), then keep that layout: redraws skip the solver."""
+    figure.canvas.draw()
+    figure.set_layout_engine("none")
+
+
+def cheap_log_axis(ax):
+    """A log y-axis with a few plain-text ticks ("1e-05"): mathtext labels and minor ticks dominate a redraw."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(numticks=6))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"1e{int(round(np.log10(value)))}" if value > 0 else ""))
+
+
+def log_limits(*series, pad=3.0):
+    """``(low, high)`` covering the finite positive values of every series, padded by a factor, for a log axis."""
+    values = np.concatenate([np.ravel(s) for s in series])
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        return 1e-3, 1e3
+    low, high = float(values.min()) / pad, float(values.max()) * pad
+    return max(low, 1e-300), min(high, 1e300)
+
+
+class GradientFlowFigure:
+    """Left: ``|a_l|`` percentile bands and RMS per layer; right: ``||dL/da_l||`` and ``||dL/dW_l||`` per layer."""
+
+    def __init__(self, model):
+        self.figure = new_figure(8.0, 4.4)
+        self.acts, self.grads = self.figure.subplots(1, 2)
+        self._build_activations(self.acts)
+        self._build_gradients(self.grads)
+        self.update(model)
+        freeze_layout(self.figure)
+
+    def _build_activations(self, ax):
+        cheap_log_axis(ax)
+        ax.set_xlabel("layer l", fontsize=9)
+        ax.set_title("Pre-activations a_l, per layer", fontsize=10)
+        self.outer = LineCollection([], colors=PALETTE["sky"], linewidths=3, label="|a_l|: 10–90 % of entries")
+        self.inner = LineCollection([], colors=PALETTE["blue"], linewidths=3, label="|a_l|: 25–75 %")
+        ax.add_collection(self.outer)
+        ax.add_collection(self.inner)
+        (self.rms,) = ax.plot([], [], "o-", color=PALETTE["black"], markersize=2.5, linewidth=1, label="RMS of a_l")
+        (self.rms_theory,) = ax.plot([], [], "--", color=PALETTE["vermillion"], linewidth=1.5,
+                                     label="theory: Var a_l = n·Var[W]·E[h²_(l−1)]")
+        self.saturation = ax.text(0.02, 0.02, "", transform=ax.transAxes, fontsize=7, va="bottom")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1, fontsize=7, frameon=False)
+
+    def _build_gradients(self, ax):
+        cheap_log_axis(ax)
+        ax.set_xlabel("layer l", fontsize=9)
+        (self.back,) = ax.plot([], [], "o-", color=PALETTE["blue"], markersize=2.5, linewidth=1,
+                               label="‖∂L/∂a_l‖ (backpropagated)")
+        (self.back_theory,) = ax.plot([], [], "--", color=PALETTE["blue"], linewidth=1.5)
+        (self.weight,) = ax.plot([], [], "s-", color=PALETTE["orange"], markersize=2.5, linewidth=1,
+                                 label="‖∂L/∂W_l‖ (weights)")
+        (self.weight_theory,) = ax.plot([], [], "--", color=PALETTE["orange"], linewidth=1.5)
+        theory = Line2D([], [], linestyle="--", color=PALETTE["grey"],
+                        label="theory (dashed): ×χ per layer, χ = n·Var[W]·E[f′²]")
+        ax.legend(handles=[self.back, self.weight, theory], loc="upper center", bbox_to_anchor=(0.5, -0.12),
+                  ncol=1, fontsize=7, frameon=False)
+        self.title = ax.set_title("", fontsize=10)
+
+    def update(self, model):
+        stats, theory = model.stats, model.prediction
+        layers = np.arange(1, model.depth + 1)
+        bands = stats.pre_bands
+        width = float(np.clip(150.0 / model.depth, 1.5, 8.0))  # thick bars for few layers, thin for many
+        self.outer.set_segments([[(x, lo), (x, hi)] for x, lo, hi in zip(layers, bands[:, 0], bands[:, 3])])
+        self.inner.set_segments([[(x, lo), (x, hi)] for x, lo, hi in zip(layers, bands[:, 1], bands[:, 2])])
+        self.outer.set_linewidth(width)
+        self.inner.set_linewidth(width)
+        self.rms.set_data(layers, stats.pre_rms)
+        self.rms_theory.set_data(layers, theory.pre_rms)
+        self.back.set_data(layers, stats.back_norm)
+        self.back_theory.set_data(layers, theory.back_norm)
+        self.weight.set_data(layers, stats.grad_norm)
+        self.weight_theory.set_data(layers, theory.grad_norm)
+        for ax in (self.acts, self.grads):
+            ax.set_xlim(0.5, model.depth + 0.5)
+        self.acts.set_ylim(*log_limits(bands[:, 0], bands[:, 3], stats.pre_rms, theory.pre_rms))
+        self.grads.set_ylim(*log_limits(stats.back_norm, stats.grad_norm, theory.back_norm, theory.grad_norm))
+        self.saturation.set_text(f"last layer: {100 * stats.saturated[-1]:.0f}% saturated or off (f′ < 5% of max)")
+        regime = model.regime()
+        self.title.set_text(f"‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ = {model.gradient_ratio():.0e}: {regime}")
+        self.title.set_color(REGIME_COLOURS[regime])
+        show_message(self.figure, model.message)

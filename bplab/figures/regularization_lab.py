@@ -1,0 +1,146 @@
+"""The regularization lab's figure: decision boundary, loss curves with the best epoch, weight histogram."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.ticker import MaxNLocator, NullLocator
+
+from bplab.figures.base import DIVERGING_CMAP, PALETTE, new_figure, show_message
+
+HISTOGRAM_EDGES = np.linspace(-1.5, 1.5, 61)
+"""Bins of the weight histogram; weights beyond are counted in the end bins."""
+
+
+class RegularizationLabFigure:
+    """Three panels, built once; :meth:`update` changes their artists' data.
+
+    Parameters
+    ----------
+    model : bplab.labs.regularization_lab.RegularizationLabModel
+    """
+
+    def __init__(self, model):
+        self.figure = new_figure(10.0, 3.6)
+        grid = self.figure.add_gridspec(1, 3, width_ratios=[1.0, 1.25, 1.0])
+        self._build_boundary(self.figure.add_subplot(grid[0]), model)
+        self._build_curves(self.figure.add_subplot(grid[1]), model)
+        self._build_histogram(self.figure.add_subplot(grid[2]), model)
+        self.update(model)
+        # Lay out once, then freeze: constrained layout would otherwise cost ~40% of every redraw.
+        self.figure.canvas.draw()
+        self.figure.set_layout_engine("none")
+
+    def _build_boundary(self, ax, model):
+        self.boundary_axes = ax
+        self.field = ax.imshow(np.full(model.grid_shape, 0.5), extent=model.extent, origin="lower",
+                               cmap=DIVERGING_CMAP, vmin=0.0, vmax=1.0, alpha=0.75, aspect="auto",
+                               interpolation="bilinear")
+        for label, colour, marker in ((0, PALETTE["blue"], "o"), (1, PALETTE["vermillion"], "^")):
+            val = model.X_val[model.y_val == label]
+            ax.scatter(val[:, 0], val[:, 1], s=6, color=colour, marker=marker, alpha=0.35, linewidths=0)
+            train = model.X[model.y == label]
+            ax.scatter(train[:, 0], train[:, 1], s=28, color=colour, marker=marker, edgecolors=PALETTE["black"],
+                       linewidths=0.7, label=f"class {label}")
+        ax.set_xlim(model.extent[0], model.extent[1])
+        ax.set_ylim(model.extent[2], model.extent[3])
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.legend(loc="lower left", fontsize=6.5, framealpha=0.8)
+        self.boundary_title = ax.set_title("", fontsize=9)
+        ax.set_xlabel("colour: P(class 1); faint dots: validation", fontsize=7)
+
+    def _build_curves(self, ax, model):
+        self.curve_axes = ax
+        (self.train_line,) = ax.plot([], [], color=PALETTE["blue"], linewidth=1.5, label="train")
+        (self.val_line,) = ax.plot([], [], color=PALETTE["orange"], linewidth=1.5, label="validation")
+        self.best_line = ax.axvline(0, color=PALETTE["green"], linestyle="--", linewidth=1.2, label="best epoch")
+        (self.best_marker,) = ax.plot([], [], "o", color=PALETTE["green"], markersize=6)
+        (self.patience_line,) = ax.plot([], [], color=PALETTE["purple"], linewidth=4, alpha=0.6, solid_capstyle="butt",
+                                        label="patience")
+        self.stop_line = ax.axvline(0, color=PALETTE["black"], linestyle=":", linewidth=1.2,
+                                    label="early stop")
+        ax.set_xlim(0, model.max_epochs)
+        ax.set_xticks(np.linspace(0, model.max_epochs, 4).round())
+        ax.yaxis.set_major_locator(MaxNLocator(4))  # few tick labels: text is most of a redraw's cost
+        ax.set_xlabel("epoch", fontsize=8)
+        ax.set_ylabel("cross-entropy", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.legend(loc="upper right", fontsize=6.5, framealpha=0.8)
+        self.curve_title = ax.set_title("", fontsize=9)
+
+    def _build_histogram(self, ax, model):
+        self.histogram_axes = ax
+        n = model.weights().size
+        self.stairs = ax.stairs(np.zeros(HISTOGRAM_EDGES.size - 1), HISTOGRAM_EDGES, fill=True,
+                                color=PALETTE["sky"], label="w ≠ 0")
+        width = HISTOGRAM_EDGES[1] - HISTOGRAM_EDGES[0]
+        (self.zero_bar,) = ax.bar([0.0], [0.0], width=width * 0.6, color=PALETTE["vermillion"],
+                                  label="w = 0 exactly")
+        ax.set_yscale("symlog", linthresh=1.0)
+        ax.set_ylim(0, n)
+        ticks = [t for t in (0, 1, 10, 100, 1000, 10000) if t <= n]
+        ax.set_yticks(ticks, [str(t) for t in ticks])  # plain labels: mathtext powers of ten are slow to draw
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.set_xlim(HISTOGRAM_EDGES[0], HISTOGRAM_EDGES[-1])
+        ax.set_xticks([-1, 0, 1])
+        ax.set_xlabel("weight value (weight matrices)", fontsize=8)
+        ax.set_ylabel("count", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.legend(loc="upper right", fontsize=6.5, framealpha=0.8)
+        self.histogram_title = ax.set_title("", fontsize=9)
+
+    def update(self, model):
+        """Redraw from the model's state (no artist is created)."""
+        probabilities = model.probabilities()
+        finite = np.all(np.isfinite(model.train_loss)) and np.all(np.isfinite(probabilities))
+        self.field.set_data(np.nan_to_num(probabilities, nan=0.5))
+        self._update_curves(model)
+        self._update_histogram(model)
+        train_acc, val_acc = model.accuracies()
+        self.boundary_title.set_text(f"epoch {model.epoch}: accuracy train {train_acc:.2f}, val {val_acc:.2f}")
+        if model.status == "diverged" or not finite:
+            show_message(self.figure, f"Training diverged at epoch {model.epoch} (the loss overflowed).\n"
+                                      "Lower a penalty or change a setting to start again.")
+        else:
+            show_message(self.figure, "")
+
+    def _update_curves(self, model):
+        epochs = np.arange(1, model.epoch + 1)
+        train = np.asarray(model.train_loss, dtype=float)
+        val = np.asarray(model.val_loss, dtype=float)
+        self.train_line.set_data(epochs, train)
+        self.val_line.set_data(epochs, val)
+        best = model.best_epoch
+        self.best_line.set_visible(best is not None)
+        if best is not None:
+            self.best_line.set_xdata([best, best])
+            self.best_marker.set_data([best], [val[best - 1]])
+            # The window early stopping waits for a new best: after `patience` epochs without one it stops.
+            self.patience_line.set_data([best, best + model.patience], [val[best - 1]] * 2)
+        else:
+            self.best_marker.set_data([], [])
+        self.patience_line.set_visible(best is not None and model.patience > 0)
+        stop = model.stop_epoch
+        self.stop_line.set_visible(stop is not None)
+        if stop is not None:
+            self.stop_line.set_xdata([stop, stop])
+        values = np.concatenate([train, val])
+        values = values[np.isfinite(values)]
+        top = float(min(max(values.max() * 1.08, 0.8), 3.0)) if values.size else 1.0
+        self.curve_axes.set_ylim(0.0, top)
+        if best is None:
+            self.curve_title.set_text("train and validation loss")
+        else:
+            state = {"stopped": f"stopped after epoch {stop}", "finished": "finished",
+                     "diverged": "diverged"}.get(model.status, "training")
+            self.curve_title.set_text(f"best epoch {best} (val loss {val[best - 1]:.3f}), {state}")
+
+    def _update_histogram(self, model):
+        weights = model.weights()
+        finite = weights[np.isfinite(weights)]
+        zero = finite == 0
+        counts, _ = np.histogram(np.clip(finite[~zero], HISTOGRAM_EDGES[0], HISTOGRAM_EDGES[-1]), HISTOGRAM_EDGES)
+        self.stairs.set_data(counts)
+        self.zero_bar.set_height(int(zero.sum()))
+        mean_abs = float(np.mean(np.abs(finite))) if finite.size else float("nan")
+        self.histogram_title.set_text(f"{zero.mean() if finite.size else 0:.0%} exactly 0, mean |w| {mean_abs:.3f}")

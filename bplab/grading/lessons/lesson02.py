@@ -1,0 +1,423 @@
+"""Lesson 02: backpropagation through an MLP (layers, activations, losses, a network, a planted bug).
+
+Every reference is recomputed here from formulas written independently of
+:mod:`bplab.nn`: closed forms for values, central differences
+(:mod:`bplab.gradcheck`) of those formulas for gradients.
+
+Thresholds: 1e-7 for gradients (central differences of smooth functions, or
+of piecewise-linear ones evaluated away from their kinks, give about 1e-10
+when the answer is right); 1e-9 for values given by a closed form (only
+rounding separates right answers). The stability parts feed logits of
+magnitude 1e3 with overflow, invalid and divide-by-zero errors raised
+(underflow to 0 is allowed: it is harmless here).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bplab import gradcheck
+from bplab.grading.checks import Check
+from bplab.grading.harness import call
+
+MODULE = "ex02_mlp"
+SECTIONS = {
+    "linear": 'notebook 02, section "2. Linear layers"',
+    "act": 'notebook 02, section "3. Activations"',
+    "loss": 'notebook 02, section "4. Losses"',
+    "net": 'notebook 02, section "5. A whole network"',
+    "bug": 'notebook 02, section "7. Find the planted bug"',
+}
+GRAD = 1e-7
+VALUE = 1e-9
+
+
+# -- independent formulas (the references) --------------------------------------------------------
+
+def _sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # an identity, not bplab's formula; stable for any x
+
+
+def _logsumexp(z):
+    m = z.max(axis=1, keepdims=True)
+    return (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))[:, 0]
+
+
+def _cross_entropy(logits, y):
+    return float(np.mean(_logsumexp(logits) - logits[np.arange(len(y)), y]))
+
+
+def _bce(x, t):
+    # -t log s - (1 - t) log(1 - s) with log s = -log(1 + e^-x) = -logaddexp(0, -x)
+    return float(np.mean(t * np.logaddexp(0.0, -x) + (1 - t) * np.logaddexp(0.0, x)))
+
+
+def _two_layer_scores(X, params):
+    h = np.maximum(X @ params["W1"] + params["b1"], 0.0)
+    return h @ params["W2"] + params["b2"]
+
+
+def _away_from_zero(x, margin=0.05):
+    """Move entries out of ``(-margin, margin)``: central differences must not straddle a kink."""
+    x = x.copy()
+    close = np.abs(x) < margin
+    x[close] = np.where(x[close] >= 0, margin, -margin) + x[close]
+    return x
+
+
+def _array(value):
+    """``value`` as a float array when it looks like one, else ``value`` (so compare reports the type)."""
+    if isinstance(value, (list, tuple, dict, str)) or value is None:
+        return value
+    return np.asarray(value)
+
+
+def _stable_values(fn, *args):
+    """Call ``fn`` with floating-point errors (not underflow) raised; ``(result, error text)``."""
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            return fn(*args), ""
+    except FloatingPointError as error:
+        return None, f"numpy {error}"
+
+
+def _compare_loss(actual, expected, hint, mistakes=None):
+    """Compare a loss value; a scalar is always "off by some constant factor", so say something useful instead."""
+    result = gradcheck.compare("loss", _array(actual), expected, threshold=VALUE, mistakes=mistakes)
+    if not result.passed and result.diagnosis.startswith("off by a constant factor"):
+        result.diagnosis = hint
+    return result
+
+
+def _stability_results(values, expected_loss, expected_grad):
+    error = values.get("big_error") or ""
+    if error:
+        return [gradcheck.verdict("stable at |logits| ~ 1e3", False, f"{error} for logits of magnitude 1000",
+                                  "overflow: exp of a large number; rewrite so that exp only sees numbers <= 0")]
+    loss, grad = gradcheck.unpack(values.get("big"), 2, "loss")
+    return [gradcheck.compare("loss at |logits| ~ 1e3", _array(loss), expected_loss, threshold=VALUE),
+            gradcheck.compare("dlogits at |logits| ~ 1e3", grad, expected_grad, threshold=GRAD)]
+
+
+# -- linear ---------------------------------------------------------------------------------------
+
+def _linear_inputs():
+    rng = np.random.default_rng(200)
+    x, W, b = rng.normal(size=(5, 4)), rng.normal(size=(4, 3)), rng.normal(size=3)
+    return x, W, b, rng.normal(size=(5, 3))
+
+
+def _produce_linear_forward(ex):
+    x, W, b, _ = _linear_inputs()
+    result, modified = call(ex.linear_forward, x, W, b, names=("x", "W", "b"))
+    out, _cache = gradcheck.unpack(result, 2, "linear_forward")
+    return {"out": out, "modified": modified}
+
+
+def _judge_linear_forward(values):
+    x, W, b, _ = _linear_inputs()
+    expected = np.einsum("nd,dm->nm", x, W) + b
+    return [gradcheck.not_modified(values.get("modified")),
+            gradcheck.compare("out", values.get("out"), expected, threshold=VALUE,
+                              mistakes={"the bias b is missing: out = x @ W + b": x @ W})]
+
+
+def _produce_linear_backward(ex):
+    x, W, b, dout = _linear_inputs()
+    _, cache = ex.linear_forward(x.copy(), W.copy(), b.copy())
+    grads, modified = call(ex.linear_backward, dout, cache, names=("dout",))
+    return {"grads": grads, "modified": modified}
+
+
+def _judge_linear_backward(values):
+    x, W, b, dout = _linear_inputs()
+    n = len(x)
+    dx = gradcheck.numerical_gradient_array(lambda v: v @ W + b, x.copy(), dout)
+    dW = gradcheck.numerical_gradient_array(lambda v: x @ v + b, W.copy(), dout)
+    db = gradcheck.numerical_gradient_array(lambda v: x @ W + v, b.copy(), dout)
+    got_dx, got_dW, got_db = gradcheck.unpack(values.get("grads"), 3, "linear_backward")
+    per_layer = "the layer's gradient is a sum over the batch; the 1/N belongs to the loss, not here"
+    return [gradcheck.not_modified(values.get("modified")),
+            gradcheck.compare("dx", got_dx, dx),
+            gradcheck.compare("dW", got_dW, dW, mistakes={f"dW divided by N: {per_layer}": dW / n}),
+            gradcheck.compare("db", got_db, db, mistakes={f"db averaged over the batch: {per_layer}": db / n,
+                                                          "db summed over the wrong axis": dout.sum(axis=1)})]
+
+
+# -- activations ----------------------------------------------------------------------------------
+
+LEAKY_SLOPE = 0.1  # not torch's default 0.01, so that a hard-coded slope shows
+
+
+def _activation_inputs():
+    rng = np.random.default_rng(201)
+    return _away_from_zero(rng.normal(size=(4, 5)) * 2), rng.normal(size=(4, 5))
+
+
+_ACTIVATIONS = {
+    "relu": lambda x: np.maximum(x, 0.0),
+    "sigmoid": _sigmoid,
+    "tanh": np.tanh,
+    "leaky_relu": lambda x: np.where(x > 0, x, LEAKY_SLOPE * x),
+}
+
+
+def _activation_mistakes(name, x, dout):
+    if name == "relu":
+        return {"the mask uses dout > 0; it must use the forward's input x > 0": dout * (dout > 0),
+                "returned the local derivative only: multiply by dout (the chain rule)": (x > 0) * 1.0}
+    if name == "sigmoid":
+        s = _sigmoid(x)
+        s2 = _sigmoid(s)
+        return {"applied the sigmoid again: the cache already holds s = sigmoid(x)": dout * s2 * (1 - s2),
+                "returned the local derivative only: multiply by dout (the chain rule)": s * (1 - s)}
+    if name == "tanh":
+        t = np.tanh(x)
+        return {"used 1 - t; the derivative of tanh is 1 - t**2": dout * (1 - t),
+                "applied tanh again: the cache already holds t = tanh(x)": dout * (1 - np.tanh(t) ** 2),
+                "returned the local derivative only: multiply by dout (the chain rule)": 1 - t ** 2}
+    return {"the slope is missing on the negative side (that is ReLU's backward)": dout * (x > 0),
+            "the slope is hard-coded to 0.01: take it from the cache": np.where(x > 0, dout, 0.01 * dout),
+            "returned the local derivative only: multiply by dout (the chain rule)": np.where(x > 0, 1.0, LEAKY_SLOPE)}
+
+
+def _produce_activation(name):
+    def produce(ex):
+        x, dout = _activation_inputs()
+        forward = getattr(ex, f"{name}_forward")
+        _, cache = forward(x.copy(), LEAKY_SLOPE) if name == "leaky_relu" else forward(x.copy())
+        dx, modified = call(getattr(ex, f"{name}_backward"), dout, cache, names=("dout",))
+        return {"dx": dx, "modified": modified}
+    return produce
+
+
+def _judge_activation(name):
+    def judge(values):
+        x, dout = _activation_inputs()
+        expected = gradcheck.numerical_gradient_array(_ACTIVATIONS[name], x.copy(), dout)
+        return [gradcheck.not_modified(values.get("modified")),
+                gradcheck.compare("dx", values.get("dx"), expected, mistakes=_activation_mistakes(name, x, dout))]
+    return judge
+
+
+# -- losses ---------------------------------------------------------------------------------------
+
+def _ce_inputs():
+    rng = np.random.default_rng(202)
+    logits, y = rng.normal(size=(6, 4)), rng.integers(0, 4, size=6)
+    big = rng.normal(size=(6, 4)) * 1000.0
+    return logits, y, big
+
+
+def _produce_ce(ex):
+    logits, y, big = _ce_inputs()
+    result, modified = call(ex.softmax_cross_entropy, logits, y, names=("logits", "y"))
+    big_result, big_error = _stable_values(ex.softmax_cross_entropy, big.copy(), y.copy())
+    return {"result": result, "modified": modified, "big": big_result, "big_error": big_error}
+
+
+def _judge_ce(values):
+    logits, y, big = _ce_inputs()
+    n = len(y)
+    grad = gradcheck.numerical_gradient(lambda v: _cross_entropy(v, y), logits.copy())
+    softmax = np.exp(logits - _logsumexp(logits)[:, None])
+    big_softmax = np.exp(big - _logsumexp(big)[:, None])
+    big_grad = (big_softmax - np.eye(big.shape[1])[y]) / n  # closed form: central differences lose 1e3 scales
+    loss, dlogits = gradcheck.unpack(values.get("result"), 2, "softmax_cross_entropy")
+    return ([gradcheck.not_modified(values.get("modified")),
+             _compare_loss(loss, _cross_entropy(logits, y),
+                           "the loss is mean over rows of (log sum_j exp(logits[i, j]) - logits[i, y[i]])",
+                           mistakes={"the loss is summed over the batch: average it (mean over N)":
+                                     np.asarray(n * _cross_entropy(logits, y))}),
+             gradcheck.compare("dlogits", dlogits, grad, batch_size=n,
+                               mistakes={"the softmax gradient is missing its / N (the loss is a mean over N)":
+                                         grad * n,
+                                         "the one-hot of y is not subtracted: dlogits = (softmax - onehot) / N":
+                                         softmax / n})]
+            + _stability_results(values, _cross_entropy(big, y), big_grad))
+
+
+def _regression_inputs(ties=False):
+    rng = np.random.default_rng(203)
+    pred = rng.normal(size=(4, 3))
+    target = pred + _away_from_zero(rng.normal(size=(4, 3)))
+    if ties:
+        target[0, 1], target[2, 2] = pred[0, 1], pred[2, 2]  # exact ties: the subgradient 0 (torch's sign)
+    return pred, target
+
+
+def _produce_regression(name, ties):
+    def produce(ex):
+        pred, target = _regression_inputs(ties)
+        result, modified = call(getattr(ex, name), pred, target, names=("pred", "target"))
+        return {"result": result, "modified": modified}
+    return produce
+
+
+def _judge_mse(values):
+    pred, target = _regression_inputs()
+    diff, n = pred - target, len(pred)
+    f = lambda v: float(np.mean((v - target) ** 2))
+    grad = gradcheck.numerical_gradient(f, pred.copy())
+    loss, dpred = gradcheck.unpack(values.get("result"), 2, "mse_loss")
+    return [gradcheck.not_modified(values.get("modified")),
+            _compare_loss(loss, f(pred), "the loss is the mean of (pred - target)**2 over all elements",
+                          mistakes={"averaged over rows only: the mean is over all N * D elements":
+                                    np.asarray(np.sum(diff ** 2) / n)}),
+            gradcheck.compare("dpred", dpred, grad, mistakes={
+                "divided by the number of rows N: the mean is over all N * D elements": 2 * diff / n,
+                "the factor 2 of the square's derivative is missing": diff / diff.size,
+                "sign flipped: the derivative of (pred - target)**2 in pred is +2 (pred - target)": -grad})]
+
+
+def _judge_mae(values):
+    pred, target = _regression_inputs(ties=True)
+    diff, n = pred - target, len(pred)
+    f = lambda v: float(np.mean(np.abs(v - target)))
+    grad = gradcheck.numerical_gradient(f, pred.copy())  # 0 at the ties: (|h| - |-h|) / 2h = 0
+    loss, dpred = gradcheck.unpack(values.get("result"), 2, "mae_loss")
+    return [gradcheck.not_modified(values.get("modified")),
+            _compare_loss(loss, f(pred), "the loss is the mean of |pred - target| over all elements"),
+            gradcheck.compare("dpred", dpred, grad, mistakes={
+                "at pred == target use the subgradient 0, as torch's l1_loss (np.sign(0) is 0)":
+                    np.where(diff >= 0, 1.0, -1.0) / diff.size,
+                "divided by the number of rows N: the mean is over all N * D elements": np.sign(diff) / n})]
+
+
+def _bce_inputs():
+    rng = np.random.default_rng(204)
+    logits, target = rng.normal(size=(4, 3)) * 2, rng.uniform(size=(4, 3))
+    big = rng.choice([-1000.0, 1000.0], size=(4, 3)) * rng.uniform(0.5, 1.5, size=(4, 3))
+    big_target = rng.integers(0, 2, size=(4, 3)).astype(np.float64)
+    return logits, target, big, big_target
+
+
+def _produce_bce(ex):
+    logits, target, big, big_target = _bce_inputs()
+    result, modified = call(ex.bce_with_logits, logits, target, names=("logits", "target"))
+    big_result, big_error = _stable_values(ex.bce_with_logits, big, big_target)
+    return {"result": result, "modified": modified, "big": big_result, "big_error": big_error}
+
+
+def _judge_bce(values):
+    logits, target, big, big_target = _bce_inputs()
+    grad = gradcheck.numerical_gradient(lambda v: _bce(v, target), logits.copy())
+    loss, dlogits = gradcheck.unpack(values.get("result"), 2, "bce_with_logits")
+    return ([gradcheck.not_modified(values.get("modified")),
+             _compare_loss(loss, _bce(logits, target),
+                           "the loss is mean(-t log s(x) - (1 - t) log(1 - s(x))) over all elements"),
+             gradcheck.compare("dlogits", dlogits, grad, mistakes={
+                 "not divided by the number of elements (the loss is a mean over all of them)": grad * logits.size,
+                 "divided by the number of rows N: the mean is over all N * D elements":
+                     grad * logits.size / len(logits)})]
+            + _stability_results(values, _bce(big, big_target), (_sigmoid(big) - big_target) / big.size))
+
+
+# -- a whole network ------------------------------------------------------------------------------
+
+def _net_inputs():
+    rng = np.random.default_rng(205)
+    X, y = rng.normal(size=(6, 4)), rng.integers(0, 3, size=6)
+    params = {"W1": rng.normal(size=(4, 5)), "b1": rng.normal(size=5),
+              "W2": rng.normal(size=(5, 3)), "b2": rng.normal(size=3)}
+    return X, y, params, rng.normal(size=(6, 3))
+
+
+def _copy(params):
+    return {k: v.copy() for k, v in params.items()}
+
+
+def _grad_of(grads, key):
+    return grads.get(key) if isinstance(grads, dict) else None
+
+
+def _numerical_param_grads(scalar_of, params):
+    grads = {}
+    for key in params:
+        def f(value, key=key):
+            return scalar_of({**params, key: value})
+        grads[key] = gradcheck.numerical_gradient(f, params[key].copy())
+    return grads
+
+
+def _produce_two_layer_loss(ex):
+    X, y, params, _ = _net_inputs()
+    given = _copy(params)
+    result, modified = call(ex.two_layer_loss, X, y, given, names=("X", "y", "params"))
+    modified += [f"params[{k!r}]" for k in params if not np.array_equal(given[k], params[k])]
+    return {"result": result, "modified": modified}
+
+
+def _judge_two_layer_loss(values):
+    X, y, params, _ = _net_inputs()
+    n = len(X)
+    expected = _numerical_param_grads(lambda p: _cross_entropy(_two_layer_scores(X, p), y), params)
+    loss, grads = gradcheck.unpack(values.get("result"), 2, "two_layer_loss")
+    results = [gradcheck.not_modified(values.get("modified")),
+               _compare_loss(loss, _cross_entropy(_two_layer_scores(X, params), y),
+                             "the forward pass is wrong somewhere: it uses your linear_forward, relu_forward and"
+                             " softmax_cross_entropy; do their checks pass?")]
+    if not isinstance(grads, dict):
+        results.append(gradcheck.verdict("grads", False, f"is a {type(grads).__name__}",
+                                         "wrong type: return a dict with keys 'W1', 'b1', 'W2', 'b2'"))
+        return results
+    dscores = gradcheck.numerical_gradient(lambda v: _cross_entropy(v, y), _two_layer_scores(X, params))
+    wrong = _wrong_backwards(X, params, dscores)
+    return results + [gradcheck.compare(f"d{key}", _grad_of(grads, key), expected[key], batch_size=n,
+                                        mistakes={text: g[key] for text, g in wrong.items() if key in g})
+                      for key in params]
+
+
+def _wrong_backwards(X, params, dscores):
+    """First-layer gradients of two predictable mistakes, recomputed to recognise them."""
+    dh = dscores @ params["W2"].T
+    planted = dh * (X @ params["W1"] > 0)  # the planted bug: the mask ignores b1
+    return {"the planted bug is still there: the ReLU's mask ignores the bias b1 (use X @ W1 + b1 > 0, or h > 0)":
+            {"W1": X.T @ planted, "b1": planted.sum(axis=0)},
+            "the ReLU's mask is missing: the gradient must be zeroed where the unit was inactive":
+            {"W1": X.T @ dh, "b1": dh.sum(axis=0)}}
+
+
+def _produce_fixed(ex):
+    X, _, params, dscores = _net_inputs()
+    _, cache = ex.two_layer_forward(X.copy(), _copy(params))
+    grads, modified = call(ex.fixed_two_layer_backward, dscores, cache, names=("dscores",))
+    return {"grads": grads, "modified": modified}
+
+
+def _judge_fixed(values):
+    X, _, params, dscores = _net_inputs()
+    expected = _numerical_param_grads(lambda p: float(np.sum(_two_layer_scores(X, p) * dscores)), params)
+    wrong = _wrong_backwards(X, params, dscores)
+    grads = values.get("grads")
+    if not isinstance(grads, dict):
+        return [gradcheck.not_modified(values.get("modified")),
+                gradcheck.verdict("grads", False, f"is a {type(grads).__name__}",
+                                  "wrong type: return a dict with keys 'W1', 'b1', 'W2', 'b2'")]
+    return [gradcheck.not_modified(values.get("modified"))] + [
+        gradcheck.compare(f"d{key}", _grad_of(grads, key), expected[key], batch_size=len(X),
+                          mistakes={text: grads_[key] for text, grads_ in wrong.items() if key in grads_})
+        for key in params]
+
+
+CHECKS = [
+    Check(lesson="02", name="linear_forward", points=2, module=MODULE, produce=_produce_linear_forward,
+          judge=_judge_linear_forward, functions=("linear_forward",), hint=SECTIONS["linear"]),
+    Check(lesson="02", name="linear_backward", points=3, module=MODULE, produce=_produce_linear_backward,
+          judge=_judge_linear_backward, functions=("linear_backward",), hint=SECTIONS["linear"]),
+    *[Check(lesson="02", name=f"{name}_backward", points=2, module=MODULE, produce=_produce_activation(name),
+            judge=_judge_activation(name), functions=(f"{name}_backward",), hint=SECTIONS["act"])
+      for name in ("relu", "sigmoid", "tanh", "leaky_relu")],
+    Check(lesson="02", name="softmax_cross_entropy", points=3, module=MODULE, produce=_produce_ce, judge=_judge_ce,
+          functions=("softmax_cross_entropy",), hint=SECTIONS["loss"]),
+    Check(lesson="02", name="mse_loss", points=2, module=MODULE, produce=_produce_regression("mse_loss", False),
+          judge=_judge_mse, functions=("mse_loss",), hint=SECTIONS["loss"]),
+    Check(lesson="02", name="mae_loss", points=2, module=MODULE, produce=_produce_regression("mae_loss", True),
+          judge=_judge_mae, functions=("mae_loss",), hint=SECTIONS["loss"]),
+    Check(lesson="02", name="bce_with_logits", points=3, module=MODULE, produce=_produce_bce, judge=_judge_bce,
+          functions=("bce_with_logits",), hint=SECTIONS["loss"]),
+    Check(lesson="02", name="two_layer_loss", points=4, module=MODULE, produce=_produce_two_layer_loss,
+          judge=_judge_two_layer_loss, functions=("two_layer_loss",), hint=SECTIONS["net"]),
+    Check(lesson="02", name="fixed_two_layer_backward", points=3, module=MODULE, produce=_produce_fixed,
+          judge=_judge_fixed, functions=("fixed_two_layer_backward",), hint=SECTIONS["bug"]),
+]

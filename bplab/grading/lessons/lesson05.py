@@ -1,0 +1,439 @@
+"""Lesson 05: regularization (L1/L2 penalties, dropout, batch norm, early stopping).
+
+References are closed forms and numerical gradients of formulas written here,
+independently of :mod:`bplab.nn` and :mod:`bplab.regularization`.
+
+Thresholds: 1e-7 for gradients (central differences of smooth or piecewise
+linear functions, away from kinks, score about 1e-10 when right); 1e-9 for
+values given by a closed form (only rounding separates right answers). The
+statistical dropout check allows 5 binomial standard deviations (a correct
+implementation fails it with probability below 1e-6, and the seed is fixed).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from bplab import gradcheck
+from bplab.grading.checks import Check
+from bplab.grading.harness import call
+
+MODULE = "ex05_regularization"
+SECTIONS = {
+    "l2": 'notebook 05, section "2. L2: penalty, gradient and weight decay"',
+    "l1": 'notebook 05, section "3. L1: sparsity and the subgradient"',
+    "dropout": 'notebook 05, section "4. Dropout"',
+    "early": 'notebook 05, section "5. Early stopping"',
+    "bn": 'notebook 05, section "6. Batch normalization"',
+}
+
+
+# -- L2 and L1 -----------------------------------------------------------------------------------
+
+def _penalty_inputs():
+    rng = np.random.default_rng(50)
+    W = rng.normal(size=(4, 5))
+    W[np.abs(W) < 0.1] += 0.3  # keep L1's kink out of reach of the central differences
+    W[0, 0] = W[2, 3] = 0.0  # exact zeros: where L1's subgradient must be 0
+    return W, 0.3
+
+
+def _produce_penalty(name):
+    def produce(ex):
+        W, strength = _penalty_inputs()
+        result, modified = call(getattr(ex, name), W, strength, names=("W", "strength"))
+        return {"result": result, "modified": modified}
+    return produce
+
+
+def _judge_penalty(values, penalty_of, mistakes_of):
+    W, strength = _penalty_inputs()
+    penalty, dW = gradcheck.unpack(values.get("result"), 2, "penalty")
+    numeric = gradcheck.numerical_gradient(penalty_of, W.copy())
+    penalty_value = np.asarray(penalty) if not isinstance(penalty, (list, tuple, dict)) else penalty
+    return [gradcheck.not_modified(values.get("modified")),
+            gradcheck.compare("penalty", penalty_value, penalty_of(W), threshold=1e-9,
+                              mistakes=mistakes_of(W, strength)["penalty"]),
+            gradcheck.compare("dW", dW, numeric, threshold=1e-7, mistakes=mistakes_of(W, strength)["dW"])]
+
+
+def _l2_mistakes(W, strength):
+    return {"penalty": {"the 1/2 is missing: the penalty is strength / 2 * sum(W ** 2)": strength * np.sum(W * W)},
+            "dW": {"off by 2: with the 1/2 in the penalty, the gradient is strength * W": 2 * strength * W}}
+
+
+def _l1_mistakes(W, strength):
+    return {"penalty": {"sum(W) instead of sum(|W|): take the absolute value": strength * np.sum(W)},
+            "dW": {"at W == 0 the subgradient must be 0 (np.sign(0) is 0), not +strength": strength * np.where(W >= 0, 1.0, -1.0),
+                   "at W == 0 the subgradient must be 0 (np.sign(0) is 0), not -strength": strength * np.where(W > 0, 1.0, -1.0),
+                   "that is the gradient of the L2 penalty; L1's is strength * sign(W)": strength * W}}
+
+
+def _judge_l2(values):
+    _, strength = _penalty_inputs()
+    return _judge_penalty(values, lambda v: 0.5 * strength * np.sum(v ** 2), _l2_mistakes)
+
+
+def _judge_l1(values):
+    _, strength = _penalty_inputs()
+    return _judge_penalty(values, lambda v: strength * np.sum(np.abs(v)), _l1_mistakes)
+
+
+# -- dropout -------------------------------------------------------------------------------------
+
+def _dropout_inputs():
+    rng = np.random.default_rng(51)
+    x = rng.normal(size=(6, 8))
+    mask = rng.random((6, 8)) >= 0.3
+    dout = rng.normal(size=(6, 8))
+    big = rng.uniform(0.5, 1.5, size=(100, 200))
+    return x, mask, dout, big
+
+
+DROPOUT_P = 0.3
+STAT_P = 0.4
+
+
+def _produce_dropout_forward(ex):
+    x, mask, _, big = _dropout_inputs()
+    f = ex.dropout_forward
+    values = {}
+    (values["fixed"], _), values["modified"] = call(lambda a: f(a, DROPOUT_P, True, mask=mask.copy()), x, names=("x",))
+    (values["eval"], _), modified = call(lambda a: f(a, DROPOUT_P, False, np.random.default_rng(1)), x, names=("x",))
+    values["modified"] += modified
+    values["random"] = f(big.copy(), STAT_P, True, np.random.default_rng(4))[0]
+    for key, p, seed in (("p1", 1.0, 2), ("p0", 0.0, 3)):
+        try:  # the edge cases get their own diagnosis rather than ending the check
+            with np.errstate(all="ignore"):
+                values[key] = f(x.copy(), p, True, np.random.default_rng(seed))[0]
+        except Exception as error:  # noqa: BLE001 - reported as a verdict
+            values[key] = f"{type(error).__name__}: {error}"
+    return values
+
+
+def _judge_dropout_forward(values):
+    x, mask, _, big = _dropout_inputs()
+    keep = 1.0 - DROPOUT_P
+    results = [
+        gradcheck.not_modified(values.get("modified")),
+        gradcheck.compare("training output, fixed mask", values.get("fixed"), x * mask / keep, threshold=1e-12, mistakes={
+            "kept units are not scaled: inverted dropout multiplies them by 1 / (1 - p) in training": x * mask,
+            "scaled by 1 / p: the kept units are a fraction 1 - p, so scale by 1 / (1 - p)": x * mask / DROPOUT_P,
+            "the mask is used the wrong way round: mask is True where a unit is KEPT": x * ~mask / keep}),
+        gradcheck.compare("evaluation output", values.get("eval"), x, threshold=1e-12, mistakes={
+            "scaled in evaluation: inverted dropout scales in training only, evaluation is the identity": x / keep}),
+        _dropout_statistics(values.get("random"), big),
+        _edge("p = 1 output", values.get("p1"), np.zeros_like(x), "with p = 1 every unit is dropped: return zeros"
+              " (torch does), without computing 1 / (1 - p)"),
+        _edge("p = 0 output", values.get("p0"), x, "with p = 0 nothing is dropped: keep a unit when"
+              " rng.random() >= p, which holds with probability 1 - p"),
+    ]
+    return results
+
+
+def _edge(name, value, expected, advice):
+    if isinstance(value, str):
+        return gradcheck.verdict(name, False, f"raised {value}", advice)
+    result = gradcheck.compare(name, value, expected, threshold=1e-12)
+    if not result.passed:
+        result.diagnosis = advice
+    return result
+
+
+def _dropout_statistics(out, x):
+    """Fraction dropped within 5 binomial sds of p, kept units exactly x / (1 - p), mean preserved."""
+    name = f"dropping statistics (p = {STAT_P}, {x.size} units)"
+    problem = gradcheck.compare("random output", out, x, threshold=np.inf)
+    if problem.detail:
+        return problem
+    out = np.asarray(out, dtype=np.float64)
+    n, p = x.size, STAT_P
+    dropped = out == 0
+    fraction = float(dropped.mean())
+    sd = math.sqrt(p * (1 - p) / n)
+    if abs(fraction - p) > 5 * sd:
+        diagnosis = ("units are dropped with probability 1 - p: p is the probability of DROPPING"
+                     if abs(fraction - (1 - p)) <= 5 * sd else "the fraction of zeros should be about p")
+        return gradcheck.verdict(name, False, f"dropped fraction {fraction:.4f}, expected {p} ± {5 * sd:.4f}",
+                                 diagnosis)
+    kept = gradcheck.compare("kept units", out[~dropped], x[~dropped] / (1 - p), threshold=1e-12, mistakes={
+        "kept units are not scaled by 1 / (1 - p)": x[~dropped]})
+    if not kept.passed:
+        return kept
+    ratio_mean = float(np.mean(out / x))  # E[out / x] = 1 for inverted dropout
+    ratio_sd = sd / (1 - p)
+    passed = abs(ratio_mean - 1) <= 5 * ratio_sd
+    return gradcheck.verdict(name, passed, f"dropped fraction {fraction:.4f} (p = {p}), mean of out / x"
+                             f" {ratio_mean:.4f} (expected 1 ± {5 * ratio_sd:.4f})",
+                             "" if passed else "the mean is not preserved: check the scaling")
+
+
+def _produce_dropout_backward(ex):
+    x, mask, dout, _ = _dropout_inputs()
+    _, cache = ex.dropout_forward(x.copy(), DROPOUT_P, True, mask=mask.copy())
+    dx, modified = call(ex.dropout_backward, dout, cache, names=("dout", "cache"))
+    _, cache_eval = ex.dropout_forward(x.copy(), DROPOUT_P, False, np.random.default_rng(1))
+    dx_eval, modified_eval = call(ex.dropout_backward, dout, cache_eval, names=("dout", "cache"))
+    return {"dx": dx, "dx_eval": dx_eval, "modified": modified + modified_eval}
+
+
+def _judge_dropout_backward(values):
+    x, mask, dout, _ = _dropout_inputs()
+    keep = 1.0 - DROPOUT_P
+    numeric = gradcheck.numerical_gradient_array(lambda v: v * mask / keep, x.copy(), dout)
+    return [gradcheck.not_modified(values.get("modified")),
+            gradcheck.compare("dx (training)", values.get("dx"), numeric, mistakes={
+                "the gradient is not scaled: the forward multiplies kept units by 1 / (1 - p), so does the backward":
+                    dout * mask,
+                "dropped units must pass no gradient: multiply dout by the (scaled) mask": dout / keep}),
+            gradcheck.compare("dx (evaluation)", values.get("dx_eval"), dout, mistakes={
+                "evaluation is the identity, so its gradient is dout unchanged": dout * mask / keep,
+                "scaled in evaluation: the evaluation forward is the identity": dout / keep})]
+
+
+# -- batch norm ----------------------------------------------------------------------------------
+
+def _bn_inputs():
+    rng = np.random.default_rng(52)
+    x = rng.normal(loc=rng.normal(size=5) * 3, scale=rng.uniform(0.5, 3, size=5), size=(8, 5))
+    gamma = rng.uniform(0.5, 2.0, size=5)
+    beta = rng.normal(size=5)
+    mean = rng.normal(size=5)
+    var = rng.uniform(0.5, 2.0, size=5)
+    dout = rng.normal(size=(8, 5))
+    return x, gamma, beta, mean, var, dout
+
+
+BN_SETTINGS = [{"momentum": 0.1, "eps": 1e-5}, {"momentum": 0.3, "eps": 0.5}]
+
+
+def _bn_reference(x, gamma, beta, mean, var, eps):
+    """gamma * (x - mean) / sqrt(var + eps) + beta, feature by feature."""
+    out = np.empty_like(x)
+    for j in range(x.shape[1]):
+        out[:, j] = gamma[j] * (x[:, j] - mean[j]) / math.sqrt(var[j] + eps) + beta[j]
+    return out
+
+
+def _batch_stats(x):
+    n = x.shape[0]
+    mean = x.sum(axis=0) / n
+    squares = ((x - mean) ** 2).sum(axis=0)
+    return mean, squares / n, squares / (n - 1)
+
+
+def _bn_call(ex, train, settings):
+    """Call the learner's forward on copies; the output, the running dict after, and the modified inputs."""
+    x, gamma, beta, mean, var, _ = _bn_inputs()
+    args = [x.copy(), gamma.copy(), beta.copy()]
+    running = {"mean": mean.copy(), "var": var.copy()}
+    out, cache = ex.batchnorm_forward(*args, running, train, **settings)
+    modified = [n for n, a, b in zip(("x", "gamma", "beta"), args, (x, gamma, beta), strict=True)
+                if not np.array_equal(a, b)]
+    return out, cache, {"mean": running.get("mean"), "var": running.get("var")}, modified
+
+
+def _produce_bn_forward(ex):
+    values = {"modified": []}
+    for k, settings in enumerate(BN_SETTINGS):
+        for train in (True, False):
+            out, _, running, modified = _bn_call(ex, train, settings)
+            values[f"out_{train}_{k}"], values[f"running_{train}_{k}"] = out, running
+            values["modified"] += modified
+    return values
+
+
+def _judge_bn_forward(values):
+    x, gamma, beta, mean, var, _ = _bn_inputs()
+    n = x.shape[0]
+    batch_mean, biased, unbiased = _batch_stats(x)
+    results = [gradcheck.not_modified(sorted(set(values.get("modified") or [])))]
+    for k, settings in enumerate(BN_SETTINGS):
+        m, eps = settings["momentum"], settings["eps"]
+        label = f"(momentum={m}, eps={eps})"
+        train_out = values.get(f"out_True_{k}")
+        results.append(gradcheck.compare(f"training output {label}", train_out,
+                                         _bn_reference(x, gamma, beta, batch_mean, biased, eps), threshold=1e-9,
+                                         mistakes={
+            "normalized with the unbiased variance: normalize the batch with the biased one (divide by N)":
+                _bn_reference(x, gamma, beta, batch_mean, unbiased, eps),
+            "normalized with the running statistics: in training use the batch's mean and variance":
+                _bn_reference(x, gamma, beta, mean, var, eps),
+            "eps is misplaced: it goes under the square root, sqrt(var + eps)":
+                gamma * (x - batch_mean) / (np.sqrt(biased) + eps) + beta}))
+        running = values.get(f"running_True_{k}")
+        running = running if isinstance(running, dict) else {}
+        results.append(gradcheck.compare(f"running mean after training {label}", running.get("mean"),
+                                         (1 - m) * mean + m * batch_mean, threshold=1e-9, mistakes={
+            "momentum weights the NEW batch: running = (1 - momentum) * running + momentum * batch":
+                m * mean + (1 - m) * batch_mean,
+            "the running mean was not updated": mean}))
+        results.append(gradcheck.compare(f"running var after training {label}", running.get("var"),
+                                         (1 - m) * var + m * unbiased, threshold=1e-9, mistakes={
+            f"updated with the biased variance: the running variance uses the unbiased one (times N / (N - 1) = {n}/{n - 1})":
+                (1 - m) * var + m * biased,
+            "momentum weights the NEW batch: running = (1 - momentum) * running + momentum * batch":
+                m * var + (1 - m) * unbiased,
+            "the running variance was not updated": var}))
+        results.append(gradcheck.compare(f"evaluation output {label}", values.get(f"out_False_{k}"),
+                                         _bn_reference(x, gamma, beta, mean, var, eps), threshold=1e-9, mistakes={
+            "normalized with the batch statistics: evaluation uses the running mean and variance":
+                _bn_reference(x, gamma, beta, batch_mean, biased, eps)}))
+        running_eval = values.get(f"running_False_{k}")
+        running_eval = running_eval if isinstance(running_eval, dict) else {}
+        for key, before in (("mean", mean), ("var", var)):
+            results.append(gradcheck.compare(f"running {key} after evaluation {label}", running_eval.get(key), before,
+                                             threshold=0.0))
+            if not results[-1].passed:
+                results[-1].diagnosis = "evaluation must not change the running statistics"
+    return results
+
+
+def _produce_bn_backward(ex):
+    values = {"modified": []}
+    _, _, _, _, _, dout = _bn_inputs()
+    for train in (True, False):
+        _, cache, _, _ = _bn_call(ex, train, BN_SETTINGS[0])
+        values[f"grads_{train}"], modified = call(ex.batchnorm_backward, dout, cache, names=("dout", "cache"))
+        values["modified"] += modified
+    return values
+
+
+def _bn_numeric_grads(train):
+    """Central differences of the independent forward formula: dx, dgamma, dbeta."""
+    x, gamma, beta, mean, var, dout = _bn_inputs()
+    eps = BN_SETTINGS[0]["eps"]
+
+    def forward(x_, gamma_, beta_):
+        if not train:
+            return _bn_reference(x_, gamma_, beta_, mean, var, eps)
+        batch_mean, biased, _ = _batch_stats(x_)
+        return _bn_reference(x_, gamma_, beta_, batch_mean, biased, eps)
+
+    inputs = [x, gamma, beta]
+    return [gradcheck.numerical_gradient_array(
+        lambda v, i=i: forward(*[v if j == i else a for j, a in enumerate(inputs)]), inputs[i].copy(), dout)
+        for i in range(3)]
+
+
+def _judge_bn_backward(values):
+    x, gamma, _, _, _, dout = _bn_inputs()
+    n, eps = x.shape[0], BN_SETTINGS[0]["eps"]
+    _, biased, _ = _batch_stats(x)
+    results = [gradcheck.not_modified(values.get("modified"))]
+    for train in (True, False):
+        expected = _bn_numeric_grads(train)
+        dx, dgamma, dbeta = gradcheck.unpack(values.get(f"grads_{train}"), 3, "batchnorm_backward")
+        mode = "training" if train else "evaluation"
+        if train:
+            dx_mistakes = {"the batch mean and variance were treated as constants: in training they depend on x,"
+                           " which adds the two correction terms": dout * gamma / np.sqrt(biased + eps)}
+        else:
+            dx_mistakes = {"used the batch statistics: in evaluation the running statistics are constants":
+                           _eval_with_batch_grad(x, gamma, dout, eps)}
+        results += [gradcheck.compare(f"dx ({mode})", dx, expected[0], threshold=1e-7, batch_size=n,
+                                      mistakes=dx_mistakes),
+                    gradcheck.compare(f"dgamma ({mode})", dgamma, expected[1], threshold=1e-7, batch_size=n),
+                    gradcheck.compare(f"dbeta ({mode})", dbeta, expected[2], threshold=1e-7, batch_size=n)]
+    return results
+
+
+def _eval_with_batch_grad(x, gamma, dout, eps):
+    """The training-mode dx, the wrong answer in evaluation (closed form of the batch-statistics gradient)."""
+    n = x.shape[0]
+    mean, biased, _ = _batch_stats(x)
+    inv_std = 1 / np.sqrt(biased + eps)
+    x_hat = (x - mean) * inv_std
+    g = dout * gamma
+    return inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
+
+
+# -- early stopping ------------------------------------------------------------------------------
+
+NAN = float("nan")
+EARLY_CASES = [  # (losses, patience, min_delta, (best_epoch, stop_epoch)), worked out by hand
+    ([1.0, 0.8, 0.7, 0.75, 0.72, 0.71, 0.69, 0.8], 3, 0.0, (2, 5)),
+    ([1.0, 0.8, 0.7, 0.75, 0.72, 0.71, 0.69, 0.8], 4, 0.0, (6, None)),
+    ([1.0, 0.97, 0.96, 0.9, 0.89, 0.88], 2, 0.05, (0, 2)),
+    ([5.0, 4.0, 3.0, 2.0, 1.0], 1, 0.0, (4, None)),
+    ([1.0, 2.0, 0.5], 1, 0.0, (0, 1)),
+    ([1.0, 1.0, 1.0, 1.0], 2, 0.0, (0, 2)),
+    ([1.0, NAN, NAN, 0.5, 0.6], 3, 0.0, (3, None)),
+    ([1.0, NAN, NAN, 0.5], 2, 0.0, (0, 2)),
+    ([], 3, 0.0, (None, None)),
+]
+
+
+def _produce_early(ex):
+    return {"answers": [ex.early_stopping(list(losses), patience, min_delta)
+                        for losses, patience, min_delta, _ in EARLY_CASES]}
+
+
+def _as_epoch(value):
+    if value is None:
+        return None
+    array = np.asarray(value) if not isinstance(value, dict) else np.asarray([])
+    if array.shape == () and array.dtype.kind in "iuf" and float(array) == int(array):
+        return int(array)
+    return "?"
+
+
+def _early_variant(losses, patience, min_delta, strict=True):
+    """The answer of early stopping with the given rule, to recognise a learner's off-by-one or tie rule."""
+    best_epoch, best = None, math.inf
+    for epoch, loss in enumerate(losses):
+        if (loss < best - min_delta) if strict else (loss <= best - min_delta):
+            best_epoch, best = epoch, loss
+        elif patience <= 0 or epoch - (-1 if best_epoch is None else best_epoch) >= patience:
+            return best_epoch, epoch
+    return best_epoch, None
+
+
+def _judge_early(values):
+    answers = values.get("answers")
+    answers = answers if isinstance(answers, list) and len(answers) == len(EARLY_CASES) else [None] * len(EARLY_CASES)
+    results = []
+    for (losses, patience, min_delta, expected), answer in zip(EARLY_CASES, answers, strict=True):
+        pair = answer if isinstance(answer, (list, tuple)) and len(answer) == 2 else (None, "?")
+        got = tuple(_as_epoch(v) for v in pair)
+        name = f"early_stopping({losses}, patience={patience}, min_delta={min_delta})"
+        if got == expected:
+            results.append(gradcheck.verdict(name, True))
+            continue
+        variants = [
+            (_early_variant(losses, patience + 1, min_delta), "stops one epoch late: stop as soon as `patience` "
+             "epochs in a row have not improved"),
+            (_early_variant(losses, patience - 1, min_delta), "stops one epoch early: allow `patience` epochs "
+             "without improvement before stopping"),
+            (_early_variant(losses, patience, min_delta, strict=False), "an equal loss is not an improvement:"
+             " use a strict <"),
+            (_early_variant(losses, patience, 0.0), "an improvement must beat the best loss by more than min_delta:"
+             " loss < best - min_delta"),
+        ]
+        diagnosis = next((text for variant, text in variants if got == variant), "")
+        if not diagnosis and any(math.isnan(v) for v in losses):
+            diagnosis = "a NaN loss is never an improvement (comparisons with NaN are False)"
+        if not isinstance(answer, (list, tuple)) or len(answer) != 2:
+            diagnosis = "return a pair (best_epoch, stop_epoch); stop_epoch is None when training does not stop"
+        results.append(gradcheck.verdict(name, False, f"returned {answer!r}, expected {expected}", diagnosis))
+    return results
+
+
+CHECKS = [
+    Check(lesson="05", name="l2_penalty", points=2, module=MODULE, produce=_produce_penalty("l2_penalty"),
+          judge=_judge_l2, functions=("l2_penalty",), hint=SECTIONS["l2"]),
+    Check(lesson="05", name="l1_penalty", points=2, module=MODULE, produce=_produce_penalty("l1_penalty"),
+          judge=_judge_l1, functions=("l1_penalty",), hint=SECTIONS["l1"]),
+    Check(lesson="05", name="dropout_forward", points=3, module=MODULE, produce=_produce_dropout_forward,
+          judge=_judge_dropout_forward, functions=("dropout_forward",), hint=SECTIONS["dropout"]),
+    Check(lesson="05", name="dropout_backward", points=2, module=MODULE, produce=_produce_dropout_backward,
+          judge=_judge_dropout_backward, functions=("dropout_forward", "dropout_backward"), hint=SECTIONS["dropout"]),
+    Check(lesson="05", name="early_stopping", points=2, module=MODULE, produce=_produce_early,
+          judge=_judge_early, functions=("early_stopping",), hint=SECTIONS["early"]),
+    Check(lesson="05", name="batchnorm_forward", points=3, module=MODULE, produce=_produce_bn_forward,
+          judge=_judge_bn_forward, functions=("batchnorm_forward",), hint=SECTIONS["bn"]),
+    Check(lesson="05", name="batchnorm_backward", points=3, module=MODULE, produce=_produce_bn_backward,
+          judge=_judge_bn_backward, functions=("batchnorm_forward", "batchnorm_backward"), hint=SECTIONS["bn"]),
+]

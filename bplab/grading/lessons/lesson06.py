@@ -1,0 +1,320 @@
+"""Lesson 06: the capstone's training loop and fine-tuning with frozen layers.
+
+The child builds small networks from bplab's reference layers and optimizer,
+runs the learner's ``train_epoch`` / ``fine_tune`` on fixed data and returns
+the final parameters and losses. The judge replays the same training with a
+plain numpy network and a plain numpy SGD (torch's momentum and weight-decay
+rules) written here, with the shuffling order fixed by the documented use of
+the generator (one ``rng.permutation(N)`` per epoch), and compares.
+
+Thresholds: 1e-9 relative error for parameters and losses (the replay does
+the same arithmetic in another order, so only rounding separates a right
+answer, about 1e-15); frozen parameters must be *exactly* unchanged. The
+accuracy check trains a 64-64-10 network on the digits for 10 epochs; the
+reference reaches about 97 % test accuracy, and 95 % is required.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bplab import gradcheck
+from bplab.grading.checks import Check
+
+MODULE = "ex06_capstone"
+SECTIONS = {
+    "loop": 'notebook 06, section "2. The training loop"',
+    "transfer": 'notebook 06, section "5. Transfer learning"',
+}
+REPLAY_THRESHOLD = 1e-9
+ACCURACY_REQUIRED = 0.95
+
+
+# -- a plain numpy network and SGD, independent of bplab.nn and bplab.optim ----------------------
+
+def _activate(name, z):
+    return np.tanh(z) if name == "tanh" else np.maximum(z, 0.0)
+
+
+def _activation_grad(name, out):
+    return 1.0 - out ** 2 if name == "tanh" else (out > 0).astype(np.float64)
+
+
+def _forward(params, activation, X):
+    """Activations of every layer: [X, h1, ..., scores] for params [W1, b1, W2, b2, ...]."""
+    outs = [X]
+    n_layers = len(params) // 2
+    for i in range(n_layers):
+        z = outs[-1] @ params[2 * i] + params[2 * i + 1]
+        outs.append(_activate(activation, z) if i < n_layers - 1 else z)
+    return outs
+
+
+def _loss_and_grads(params, activation, X, y):
+    """Softmax cross-entropy (mean) and its gradients with respect to params."""
+    outs = _forward(params, activation, X)
+    scores = outs[-1] - outs[-1].max(axis=1, keepdims=True)
+    log_p = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+    n = len(X)
+    loss = -log_p[np.arange(n), y].mean()
+    d = np.exp(log_p)
+    d[np.arange(n), y] -= 1.0
+    d /= n
+    grads = [None] * len(params)
+    for i in reversed(range(len(params) // 2)):
+        grads[2 * i] = outs[i].T @ d
+        grads[2 * i + 1] = d.sum(axis=0)
+        if i > 0:
+            d = (d @ params[2 * i].T) * _activation_grad(activation, outs[i])
+    return loss, grads
+
+
+def _replay(params, activation, X, y, *, batch_size, seed, epochs, lr, momentum=0.0, weight_decay=0.0,
+            shuffle=True, drop_last=False):
+    """Train a copy of ``params`` like the documented train_epoch; (params, epoch losses, other loss readings)."""
+    params = [p.copy() for p in params]
+    buffers = [None] * len(params)
+    rng = np.random.default_rng(seed)
+    losses = {"weighted": [], "unweighted": [], "sum": [], "last": []}
+    for _ in range(epochs):
+        order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+        batch_losses, sizes = [], []
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            if drop_last and len(batch) < batch_size:
+                continue
+            loss, grads = _loss_and_grads(params, activation, X[batch], y[batch])
+            for k, (p, g) in enumerate(zip(params, grads)):
+                g = g + weight_decay * p
+                if momentum:
+                    buffers[k] = g.copy() if buffers[k] is None else momentum * buffers[k] + g
+                    g = buffers[k]
+                p -= lr * g
+            batch_losses.append(loss)
+            sizes.append(len(batch))
+        batch_losses, sizes = np.array(batch_losses), np.array(sizes)
+        losses["weighted"].append(float(batch_losses @ sizes / sizes.sum()))
+        losses["unweighted"].append(float(batch_losses.mean()))
+        losses["sum"].append(float(batch_losses.sum()))
+        losses["last"].append(float(batch_losses[-1]))
+    return params, losses
+
+
+def _reference_model(params, activation):
+    """bplab's layer objects holding copies of ``params`` (built in the child, for the learner's code)."""
+    from bplab.nn.layers import Linear, ReLU, Sequential, Tanh
+
+    layers = []
+    for i in range(len(params) // 2):
+        W, b = params[2 * i], params[2 * i + 1]
+        linear = Linear(W.shape[0], W.shape[1], 0)
+        linear.W[...] = W
+        linear.b[...] = b
+        layers.append(linear)
+        if i < len(params) // 2 - 1:
+            layers.append(Tanh() if activation == "tanh" else ReLU())
+    return Sequential(layers)
+
+
+def _compare_params(params, expected, names, mistakes=None):
+    if not isinstance(params, (list, tuple)) or len(params) != len(expected):
+        return [gradcheck.verdict("params", False, "could not be read back from the model",
+                                  "the model's parameters were replaced instead of updated in place?")]
+    return [gradcheck.compare(name, p, e, threshold=REPLAY_THRESHOLD,
+                              mistakes={text: wrong[i] for text, wrong in (mistakes or {}).items()})
+            for i, (name, p, e) in enumerate(zip(names, params, expected))]
+
+
+def _compare_losses(losses, readings):
+    losses = np.asarray(losses, dtype=np.float64) if _numbers(losses) else losses
+    mistakes = {
+        "a plain mean of the batch losses: weight each batch's loss by its size (the last batch is smaller)":
+            readings["unweighted"],
+        "the sum of the batch losses: divide by N (weight each batch's loss by its size)": readings["sum"],
+        "only the last batch's loss: accumulate every batch's loss over the epoch": readings["last"],
+    }
+    return gradcheck.compare("returned losses", losses, readings["weighted"], threshold=REPLAY_THRESHOLD,
+                             mistakes=mistakes)
+
+
+def _numbers(value):
+    try:
+        return np.asarray(value, dtype=np.float64).ndim == 1
+    except (TypeError, ValueError):
+        return False
+
+
+# -- train_epoch: replay two epochs of SGD with momentum ------------------------------------------
+
+def _loop_inputs():
+    rng = np.random.default_rng(60)
+    X = rng.normal(size=(23, 5))  # 23 = 8 + 8 + 7: the last batch is smaller
+    y = rng.integers(0, 3, size=23)
+    params = [0.5 * rng.normal(size=(5, 7)), 0.1 * rng.normal(size=7),
+              0.5 * rng.normal(size=(7, 3)), 0.1 * rng.normal(size=3)]
+    return X, y, params
+
+
+LOOP = {"batch_size": 8, "seed": 61, "epochs": 2, "lr": 0.1, "momentum": 0.9}
+
+
+def _produce_train_epoch(ex):
+    from bplab import nn, optim
+
+    X, y, params = _loop_inputs()
+    model = _reference_model(params, "tanh")
+    optimizer = optim.SGD(model.params, lr=LOOP["lr"], momentum=LOOP["momentum"])
+    rng = np.random.default_rng(LOOP["seed"])
+    X_in, y_in = X.copy(), y.copy()
+    losses = [ex.train_epoch(model, nn.softmax_cross_entropy, optimizer, X_in, y_in, LOOP["batch_size"], rng)
+              for _ in range(LOOP["epochs"])]
+    modified = [name for name, a, b in (("X", X_in, X), ("y", y_in, y)) if not np.array_equal(a, b)]
+    return {"losses": losses, "params": [p.copy() for p in model.params], "modified": modified}
+
+
+def _judge_train_epoch(values):
+    X, y, params = _loop_inputs()
+    expected, readings = _replay(params, "tanh", X, y, **LOOP)
+    no_shuffle, _ = _replay(params, "tanh", X, y, **LOOP, shuffle=False)
+    dropped, _ = _replay(params, "tanh", X, y, **LOOP, drop_last=True)
+    no_momentum, _ = _replay(params, "tanh", X, y, **(LOOP | {"momentum": 0.0}))
+    mistakes = {
+        "the samples were not shuffled: use order = rng.permutation(len(X))": no_shuffle,
+        "the last, smaller batch was skipped: range(0, N, batch_size) covers every sample": dropped,
+        "the optimizer's momentum was lost: step the optimizer you were given, do not make a new one": no_momentum,
+    }
+    return ([gradcheck.not_modified(values.get("modified"))]
+            + _compare_params(values.get("params"), expected, ["W1", "b1", "W2", "b2"], mistakes)
+            + [_compare_losses(values.get("losses"), readings)])
+
+
+# -- train_epoch on the digits: accuracy within the time limit -------------------------------------
+
+ACCURACY_RUN = {"hidden": 64, "epochs": 10, "batch_size": 32, "lr": 3e-3, "seed": 0}
+
+
+def _produce_accuracy(ex):
+    from bplab import nn, optim
+    from bplab.datasets import load_digits
+    from bplab.transfer import digits_network
+
+    X_train, y_train, _, _ = load_digits()
+    model = digits_network((ACCURACY_RUN["hidden"],), 10, rng=ACCURACY_RUN["seed"])
+    optimizer = optim.Adam(model.params, lr=ACCURACY_RUN["lr"])
+    rng = np.random.default_rng(ACCURACY_RUN["seed"])
+    losses = [ex.train_epoch(model, nn.softmax_cross_entropy, optimizer, X_train, y_train,
+                             ACCURACY_RUN["batch_size"], rng) for _ in range(ACCURACY_RUN["epochs"])]
+    return {"losses": losses, "params": [p.copy() for p in model.params]}
+
+
+def _judge_accuracy(values):
+    from bplab.datasets import load_digits
+
+    _, _, X_test, y_test = load_digits()
+    params = values.get("params")
+    shapes = [(64, ACCURACY_RUN["hidden"]), (ACCURACY_RUN["hidden"],), (ACCURACY_RUN["hidden"], 10), (10,)]
+    if (not isinstance(params, list) or len(params) != 4
+            or any(not isinstance(p, np.ndarray) or p.shape != s or p.dtype.kind != "f" for p, s in zip(params, shapes))):
+        return [gradcheck.verdict("params", False, "could not be read back from the model",
+                                  "the model's parameters were replaced instead of updated in place?")]
+    if not all(np.all(np.isfinite(p)) for p in params):
+        return [gradcheck.verdict("params", False, "contain NaN or inf after training",
+                                  "training diverged: is the gradient step's sign right?")]
+    scores = _forward([p.astype(np.float64) for p in params], "relu", X_test)[-1]
+    accuracy = float(np.mean(np.argmax(scores, axis=1) == y_test))
+    losses = values.get("losses")
+    falling = _numbers(losses) and len(losses) == ACCURACY_RUN["epochs"] and np.all(np.isfinite(losses)) \
+        and float(losses[-1]) < float(losses[0])
+    return [gradcheck.verdict("test accuracy", accuracy >= ACCURACY_REQUIRED,
+                              f"{accuracy:.1%} after {ACCURACY_RUN['epochs']} epochs, need {ACCURACY_REQUIRED:.0%}",
+                              "" if accuracy >= ACCURACY_REQUIRED else
+                              "the network barely learned: are all batches used, and is optimizer.step called?"),
+            gradcheck.verdict("training loss falls", falling,
+                              "" if falling else f"epoch losses {losses!r} do not fall from the first epoch to the last",
+                              "" if falling else "return the epoch's mean training loss")]
+
+
+# -- fine_tune: frozen layers exactly unchanged, the rest replayed --------------------------------
+
+def _tune_inputs():
+    rng = np.random.default_rng(62)
+    X = rng.normal(size=(20, 6))
+    y = rng.integers(0, 3, size=20)
+    params = [0.6 * rng.normal(size=(6, 8)), 0.1 * rng.normal(size=8),
+              0.5 * rng.normal(size=(8, 8)), 0.1 * rng.normal(size=8),
+              0.5 * rng.normal(size=(8, 3)), 0.1 * rng.normal(size=3)]
+    return X, y, params
+
+
+TUNE = {"n_frozen": 2, "epochs": 3, "batch_size": 6, "seed": 63, "lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}
+TUNE_NAMES = ["W1", "b1", "W2", "b2", "W3", "b3"]
+
+
+def _produce_fine_tune(ex):
+    from bplab import nn, optim
+
+    X, y, params = _tune_inputs()
+    model = _reference_model(params, "relu")
+    given = []
+
+    def make_optimizer(trainable):
+        given.append([next((i for i, p in enumerate(model.params) if p is q), -1) for q in trainable])
+        return optim.SGD(trainable, lr=TUNE["lr"], momentum=TUNE["momentum"], weight_decay=TUNE["weight_decay"])
+
+    X_in, y_in = X.copy(), y.copy()
+    losses = ex.fine_tune(model, TUNE["n_frozen"], nn.softmax_cross_entropy, make_optimizer, X_in, y_in,
+                          epochs=TUNE["epochs"], batch_size=TUNE["batch_size"], rng=np.random.default_rng(TUNE["seed"]))
+    modified = [name for name, a, b in (("X", X_in, X), ("y", y_in, y)) if not np.array_equal(a, b)]
+    return {"losses": losses, "params": [p.copy() for p in model.params], "given": given, "modified": modified}
+
+
+def _judge_fine_tune(values):
+    X, y, params = _tune_inputs()
+    frozen = params[:2]  # n_frozen = 2 layers: the first Linear and its ReLU
+    features = _activate("relu", X @ frozen[0] + frozen[1])
+    options = {k: TUNE[k] for k in ("batch_size", "seed", "epochs", "lr", "momentum", "weight_decay")}
+    head, readings = _replay(params[2:], "relu", features, y, **options)
+    returned = values.get("params")
+    if not isinstance(returned, (list, tuple)) or len(returned) != len(params):
+        return [gradcheck.verdict("params", False, "could not be read back from the model",
+                                  "the model's parameters were replaced instead of updated in place?")]
+    results = [gradcheck.not_modified(values.get("modified")), _optimizer_given(values.get("given"))]
+    for name, got, before in zip(TUNE_NAMES[:2], returned[:2], frozen):
+        same = isinstance(got, np.ndarray) and got.shape == before.shape and np.array_equal(got, before)
+        results.append(gradcheck.verdict(f"frozen {name} unchanged", same,
+                                         "" if same else "changed during fine-tuning",
+                                         "" if same else "give make_optimizer only the params of"
+                                         " model.layers[n_frozen:] (weight decay moves any parameter it is given)"))
+    results += _compare_params(returned[2:], head, TUNE_NAMES[2:])
+    results.append(_compare_losses(values.get("losses"), readings))
+    for result in results:
+        if not result.passed and not result.diagnosis:
+            result.diagnosis = ("fine_tune trains with your train_epoch: does its check pass? Pass rng along,"
+                                " once per epoch, and train on the frozen layers' output")
+    return results
+
+
+def _optimizer_given(given):
+    expected = [2, 3, 4, 5]
+    if not isinstance(given, list) or len(given) != 1:
+        count = len(given) if isinstance(given, list) else 0
+        return gradcheck.verdict("optimizer built once", False, f"make_optimizer was called {count} times",
+                                 "call make_optimizer once, before the epochs (its momentum must carry over)")
+    ok = given[0] == expected
+    frozen_given = [TUNE_NAMES[i] for i in given[0] if isinstance(i, int) and 0 <= i < 2]
+    detail = "" if ok else f"got the parameters {[TUNE_NAMES[i] if 0 <= i < 6 else '(a copy)' for i in given[0]]}," \
+                           f" expected {TUNE_NAMES[2:]}"
+    diagnosis = ("" if ok else
+                 f"the frozen {', '.join(frozen_given)} went to the optimizer: only layers[n_frozen:] are trained"
+                 if frozen_given else "pass the trainable layers' own parameter arrays (not copies), in layer order")
+    return gradcheck.verdict("optimizer gets the trainable params", ok, detail, diagnosis)
+
+
+CHECKS = [
+    Check(lesson="06", name="train_epoch", points=3, module=MODULE, produce=_produce_train_epoch,
+          judge=_judge_train_epoch, functions=("train_epoch",), hint=SECTIONS["loop"]),
+    Check(lesson="06", name="train_epoch_digits_accuracy", points=2, module=MODULE, produce=_produce_accuracy,
+          judge=_judge_accuracy, functions=("train_epoch",), hint=SECTIONS["loop"], timeout=10.0),
+    Check(lesson="06", name="fine_tune", points=3, module=MODULE, produce=_produce_fine_tune,
+          judge=_judge_fine_tune, functions=("fine_tune",), hint=SECTIONS["transfer"]),
+]

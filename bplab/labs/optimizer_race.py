@@ -1,0 +1,207 @@
+"""The optimizer race: several ``bplab.optim`` optimizers descend one 2-D surface from one start.
+
+The model runs each selected optimizer for ``steps`` steps and keeps its trajectory and
+losses; the figure shows them up to ``frame`` (the animation's position), so a tick of
+the animation costs no computation. Runs are cached by their settings: moving the
+momentum slider reruns only the optimizers that use momentum.
+
+Two learning rates, because the two families measure it in different units: for SGD
+(plain, momentum, Nesterov) the step is ``lr * gradient``, so a good ``lr`` depends on
+the surface's curvature; for the adaptive methods (Adagrad, RMSprop, Adam, AdamW) the
+step is about ``lr`` per coordinate whatever the gradient's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bplab.optim import SGD, Adagrad, Adam, AdamW, RMSprop
+from bplab.optim.theory import gd_optimal, heavy_ball_optimal
+from bplab.surfaces import SURFACES, get_surface
+
+# name -> (family, factory(params, lr, settings)); the family picks the learning rate
+OPTIMIZERS = {
+    "SGD": ("sgd", lambda ps, lr, s: SGD(ps, lr=lr)),
+    "Momentum": ("sgd", lambda ps, lr, s: SGD(ps, lr=lr, momentum=s.momentum)),
+    "Nesterov": ("sgd", lambda ps, lr, s: SGD(ps, lr=lr, momentum=s.momentum, nesterov=s.momentum > 0)),
+    "Adagrad": ("adaptive", lambda ps, lr, s: Adagrad(ps, lr=lr)),
+    "RMSprop": ("adaptive", lambda ps, lr, s: RMSprop(ps, lr=lr, alpha=s.beta2)),
+    "Adam": ("adaptive", lambda ps, lr, s: Adam(ps, lr=lr, betas=(s.beta1, s.beta2))),
+    "AdamW": ("adaptive", lambda ps, lr, s: AdamW(ps, lr=lr, betas=(s.beta1, s.beta2))),
+}
+# the settings each optimizer's run depends on (besides surface, start and steps): the cache key
+USES = {"SGD": ("lr",), "Momentum": ("lr", "momentum"), "Nesterov": ("lr", "momentum"),
+        "Adagrad": ("adaptive_lr",), "RMSprop": ("adaptive_lr", "beta2"),
+        "Adam": ("adaptive_lr", "beta1", "beta2"), "AdamW": ("adaptive_lr", "beta1", "beta2")}
+
+# learning rates (SGD family, adaptive family) that make visible progress in ~150 steps
+DEFAULT_LRS = {"quadratic": (1.0, 0.1), "rosenbrock": (1e-3, 0.1), "beale": (1e-3, 0.1),
+               "himmelblau": (1e-2, 0.1), "booth": (1e-2, 0.5), "saddle": (1e-2, 0.05)}
+
+ESCAPE = 1e6  # a run that gets this far from the domain (in domain widths) has diverged
+
+
+@dataclass
+class Run:
+    """One optimizer's race.
+
+    Attributes
+    ----------
+    path : ndarray, shape (n + 1, 2)
+        Start point, then the point after each step (cut where it diverged).
+    loss : ndarray, shape (n + 1,)
+        The surface's value along ``path``.
+    diverged_at : int or None
+        The step at which the run left every bound (NaN, inf, or far away).
+    """
+
+    path: np.ndarray
+    loss: np.ndarray
+    diverged_at: int | None
+
+
+def race(surface, name, start, steps, lr, settings):
+    """Run one optimizer on a surface.
+
+    Parameters
+    ----------
+    surface : bplab.surfaces.Surface
+    name : str
+        A key of :data:`OPTIMIZERS`.
+    start : ndarray, shape (2,)
+    steps : int
+    lr : float
+    settings : object
+        Has ``momentum``, ``beta1``, ``beta2``.
+
+    Returns
+    -------
+    Run
+    """
+    point = np.array(start, dtype=np.float64)
+    optimizer = OPTIMIZERS[name][1]([point], lr, settings)
+    path = np.empty((steps + 1, 2))
+    path[0] = point
+    (x0, x1), (y0, y1) = surface.domain
+    bound = ESCAPE * max(x1 - x0, y1 - y0)
+    diverged_at = None
+    with np.errstate(all="ignore"):  # divergence is expected for large learning rates; reported, not warned
+        for t in range(1, steps + 1):
+            gx, gy = surface.df(point[0], point[1])
+            optimizer.step([np.array([gx, gy])])
+            path[t] = point
+            if not (abs(point[0]) < bound and abs(point[1]) < bound):  # also catches NaN
+                diverged_at = t
+                break
+        path = path[: t + 1] if diverged_at else path
+        loss = surface.value(path)
+    return Run(path, loss, diverged_at)
+
+
+class OptimizerRaceModel:
+    """State of the optimizer race.
+
+    Parameters and attributes
+    -------------------------
+    surface_name : str
+        A key of :data:`bplab.surfaces.SURFACES`.
+    kappa : float
+        Condition number of the quadratic surface.
+    optimizers : tuple of str
+        Keys of :data:`OPTIMIZERS`.
+    lr : float
+        Learning rate of SGD, Momentum and Nesterov.
+    adaptive_lr : float
+        Learning rate of Adagrad, RMSprop, Adam and AdamW.
+    momentum : float
+        Of Momentum and Nesterov.
+    beta1, beta2 : float
+        Adam's betas (``beta2`` is also RMSprop's ``alpha``).
+    start : ndarray, shape (2,)
+    steps : int
+    frame : int
+        How many steps are shown (0 .. steps), the animation's position.
+
+    Attributes
+    ----------
+    surface : Surface
+    runs : dict of str to Run
+        The selected optimizers' runs.
+    theory : dict or None
+        For a surface with a positive-definite constant Hessian: ``gd_lr``, ``gd_rate``,
+        ``hb_lr``, ``hb_momentum``, ``hb_rate`` (:mod:`bplab.optim.theory`).
+    """
+
+    def __init__(self, surface_name="quadratic", kappa=50.0, optimizers=("SGD", "Momentum", "Nesterov", "Adam"),
+                 lr=None, adaptive_lr=None, momentum=0.9, beta1=0.9, beta2=0.999, start=None, steps=200):
+        self._cache = {}
+        self.surface_name = surface_name
+        self.kappa = kappa
+        self.set_surface(surface_name, kappa)
+        self.optimizers = tuple(optimizers)
+        self.lr = self.lr if lr is None else float(lr)
+        self.adaptive_lr = self.adaptive_lr if adaptive_lr is None else float(adaptive_lr)
+        self.momentum, self.beta1, self.beta2 = float(momentum), float(beta1), float(beta2)
+        if start is not None:
+            self.start = np.array(start, dtype=np.float64)
+        self.steps = int(steps)
+        self.frame = self.steps
+        self.recompute()
+
+    def set_surface(self, name, kappa=None):
+        """Switch surface; resets the start point and learning rates to the surface's usual ones."""
+        if name not in SURFACES:
+            raise ValueError(f"unknown surface {name!r}; choose one of {sorted(SURFACES)}")
+        self.surface_name = name
+        self.kappa = self.kappa if kappa is None else float(kappa)
+        self.surface = get_surface(name, kappa=self.kappa) if name == "quadratic" else get_surface(name)
+        self.start = self.surface.start.copy()
+        self.lr, self.adaptive_lr = DEFAULT_LRS[name]
+
+    def set_kappa(self, kappa):
+        """Change the quadratic's condition number (the start point and rates stay)."""
+        self.kappa = float(kappa)
+        if self.surface_name == "quadratic":
+            self.surface = get_surface("quadratic", kappa=self.kappa)
+
+    def surface_key(self):
+        return (self.surface_name, self.kappa if self.surface_name == "quadratic" else None)
+
+    def recompute(self):
+        """Run (or fetch from the cache) every selected optimizer; update the theory."""
+        unknown = [n for n in self.optimizers if n not in OPTIMIZERS]
+        if unknown:
+            raise ValueError(f"unknown optimizers {unknown}; choose from {list(OPTIMIZERS)}")
+        self.steps = max(1, int(self.steps))
+        self.frame = int(np.clip(self.frame, 0, self.steps))
+        self.runs = {}
+        for name in self.optimizers:
+            key = (name, self.surface_key(), tuple(self.start), self.steps,
+                   tuple(getattr(self, setting) for setting in USES[name]))
+            if key not in self._cache:
+                if len(self._cache) > 256:  # a learner's session moves many sliders; keep memory bounded
+                    self._cache.clear()
+                lr = self.lr if OPTIMIZERS[name][0] == "sgd" else self.adaptive_lr
+                self._cache[key] = race(self.surface, name, self.start, self.steps, lr, self)
+            self.runs[name] = self._cache[key]
+        self.theory = self._theory()
+
+    def _theory(self):
+        H = self.surface.hessian
+        if H is None or np.linalg.eigvalsh(H)[0] <= 0:
+            return None
+        gd_lr, gd_rate = gd_optimal(H)
+        hb_lr, hb_momentum, hb_rate = heavy_ball_optimal(H)
+        return {"gd_lr": gd_lr, "gd_rate": gd_rate, "hb_lr": hb_lr, "hb_momentum": hb_momentum, "hb_rate": hb_rate}
+
+    def gap(self, loss):
+        """What the loss plot shows: ``f - f_min`` (floored for the log scale), or ``f`` without a minimum."""
+        if self.surface.min_value is None:
+            return loss
+        return np.maximum(loss - self.surface.min_value, 1e-16)
+
+    def diverged(self):
+        """Names of the selected optimizers whose run diverged, with the step."""
+        return {name: run.diverged_at for name, run in self.runs.items() if run.diverged_at is not None}

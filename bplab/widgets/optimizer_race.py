@@ -1,0 +1,106 @@
+"""The optimizer race widget: pick a surface and optimizers, tune them, watch them descend."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+
+from bplab.figures.optimizer_race import OptimizerRaceFigure
+from bplab.labs.optimizer_race import OPTIMIZERS, OptimizerRaceModel
+from bplab.surfaces import SURFACES
+from bplab.widgets.base import Lab
+
+_WIDE = {"style": {"description_width": "110px"}, "layout": widgets.Layout(width="330px")}
+
+
+class OptimizerRace(Lab):
+    """Several optimizers on one 2-D surface, animated; the theory's best rate overlaid on quadratics.
+
+    Parameters
+    ----------
+    **settings
+        Passed to :class:`bplab.labs.optimizer_race.OptimizerRaceModel` (``surface_name``,
+        ``kappa``, ``optimizers``, ``lr``, ...).
+    """
+
+    title = "Optimizer race"
+
+    def __init__(self, **settings):
+        super().__init__()
+        self.model = OptimizerRaceModel(**settings)
+        self.view = OptimizerRaceFigure(self.model)
+        m = self.model
+        self._syncing = False
+        # the surface comes first: the browser test moves the first control and expects the figure to change
+        controls = {
+            "surface": widgets.Dropdown(options=list(SURFACES), value=m.surface_name, description="surface", **_WIDE),
+            "kappa": widgets.FloatLogSlider(value=m.kappa, base=10, min=0, max=3, step=0.05,
+                                            description="condition κ", readout_format=".3g", **_WIDE),
+            "optimizers": widgets.SelectMultiple(options=list(OPTIMIZERS), value=m.optimizers, rows=7,
+                                                 description="optimizers", **_WIDE),
+            "lr": widgets.FloatLogSlider(value=m.lr, base=10, min=-5, max=1, step=0.05,
+                                         description="lr (SGD family)", readout_format=".2e", **_WIDE),
+            "adaptive_lr": widgets.FloatLogSlider(value=m.adaptive_lr, base=10, min=-4, max=0.5, step=0.05,
+                                                  description="lr (adaptive)", readout_format=".2e", **_WIDE),
+            "momentum": widgets.FloatSlider(value=m.momentum, min=0.0, max=0.99, step=0.01,
+                                            description="momentum", **_WIDE),
+            "beta1": widgets.FloatSlider(value=m.beta1, min=0.0, max=0.99, step=0.01, description="β1 (Adam)",
+                                         **_WIDE),
+            "beta2": widgets.FloatSlider(value=m.beta2, min=0.5, max=0.9999, step=0.0001, readout_format=".4f",
+                                         description="β2 / RMSprop α", **_WIDE),
+            "start_x": widgets.FloatSlider(description="start x", **_WIDE),
+            "start_y": widgets.FloatSlider(description="start y", **_WIDE),
+            "steps": widgets.IntSlider(value=m.steps, min=10, max=500, step=10, description="steps", **_WIDE),
+            "frame": widgets.Play(value=m.steps, min=0, max=m.steps, step=max(1, m.steps // 100), interval=50,
+                                  description="play"),
+        }
+        self._controls_for_surface(controls)
+        left = widgets.VBox([controls[k] for k in ("surface", "kappa", "optimizers", "steps")]
+                            + [widgets.HBox([widgets.Label("play"), controls["frame"]])])
+        right = widgets.VBox([controls[k] for k in ("lr", "adaptive_lr", "momentum", "beta1", "beta2",
+                                                    "start_x", "start_y")])
+        self._assemble(controls, layout=widgets.HBox([left, right]))
+
+    def _controls_for_surface(self, controls):
+        """Set the start sliders' ranges, the rates and the κ slider's state from the model's surface."""
+        m = self.model
+        for axis, name in enumerate(("start_x", "start_y")):
+            low, high = m.surface.domain[axis]
+            slider = controls[name]
+            slider.min, slider.max = min(low, slider.min), max(high, slider.max)  # widen first: no clamping
+            slider.value = float(m.start[axis])
+            slider.min, slider.max, slider.step = low, high, (high - low) / 200
+        controls["lr"].value = m.lr
+        controls["adaptive_lr"].value = m.adaptive_lr
+        controls["kappa"].disabled = m.surface_name != "quadratic"
+
+    def refresh(self):
+        if not self._syncing:  # one redraw per learner action, not one per slider we move ourselves
+            super().refresh()
+
+    def apply_controls(self):
+        c, m = self.controls, self.model
+        if c["surface"].value != m.surface_name:
+            m.set_surface(c["surface"].value)
+            self._syncing = True
+            try:
+                self._controls_for_surface(c)
+            finally:
+                self._syncing = False
+        if c["kappa"].value != m.kappa:
+            m.set_kappa(c["kappa"].value)
+        m.optimizers = tuple(c["optimizers"].value)
+        m.lr, m.adaptive_lr = c["lr"].value, c["adaptive_lr"].value
+        m.momentum, m.beta1, m.beta2 = c["momentum"].value, c["beta1"].value, c["beta2"].value
+        m.start = m.start.copy()
+        m.start[:] = (c["start_x"].value, c["start_y"].value)
+        if c["steps"].value != m.steps:
+            m.steps = c["steps"].value
+            self._syncing = True
+            try:  # a new length shows the whole race; Play then animates it from the start
+                c["frame"].max = m.steps
+                c["frame"].value = m.steps
+                c["frame"].step = max(1, m.steps // 100)
+            finally:
+                self._syncing = False
+        m.frame = c["frame"].value
+        m.recompute()

@@ -1,0 +1,85 @@
+"""Lesson 05's regularization lab: penalties, dropout, batch norm and early stopping on an over-fitting MLP."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+
+from bplab.figures.regularization_lab import RegularizationLabFigure
+from bplab.labs.regularization_lab import RegularizationLabModel
+from bplab.widgets.base import Lab
+
+L2_OPTIONS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+L1_OPTIONS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
+POWERING_CHECKS = ["dropout_forward", "dropout_backward", "batchnorm_forward", "batchnorm_backward"]
+
+
+class RegularizationLab(Lab):
+    """Move a control to restart training with a quick first pass; press play to train on.
+
+    Parameters
+    ----------
+    epochs_per_tick : int
+        Epochs trained per tick of the play control.
+    ops : namespace, optional
+        The functional layers; by default the learner's dropout and batch norm
+        once their checks pass (:func:`bplab.powered.choose`), else bplab's.
+    **settings
+        Initial model settings (``l2``, ``l1``, ``dropout``, ``batchnorm``,
+        ``patience``, ``seed``...), see :class:`RegularizationLabModel`.
+    """
+
+    title = "Regularization lab: an over-sized network on 40 noisy points"
+
+    def __init__(self, epochs_per_tick=30, ops=None, **settings):
+        super().__init__()
+        label = ""
+        if ops is None:
+            import bplab.nn
+            from bplab.powered import choose
+
+            choice = choose("ex05_regularization", POWERING_CHECKS, bplab.nn)
+            ops, label = choice.ops, f"Dropout and batch norm: {choice.label}."
+        self.epochs_per_tick = int(epochs_per_tick)
+        self.model = RegularizationLabModel(ops=ops, **settings)
+        self.model.train(self.model.quick_epochs)
+        self.view = RegularizationLabFigure(self.model)
+        self.set_note(label)
+        style = {"description_width": "110px"}
+        layout = widgets.Layout(width="330px")
+
+        def selection(options, value, description):
+            return widgets.SelectionSlider(options=[(f"{v:g}", v) for v in options], value=value,
+                                           description=description, style=style, layout=layout,
+                                           continuous_update=False)
+
+        m = self.model
+        controls = {
+            "l2": selection(L2_OPTIONS, m.l2, "L2 strength λ₂"),  # first: the browser test moves it
+            "l1": selection(L1_OPTIONS, m.l1, "L1 strength λ₁"),
+            "dropout": widgets.FloatSlider(value=m.dropout, min=0.0, max=0.9, step=0.1, description="dropout p",
+                                           style=style, layout=layout, continuous_update=False),
+            "batchnorm": widgets.Checkbox(value=m.batchnorm, description="batch norm", style=style),
+            "patience": widgets.IntSlider(value=m.patience, min=0, max=60, step=5,
+                                          description="patience (0: off)", style=style, layout=layout,
+                                          continuous_update=False),
+            "play": widgets.Play(value=0, min=0, max=m.max_epochs // self.epochs_per_tick, step=1, interval=150,
+                                 description="train"),
+        }
+        self._play_seen = 0
+        to_end = widgets.Button(description="train to the end", tooltip=f"train all {m.max_epochs} epochs now")
+        restart = widgets.Button(description="restart", tooltip="fresh weights, quick first pass")
+        buttons = {"to_end": (to_end, self.model.run_to_end), "restart": (restart, self.model.restart)}
+        left = widgets.VBox([controls[k] for k in ("l2", "l1", "dropout")])
+        right = widgets.VBox([controls["batchnorm"], controls["patience"],
+                              widgets.HBox([controls["play"], to_end, restart])])
+        self._assemble(controls, buttons, layout=widgets.HBox([left, right]))
+
+    def apply_controls(self):
+        values = {k: self.controls[k].value for k in ("l2", "l1", "dropout", "batchnorm", "patience")}
+        values["dropout"] = round(float(values["dropout"]), 10)
+        play = self.controls["play"].value
+        if self.model.configure(**values):
+            self.model.train(self.model.quick_epochs)
+        elif play != self._play_seen:
+            self.model.train(self.epochs_per_tick)
+        self._play_seen = play

@@ -1,0 +1,302 @@
+# Generated from solutions/ex02_mlp.py by `bplab build-exercises`: edit the marked functions.
+"""Lesson 02: backpropagation through a multilayer perceptron.
+
+Write the marked functions, save, and run the matching ``check(...)`` cell in
+``notebooks/02_backprop_mlp.ipynb`` (or ``bplab check NAME`` in a terminal).
+
+Conventions (as PyTorch): ``x`` is (N, D); a linear layer computes
+``x @ W + b`` with ``W`` (D, M) and ``b`` (M,); every ``*_forward`` returns
+``(out, cache)`` and every ``*_backward(dout, cache)`` returns the gradients of
+the forward's array inputs; losses return ``(loss, dinput)`` averaged over the
+batch (cross-entropy) or over all elements (MSE, MAE, BCE).
+
+(For maintainers: these answers deliberately repeat ``bplab.nn``; the
+solution/reference pair is the course's only intended duplication.)
+"""
+
+import numpy as np
+
+# The activation forwards are given (from bplab's reference); you write their backward passes.
+# Their caches: relu -> x, sigmoid -> out, tanh -> out, leaky_relu -> (x, slope).
+from bplab.nn import leaky_relu_forward, relu_forward, sigmoid_forward, tanh_forward  # noqa: F401
+
+# ---------------------------------------------------------------------------------------------
+# 2. Linear layers
+# ---------------------------------------------------------------------------------------------
+
+
+def linear_forward(x, W, b):
+    """Forward pass of a linear (fully connected) layer.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D)
+    W : ndarray, shape (D, M)
+    b : ndarray, shape (M,)
+
+    Returns
+    -------
+    out : ndarray, shape (N, M)
+        ``x @ W + b``.
+    cache : tuple
+        What the backward pass needs, for example ``(x, W, b)``.
+    """
+    raise NotImplementedError('linear_forward: not written yet. Read notebook 02, section "2. Linear layers".')
+
+
+def linear_backward(dout, cache):
+    """Backward pass of a linear layer.
+
+    Parameters
+    ----------
+    dout : ndarray, shape (N, M)
+        Upstream gradient of ``out``.
+    cache : tuple
+        From your ``linear_forward``.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, D)
+    dW : ndarray, shape (D, M)
+    db : ndarray, shape (M,)
+        Each gradient has the shape of what it is the gradient of.
+    """
+    raise NotImplementedError('linear_backward: not written yet. Read notebook 02, section "2. Linear layers".')
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Activations (the forwards are imported above)
+# ---------------------------------------------------------------------------------------------
+
+
+def relu_backward(dout, cache):
+    """Backward pass of ReLU.
+
+    Parameters
+    ----------
+    dout : ndarray, any shape
+    cache : ndarray
+        ``x``, the forward's input (see ``relu_forward``).
+
+    Returns
+    -------
+    dx : ndarray, shape of ``dout``
+        ``dout`` where ``x > 0``, 0 elsewhere (0 at ``x == 0``, as PyTorch).
+    """
+    raise NotImplementedError('relu_backward: not written yet. Read notebook 02, section "3. Activations".')
+
+
+def sigmoid_backward(dout, cache):
+    """Backward pass of the logistic sigmoid.
+
+    Parameters
+    ----------
+    dout : ndarray, any shape
+    cache : ndarray
+        ``s``, the forward's *output* (see ``sigmoid_forward``).
+
+    Returns
+    -------
+    dx : ndarray, shape of ``dout``
+    """
+    raise NotImplementedError('sigmoid_backward: not written yet. Read notebook 02, section "3. Activations".')
+
+
+def tanh_backward(dout, cache):
+    """Backward pass of tanh.
+
+    Parameters
+    ----------
+    dout : ndarray, any shape
+    cache : ndarray
+        ``t``, the forward's *output* (see ``tanh_forward``).
+
+    Returns
+    -------
+    dx : ndarray, shape of ``dout``
+    """
+    raise NotImplementedError('tanh_backward: not written yet. Read notebook 02, section "3. Activations".')
+
+
+def leaky_relu_backward(dout, cache):
+    """Backward pass of leaky ReLU.
+
+    Parameters
+    ----------
+    dout : ndarray, any shape
+    cache : tuple
+        ``(x, slope)`` (see ``leaky_relu_forward``).
+
+    Returns
+    -------
+    dx : ndarray, shape of ``dout``
+        ``dout`` where ``x > 0``, ``slope * dout`` elsewhere (as PyTorch).
+    """
+    raise NotImplementedError('leaky_relu_backward: not written yet. Read notebook 02, section "3. Activations".')
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Losses
+# ---------------------------------------------------------------------------------------------
+
+
+def softmax_cross_entropy(logits, y):
+    """Softmax cross-entropy, averaged over the batch (PyTorch's ``F.cross_entropy``).
+
+    Must stay finite for logits of magnitude 1000: subtract each row's maximum
+    before ``np.exp``.
+
+    Parameters
+    ----------
+    logits : ndarray, shape (N, C)
+    y : ndarray of int, shape (N,)
+        Labels in ``0 .. C-1``.
+
+    Returns
+    -------
+    loss : float
+    dlogits : ndarray, shape (N, C)
+    """
+    raise NotImplementedError('softmax_cross_entropy: not written yet. Read notebook 02, section "4. Losses".')
+
+
+def mse_loss(pred, target):
+    """Mean squared error over all elements (PyTorch's ``F.mse_loss``).
+
+    Parameters
+    ----------
+    pred, target : ndarray, same shape
+
+    Returns
+    -------
+    loss : float
+    dpred : ndarray, shape of ``pred``
+    """
+    raise NotImplementedError('mse_loss: not written yet. Read notebook 02, section "4. Losses".')
+
+
+def mae_loss(pred, target):
+    """Mean absolute error over all elements (PyTorch's ``F.l1_loss``).
+
+    Parameters
+    ----------
+    pred, target : ndarray, same shape
+
+    Returns
+    -------
+    loss : float
+    dpred : ndarray, shape of ``pred``
+        Use the subgradient 0 where ``pred == target`` (``np.sign`` does).
+    """
+    raise NotImplementedError('mae_loss: not written yet. Read notebook 02, section "4. Losses".')
+
+
+def bce_with_logits(logits, target):
+    """Binary cross-entropy on logits, averaged over all elements
+    (PyTorch's ``F.binary_cross_entropy_with_logits``).
+
+    Must stay finite for logits of magnitude 1000: use
+    ``max(x, 0) - x * t + log(1 + exp(-|x|))`` (``np.log1p``).
+
+    Parameters
+    ----------
+    logits : ndarray, any shape
+    target : ndarray, shape of ``logits``
+        Probabilities in [0, 1].
+
+    Returns
+    -------
+    loss : float
+    dlogits : ndarray, shape of ``logits``
+    """
+    raise NotImplementedError('bce_with_logits: not written yet. Read notebook 02, section "4. Losses".')
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. A whole network
+# ---------------------------------------------------------------------------------------------
+
+
+def two_layer_loss(X, y, params):
+    """Loss and gradients of ``X -> linear -> ReLU -> linear -> softmax cross-entropy``.
+
+    Use your own layer functions above.
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, D)
+    y : ndarray of int, shape (N,)
+    params : dict
+        ``"W1"`` (D, H), ``"b1"`` (H,), ``"W2"`` (H, C), ``"b2"`` (C,).
+
+    Returns
+    -------
+    loss : float
+    grads : dict
+        The same keys as ``params``, each gradient of the shape of its parameter.
+    """
+    raise NotImplementedError('two_layer_loss: not written yet. Read notebook 02, section "5. A whole network".')
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. Find the planted bug (given code: read it, gradient-check it, then fix it below)
+# ---------------------------------------------------------------------------------------------
+
+
+def two_layer_forward(X, params):
+    """Given: the scores of ``X -> linear -> ReLU -> linear``, and a cache for the backward pass.
+
+    Returns
+    -------
+    scores : ndarray, shape (N, C)
+    cache : tuple
+        ``(X, params, h)`` with ``h`` the ReLU's output, shape (N, H).
+    """
+    h = np.maximum(X @ params["W1"] + params["b1"], 0.0)
+    scores = h @ params["W2"] + params["b2"]
+    return scores, (X, params, h)
+
+
+def buggy_two_layer_backward(dscores, cache):
+    """Given, and WRONG somewhere: gradients of the parameters of ``two_layer_forward``.
+
+    A gradient check of each returned gradient tells you which ones are wrong;
+    the code between the correct ones and the wrong ones holds the bug.
+
+    Parameters
+    ----------
+    dscores : ndarray, shape (N, C)
+        Upstream gradient of the scores.
+    cache : tuple
+        From ``two_layer_forward``.
+
+    Returns
+    -------
+    grads : dict
+        ``"W1"``, ``"b1"``, ``"W2"``, ``"b2"``.
+    """
+    X, params, h = cache
+    dW2 = h.T @ dscores
+    db2 = dscores.sum(axis=0)
+    dh = dscores @ params["W2"].T
+    dh_pre = dh * (X @ params["W1"] > 0)  # which units were active
+    dW1 = X.T @ dh_pre
+    db1 = dh_pre.sum(axis=0)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def fixed_two_layer_backward(dscores, cache):
+    """``buggy_two_layer_backward`` with its bug fixed.
+
+    Parameters
+    ----------
+    dscores : ndarray, shape (N, C)
+    cache : tuple
+        From ``two_layer_forward``: ``(X, params, h)``.
+
+    Returns
+    -------
+    grads : dict
+        ``"W1"``, ``"b1"``, ``"W2"``, ``"b2"``.
+    """
+    raise NotImplementedError('fixed_two_layer_backward: not written yet. Read notebook 02, section "7. Find the planted bug".')

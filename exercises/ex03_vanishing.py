@@ -1,0 +1,176 @@
+# Generated from solutions/ex03_vanishing.py by `bplab build-exercises`: edit the marked functions.
+"""Lesson 03: vanishing and exploding gradients.
+
+Write the marked parts of each function, save the file, and run the check
+cells of ``notebooks/03_vanishing_exploding.ipynb`` (or ``bplab check 03``).
+
+(These are the reference answers; ``bplab.init``, ``bplab.optim.clip`` and
+``bplab.nn.rnn`` implement the same formulas for the demos. That pair is the
+only intended repetition in the course.)
+"""
+
+import numpy as np
+
+SQRT2 = np.sqrt(2.0)
+
+
+def xavier_uniform(fan_in, fan_out, gain=1.0, rng=None):
+    """Glorot/Xavier uniform initialization.
+
+    Draw every entry from ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``,
+    so that ``Var[W] = gain² · 2 / (fan_in + fan_out)``.
+
+    Parameters
+    ----------
+    fan_in, fan_out : int
+    gain : float
+    rng : numpy.random.Generator
+        Draw every random number from it (never from ``np.random`` directly),
+        so the same generator state gives the same matrix.
+
+    Returns
+    -------
+    W : ndarray of float64, shape (fan_in, fan_out)
+    """
+    raise NotImplementedError('xavier_uniform: not written yet. Read notebook 03, section "4. Glorot and Bengio: keep the variance".')
+
+
+def he_normal(fan_in, fan_out, gain=SQRT2, rng=None):
+    """He/Kaiming normal initialization (fan_in mode).
+
+    Draw every entry from ``N(0, std²)`` with ``std = gain / sqrt(fan_in)``;
+    with the default gain ``sqrt(2)``, ``Var[W] = 2 / fan_in``.
+
+    Parameters
+    ----------
+    fan_in, fan_out : int
+    gain : float
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    W : ndarray of float64, shape (fan_in, fan_out)
+    """
+    raise NotImplementedError('he_normal: not written yet. Read notebook 03, section "5. He et al.: ReLU halves the variance".')
+
+
+def layer_gradient_norms(x, weights, biases, dout):
+    """Per-layer weight-gradient norms of a deep tanh network.
+
+    The network is ``h_0 = x`` and ``h_l = tanh(h_{l-1} @ W_l + b_l)`` for
+    ``l = 1 .. L``; ``dout`` is the upstream gradient ``dL/dh_L``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D_0)
+    weights : list of L ndarrays, ``weights[l]`` of shape (D_l, D_{l+1})
+    biases : list of L ndarrays, ``biases[l]`` of shape (D_{l+1},)
+    dout : ndarray, shape (N, D_L)
+
+    Returns
+    -------
+    norms : ndarray of float64, shape (L,)
+        ``norms[l]`` is the Frobenius norm ``||dL/dW_l||`` of layer ``l``'s
+        weight gradient, first layer first.
+    """
+    raise NotImplementedError('layer_gradient_norms: not written yet. Read notebook 03, section "7. Per-layer gradient norms".')
+
+
+def clip_grad_norm(grads, max_norm):
+    """Clip gradients by their global norm, in place (``torch.nn.utils.clip_grad_norm_``).
+
+    The total norm is ``sqrt(sum_i ||grads[i]||²)``. When
+    ``c = max_norm / (total_norm + 1e-6)`` is below 1, multiply every gradient
+    in place by ``c``; otherwise leave them unchanged.
+
+    Parameters
+    ----------
+    grads : list of ndarray of float64
+        Changed in place.
+    max_norm : float
+
+    Returns
+    -------
+    total_norm : float
+        The global norm *before* clipping.
+    """
+    raise NotImplementedError('clip_grad_norm: not written yet. Read notebook 03, section "10. Gradient clipping".')
+
+
+def rnn_step_forward(x, h_prev, Wx, Wh, b):
+    """One step of a vanilla RNN: ``h = tanh(x @ Wx + h_prev @ Wh + b)``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D)
+    h_prev : ndarray, shape (N, H)
+    Wx : ndarray, shape (D, H)
+    Wh : ndarray, shape (H, H)
+    b : ndarray, shape (H,)
+
+    Returns
+    -------
+    h : ndarray, shape (N, H)
+    cache : anything your rnn_step_backward needs
+    """
+    raise NotImplementedError('rnn_step_forward: not written yet. Read notebook 03, section "8. Recurrent networks".')
+
+
+def rnn_step_backward(dh, cache):
+    """Backward pass of one RNN step.
+
+    Parameters
+    ----------
+    dh : ndarray, shape (N, H)
+        Upstream gradient of this step's ``h``.
+    cache : from your rnn_step_forward
+
+    Returns
+    -------
+    dx : ndarray, shape (N, D)
+    dh_prev : ndarray, shape (N, H)
+    dWx : ndarray, shape (D, H)
+    dWh : ndarray, shape (H, H)
+    db : ndarray, shape (H,)
+    """
+    raise NotImplementedError('rnn_step_backward: not written yet. Read notebook 03, section "8. Recurrent networks".')
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    """Run the RNN over whole sequences.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, T, D)
+    h0 : ndarray, shape (N, H)
+    Wx : ndarray, shape (D, H)
+    Wh : ndarray, shape (H, H)
+    b : ndarray, shape (H,)
+
+    Returns
+    -------
+    h : ndarray, shape (N, T, H)
+        Every hidden state (``h0`` excluded).
+    cache : anything your rnn_backward needs
+    """
+    raise NotImplementedError('rnn_forward: not written yet. Read notebook 03, section "9. Backpropagation through time".')
+
+
+def rnn_backward(dh, cache):
+    """Backpropagation through time.
+
+    Parameters
+    ----------
+    dh : ndarray, shape (N, T, H)
+        Upstream gradient of every hidden state ``h[:, t]``.
+    cache : from your rnn_forward
+
+    Returns
+    -------
+    dx : ndarray, shape (N, T, D)
+    dh0 : ndarray, shape (N, H)
+    dWx : ndarray, shape (D, H)
+    dWh : ndarray, shape (H, H)
+    db : ndarray, shape (H,)
+    """
+    raise NotImplementedError('rnn_backward: not written yet. Read notebook 03, section "9. Backpropagation through time".')
