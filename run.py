@@ -15,6 +15,8 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+# Small matrices: single-threaded BLAS is faster and steadier (see bplab/__init__.py).
+SINGLE_THREADED = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
@@ -39,7 +41,7 @@ def setup(extras):
 def lab(args):
     setup("lab")
     command = [str(BIN / "jupyter"), "lab", "notebooks/00_welcome.ipynb", *args]
-    return subprocess.call(command, cwd=ROOT)
+    return subprocess.call(command, cwd=ROOT, env={**os.environ, **SINGLE_THREADED})
 
 
 def test(args):
@@ -47,7 +49,7 @@ def test(args):
     lint = subprocess.call([str(BIN / "ruff"), "check", "."], cwd=ROOT)
     if lint:
         return lint
-    return subprocess.call([str(BIN / "python"), "-m", "pytest", *args], cwd=ROOT)
+    return subprocess.call([str(BIN / "python"), "-m", "pytest", *args], cwd=ROOT, env={**os.environ, **SINGLE_THREADED})
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # as bplab/__init__.py, before numpy
+    os.environ.setdefault(_variable, "1")
 
 
 def main(filters):

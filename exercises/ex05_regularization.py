@@ -27,7 +27,7 @@ def l2_penalty(W, strength):
         ``strength / 2 * sum(W ** 2)`` (the 1/2 makes SGD on it equal to weight decay).
     dW : ndarray of float64, shape of ``W``
     """
-    raise NotImplementedError('l2_penalty: not written yet. Read notebook 05, section "2. L2: penalty, gradient and weight decay".')
+    raise NotImplementedError('l2_penalty: not written yet. Read notebook 05, section "2. L2 and weight decay".')
 
 
 def l1_penalty(W, strength):

@@ -37,7 +37,7 @@ def conv2d_forward(x, W, b, stride=1, pad=0):
     cache : tuple
         Whatever ``conv2d_backward`` needs.
     """
-    raise NotImplementedError('conv2d_forward: not written yet. Read notebook 07, section "2. Convolution as a sliding dot product".')
+    raise NotImplementedError('conv2d_forward: not written yet. Read notebook 07, section "2. The sliding dot product".')
 
 
 def conv2d_backward(dout, cache):

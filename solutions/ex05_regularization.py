@@ -26,7 +26,7 @@ def l2_penalty(W, strength):
         ``strength / 2 * sum(W ** 2)`` (the 1/2 makes SGD on it equal to weight decay).
     dW : ndarray of float64, shape of ``W``
     """
-    ### BEGIN SOLUTION  notebook 05, section "2. L2: penalty, gradient and weight decay"
+    ### BEGIN SOLUTION  notebook 05, section "2. L2 and weight decay"
     penalty = 0.5 * strength * np.sum(W * W)
     dW = strength * W
     return float(penalty), dW

@@ -36,7 +36,7 @@ def conv2d_forward(x, W, b, stride=1, pad=0):
     cache : tuple
         Whatever ``conv2d_backward`` needs.
     """
-    ### BEGIN SOLUTION  notebook 07, section "2. Convolution as a sliding dot product"
+    ### BEGIN SOLUTION  notebook 07, section "2. The sliding dot product"
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     _, _, kh, kw = W.shape
     out_h = (xp.shape[2] - kh) // stride + 1

@@ -39,7 +39,7 @@ def tame(program, point):
     """Values stay moderate, no domain errors and no kink near the point (safe for central differences)."""
     try:
         registers = run(program, point, on_values=False)
-    except (ValueError, ZeroDivisionError, OverflowError):
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError):  # TypeError: a complex power
         return False
     if any(isinstance(v, complex) or not abs(v) < 50 for v in registers):
         return False
@@ -56,7 +56,7 @@ programs = st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 50), st.integ
 points = st.lists(st.floats(-2.0, 2.0), min_size=3, max_size=3)
 
 
-@settings(derandomize=True, max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(derandomize=True, database=None, max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(programs, points)
 def test_random_expressions_match_central_differences(program, point):
     assume(tame(program, point))
@@ -244,3 +244,12 @@ def test_difference_errors_validates_steps():
         difference_errors(math.tanh, 1.0, 0.0, [0.1, 0.0])
     with pytest.raises(ValueError, match="same shape"):
         convergence_order([0.1], [0.1])
+
+
+def test_below_about_1e5_rounding_error_takes_over():
+    # notebook 01, section 6: the central difference's error is smallest near h = 1e-5 and grows for smaller h
+    steps = np.logspace(-1, -12, 45)
+    _, central = difference_errors(math.tanh, 1 - math.tanh(0.5) ** 2, 0.5, steps)
+    best = steps[np.argmin(central)]
+    assert 1e-6 <= best <= 1e-4
+    assert central[steps < 1e-8].min() > 10 * central.min()

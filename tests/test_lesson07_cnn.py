@@ -103,6 +103,7 @@ def test_the_notebooks_cnn_beats_the_larger_mlp():
     cnn = small_cnn(rng=CNN_TRAINING["seed"])
     dense = mlp([64, MLP_HIDDEN, 10], rng=CNN_TRAINING["seed"])
     assert parameter_count(cnn) == 1370 and parameter_count(dense) == 2410
+    assert sum(p.size for p in cnn.layers[1].params) == 80  # "the convolution layer itself has only 80"
     cnn_history, cnn_accuracy = train_digits(cnn)
     _, mlp_accuracy = train_digits(dense)
     assert cnn_history.epochs == CNN_TRAINING["epochs"]

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from bplab import gradcheck, nn
-from bplab.grading.lessons.lesson07 import naive_conv2d, naive_conv2d_dx, naive_maxpool2d, naive_maxpool2d_dx
+from bplab.grading.lessons.lesson07 import (
+    naive_conv2d,
+    naive_conv2d_dx,
+    naive_maxpool2d,
+    naive_maxpool2d_dx,
+    numerical_conv_gradients,
+)
 
 # (x shape, (F, KH, KW), stride, pad): square, non-square, stride 2 with pad 1, stride 3, a stride that leaves
 # the last rows uncovered, a kernel as large as the padded input, and 1x1.
@@ -47,11 +53,7 @@ def test_conv_backward_matches_central_differences_of_the_loop(case):
     out, cache = nn.conv2d_forward(x, W, b, stride=stride, pad=pad)
     dout = rng.normal(size=out.shape)
     dx, dW, db = nn.conv2d_backward(dout, cache)
-    numeric = [
-        gradcheck.numerical_gradient_array(lambda v: naive_conv2d(v, W, b, stride, pad), x.copy(), dout),
-        gradcheck.numerical_gradient_array(lambda v: naive_conv2d(x, v, b, stride, pad), W.copy(), dout),
-        gradcheck.numerical_gradient_array(lambda v: naive_conv2d(x, W, v, stride, pad), b.copy(), dout),
-    ]
+    numeric = numerical_conv_gradients(x, W, b, stride, pad, dout)
     for name, analytic, expected in zip(("dx", "dW", "db"), (dx, dW, db), numeric):
         result = gradcheck.compare(name, analytic, expected, threshold=1e-8)
         assert result.passed, result.message

@@ -65,7 +65,7 @@ class FeatureMapsFigure:
     """Built once from a :class:`bplab.labs.feature_maps.FeatureMapsModel`; ``update`` changes the artists."""
 
     def __init__(self, model):
-        self.figure = new_figure(8.0, 4.4)
+        self.figure = new_figure(8.0, 4.0)
         n, _, kh, kw = model.W.shape
         H, W = model.x.shape[2:]
         grid = self.figure.add_gridspec(3, 1, height_ratios=[2.0, 1.0, 1.0])
@@ -78,6 +78,7 @@ class FeatureMapsFigure:
             _bare(axes)
 
         self.input_image = self.top["input"].imshow(model.x[0, 0], cmap=INPUT_CMAP, vmin=0, vmax=1)
+        self.top["input"].add_patch(Rectangle((-0.5, -0.5), W, H, fill=False, edgecolor=PALETTE["grey"]))
         self.filter_image = self.top["filter"].imshow(model.W[0, 0], cmap=DIVERGING_CMAP)
         self.weight_text = [[self.top["filter"].text(j, i, "", ha="center", va="center", fontsize=8)
                              for j in range(kw)] for i in range(kh)]
@@ -89,7 +90,7 @@ class FeatureMapsFigure:
             colorbar = self.figure.colorbar(image, ax=axes, shrink=0.8)
             colorbar.locator = MaxNLocator(4)  # few tick labels: text is what a redraw spends its time on
             colorbar.ax.tick_params(labelsize=8)
-        _title(self.top["conv"], f"conv, pad 1: blue < 0 < red")
+        _title(self.top["conv"], "after conv (pad 1)")
         _title(self.top["relu"], "after ReLU")
         _title(self.top["pooled"], f"2×2 max-pool ({H // 2}×{W // 2})")
         self.input_title = _title(self.top["input"])
@@ -105,8 +106,7 @@ class FeatureMapsFigure:
         self.frame = Rectangle((-0.5, -0.5), kw, kh, fill=False, edgecolor=PALETTE["orange"], linewidth=2.5)
         self.bank_axes.add_patch(self.frame)
         self.bank_title = _title(self.bank_axes, fontsize=8)
-        _title(self.pooled_axes, "every filter's map after conv, ReLU and max-pool (one colour scale):"
-                                 " what the next layer sees", fontsize=8)
+        _title(self.pooled_axes, "each filter's pooled map (one scale): what the next layer sees", fontsize=8)
         self.update(model)
         # Lay the figure out once, then freeze it: constrained layout on every redraw would cost
         # more than everything else together, and the panels never move.
@@ -122,7 +122,7 @@ class FeatureMapsFigure:
         k = model.filter_index
         label = "" if model.label is None else f": a {model.label}"
         self.input_image.set_data(model.x[0, 0])
-        self.input_title.set_text(f"input image {model.image_index}{label}")
+        self.input_title.set_text(f"input {model.image_index}{label}")
 
         kernel = model.W[k, 0]
         self.filter_image.set_data(kernel)
@@ -149,4 +149,4 @@ class FeatureMapsFigure:
         self.bank_pooled.set_clim(*_upper(model.pooled))
         self.frame.set_x(k * (model.W.shape[3] + GAP) - 0.5)
         bank = "preset edge detectors" if model.bank == "preset" else "filters learned by the small CNN"
-        self.bank_title.set_text(f"{bank} (each scaled to its largest |weight|; orange frame: the filter on top)")
+        self.bank_title.set_text(f"{bank} (orange: the one on top)")

@@ -22,9 +22,10 @@ def freeze_layout(figure):
 def cheap_log_axis(ax):
     """A log y-axis with a few plain-text ticks ("1e-05"): mathtext labels and minor ticks dominate a redraw."""
     ax.set_yscale("log")
-    ax.yaxis.set_major_locator(LogLocator(numticks=6))
+    ax.yaxis.set_major_locator(LogLocator(numticks=5))
     ax.yaxis.set_minor_locator(NullLocator())
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"1e{int(round(np.log10(value)))}" if value > 0 else ""))
+    ax.yaxis.set_major_formatter(FuncFormatter(
+        lambda value, _: f"1e{int(round(np.log10(value)))}" if 0 < value < np.inf else ""))
 
 
 def log_limits(*series, pad=3.0):
@@ -34,11 +35,17 @@ def log_limits(*series, pad=3.0):
     if values.size == 0:
         return 1e-3, 1e3
     low, high = float(values.min()) / pad, float(values.max()) * pad
-    return max(low, 1e-300), min(high, 1e300)
+    # Clamped well inside float64's range: the tick locator takes powers of the limits.
+    low, high = max(low, 1e-150), min(high, 1e150)
+    return (low, high) if low < high else (high / 10, high * 10)
 
 
 class GradientFlowFigure:
-    """Left: ``|a_l|`` percentile bands and RMS per layer; right: ``||dL/da_l||`` and ``||dL/dW_l||`` per layer."""
+    """Left: ``|a_l|`` percentile bands and RMS per layer; right: ``||dL/da_l||`` and ``||dL/dW_l||`` per layer.
+
+    Text is kept short (Agg lays out and rasterizes every glyph on every redraw); the
+    explanations go in the widget's HTML note (:func:`describe`).
+    """
 
     def __init__(self, model):
         self.figure = new_figure(8.0, 4.4)
@@ -51,30 +58,26 @@ class GradientFlowFigure:
     def _build_activations(self, ax):
         cheap_log_axis(ax)
         ax.set_xlabel("layer l", fontsize=9)
-        ax.set_title("Pre-activations a_l, per layer", fontsize=10)
-        self.outer = LineCollection([], colors=PALETTE["sky"], linewidths=3, label="|a_l|: 10–90 % of entries")
-        self.inner = LineCollection([], colors=PALETTE["blue"], linewidths=3, label="|a_l|: 25–75 %")
+        ax.set_title("pre-activations |a_l|", fontsize=10)
+        self.outer = LineCollection([], colors=PALETTE["sky"], linewidths=3, label="10–90 %")
+        self.inner = LineCollection([], colors=PALETTE["blue"], linewidths=3, label="25–75 %")
         ax.add_collection(self.outer)
         ax.add_collection(self.inner)
-        (self.rms,) = ax.plot([], [], "o-", color=PALETTE["black"], markersize=2.5, linewidth=1, label="RMS of a_l")
-        (self.rms_theory,) = ax.plot([], [], "--", color=PALETTE["vermillion"], linewidth=1.5,
-                                     label="theory: Var a_l = n·Var[W]·E[h²_(l−1)]")
-        self.saturation = ax.text(0.02, 0.02, "", transform=ax.transAxes, fontsize=7, va="bottom")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1, fontsize=7, frameon=False)
+        (self.rms,) = ax.plot([], [], "o-", color=PALETTE["black"], markersize=2.5, linewidth=1, label="RMS")
+        (self.rms_theory,) = ax.plot([], [], "--", color=PALETTE["vermillion"], linewidth=1.5, label="theory")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize=8, frameon=False,
+                  handlelength=1.5, columnspacing=1.0)
 
     def _build_gradients(self, ax):
         cheap_log_axis(ax)
         ax.set_xlabel("layer l", fontsize=9)
-        (self.back,) = ax.plot([], [], "o-", color=PALETTE["blue"], markersize=2.5, linewidth=1,
-                               label="‖∂L/∂a_l‖ (backpropagated)")
+        (self.back,) = ax.plot([], [], "o-", color=PALETTE["blue"], markersize=2.5, linewidth=1, label="‖∂L/∂a_l‖")
         (self.back_theory,) = ax.plot([], [], "--", color=PALETTE["blue"], linewidth=1.5)
-        (self.weight,) = ax.plot([], [], "s-", color=PALETTE["orange"], markersize=2.5, linewidth=1,
-                                 label="‖∂L/∂W_l‖ (weights)")
+        (self.weight,) = ax.plot([], [], "s-", color=PALETTE["orange"], markersize=2.5, linewidth=1, label="‖∂L/∂W_l‖")
         (self.weight_theory,) = ax.plot([], [], "--", color=PALETTE["orange"], linewidth=1.5)
-        theory = Line2D([], [], linestyle="--", color=PALETTE["grey"],
-                        label="theory (dashed): ×χ per layer, χ = n·Var[W]·E[f′²]")
+        theory = Line2D([], [], linestyle="--", color=PALETTE["grey"], label="theory")
         ax.legend(handles=[self.back, self.weight, theory], loc="upper center", bbox_to_anchor=(0.5, -0.12),
-                  ncol=1, fontsize=7, frameon=False)
+                  ncol=3, fontsize=8, frameon=False, handlelength=1.5, columnspacing=1.0)
         self.title = ax.set_title("", fontsize=10)
 
     def update(self, model):
@@ -96,8 +99,18 @@ class GradientFlowFigure:
             ax.set_xlim(0.5, model.depth + 0.5)
         self.acts.set_ylim(*log_limits(bands[:, 0], bands[:, 3], stats.pre_rms, theory.pre_rms))
         self.grads.set_ylim(*log_limits(stats.back_norm, stats.grad_norm, theory.back_norm, theory.grad_norm))
-        self.saturation.set_text(f"last layer: {100 * stats.saturated[-1]:.0f}% saturated or off (f′ < 5% of max)")
         regime = model.regime()
-        self.title.set_text(f"‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ = {model.gradient_ratio():.0e}: {regime}")
+        self.title.set_text(f"gradient norms: {regime}")
         self.title.set_color(REGIME_COLOURS[regime])
         show_message(self.figure, model.message)
+
+
+def describe(model):
+    """The sentence under the controls: the numbers and what the dashed lines are (HTML-free text)."""
+    if model.message:
+        return model.message.replace("\n", " ")
+    chi = model.prediction.chi
+    return (f"‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ = {model.gradient_ratio():.1e} ({model.regime()}). "
+            f"Dashed: the mean-field theory, Var a_l = n·Var[W]·E[h²] forward and a factor "
+            f"χ = n·Var[W]·E[f′²] per layer backward (χ ≈ {np.median(chi):.3g} here). "
+            f"Last layer: {100 * model.stats.saturated[-1]:.0f}% of the units saturated or off (f′ < 5% of its max).")

@@ -4,12 +4,22 @@ Built once: one trajectory line, one head marker and one loss line per optimizer
 :data:`bplab.labs.optimizer_race.OPTIMIZERS` (hidden when not selected), so an update
 only calls ``set_data``. The contour lines are the one thing redrawn, and only when the
 surface changes; the grids behind them are cached per surface.
+
+Speed: drawing text (tick labels, titles, the legend) is most of an Agg redraw. Everything
+that does not move while the race is animated or a slider is dragged - contours, axes,
+ticks, titles, legend, the theory lines - is therefore drawn once into a raster
+"background" (a ``figimage`` under the axes) and hidden; each redraw then only draws
+the trajectories over it. The background is redrawn whenever what it shows changes
+(surface, start, number of steps, y-range of the loss plot, legend entries).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
+import matplotlib as mpl
 import numpy as np
-from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, SymmetricalLogLocator
+from matplotlib.ticker import FixedLocator, LogLocator, MaxNLocator, NullFormatter
 
 from bplab.figures.base import CYCLE, PALETTE, new_figure, show_message
 from bplab.labs.optimizer_race import OPTIMIZERS
@@ -36,6 +46,16 @@ def contour_data(model, n=90):
     return _GRIDS[key]
 
 
+def _symlog_ticks(low, high):
+    """About seven ticks, 0 and powers of ten on each side, for a symlog axis from ``low < 0`` to ``high > 0``."""
+    ticks = [0.0]
+    for sign, end in ((-1.0, low), (1.0, high)):
+        top = int(round(np.log10(abs(end))))
+        stride = max(1, int(np.ceil((top + 2) / 3)))
+        ticks += [sign * 10.0**k for k in range(top, -3, -stride)]
+    return sorted(ticks)
+
+
 class OptimizerRaceFigure:
     """The race's figure.
 
@@ -49,9 +69,8 @@ class OptimizerRaceFigure:
         # fixed margins instead of constrained layout: the layout pass would cost half of every redraw
         self.figure.set_layout_engine("none")
         self.ax, self.loss_ax = self.figure.subplots(
-            1, 2, gridspec_kw={"width_ratios": (1.0, 1.15), "left": 0.075, "right": 0.985, "bottom": 0.12,
-                               "top": 0.93, "wspace": 0.22})
-        # text is what a redraw spends its time on (every glyph, every draw): few ticks, short labels
+            1, 2, gridspec_kw={"width_ratios": (1.0, 1.0), "left": 0.07, "right": 0.83, "bottom": 0.12,
+                               "top": 0.93, "wspace": 0.32})
         self.ax.set_xlabel("x", labelpad=1)
         self.ax.set_ylabel("y", labelpad=1)
         for axis in (self.ax.xaxis, self.ax.yaxis, self.loss_ax.xaxis):
@@ -73,36 +92,56 @@ class OptimizerRaceFigure:
             self.loss_heads[name], = self.loss_ax.plot([], [], color=colour, marker="o", markersize=5)
         self.gd_theory, = self.loss_ax.plot([], [], color=PALETTE["grey"], linestyle="--", linewidth=1.2)
         self.hb_theory, = self.loss_ax.plot([], [], color=PALETTE["black"], linestyle=":", linewidth=1.4)
-        self.status = self.loss_ax.text(0.02, 0.02, "", transform=self.loss_ax.transAxes, fontsize=8,
+        self.status = self.loss_ax.text(0.03, 0.03, "", transform=self.loss_ax.transAxes, fontsize=8,
                                         color=PALETTE["vermillion"], va="bottom")
         self.status.set_in_layout(False)  # a message must not resize the axes
+        self.legend = None
+        self.background = self.figure.figimage(np.zeros((1, 1, 4)), xo=0, yo=0, origin="upper", zorder=-10)
+        self.background.set_visible(False)
         self._contours = None
-        self._surface_key = None
-        self._legend_labels = None
+        self._surface_key = None  # the surface the contours show
+        self._static_key = None  # what the static artists show
+        self._background_key = None  # what the background image shows
+        self._backgrounds = OrderedDict()  # static key -> RGBA raster, least recently used first
         self.update(model)
 
     # -- pieces --------------------------------------------------------------
-    def _draw_surface(self, model):
-        X, Y, Z, levels = contour_data(model)
-        if self._contours is not None:
-            self._contours.remove()
-        self._contours = self.ax.contour(X, Y, Z, levels=levels, cmap="viridis", linewidths=0.7, alpha=0.7,
-                                         zorder=1)
+    def _set_axes(self, model, ylim):
+        """Limits and scales: cheap, and needed by the live artists even when the background is cached."""
         (x0, x1), (y0, y1) = model.surface.domain
         self.ax.set_xlim(x0, x1)
         self.ax.set_ylim(y0, y1)
-        minima = np.array(model.surface.minima).reshape(-1, 2)
-        self.minima.set_data(minima[:, 0], minima[:, 1])
         scale = "log" if model.surface.min_value is not None else "symlog"
         if self.loss_ax.get_yscale() != scale:
             self.loss_ax.set_yscale(scale, **({"linthresh": 1e-2} if scale == "symlog" else {}))
-            self.loss_ax.yaxis.set_major_locator(LogLocator(numticks=5) if scale == "log"
-                                                 else SymmetricalLogLocator(linthresh=1e-2, base=10, subs=[1.0]))
+            if scale == "log":
+                self.loss_ax.yaxis.set_major_locator(LogLocator(numticks=5))
             self.loss_ax.yaxis.set_minor_formatter(NullFormatter())
-        self.loss_ax.set_ylabel("f − f*" if model.surface.min_value is not None else "f", fontsize=9)
-        self._surface_key = model.surface_key()
+        self.loss_ax.set_ylim(*ylim)
+        self.loss_ax.set_xlim(0, max(model.steps, 1))
 
-    def _theory(self, model, steps):
+    def _prepare_static(self, model, texts, ylim, handles):
+        """Bring the artists of the background up to date (contours only when the surface changed)."""
+        if model.surface_key() != self._surface_key:
+            X, Y, Z, levels = contour_data(model)
+            if self._contours is not None:
+                self._contours.remove()
+            self._contours = self.ax.contour(X, Y, Z, levels=levels, cmap="viridis", linewidths=0.7, alpha=0.7,
+                                             zorder=1)
+            minima = np.array(model.surface.minima).reshape(-1, 2)
+            self.minima.set_data(minima[:, 0], minima[:, 1])
+            self.loss_ax.set_ylabel("f − f*" if model.surface.min_value is not None else "f", fontsize=9)
+            self._surface_key = model.surface_key()
+        if model.surface.min_value is None:
+            self.loss_ax.yaxis.set_major_locator(FixedLocator(_symlog_ticks(*ylim)))
+        self.title.set_text(texts[0])
+        self.loss_title.set_text(texts[1])
+        if self.legend is not None:
+            self.legend.remove()
+        self.legend = self.loss_ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                                          fontsize=7, frameon=False, borderaxespad=0.0) if handles else None
+
+    def _theory(self, model):
         theory = model.theory
         visible = theory is not None and bool(model.runs)
         for line in (self.gd_theory, self.hb_theory):
@@ -110,15 +149,20 @@ class OptimizerRaceFigure:
         if not visible:
             return []
         f0 = float(model.gap(np.array([model.surface.value(model.start)]))[0])
-        t = np.arange(steps + 1)
+        t = np.arange(model.steps + 1)
         with np.errstate(under="ignore"):
             self.gd_theory.set_data(t, np.maximum(f0 * theory["gd_rate"] ** (2 * t), 1e-300))
             self.hb_theory.set_data(t, np.maximum(f0 * theory["hb_rate"] ** (2 * t), 1e-300))
-        self.gd_theory.set_label(f"best GD: ρ={theory['gd_rate']:.3f}")
-        self.hb_theory.set_label(f"best momentum: ρ={theory['hb_rate']:.3f}")
+        self.gd_theory.set_label(f"best GD\nρ={theory['gd_rate']:.3f}")
+        self.hb_theory.set_label(f"best heavy\nball ρ={theory['hb_rate']:.3f}")
         return [self.gd_theory, self.hb_theory]
 
     def _loss_limits(self, model):
+        """y-range of the loss plot, rounded outwards to powers of ten so that it rarely changes.
+
+        The axis and its labels are part of the cached background: a range that moved with
+        every slider step would redraw them on every step.
+        """
         values = [model.gap(run.loss) for run in model.runs.values()]
         values = np.concatenate(values) if values else np.array([1.0])
         values = values[np.isfinite(values)]
@@ -128,25 +172,22 @@ class OptimizerRaceFigure:
             # a diverging run would stretch the axis to 1e300: keep to 1e4 times the starting loss
             first = float(model.gap(np.array([model.surface.value(model.start)]))[0])
             low, high = max(values.min(), 1e-16), min(values.max(), 1e4 * max(first, 1e-12))
-            self.loss_ax.set_ylim(low / 3, high * 3 if high > low else low * 10)
+            # coarse steps (4 decades down, 2 up): dragging a slider rarely moves the axis
+            low = 10.0 ** (4 * np.floor(np.log10(low) / 4))
+            high = 10.0 ** (2 * np.ceil(np.log10(max(high, low * 10)) / 2))
         else:
+            # symlog (the saddle has no minimum): out to the next power of ten on each side of 0
             low, high = max(values.min(), -1e8), min(values.max(), 1e8)
-            pad = 0.1 * (high - low) + 1e-3
-            self.loss_ax.set_ylim(low - pad, high + pad)
-        self.loss_ax.set_xlim(0, max(model.steps, 1))
+            low = -(10.0 ** np.ceil(np.log10(max(-low, 1e-2))))
+            high = 10.0 ** np.ceil(np.log10(max(high, 1e-2)))
+        return float(low), float(high)
 
     # -- update --------------------------------------------------------------
     def update(self, model):
-        if model.surface_key() != self._surface_key:
-            self._draw_surface(model)
-        self.title.set_text(f"{model.surface.title}   ★ min  ● start")
-        theory = model.theory
-        self.loss_title.set_text("loss per step" if theory is None else
-                                 f"theory: GD α*={theory['gd_lr']:.3g}; heavy ball α*={theory['hb_lr']:.3g},"
-                                 f" β*={theory['hb_momentum']:.2f}")
-        self.start.set_data([model.start[0]], [model.start[1]])
+        ylim = self._loss_limits(model)
+        self._set_axes(model, ylim)
         frame = model.frame
-        labels = []
+        handles = []
         for name in OPTIMIZERS:
             run = model.runs.get(name)
             shown = run is not None
@@ -160,16 +201,59 @@ class OptimizerRaceFigure:
             gap = model.gap(run.loss)
             self.losses[name].set_data(np.arange(end + 1), gap[: end + 1])
             self.loss_heads[name].set_data([end], [gap[end]])
-            label = name if run.diverged_at is None else f"{name} (diverged at step {run.diverged_at})"
-            self.losses[name].set_label(label)
-            labels.append(self.losses[name])
-        labels += self._theory(model, model.steps)
-        self._loss_limits(model)
-        key = tuple(line.get_label() for line in labels)
-        if key != self._legend_labels:
-            self.loss_ax.legend(handles=labels, loc="upper right", fontsize=7, framealpha=0.8)
-            self._legend_labels = key
+            handles.append(self.losses[name])
+        handles += self._theory(model)
+        self.start.set_data([model.start[0]], [model.start[1]])
         self._messages(model)
+
+        theory = model.theory
+        texts = (f"{model.surface.title}   ★ min  ● start",
+                 "loss per step" if theory is None else
+                 f"best GD α*={theory['gd_lr']:.3g}; heavy ball α*={theory['hb_lr']:.3g}, β*={theory['hb_momentum']:.2f}")
+        key = (model.surface_key(), model.steps, ylim, texts, tuple(h.get_label() for h in handles))
+        # the raster only matches a draw at the figure's own dpi; another savefig.dpi draws everything live
+        cached = mpl.rcParams["savefig.dpi"] in ("figure", self.figure.dpi)
+        if (not cached or key not in self._backgrounds) and key != self._static_key:
+            self._prepare_static(model, texts, ylim, handles)
+            self._static_key = key
+        if cached:
+            if key not in self._backgrounds:
+                self._backgrounds[key] = self._draw_background()
+                while len(self._backgrounds) > 12:  # a learner flips between a few surfaces: keep those
+                    self._backgrounds.popitem(last=False)
+            self._backgrounds.move_to_end(key)
+            if key != self._background_key:
+                self.background.set_data(self._backgrounds[key])
+                self._background_key = key
+        self._show_background(cached)
+
+    def _static_artists(self):
+        artists = [self._contours, self.minima, self.title, self.loss_title, self.ax.patch,
+                   self.loss_ax.patch, self.ax.xaxis, self.ax.yaxis, self.loss_ax.xaxis, self.loss_ax.yaxis,
+                   *self.ax.spines.values(), *self.loss_ax.spines.values()]
+        return artists + ([self.legend] if self.legend is not None else [])
+
+    def _dynamic_artists(self):
+        message = getattr(self.figure, "_bplab_message", None)
+        return [*self.paths.values(), *self.heads.values(), *self.losses.values(), *self.loss_heads.values(),
+                self.start, self.gd_theory, self.hb_theory, self.status] + ([message] if message is not None else [])
+
+    def _draw_background(self):
+        """Draw the static artists alone and return the pixels."""
+        dynamic = {artist: artist.get_visible() for artist in self._dynamic_artists()}
+        for artist in dynamic:
+            artist.set_visible(False)
+        self._show_background(False)
+        self.figure.canvas.draw()
+        pixels = np.asarray(self.figure.canvas.buffer_rgba()).copy()
+        for artist, visible in dynamic.items():
+            artist.set_visible(visible)
+        return pixels
+
+    def _show_background(self, cached):
+        self.background.set_visible(cached)
+        for artist in self._static_artists():
+            artist.set_visible(not cached)
 
     def _messages(self, model):
         diverged = model.diverged()
@@ -181,6 +265,7 @@ class OptimizerRaceFigure:
         else:
             show_message(self.figure, "")
         if diverged and len(diverged) < len(model.runs):
-            self.status.set_text(f"{', '.join(diverged)} diverged:\nlearning rate too large")
+            self.status.set_text("diverged (learning rate too large):\n"
+                                 + ", ".join(f"{name} at step {step}" for name, step in diverged.items()))
         else:
             self.status.set_text("")

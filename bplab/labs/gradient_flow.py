@@ -36,7 +36,8 @@ class GradientFlowModel:
     residual : bool
         ``h_l = h_{l-1} + f(a_l)`` instead of ``h_l = f(a_l)``.
     batch : int
-        Rows of the input batch.
+        Rows of the input batch. With ``batch * width² < 2**18`` (24 x 96²) OpenBLAS runs each product on one
+        thread, which keeps the explorer quick on a busy machine (threads fight for the cores there).
     stats : bplab.deepnet.LayerStats
         The measurements, after :meth:`update`.
     prediction : bplab.deepnet.Prediction
@@ -45,7 +46,7 @@ class GradientFlowModel:
     """
 
     def __init__(self, activation="sigmoid", depth=50, width=64, scheme="standard_uniform", scale=1.0,
-                 residual=False, batch=32, seed=0):
+                 residual=False, batch=24, seed=0):
         self.activation, self.depth, self.width = activation, depth, width
         self.scheme, self.scale, self.residual = scheme, scale, residual
         self.batch, self.seed = batch, seed

@@ -95,6 +95,7 @@ class GraphExplorerModel:
         self.graph = None
         self.positions = None
         self.structure_version = 0
+        self.steps, self.grads, self.numeric, self.output = [], {}, {}, math.nan
         self.set_expression(expression, inputs)
 
     # -- settings -------------------------------------------------------------------

@@ -88,11 +88,12 @@ def race(surface, name, start, steps, lr, settings):
     bound = ESCAPE * max(x1 - x0, y1 - y0)
     diverged_at = None
     with np.errstate(all="ignore"):  # divergence is expected for large learning rates; reported, not warned
+        x, y = point.tolist()  # Python floats: much faster than numpy scalars for 2-D arithmetic
         for t in range(1, steps + 1):
-            gx, gy = surface.df(point[0], point[1])
-            optimizer.step([np.array([gx, gy])])
+            optimizer.step([np.array(surface.df(x, y))])
             path[t] = point
-            if not (abs(point[0]) < bound and abs(point[1]) < bound):  # also catches NaN
+            x, y = point.tolist()
+            if not (abs(x) < bound and abs(y) < bound):  # also catches NaN
                 diverged_at = t
                 break
         path = path[: t + 1] if diverged_at else path

@@ -83,6 +83,8 @@ class RegularizationLabModel:
         What :meth:`restart` trains at once, so a control change shows a model.
     grid_size : int
         Resolution of the decision-boundary grid.
+    l1_mode : {"proximal", "subgradient"}
+        How L1 is applied (see :class:`bplab.regularization.Penalized`).
     ops : namespace, optional
 
     Attributes
@@ -97,11 +99,11 @@ class RegularizationLabModel:
 
     def __init__(self, l2=0.0, l1=0.0, dropout=0.0, batchnorm=False, patience=0, *, seed=0, n_train=40,
                  n_val=200, noise=0.35, width=32, depth=2, lr=0.1, momentum=0.9, max_epochs=300,
-                 quick_epochs=30, grid_size=50, ops=None):
+                 quick_epochs=30, grid_size=50, l1_mode="proximal", ops=None):
         self.l2, self.l1, self.dropout, self.batchnorm, self.patience = l2, l1, dropout, bool(batchnorm), patience
         self.seed, self.width, self.depth, self.lr, self.momentum = seed, width, depth, lr, momentum
         self.max_epochs, self.quick_epochs = int(max_epochs), int(quick_epochs)
-        self.ops = ops
+        self.ops, self.l1_mode = ops, l1_mode
         self.X, self.y = moons(n_train, noise, seed=seed)
         self.X_val, self.y_val = moons(n_val, noise, seed=seed + 1000)
         low, high = self.X_val.min(axis=0) - 0.3, self.X_val.max(axis=0) + 0.3
@@ -134,7 +136,8 @@ class RegularizationLabModel:
         """A fresh network and optimizer for the current settings (deterministic given the seed)."""
         net_rng, self._shuffle_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(self.seed).spawn(2))
         self.net = build_network(self.width, self.depth, self.dropout, self.batchnorm, net_rng, self.ops)
-        self.optimizer = Penalized(SGD(self.net.params, lr=self.lr, momentum=self.momentum), l1=self.l1, l2=self.l2)
+        self.optimizer = Penalized(SGD(self.net.params, lr=self.lr, momentum=self.momentum), l1=self.l1, l2=self.l2,
+                                   l1_mode=self.l1_mode)
         self.stopper = EarlyStopping(self.net, patience=self.patience) if self.patience else None
         self.train_loss, self.val_loss, self.train_acc, self.val_acc = [], [], [], []
         self.status = "training"

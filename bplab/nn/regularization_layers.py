@@ -51,6 +51,36 @@ class Dropout:
         return f"Dropout(p={self.p:g})"
 
 
+class GaussianNoise:
+    """Adds ``N(0, std^2)`` noise to its input in training, the identity in evaluation.
+
+    As the first layer it is data augmentation on the fly: every epoch sees
+    freshly jittered copies of the training points (training with input noise
+    acts like a Tikhonov penalty on the network's slope, Bishop 1995).
+
+    Parameters
+    ----------
+    std : float >= 0
+    rng : numpy.random.Generator or int
+    """
+
+    def __init__(self, std=0.1, rng=0):
+        self.std = check_fraction(std, "std", 0.0, np.inf, inclusive=(True, False))
+        self.rng = rng if isinstance(rng, np.random.Generator) else as_generator(seed=rng)
+        self.params = []
+        self.grads = []
+
+    def forward(self, x, train=True):
+        x = np.asarray(x, dtype=np.float64)
+        return x + self.std * self.rng.standard_normal(x.shape) if train and self.std else x
+
+    def backward(self, dout):
+        return dout  # the noise is added, so the gradient passes through unchanged
+
+    def __repr__(self):
+        return f"GaussianNoise(std={self.std:g})"
+
+
 class BatchNorm:
     """Batch normalization of ``(N, D)`` inputs (``torch.nn.BatchNorm1d``).
 

@@ -103,6 +103,9 @@ class Optimizer:
                              " (one gradient per parameter, in the same order)")
         checked = []
         for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
+            if type(g) is np.ndarray and g.dtype == np.float64 and g.shape == p.shape:  # the usual case, fast
+                checked.append(g)
+                continue
             g = np.asarray(g)
             if g.dtype.kind not in "biuf":
                 raise TypeError(f"grads[{i}] must be an array of real numbers, got dtype {g.dtype}")

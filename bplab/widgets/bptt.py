@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from bplab.figures.bptt import BPTTFigure
+from bplab.figures.bptt import BPTTFigure, describe
 from bplab.labs.bptt import BPTTModel
 from bplab.widgets.base import Lab
 
@@ -45,3 +45,4 @@ class BPTTExplorer(Lab):
 
     def apply_controls(self):
         self.model.set(**{name: control.value for name, control in self.controls.items()})
+        self.set_note(describe(self.model))

@@ -46,9 +46,9 @@ class FeatureMapViewer(Lab):
             # The image comes first: the browser test moves the first control and expects a new picture.
             "image": widgets.IntSlider(value=0, min=0, max=count - 1, description="image",
                                        continuous_update=True),
-            "bank": widgets.ToggleButtons(options=[("preset edge detectors", "preset"),
-                                                   ("learned by the small CNN", "learned")],
-                                          value="preset", description="filters"),
+            "bank": widgets.ToggleButtons(options=[("edge detectors", "preset"), ("learned by the CNN", "learned")],
+                                          value="preset", description="filters",
+                                          style={"button_width": "160px"}),
             "filter": widgets.IntSlider(value=1, min=1, max=self.model.n_filters, description="filter",
                                         continuous_update=True),
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from bplab.figures.gradient_flow import GradientFlowFigure
+from bplab.figures.gradient_flow import GradientFlowFigure, describe
 from bplab.labs.gradient_flow import MAX_DEPTH, GradientFlowModel
 from bplab.widgets.base import Lab
 
@@ -35,7 +35,7 @@ class GradientFlowExplorer(Lab):
             # The first control changes the figure for every setting (the browser test moves it).
             "activation": widgets.Dropdown(options=ACTIVATION_OPTIONS, value=m.activation, description="activation"),
             "depth": widgets.IntSlider(value=m.depth, min=1, max=MAX_DEPTH, description="depth", style=style),
-            "width": widgets.IntSlider(value=m.width, min=8, max=128, step=8, description="width", style=style),
+            "width": widgets.IntSlider(value=m.width, min=8, max=96, step=8, description="width", style=style),
             "scheme": widgets.Dropdown(options=SCHEME_OPTIONS, value=m.scheme, description="init"),
             "scale": widgets.FloatLogSlider(value=m.scale, base=2, min=-2, max=2, step=0.125,
                                             description="scale × W", readout_format=".3g", style=style),
@@ -49,3 +49,4 @@ class GradientFlowExplorer(Lab):
     def apply_controls(self):
         values = {name: control.value for name, control in self.controls.items()}
         self.model.set(**values)
+        self.set_note(describe(self.model))

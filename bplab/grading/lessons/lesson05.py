@@ -22,7 +22,7 @@ from bplab.grading.harness import call
 
 MODULE = "ex05_regularization"
 SECTIONS = {
-    "l2": 'notebook 05, section "2. L2: penalty, gradient and weight decay"',
+    "l2": 'notebook 05, section "2. L2 and weight decay"',
     "l1": 'notebook 05, section "3. L1: sparsity and the subgradient"',
     "dropout": 'notebook 05, section "4. Dropout"',
     "early": 'notebook 05, section "5. Early stopping"',

@@ -81,6 +81,13 @@ def naive_conv2d_dx(dout, x_shape, W, stride, pad):
     return dxp[:, :, pad:pad + h, pad:pad + w]
 
 
+def numerical_conv_gradients(x, W, b, stride, pad, dout):
+    """Central differences of :func:`naive_conv2d` with upstream ``dout``: ``[dx, dW, db]``."""
+    return [gradcheck.numerical_gradient_array(lambda v: naive_conv2d(v, W, b, stride, pad), x.copy(), dout),
+            gradcheck.numerical_gradient_array(lambda v: naive_conv2d(x, v, b, stride, pad), W.copy(), dout),
+            gradcheck.numerical_gradient_array(lambda v: naive_conv2d(x, W, v, stride, pad), b.copy(), dout)]
+
+
 def naive_maxpool2d(x, size, stride):
     """Max pooling by the definition: the largest entry of every window."""
     n, c, h, w = x.shape
@@ -206,11 +213,7 @@ def _judge_conv_backward(values):
         x, W, b, stride, pad, dout = _conv_inputs(case)
         dx, dW, db = gradcheck.unpack(grads, 3, "conv2d_backward")
         label = f"(stride {stride}, pad {pad})"
-        numeric = [
-            gradcheck.numerical_gradient_array(lambda v: naive_conv2d(v, W, b, stride, pad), x.copy(), dout),
-            gradcheck.numerical_gradient_array(lambda v: naive_conv2d(x, v, b, stride, pad), W.copy(), dout),
-            gradcheck.numerical_gradient_array(lambda v: naive_conv2d(x, W, v, stride, pad), b.copy(), dout),
-        ]
+        numeric = numerical_conv_gradients(x, W, b, stride, pad, dout)
         dx_unflipped = naive_conv2d_dx(dout, x.shape, W[:, :, ::-1, ::-1], stride, pad)
         results += [
             gradcheck.compare(f"dx {label}", dx, numeric[0], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
@@ -276,7 +279,8 @@ def _judge_pool_backward(values):
     results = [gradcheck.not_modified(values.get("modified"))]
     for case, dx in enumerate(grads[:-1]):
         x, size, stride, dout = _pool_inputs(case)
-        numeric = gradcheck.numerical_gradient_array(lambda v: naive_maxpool2d(v, size, stride), x.copy(), dout)
+        numeric = gradcheck.numerical_gradient_array(lambda v, size=size, stride=stride: naive_maxpool2d(v, size, stride),
+                                                     x.copy(), dout)
         results.append(gradcheck.compare(f"dx (size {size}, stride {stride})", dx, numeric, threshold=THRESHOLD,
                                          mistakes=_pool_mistakes(x, dout, size, stride)))
     # Ties have no derivative; the convention (torch's on the CPU) is that the first maximum in row-major order
@@ -295,7 +299,7 @@ def _judge_pool_backward(values):
 CHECKS = [
     Check(lesson="07", name="conv2d_forward", points=2, module="ex07_convolutions",
           produce=_produce_conv_forward, judge=_judge_conv_forward, functions=("conv2d_forward",),
-          hint='notebook 07, section "2. Convolution as a sliding dot product"'),
+          hint='notebook 07, section "2. The sliding dot product"'),
     Check(lesson="07", name="conv2d_backward", points=4, module="ex07_convolutions",
           produce=_produce_conv_backward, judge=_judge_conv_backward, functions=("conv2d_backward",),
           hint=HINT_CONV),

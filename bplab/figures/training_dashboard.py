@@ -1,0 +1,185 @@
+"""Figures of the capstone: the training dashboard and the transfer-learning comparison.
+
+Both are built once; ``update(model)`` only changes data, text and
+visibility of existing artists.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.colors import Normalize
+
+from bplab.figures.base import PALETTE, SEQUENTIAL_CMAP, new_figure, show_message
+from bplab.transfer import STRATEGIES, STRATEGY_LABELS
+
+TARGET_ACCURACY = 0.97
+_GRID = (3, 4)  # rows and columns of misclassified thumbnails
+_TILE_W, _TILE_H = 9, 12  # an 8x8 image, a 1-pixel gap, and room for its label below
+_STRATEGY_COLOURS = {"frozen": PALETTE["orange"], "fine-tuned": PALETTE["blue"], "scratch": PALETTE["grey"]}
+
+
+class TrainingDashboardFigure:
+    """Loss and accuracy curves, the confusion matrix and misclassified test images at one epoch.
+
+    Parameters
+    ----------
+    model : bplab.labs.training_dashboard.TrainingDashboard
+    """
+
+    def __init__(self, model):
+        record = model.record
+        self.figure = new_figure(9.0, 4.2)
+        axes = self.figure.subplot_mosaic([["loss", "cm", "mis"], ["acc", "cm", "mis"]],
+                                          width_ratios=[1.0, 1.15, 0.95])
+        self.axes = axes
+        epochs = np.arange(1, record.epochs + 1)
+
+        loss = axes["loss"]
+        with np.errstate(all="ignore"):
+            finite = [v for v in record.train_loss + record.test_loss if np.isfinite(v)]
+        loss.plot(epochs, record.train_loss, color=PALETTE["blue"], label="training (during the epoch)")
+        loss.plot(epochs, record.test_loss, color=PALETTE["vermillion"], label="test")
+        loss.set_yscale("log")
+        if finite:
+            loss.set_ylim(min(finite) * 0.8, max(finite) * 1.25)
+        loss.set_ylabel("cross-entropy loss")
+        loss.legend(loc="upper right", fontsize=8, frameon=False)
+        loss.tick_params(labelbottom=False)
+        self.loss_cursor = loss.axvline(model.epoch, color=PALETTE["black"], lw=0.8, ls=":")
+
+        acc = axes["acc"]
+        acc.plot(epochs, record.train_acc, color=PALETTE["blue"], label="training")
+        acc.plot(epochs, record.test_acc, color=PALETTE["vermillion"], label="test")
+        acc.axhline(TARGET_ACCURACY, color=PALETTE["green"], lw=0.8, ls="--", label=f"{TARGET_ACCURACY:.0%}")
+        acc.set_ylim(0.85, 1.005)
+        acc.set_xlabel("epoch")
+        acc.set_ylabel("accuracy")
+        acc.legend(loc="lower right", fontsize=8, frameon=False)
+        self.acc_cursor = acc.axvline(model.epoch, color=PALETTE["black"], lw=0.8, ls=":")
+        self.acc_marker, = acc.plot([], [], "o", color=PALETTE["vermillion"], ms=5)
+        for ax in (loss, acc):
+            ax.set_xlim(0.5, max(record.epochs, 1) + 0.5)
+            ax.grid(alpha=0.3)
+
+        cm_ax = axes["cm"]
+        confusion = model.confusion()
+        row_totals = np.bincount(record.y_test, minlength=10).max()
+        self.cm_image = cm_ax.imshow(confusion, cmap=SEQUENTIAL_CMAP, norm=Normalize(0, max(row_totals, 1)))
+        cm_ax.set_xticks(range(10))
+        cm_ax.set_yticks(range(10))
+        cm_ax.set_xlabel("predicted digit")
+        cm_ax.set_ylabel("true digit")
+        self.figure.colorbar(self.cm_image, ax=cm_ax, shrink=0.7, label="test images")
+        self.cm_texts = [[cm_ax.text(j, i, "", ha="center", va="center", fontsize=7) for j in range(10)]
+                         for i in range(10)]
+        self.cm_title = cm_ax.set_title("", fontsize=9)
+
+        mis = axes["mis"]
+        rows, cols = _GRID
+        self.mosaic = np.full((rows * _TILE_H, cols * _TILE_W - 1), np.nan)
+        self.mis_image = mis.imshow(self.mosaic, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+        mis.set_xticks([])
+        mis.set_yticks([])
+        self.mis_labels = [mis.text(c * _TILE_W + 3.5, r * _TILE_H + 8.0, "", ha="center", va="top", fontsize=8,
+                                    color=PALETTE["vermillion"]) for r in range(rows) for c in range(cols)]
+        self.mis_title = mis.set_title("", fontsize=9)
+        mis.set_xlabel("true → predicted", fontsize=8)
+        self.title = self.figure.suptitle("", fontsize=10)
+        self.update(model)
+
+    def update(self, model):
+        record = model.record
+        epoch = model.epoch
+        for cursor in (self.loss_cursor, self.acc_cursor):
+            cursor.set_xdata([epoch, epoch])
+        self.acc_marker.set_data([epoch], [model.accuracy])
+
+        confusion = model.confusion()
+        self.cm_image.set_array(confusion)
+        high = 0.6 * self.cm_image.norm.vmax
+        for i in range(10):
+            for j in range(10):
+                text = self.cm_texts[i][j]
+                text.set_text(str(confusion[i, j]) if confusion[i, j] else "")
+                text.set_color("black" if confusion[i, j] > high else "white")
+        self.cm_title.set_text(f"confusion matrix, epoch {epoch}: {np.trace(confusion)} of {confusion.sum()} right")
+
+        shown, total = model.misclassified()
+        self.mosaic[...] = np.nan
+        cols = _GRID[1]
+        for slot, label in enumerate(self.mis_labels):
+            if slot < len(shown):
+                index = shown[slot]
+                r, c = divmod(slot, cols)
+                self.mosaic[r * _TILE_H:r * _TILE_H + 8, c * _TILE_W:c * _TILE_W + 8] = record.images[index]
+                label.set_text(f"{record.y_test[index]}→{model.predictions[index]}")
+            else:
+                label.set_text("")
+        self.mis_image.set_data(self.mosaic)
+        which = "all digits" if model.digit is None else f"true digit {model.digit}"
+        self.mis_title.set_text(f"misclassified ({which}): {total}" + (f", first {len(shown)}" if total > len(shown)
+                                                                         else ""))
+
+        seconds = record.seconds[epoch - 1]
+        self.title.set_text(f"epoch {epoch} of {record.epochs} · test accuracy {model.accuracy:.1%}"
+                            f" · {seconds:.2f} s of training")
+        show_message(self.figure, "training diverged at this epoch (the loss is NaN or inf):\n"
+                     "retrain with a smaller learning rate" if model.diverged else "")
+
+
+class TransferFigure:
+    """Test accuracy against labelled examples per class for the three strategies; one count in detail.
+
+    Parameters
+    ----------
+    model : bplab.labs.training_dashboard.TransferComparison
+    """
+
+    def __init__(self, model):
+        result = model.result
+        self.figure = new_figure(8.0, 3.6)
+        curve, detail = self.figure.subplots(1, 2, width_ratios=[1.6, 1.0])
+        counts = result.label_counts
+        for strategy in STRATEGIES:
+            mean, sem = result.mean(strategy), result.sem(strategy)
+            colour = _STRATEGY_COLOURS[strategy]
+            curve.plot(counts, mean, "o-", color=colour, label=STRATEGY_LABELS[strategy], ms=4)
+            curve.fill_between(counts, mean - sem, mean + sem, color=colour, alpha=0.2, lw=0)
+        curve.set_xscale("log")
+        curve.set_xticks(counts, [str(c) for c in counts])
+        curve.minorticks_off()
+        curve.set_xlabel("labelled examples per class (new task)")
+        curve.set_ylabel("test accuracy (new task)")
+        source = ", ".join(str(c) for c in result.source_classes)
+        target = ", ".join(str(c) for c in result.target_classes)
+        curve.set_title(f"pretrained on {source} ({result.source_accuracy:.1%}), new task {target}", fontsize=9)
+        curve.legend(fontsize=8, loc="lower right", frameon=False)
+        curve.grid(alpha=0.3)
+        self.cursor = curve.axvline(model.count, color=PALETTE["black"], lw=0.8, ls=":")
+
+        positions = np.arange(len(STRATEGIES))
+        self.bars = detail.bar(positions, np.zeros(len(STRATEGIES)),
+                               color=[_STRATEGY_COLOURS[s] for s in STRATEGIES], alpha=0.6)
+        n_seeds = len(next(iter(result.accuracy.values())))
+        jitter = np.linspace(-0.2, 0.2, n_seeds) if n_seeds > 1 else np.zeros(1)
+        self.dots = [detail.plot(np.full(n_seeds, p) + jitter, np.zeros(n_seeds), "o", color=PALETTE["black"],
+                                 ms=3, label="one seed" if p == 0 else None)[0] for p in positions]
+        self.values = [detail.text(p, 0, "", ha="center", va="bottom", fontsize=8) for p in positions]
+        detail.set_xticks(positions, ["frozen", "fine-tuned", "scratch"], fontsize=8)
+        low = min(float(v.min()) for v in result.accuracy.values())
+        detail.set_ylim(max(0.0, low - 0.1), 1.05)
+        detail.set_ylabel("test accuracy")
+        detail.legend(fontsize=8, loc="upper left", frameon=False)
+        self.detail_title = detail.set_title("", fontsize=9)
+        self.update(model)
+
+    def update(self, model):
+        self.cursor.set_xdata([model.count, model.count])
+        for bar, dots, text, strategy in zip(self.bars, self.dots, self.values, STRATEGIES):
+            values = model.at_count()[strategy]
+            mean = float(values.mean())
+            bar.set_height(mean)
+            dots.set_ydata(values)
+            text.set_position((bar.get_x() + bar.get_width() / 2, max(mean, float(values.max())) + 0.005))
+            text.set_text(f"{mean:.1%}")
+        self.detail_title.set_text(f"{model.count} labelled example{'s' if model.count > 1 else ''} per class")

@@ -1,0 +1,164 @@
+"""Lesson 04: optimizers as update rules.
+
+Write the marked parts of each function, save the file, and run the check cells of
+``notebooks/04_optimizers.ipynb`` (or ``bplab check 04``).
+
+Every function here is one step of an optimizer on one parameter array, written as a
+pure function with an explicit state::
+
+    state = {}                                   # the first step starts from an empty state
+    for t in range(100):
+        grad = gradient_at(param)
+        param, state = adam_step(param, grad, state, lr=1e-3)
+
+Each step returns the new parameter and the new state; it never changes ``param``,
+``grad`` or the arrays inside ``state`` in place (make new arrays). The state's keys are
+the names torch.optim uses (``"momentum_buffer"``, ``"square_avg"``, ``"exp_avg"``,
+``"exp_avg_sq"``, ``"step"``), and the rules are torch's, so the numbers you get are the
+numbers PyTorch gives.
+
+(These are the reference answers; ``bplab.optim`` implements the same rules as
+in-place optimizer classes for the demos. That pair is the only intended repetition in
+the course.)
+"""
+
+import numpy as np
+
+
+def sgd_step(param, grad, lr):
+    """One step of plain gradient descent: ``param - lr * grad``.
+
+    Parameters
+    ----------
+    param, grad : ndarray of float64, same shape
+    lr : float
+
+    Returns
+    -------
+    new_param : ndarray of float64, same shape
+    """
+    ### BEGIN SOLUTION  notebook 04, section "1. Gradient descent and the learning rate"
+    return param - lr * grad
+    ### END SOLUTION
+
+
+def sgd_momentum_step(param, grad, state, lr, momentum):
+    """One step of SGD with (heavy-ball) momentum, as ``torch.optim.SGD(lr=lr, momentum=momentum)``.
+
+    The buffer accumulates gradients, without the learning rate::
+
+        buf = grad                           on the first step (state is empty)
+        buf = momentum * buf + grad          afterwards
+        new_param = param - lr * buf
+
+    Parameters
+    ----------
+    param, grad : ndarray of float64, same shape
+    state : dict
+        ``{}`` on the first step, then what the previous step returned:
+        ``{"momentum_buffer": ndarray}``.
+    lr, momentum : float
+
+    Returns
+    -------
+    new_param : ndarray
+    new_state : dict
+        ``{"momentum_buffer": buf}``.
+    """
+    ### BEGIN SOLUTION  notebook 04, section "3. Momentum and Nesterov"
+    buf = grad.copy() if "momentum_buffer" not in state else momentum * state["momentum_buffer"] + grad
+    return param - lr * buf, {"momentum_buffer": buf}
+    ### END SOLUTION
+
+
+def nesterov_step(param, grad, state, lr, momentum):
+    """One step of Nesterov momentum in PyTorch's form (``SGD(..., nesterov=True)``).
+
+    Same buffer as :func:`sgd_momentum_step`, but the step looks one buffer ahead::
+
+        buf = grad  (first step),  buf = momentum * buf + grad  (afterwards)
+        new_param = param - lr * (grad + momentum * buf)
+
+    Parameters
+    ----------
+    param, grad : ndarray of float64, same shape
+    state : dict
+        ``{}`` or ``{"momentum_buffer": ndarray}``.
+    lr, momentum : float
+
+    Returns
+    -------
+    new_param : ndarray
+    new_state : dict
+        ``{"momentum_buffer": buf}``.
+    """
+    ### BEGIN SOLUTION  notebook 04, section "3. Momentum and Nesterov"
+    buf = grad.copy() if "momentum_buffer" not in state else momentum * state["momentum_buffer"] + grad
+    return param - lr * (grad + momentum * buf), {"momentum_buffer": buf}
+    ### END SOLUTION
+
+
+def rmsprop_step(param, grad, state, lr, alpha=0.99, eps=1e-8):
+    """One step of RMSProp, as ``torch.optim.RMSprop(lr, alpha, eps)``.
+
+    ::
+
+        square_avg = alpha * square_avg + (1 - alpha) * grad ** 2     (square_avg starts at 0)
+        new_param = param - lr * grad / (sqrt(square_avg) + eps)      (eps outside the root)
+
+    Parameters
+    ----------
+    param, grad : ndarray of float64, same shape
+    state : dict
+        ``{}`` or ``{"square_avg": ndarray}``.
+    lr, alpha, eps : float
+
+    Returns
+    -------
+    new_param : ndarray
+    new_state : dict
+        ``{"square_avg": square_avg}``.
+    """
+    ### BEGIN SOLUTION  notebook 04, section "5. AdaGrad and RMSProp"
+    square_avg = alpha * state.get("square_avg", np.zeros_like(param)) + (1 - alpha) * grad * grad
+    return param - lr * grad / (np.sqrt(square_avg) + eps), {"square_avg": square_avg}
+    ### END SOLUTION
+
+
+def adam_step(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):
+    """One step of Adam with bias correction, as ``torch.optim.Adam(lr, betas, eps)``.
+
+    ::
+
+        step = step + 1                                  (step starts at 0)
+        exp_avg    = beta1 * exp_avg    + (1 - beta1) * grad        (both start at 0)
+        exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * grad ** 2
+        m_hat = exp_avg / (1 - beta1 ** step)
+        v_hat = exp_avg_sq / (1 - beta2 ** step)
+        new_param = param - lr * m_hat / (sqrt(v_hat) + eps)
+
+    Parameters
+    ----------
+    param, grad : ndarray of float64, same shape
+    state : dict
+        ``{}`` or ``{"step": int, "exp_avg": ndarray, "exp_avg_sq": ndarray}``.
+    lr : float
+    betas : (float, float)
+    eps : float
+
+    Returns
+    -------
+    new_param : ndarray
+    new_state : dict
+        ``{"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}``.
+    """
+    ### BEGIN SOLUTION  notebook 04, section "6. Adam and AdamW"
+    beta1, beta2 = betas
+    step = state.get("step", 0) + 1
+    exp_avg = beta1 * state.get("exp_avg", np.zeros_like(param)) + (1 - beta1) * grad
+    exp_avg_sq = beta2 * state.get("exp_avg_sq", np.zeros_like(param)) + (1 - beta2) * grad * grad
+    m_hat = exp_avg / (1 - beta1**step)
+    v_hat = exp_avg_sq / (1 - beta2**step)
+    new_param = param - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return new_param, {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+    ### END SOLUTION

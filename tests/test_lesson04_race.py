@@ -1,0 +1,152 @@
+"""The optimizer race (model, figure, widget driven headless) and the network comparison."""
+
+import warnings
+
+import ipywidgets as widgets
+import matplotlib as mpl
+import numpy as np
+import pytest
+
+from bplab.figures.base import render_png
+from bplab.figures.optimizer_mlp import comparison_figure
+from bplab.figures.optimizer_race import OptimizerRaceFigure
+from bplab.labs.optimizer_mlp import train_with_each
+from bplab.labs.optimizer_race import OPTIMIZERS, OptimizerRaceModel, race
+from bplab.optim import SGD, Adam
+from bplab.surfaces import SURFACES
+from bplab.widgets.optimizer_race import OptimizerRace
+from tests.widgets import exercise_every_control
+
+
+@pytest.mark.parametrize("surface", sorted(SURFACES))
+def test_every_optimizer_runs_on_every_surface_without_warnings(surface):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = OptimizerRaceModel(surface, optimizers=tuple(OPTIMIZERS), steps=60)
+    assert set(model.runs) == set(OPTIMIZERS)
+    for run in model.runs.values():
+        assert run.path.shape[1] == 2 and len(run.loss) == len(run.path)
+        assert np.all(np.isfinite(run.path)) or run.diverged_at is not None
+
+
+def test_race_is_the_optimizer_loop():
+    model = OptimizerRaceModel("rosenbrock", optimizers=("Momentum",), lr=1e-3, momentum=0.9, steps=50)
+    p = np.array([-1.2, 1.0])
+    opt = SGD([p], lr=1e-3, momentum=0.9)
+    expected = [p.copy()]
+    for _ in range(50):
+        opt.step([model.surface.gradient(p)])
+        expected.append(p.copy())
+    np.testing.assert_allclose(model.runs["Momentum"].path, expected, rtol=1e-13)
+    np.testing.assert_allclose(model.runs["Momentum"].loss, model.surface.value(np.array(expected)))
+
+
+def test_adaptive_family_uses_its_own_rate_and_betas():
+    model = OptimizerRaceModel("booth", optimizers=("Adam",), adaptive_lr=0.3, beta1=0.5, beta2=0.9, steps=20)
+    p = model.surface.start.copy()
+    opt = Adam([p], lr=0.3, betas=(0.5, 0.9))
+    for _ in range(20):
+        opt.step([model.surface.gradient(p)])
+    np.testing.assert_allclose(model.runs["Adam"].path[-1], p)
+
+
+def test_cache_reruns_only_what_changed():
+    model = OptimizerRaceModel(optimizers=("SGD", "Momentum", "Adam"))
+    before = dict(model.runs)
+    model.momentum = 0.5
+    model.recompute()
+    assert model.runs["SGD"] is before["SGD"] and model.runs["Adam"] is before["Adam"]
+    assert model.runs["Momentum"] is not before["Momentum"]
+    model.frame = 10
+    model.recompute()
+    assert model.runs["SGD"] is before["SGD"]
+
+
+def test_divergence_is_reported_not_raised():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = OptimizerRaceModel("rosenbrock", optimizers=("SGD", "Adam"), lr=0.05, steps=100)
+    assert model.runs["SGD"].diverged_at is not None and "SGD" in model.diverged()
+    assert model.runs["Adam"].diverged_at is None
+    view = OptimizerRaceFigure(model)
+    assert "SGD" in view.status.get_text()
+    model.optimizers = ("SGD",)
+    model.recompute()
+    view.update(model)
+    assert "diverged" in view.figure._bplab_message.get_text() and view.figure._bplab_message.get_visible()
+    assert render_png(view.figure)[:4] == b"\x89PNG"
+
+
+def test_theory_only_for_positive_definite_quadratics():
+    assert OptimizerRaceModel("quadratic", kappa=100.0, optimizers=("SGD",)).theory["gd_rate"] == \
+        pytest.approx(99 / 101)
+    assert OptimizerRaceModel("booth", optimizers=("SGD",)).theory["hb_rate"] == pytest.approx(0.5)  # kappa = 9
+    assert OptimizerRaceModel("saddle", optimizers=("SGD",)).theory is None
+    assert OptimizerRaceModel("rosenbrock", optimizers=("SGD",)).theory is None
+
+
+def test_bad_settings():
+    with pytest.raises(ValueError, match="unknown surface"):
+        OptimizerRaceModel("banana")
+    with pytest.raises(ValueError, match="unknown optimizers"):
+        OptimizerRaceModel(optimizers=("LBFGS",))
+
+
+def test_figure_updates_in_place_and_frames_cut_the_paths():
+    model = OptimizerRaceModel()
+    view = OptimizerRaceFigure(model)
+    artists = set(view.figure.get_children())
+    model.frame = 7
+    view.update(model)
+    x, _ = view.paths["SGD"].get_data()
+    assert len(x) == 8
+    model.set_surface("himmelblau")
+    model.recompute()
+    view.update(model)
+    assert view.title.get_text().startswith("Himmelblau")
+    assert set(view.figure.get_children()) == artists  # nothing rebuilt: same axes, same figure image
+
+
+def test_figure_draws_live_when_savefig_dpi_differs():
+    model = OptimizerRaceModel()
+    view = OptimizerRaceFigure(model)
+    with mpl.rc_context({"savefig.dpi": 100}):
+        view.update(model)
+        assert not view.background.get_visible() and view.ax.xaxis.get_visible()
+        assert render_png(view.figure)[:4] == b"\x89PNG"
+    view.update(model)
+    assert view.background.get_visible()
+
+
+def test_widget_every_control():
+    lab = OptimizerRace()
+    assert isinstance(next(iter(lab.controls.values())), widgets.Dropdown)  # the browser test moves it
+    assert isinstance(lab.controls["frame"], widgets.Play)
+    exercise_every_control(lab)
+
+
+def test_widget_surface_change_resets_start_and_rates():
+    lab = OptimizerRace()
+    lab.controls["surface"].value = "booth"
+    assert (lab.controls["start_x"].value, lab.controls["start_y"].value) == (-8.0, -8.0)
+    assert lab.controls["start_x"].min == -10.0 and lab.model.lr == lab.controls["lr"].value
+    assert lab.controls["kappa"].disabled
+    lab.controls["steps"].value = 300
+    assert lab.controls["frame"].max == 300 and lab.model.frame == 300
+    lab.controls["optimizers"].value = ()
+    assert not lab.errors and "Select at least one" in lab.view.figure._bplab_message.get_text()
+
+
+def test_race_function_stops_at_divergence():
+    model = OptimizerRaceModel("quadratic", optimizers=("SGD",), steps=10)
+    run = race(model.surface, "SGD", np.array([1.0, 1.0]), 500, 50.0, model)
+    assert run.diverged_at is not None and len(run.path) == run.diverged_at + 1
+
+
+def test_network_comparison_same_start_and_data():
+    """With a zero learning rate nothing moves, so every optimizer must report the same (initial) model."""
+    zero = {"SGD": lambda p: SGD(p, lr=0.0), "Adam": lambda p: Adam(p, lr=0.0)}
+    histories = train_with_each(zero, epochs=2, hidden=(8,), n_samples=60)
+    assert histories["SGD"].train_loss == histories["Adam"].train_loss
+    assert histories["SGD"].val_acc == histories["Adam"].val_acc
+    assert render_png(comparison_figure(histories))[:4] == b"\x89PNG"
