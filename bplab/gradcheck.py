@@ -299,6 +299,8 @@ def _diagnose(actual, expected, batch_size, mistakes):
     if actual.ndim == 2 and actual.shape[0] == actual.shape[1] and rel_error(actual.T, expected) < 1e-6:
         return "transposed: the right numbers, transposed (check the order in the matrix product)"
     factor = _constant_factor(actual, expected)
+    if factor is not None and actual.size == 1 and not (batch_size and np.isclose(abs(factor), batch_size, rtol=1e-6)):
+        factor = None  # any two numbers differ by "a constant factor": only a named one says something
     if factor is not None:
         if batch_size and batch_size > 1 and np.isclose(abs(factor), batch_size, rtol=1e-6):
             return f"off by a factor of N = {batch_size} (the batch size): is the average over the batch missing?"

@@ -213,3 +213,8 @@ def test_unpack_pads_missing_values():
     assert gradcheck.unpack((1, 2), 3, "f") == [1, 2, None]
     assert gradcheck.unpack(None, 2, "f") == [None, None]
     assert gradcheck.unpack(5, 1, "f") == [5]
+
+
+def test_a_scalar_is_not_called_off_by_a_constant_factor():
+    assert gradcheck.compare("loss", 1.3, 1.2).diagnosis == ""
+    assert "batch size" in gradcheck.compare("loss", 12.0, 3.0, batch_size=4).diagnosis

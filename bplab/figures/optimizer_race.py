@@ -19,7 +19,7 @@ from collections import OrderedDict
 
 import matplotlib as mpl
 import numpy as np
-from matplotlib.ticker import FixedLocator, LogLocator, MaxNLocator, NullFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from bplab.figures.base import CYCLE, PALETTE, new_figure, show_message
 from bplab.labs.optimizer_race import OPTIMIZERS
@@ -44,6 +44,19 @@ def contour_data(model, n=90):
             levels = np.linspace(Z.min(), Z.max(), 17)
         _GRIDS[key] = (X, Y, Z, levels)
     return _GRIDS[key]
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_label(value, _position=None):
+    """``10⁻⁴``-style labels in plain Unicode: mathtext labels cost ~15 ms each to lay out the first time."""
+    if value == 0:
+        return "0"
+    exponent = int(round(np.log10(abs(value))))
+    if not np.isclose(abs(value), 10.0**exponent):
+        return f"{value:.3g}"
+    return ("−" if value < 0 else "") + "10" + str(exponent).translate(_SUPERSCRIPT)
 
 
 def _symlog_ticks(low, high):
@@ -116,7 +129,9 @@ class OptimizerRaceFigure:
             self.loss_ax.set_yscale(scale, **({"linthresh": 1e-2} if scale == "symlog" else {}))
             if scale == "log":
                 self.loss_ax.yaxis.set_major_locator(LogLocator(numticks=5))
-            self.loss_ax.yaxis.set_minor_formatter(NullFormatter())
+            # no minor ticks: over 20 decades they would be ~150 tick artists to create and draw
+            self.loss_ax.yaxis.set_minor_locator(NullLocator())
+            self.loss_ax.yaxis.set_major_formatter(FuncFormatter(_power_label))
         self.loss_ax.set_ylim(*ylim)
         self.loss_ax.set_xlim(0, max(model.steps, 1))
 

@@ -91,8 +91,10 @@ class PlaygroundFigure:
         self.map_title = self._title(ax)
 
         ax = self.loss_ax
-        (self.train_line,) = ax.plot([], [], color=PALETTE["blue"], lw=1.6, label="train loss")
-        (self.val_line,) = ax.plot([], [], color=PALETTE["orange"], lw=1.6, ls="--", label="validation loss")
+        # Small markers: a run that diverges at once still shows its one finite point.
+        (self.train_line,) = ax.plot([], [], color=PALETTE["blue"], lw=1.6, marker="o", ms=2, label="train loss")
+        (self.val_line,) = ax.plot([], [], color=PALETTE["orange"], lw=1.6, ls="--", marker="^", ms=2,
+                                   label="validation loss")
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0), numticks=12))
         ax.yaxis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))

@@ -1,4 +1,11 @@
-"""The regularization lab's figure: decision boundary, loss curves with the best epoch, weight histogram."""
+"""The regularization lab's figure: decision boundary, loss curves with the best epoch, weight histogram.
+
+Speed: text (tick labels, axis labels, legends) is most of an Agg redraw. Everything that
+does not change with the training (frames, ticks, labels, legends) is drawn once into a
+raster background (a ``figimage`` under the axes) and then hidden, so a redraw only draws the
+data artists and the three titles over it. The loss axis has a fixed range (0 to 1.2, about
+twice chance level) so that the background never needs redrawing.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,8 @@ from bplab.figures.base import DIVERGING_CMAP, PALETTE, new_figure, show_message
 
 HISTOGRAM_EDGES = np.linspace(-1.5, 1.5, 61)
 """Bins of the weight histogram; weights beyond are counted in the end bins."""
+LOSS_TOP = 1.2
+"""Top of the loss axis: about twice the chance level ln 2; higher losses (early spikes) are clipped."""
 
 
 class RegularizationLabFigure:
@@ -25,10 +34,15 @@ class RegularizationLabFigure:
         self._build_boundary(self.figure.add_subplot(grid[0]), model)
         self._build_curves(self.figure.add_subplot(grid[1]), model)
         self._build_histogram(self.figure.add_subplot(grid[2]), model)
-        self.update(model)
+        self.dynamic = [self.field, *self.boundary_axes.collections, self.boundary_title, self.train_line,
+                        self.val_line, self.best_line, self.best_marker, self.patience_line, self.stop_line,
+                        self.curve_title, self.stairs, self.zero_bar, self.histogram_title]
+        self.update(model)  # titles filled in before the layout makes room for them
         # Lay out once, then freeze: constrained layout would otherwise cost ~40% of every redraw.
         self.figure.canvas.draw()
         self.figure.set_layout_engine("none")
+        self.background = self.figure.figimage(np.zeros((1, 1, 4)), xo=0, yo=0, origin="upper", zorder=-10)
+        self._render_background()
 
     def _build_boundary(self, ax, model):
         self.boundary_axes = ax
@@ -45,9 +59,11 @@ class RegularizationLabFigure:
         ax.set_ylim(model.extent[2], model.extent[3])
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.legend(loc="lower left", fontsize=6.5, framealpha=0.8)
-        self.boundary_title = ax.set_title("", fontsize=9)
-        ax.set_xlabel("colour: P(class 1); faint dots: validation", fontsize=7)
+        # Below the axes, where the field cannot cover it (it is part of the static background).
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=6.5, frameon=False)
+        self.boundary_title = ax.set_title("", fontsize=9, y=1.0)  # fixed y: automatic placement needs the hidden axes
+        ax.text(0.5, -0.13, "colour: P(class 1); faint dots: validation", transform=ax.transAxes, ha="center",
+                va="top", fontsize=7)
 
     def _build_curves(self, ax, model):
         self.curve_axes = ax
@@ -60,13 +76,14 @@ class RegularizationLabFigure:
         self.stop_line = ax.axvline(0, color=PALETTE["black"], linestyle=":", linewidth=1.2,
                                     label="early stop")
         ax.set_xlim(0, model.max_epochs)
+        ax.set_ylim(0.0, LOSS_TOP)
         ax.set_xticks(np.linspace(0, model.max_epochs, 4).round())
         ax.yaxis.set_major_locator(MaxNLocator(4))  # few tick labels: text is most of a redraw's cost
         ax.set_xlabel("epoch", fontsize=8)
         ax.set_ylabel("cross-entropy", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.legend(loc="upper right", fontsize=6.5, framealpha=0.8)
-        self.curve_title = ax.set_title("", fontsize=9)
+        self.curve_title = ax.set_title("", fontsize=9, y=1.0)  # fixed y: automatic placement needs the hidden axes
 
     def _build_histogram(self, ax, model):
         self.histogram_axes = ax
@@ -87,7 +104,7 @@ class RegularizationLabFigure:
         ax.set_ylabel("count", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.legend(loc="upper right", fontsize=6.5, framealpha=0.8)
-        self.histogram_title = ax.set_title("", fontsize=9)
+        self.histogram_title = ax.set_title("", fontsize=9, y=1.0)  # fixed y: automatic placement needs the hidden axes
 
     def update(self, model):
         """Redraw from the model's state (no artist is created)."""
@@ -97,7 +114,7 @@ class RegularizationLabFigure:
         self._update_curves(model)
         self._update_histogram(model)
         train_acc, val_acc = model.accuracies()
-        self.boundary_title.set_text(f"epoch {model.epoch}: accuracy train {train_acc:.2f}, val {val_acc:.2f}")
+        self.boundary_title.set_text(f"epoch {model.epoch}: accuracy {train_acc:.2f} train, {val_acc:.2f} val")
         if model.status == "diverged" or not finite:
             show_message(self.figure, f"Training diverged at epoch {model.epoch} (the loss overflowed).\n"
                                       "Lower a penalty or change a setting to start again.")
@@ -124,10 +141,6 @@ class RegularizationLabFigure:
         self.stop_line.set_visible(stop is not None)
         if stop is not None:
             self.stop_line.set_xdata([stop, stop])
-        values = np.concatenate([train, val])
-        values = values[np.isfinite(values)]
-        top = float(min(max(values.max() * 1.08, 0.8), 3.0)) if values.size else 1.0
-        self.curve_axes.set_ylim(0.0, top)
         if best is None:
             self.curve_title.set_text("train and validation loss")
         else:
@@ -144,3 +157,24 @@ class RegularizationLabFigure:
         self.zero_bar.set_height(int(zero.sum()))
         mean_abs = float(np.mean(np.abs(finite))) if finite.size else float("nan")
         self.histogram_title.set_text(f"{zero.mean() if finite.size else 0:.0%} exactly 0, mean |w| {mean_abs:.3f}")
+
+    def _render_background(self):
+        """Draw the static artists alone into the background raster, then hide them."""
+        shown = [artist.get_visible() for artist in self.dynamic]
+        static = [child for ax in self.figure.axes for child in ax.get_children() if child not in self.dynamic]
+        message = getattr(self.figure, "_bplab_message", None)
+        hidden = self.dynamic + ([message] if message is not None else []) + [self.background]
+        message_shown = message is not None and message.get_visible()
+        for artist in static:
+            artist.set_visible(True)
+        for artist in hidden:
+            artist.set_visible(False)
+        self.figure.canvas.draw()
+        self.background.set_data(np.asarray(self.figure.canvas.buffer_rgba()).copy())
+        for artist in static:
+            artist.set_visible(False)
+        for artist, visible in zip(self.dynamic, shown, strict=True):
+            artist.set_visible(visible)
+        if message is not None:
+            message.set_visible(message_shown)
+        self.background.set_visible(True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.colors import Normalize
+from matplotlib.ticker import NullFormatter, NullLocator
 
 from bplab.figures.base import PALETTE, SEQUENTIAL_CMAP, new_figure, show_message
 from bplab.transfer import STRATEGIES, STRATEGY_LABELS
@@ -40,10 +41,11 @@ class TrainingDashboardFigure:
         loss.plot(epochs, record.train_loss, color=PALETTE["blue"], label="training (during the epoch)")
         loss.plot(epochs, record.test_loss, color=PALETTE["vermillion"], label="test")
         loss.set_yscale("log")
+        loss.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost text layout on every redraw
+        loss.yaxis.set_minor_formatter(NullFormatter())
         if finite:
             loss.set_ylim(min(finite) * 0.8, max(finite) * 1.25)
         loss.set_ylabel("cross-entropy loss")
-        loss.legend(loc="upper right", fontsize=8, frameon=False)
         loss.tick_params(labelbottom=False)
         self.loss_cursor = loss.axvline(model.epoch, color=PALETTE["black"], lw=0.8, ls=":")
 
@@ -54,7 +56,7 @@ class TrainingDashboardFigure:
         acc.set_ylim(0.85, 1.005)
         acc.set_xlabel("epoch")
         acc.set_ylabel("accuracy")
-        acc.legend(loc="lower right", fontsize=8, frameon=False)
+        acc.legend(loc="lower right", fontsize=8, frameon=False)  # also the colours' key of the loss panel
         self.acc_cursor = acc.axvline(model.epoch, color=PALETTE["black"], lw=0.8, ls=":")
         self.acc_marker, = acc.plot([], [], "o", color=PALETTE["vermillion"], ms=5)
         for ax in (loss, acc):
@@ -67,9 +69,8 @@ class TrainingDashboardFigure:
         self.cm_image = cm_ax.imshow(confusion, cmap=SEQUENTIAL_CMAP, norm=Normalize(0, max(row_totals, 1)))
         cm_ax.set_xticks(range(10))
         cm_ax.set_yticks(range(10))
-        cm_ax.set_xlabel("predicted digit")
+        cm_ax.set_xlabel("predicted digit (numbers: mistakes)")
         cm_ax.set_ylabel("true digit")
-        self.figure.colorbar(self.cm_image, ax=cm_ax, shrink=0.7, label="test images")
         self.cm_texts = [[cm_ax.text(j, i, "", ha="center", va="center", fontsize=7) for j in range(10)]
                          for i in range(10)]
         self.cm_title = cm_ax.set_title("", fontsize=9)
@@ -86,6 +87,7 @@ class TrainingDashboardFigure:
         mis.set_xlabel("true → predicted", fontsize=8)
         self.title = self.figure.suptitle("", fontsize=10)
         self.update(model)
+        _freeze_layout(self.figure)
 
     def update(self, model):
         record = model.record
@@ -100,9 +102,12 @@ class TrainingDashboardFigure:
         for i in range(10):
             for j in range(10):
                 text = self.cm_texts[i][j]
-                text.set_text(str(confusion[i, j]) if confusion[i, j] else "")
+                # Numbers only on the mistakes: they are what the matrix is read for, and every
+                # visible text costs layout time on each redraw.
+                text.set_text(str(confusion[i, j]))
+                text.set_visible(i != j and bool(confusion[i, j]))
                 text.set_color("black" if confusion[i, j] > high else "white")
-        self.cm_title.set_text(f"confusion matrix, epoch {epoch}: {np.trace(confusion)} of {confusion.sum()} right")
+        self.cm_title.set_text(f"test images: {np.trace(confusion)} of {confusion.sum()} on the diagonal")
 
         shown, total = model.misclassified()
         self.mosaic[...] = np.nan
@@ -172,6 +177,7 @@ class TransferFigure:
         detail.legend(fontsize=8, loc="upper left", frameon=False)
         self.detail_title = detail.set_title("", fontsize=9)
         self.update(model)
+        _freeze_layout(self.figure)
 
     def update(self, model):
         self.cursor.set_xdata([model.count, model.count])
@@ -183,3 +189,26 @@ class TransferFigure:
             text.set_position((bar.get_x() + bar.get_width() / 2, max(mean, float(values.max())) + 0.005))
             text.set_text(f"{mean:.1%}")
         self.detail_title.set_text(f"{model.count} labelled example{'s' if model.count > 1 else ''} per class")
+
+
+def _freeze_layout(figure):
+    """Lay the figure out once, then keep everything where it is.
+
+    Constrained layout, and the automatic placement of titles and axis labels
+    beside the tick labels, cost more than half of every redraw; after the
+    first draw the places are known and fixed.
+    """
+    figure.canvas.draw()
+    figure.set_layout_engine("none")
+    renderer = figure.canvas.get_renderer()
+    for ax in figure.axes:
+        for axis, coords in ((ax.xaxis, "x"), (ax.yaxis, "y")):
+            label = axis.label
+            if label.get_text():
+                x, y = ax.transAxes.inverted().transform(label.get_window_extent(renderer).get_points().mean(axis=0))
+                axis.set_label_coords(x, y)
+        for title in (ax.title, ax._left_title, ax._right_title):
+            x, y = ax.transAxes.inverted().transform(title.get_window_extent(renderer).get_points()[0])
+            title.set_y(y)
+            title.set_verticalalignment("bottom")
+        ax._autotitlepos = False

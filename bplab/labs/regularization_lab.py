@@ -197,7 +197,9 @@ class RegularizationLabModel:
     def probabilities(self):
         """P(class 1) on the grid, shape ``grid_shape`` (NaN where the network overflowed)."""
         with np.errstate(all="ignore"):
-            scores = self.net.forward(self.grid, train=False)
+            # In chunks small enough that BLAS stays single-threaded: threads cost more than they save at this size.
+            chunks = np.array_split(self.grid, max(1, len(self.grid) * self.width // 8192))
+            scores = np.concatenate([self.net.forward(chunk, train=False) for chunk in chunks])
             scores = scores - scores.max(axis=1, keepdims=True)
             p = 1.0 / (1.0 + np.exp(scores[:, 0] - scores[:, 1]))
         return p.reshape(self.grid_shape)

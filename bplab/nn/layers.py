@@ -20,9 +20,11 @@ import numbers
 
 import numpy as np
 
+from bplab import init as init_schemes
 from bplab.validation import as_float_array, as_generator, check_positive_int
 
-_INIT_GAIN = {"he": np.sqrt(2.0), "xavier": 1.0}
+_INIT_SCHEMES = {"he": init_schemes.he_normal,          # std sqrt(2 / fan_in): keeps ReLU activations' scale
+                 "xavier": init_schemes.xavier_normal}  # std sqrt(2 / (fan_in + fan_out)): for tanh / sigmoid
 
 
 def _default_ops(ops):
@@ -41,14 +43,10 @@ def _init_weight(init, fan_in, fan_out, rng):
             raise ValueError(f"init returned shape {W.shape}, expected ({fan_in}, {fan_out})")
         return W
     if isinstance(init, str):
-        if init == "he":  # Kaiming normal: std = sqrt(2 / fan_in), keeps ReLU activations' scale
-            std = _INIT_GAIN["he"] / np.sqrt(fan_in)
-        elif init == "xavier":  # Glorot normal: std = sqrt(2 / (fan_in + fan_out)), for tanh/sigmoid
-            std = np.sqrt(2.0 / (fan_in + fan_out))
-        else:
+        if init not in _INIT_SCHEMES:
             raise ValueError(f"init must be 'he', 'xavier', a number (the std) or a callable"
                              f" init(fan_in, fan_out, rng=rng), got {init!r}")
-        return rng.normal(0.0, std, size=(fan_in, fan_out))
+        return _INIT_SCHEMES[init](fan_in, fan_out, rng=rng)
     if isinstance(init, numbers.Real) and not isinstance(init, bool):
         return rng.normal(0.0, float(init), size=(fan_in, fan_out))  # CS231n-style fixed scale, e.g. 0.01
     raise TypeError(f"init must be 'he', 'xavier', a number or a callable, got {type(init).__name__}")
