@@ -48,7 +48,8 @@ def _parser():
     build = commands.add_parser("build-exercises", help="regenerate exercises/ from solutions/")
     build.set_defaults(run=_build)
 
-    strip = commands.add_parser("strip-notebooks", help="remove outputs from notebooks/*.ipynb")
+    strip = commands.add_parser("strip-notebooks", help="remove outputs from notebooks (all of notebooks/ by default)")
+    strip.add_argument("paths", nargs="*", type=Path, help="notebooks to strip")
     strip.set_defaults(run=_strip)
     return parser
 
@@ -93,7 +94,7 @@ def _build(args):
 def _strip(args):
     import nbformat
 
-    for path in sorted((loader.course_root() / "notebooks").glob("*.ipynb")):
+    for path in args.paths or sorted((loader.course_root() / "notebooks").glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         for cell in notebook.cells:
             if cell.cell_type == "code":

@@ -55,13 +55,12 @@ def batchnorm_forward(x, gamma, beta, running, train, momentum=0.1, eps=1e-5):
     """
     x = as_float_array(x, "x", ndim=2)
     n, d = x.shape
-    gamma = as_float_array(gamma, "gamma", ndim=1)
-    beta = as_float_array(beta, "beta", ndim=1)
-    check_shape(gamma, "gamma", ((d, "x.shape[1]"),))
-    check_shape(beta, "beta", ((d, "x.shape[1]"),))
+    gamma, beta = _vector(gamma, "gamma", d), _vector(beta, "beta", d)
     running_mean, running_var = _running_arrays(running, d)
-    momentum = check_fraction(momentum, "momentum", inclusive=(True, True))
-    eps = check_fraction(eps, "eps", 0.0, np.inf, inclusive=(False, False))
+    if not (type(momentum) is float and 0.0 <= momentum <= 1.0):  # the fast path first: layers call this often
+        momentum = check_fraction(momentum, "momentum", inclusive=(True, True))
+    if not (type(eps) is float and 0.0 < eps < np.inf):
+        eps = check_fraction(eps, "eps", 0.0, np.inf, inclusive=(False, False))
     if train:
         if n < 2:
             raise ValueError(f"batch norm in training needs more than 1 sample per feature, got x of shape {x.shape}")
@@ -129,6 +128,14 @@ def new_running(num_features):
     return {"mean": np.zeros(num_features), "var": np.ones(num_features)}
 
 
+def _vector(v, name, d):
+    """``v`` as a float64 array of shape (d,), checked."""
+    if not (isinstance(v, np.ndarray) and v.dtype == np.float64 and v.shape == (d,)):
+        v = as_float_array(v, name, ndim=1)
+        check_shape(v, name, ((d, "x.shape[1]"),))
+    return v
+
+
 def _running_arrays(running, d):
     if not isinstance(running, dict) or "mean" not in running or "var" not in running:
         raise TypeError("running must be a dict {'mean': ndarray (D,), 'var': ndarray (D,)}"
@@ -136,6 +143,9 @@ def _running_arrays(running, d):
     arrays = []
     for key in ("mean", "var"):
         value = running[key]
+        if isinstance(value, np.ndarray) and value.dtype == np.float64 and value.shape == (d,):
+            arrays.append(value)
+            continue
         if not isinstance(value, np.ndarray) or value.dtype != np.float64:
             raise TypeError(f"running[{key!r}] must be a float64 ndarray (it is updated in place),"
                             f" got {type(value).__name__}" + (f" of dtype {value.dtype}" if hasattr(value, "dtype") else ""))
