@@ -24,7 +24,7 @@ def _control_changes():
     return [lambda m, key=key, value=value: change(m, key, value) for key, value in settings]
 
 
-def _tick(epochs_per_tick=30):
+def _tick(epochs_per_tick=20):
     def tick(model):
         if model.status != "training":
             model.restart()  # the learner starts again once the run is over
@@ -35,7 +35,7 @@ def _tick(epochs_per_tick=30):
 def rows():
     out = redraw_rows("regularization lab: control change (quick pass of 30 epochs)", RegularizationLabModel(),
                       RegularizationLabFigure, _control_changes())
-    out += redraw_rows("regularization lab: play tick (30 epochs)", RegularizationLabModel(dropout=0.5, batchnorm=True),
+    out += redraw_rows("regularization lab: play tick (20 epochs)", RegularizationLabModel(dropout=0.5, batchnorm=True),
                        RegularizationLabFigure, _tick())
     out.append(ms_row("regularization lab: 300 epochs, no figure (\"train to the end\")",
                       samples(lambda: RegularizationLabModel().run_to_end(), repeat=5, warmup=1)))

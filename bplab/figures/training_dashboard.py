@@ -200,15 +200,10 @@ def _freeze_layout(figure):
     """
     figure.canvas.draw()
     figure.set_layout_engine("none")
-    renderer = figure.canvas.get_renderer()
     for ax in figure.axes:
-        for axis, coords in ((ax.xaxis, "x"), (ax.yaxis, "y")):
-            label = axis.label
-            if label.get_text():
-                x, y = ax.transAxes.inverted().transform(label.get_window_extent(renderer).get_points().mean(axis=0))
-                axis.set_label_coords(x, y)
-        for title in (ax.title, ax._left_title, ax._right_title):
-            x, y = ax.transAxes.inverted().transform(title.get_window_extent(renderer).get_points()[0])
-            title.set_y(y)
-            title.set_verticalalignment("bottom")
-        ax._autotitlepos = False
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.label.get_text():
+                where = axis.label.get_transform().transform(axis.label.get_position())
+                axis.set_label_coords(*ax.transAxes.inverted().transform(where))
+        title = ax.title
+        ax.set_title(title.get_text(), y=title.get_position()[1], fontsize=title.get_fontsize())

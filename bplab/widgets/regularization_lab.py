@@ -30,7 +30,7 @@ class RegularizationLab(Lab):
 
     title = "Regularization lab: an over-sized network on 40 noisy points"
 
-    def __init__(self, epochs_per_tick=30, ops=None, **settings):
+    def __init__(self, epochs_per_tick=20, ops=None, **settings):
         super().__init__()
         label = ""
         if ops is None:
@@ -48,6 +48,7 @@ class RegularizationLab(Lab):
         layout = widgets.Layout(width="330px")
 
         def selection(options, value, description):
+            options = sorted(set(options) | {value})  # a starting value off the grid gets its own stop
             return widgets.SelectionSlider(options=[(f"{v:g}", v) for v in options], value=value,
                                            description=description, style=style, layout=layout,
                                            continuous_update=False)
@@ -62,7 +63,7 @@ class RegularizationLab(Lab):
             "patience": widgets.IntSlider(value=m.patience, min=0, max=60, step=5,
                                           description="patience (0: off)", style=style, layout=layout,
                                           continuous_update=False),
-            "play": widgets.Play(value=0, min=0, max=m.max_epochs // self.epochs_per_tick, step=1, interval=150,
+            "play": widgets.Play(value=0, min=0, max=m.max_epochs // self.epochs_per_tick, step=1, interval=100,
                                  description="train"),
         }
         self._play_seen = 0
