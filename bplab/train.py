@@ -118,7 +118,7 @@ def fit(model, loss_fn, optimizer, X, y, *, epochs, batch_size, rng, X_val=None,
         ``loss_fn(out, y) -> (loss, dout)``, mean-reduced over the batch.
     optimizer : object
         ``step(grads)`` updates ``model.params`` in place.
-    X : ndarray, shape (N, D)
+    X : ndarray, shape (N, D), or (N, C, H, W) for images
     y : ndarray, shape (N,) or (N, K)
     epochs : int
     batch_size : int
@@ -135,14 +135,14 @@ def fit(model, loss_fn, optimizer, X, y, *, epochs, batch_size, rng, X_val=None,
     -------
     History
     """
-    X = as_float_array(X, "X", ndim=2)
+    X = as_float_array(X, "X", ndim=(2, 3, 4))
     y = np.asarray(y)
     if len(y) != len(X):
         raise ValueError(f"X and y must have the same number of rows, got {len(X)} and {len(y)}")
     if (X_val is None) != (y_val is None):
         raise ValueError("give both X_val and y_val, or neither")
     if X_val is not None:
-        X_val = as_float_array(X_val, "X_val", ndim=2)
+        X_val = as_float_array(X_val, "X_val", ndim=(2, 3, 4))
         if len(X_val) != len(y_val):
             raise ValueError(f"X_val and y_val must have the same number of rows, got {len(X_val)} and {len(y_val)}")
     epochs = check_positive_int(epochs, "epochs", minimum=0)

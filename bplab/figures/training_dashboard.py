@@ -154,7 +154,7 @@ class TransferFigure:
         curve.set_xticks(counts, [str(c) for c in counts])
         curve.minorticks_off()
         curve.set_xlabel("labelled examples per class (new task)")
-        curve.set_ylabel("test accuracy (new task)")
+        curve.set_ylabel("test accuracy, mean ± s.e.")
         source = ", ".join(str(c) for c in result.source_classes)
         target = ", ".join(str(c) for c in result.target_classes)
         curve.set_title(f"pretrained on {source} ({result.source_accuracy:.1%}), new task {target}", fontsize=9)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bplab.nn.layers import _default_ops, _init_weight
+from bplab.nn.layers import default_ops, init_weight
 from bplab.validation import as_float_array, as_generator, check_positive_int
 
 
@@ -59,10 +59,10 @@ class Conv2d:
         self.stride = check_positive_int(stride, "stride")
         self.pad = check_positive_int(pad, "pad", minimum=0)
         rng = rng if isinstance(rng, np.random.Generator) else as_generator(seed=rng)
-        self.ops = _default_ops(ops)
+        self.ops = default_ops(ops)
         fan_in = in_channels * kh * kw
         # One column per filter, as for Linear; a filter's column holds its C x KH x KW weights.
-        self.W = _init_weight(init, fan_in, out_channels, rng).T.reshape(out_channels, in_channels, kh, kw).copy()
+        self.W = init_weight(init, fan_in, out_channels, rng).T.reshape(out_channels, in_channels, kh, kw).copy()
         self.b = np.zeros(out_channels)
         self.params = [self.W, self.b]
         self.grads = [np.zeros_like(self.W), np.zeros_like(self.b)]
@@ -101,7 +101,7 @@ class MaxPool2d:
     def __init__(self, size=2, stride=None, ops=None):
         self.size = check_positive_int(size, "size")
         self.stride = self.size if stride is None else check_positive_int(stride, "stride")
-        self.ops = _default_ops(ops)
+        self.ops = default_ops(ops)
         self.params = []
         self.grads = []
         self.cache = None

@@ -27,7 +27,8 @@ _INIT_SCHEMES = {"he": init_schemes.he_normal,          # std sqrt(2 / fan_in): 
                  "xavier": init_schemes.xavier_normal}  # std sqrt(2 / (fan_in + fan_out)): for tanh / sigmoid
 
 
-def _default_ops(ops):
+def default_ops(ops):
+    """The functional pairs a layer calls: ``ops`` (say, the learner's module), or ``bplab.nn`` when None."""
     if ops is not None:
         return ops
     import bplab.nn  # late: bplab.nn's __init__ may not have finished importing when this module loads
@@ -35,7 +36,7 @@ def _default_ops(ops):
     return bplab.nn
 
 
-def _init_weight(init, fan_in, fan_out, rng):
+def init_weight(init, fan_in, fan_out, rng):
     """Initial weight matrix, shape (fan_in, fan_out)."""
     if callable(init):
         W = np.asarray(init(fan_in, fan_out, rng=rng), dtype=np.float64)
@@ -79,8 +80,8 @@ class Linear:
         in_features = check_positive_int(in_features, "in_features")
         out_features = check_positive_int(out_features, "out_features")
         rng = as_generator(rng) if isinstance(rng, np.random.Generator) else as_generator(seed=rng)
-        self.ops = _default_ops(ops)
-        self.W = _init_weight(init, in_features, out_features, rng)
+        self.ops = default_ops(ops)
+        self.W = init_weight(init, in_features, out_features, rng)
         self.b = np.zeros(out_features)
         self.params = [self.W, self.b]
         self.grads = [np.zeros_like(self.W), np.zeros_like(self.b)]
@@ -109,7 +110,7 @@ class _Activation:
     name = ""
 
     def __init__(self, ops=None):
-        self.ops = _default_ops(ops)
+        self.ops = default_ops(ops)
         self.params = []
         self.grads = []
         self.cache = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from bplab.nn.batchnorm import new_running
-from bplab.nn.layers import _default_ops
+from bplab.nn.layers import default_ops
 from bplab.validation import as_generator, check_fraction, check_positive_int
 
 
@@ -33,7 +33,7 @@ class Dropout:
     def __init__(self, p=0.5, rng=0, ops=None):
         self.p = check_fraction(p, "p (the probability of dropping)", inclusive=(True, True))
         self.rng = rng if isinstance(rng, np.random.Generator) else as_generator(seed=rng)
-        self.ops = _default_ops(ops)
+        self.ops = default_ops(ops)
         self.params = []
         self.grads = []
         self.cache = None
@@ -108,7 +108,7 @@ class BatchNorm:
         num_features = check_positive_int(num_features, "num_features")
         self.momentum = check_fraction(momentum, "momentum", inclusive=(True, True))
         self.eps = float(eps)
-        self.ops = _default_ops(ops)
+        self.ops = default_ops(ops)
         self.gamma = np.ones(num_features)
         self.beta = np.zeros(num_features)
         self.running = new_running(num_features)
