@@ -108,6 +108,8 @@ class JupyterLabServer:
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
             f"--ServerApp.root_dir={self.root}", f"--IdentityProvider.token={self.token}",
             "--ServerApp.terminals_enabled=False",
+            # JupyterLab checkpoints a notebook when it opens it; keep those out of the course folder.
+            f"--FileCheckpoints.checkpoint_dir={self.home / 'checkpoints'}",
             # The test reads kernel and cell state from the app object instead of guessing from pixels.
             "--LabApp.expose_app_in_browser=True",
             # No network: no news, no update checks, no extension manager querying PyPI.
