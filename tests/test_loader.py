@@ -37,7 +37,7 @@ def test_a_saved_edit_is_picked_up_without_restart(tmp_path):
 def test_a_misspelled_function_is_named(tmp_path):
     write(tmp_path / "ex00_welcome.py", "def f():\n    pass\n")
     with pytest.raises(AttributeError, match="has no 'g'"):
-        loader.load("ex00_welcome", impl=str(tmp_path)).g
+        _ = loader.load("ex00_welcome", impl=str(tmp_path)).g
 
 
 def test_inline_check_reports_and_renders(tmp_path):
