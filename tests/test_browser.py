@@ -320,8 +320,8 @@ class NotebookPage:
         return self.page.locator(".bplab-lab").count()
 
     def lab_title(self, index):
-        return self.page.locator(".bplab-lab").nth(index).locator("b").first.text_content(timeout=1000) \
-            if self.page.locator(".bplab-lab").nth(index).locator("b").count() else ""
+        title = self.page.locator(".bplab-lab").nth(index).locator("b")  # Lab's header is bold
+        return title.first.text_content() if title.count() else ""
 
     def move_first_control(self, index):
         """Move lab ``index``'s first control; return a problem description, or None when its figure changed."""
