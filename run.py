@@ -40,7 +40,9 @@ def setup(extras):
 
 def lab(args):
     setup("lab")
-    command = [str(BIN / "jupyter"), "lab", "notebooks/00_welcome.ipynb", *args]
+    # The course folder is the root, so exercises/ shows in the file browser beside notebooks/.
+    command = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}",
+               "--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb", *args]
     return subprocess.call(command, cwd=ROOT, env={**os.environ, **SINGLE_THREADED})
 
 
