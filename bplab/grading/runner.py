@@ -7,6 +7,7 @@ import os
 import select
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -100,8 +101,10 @@ def _grade_group(checks, impl_dir, timeout, memory_mb):
 
 def _supervise(checks, impl_dir, timeout, memory_mb):
     """Start a supervisor; yield (name, reply) per check until it finishes or dies."""
+    # The children's working folders live here; this process removes it, even when a submission kills the supervisor.
+    workspace = tempfile.TemporaryDirectory(prefix="bplab-grading-")
     request = {"checks": [{"name": c.name, "timeout": float(timeout or c.timeout)} for c in checks],
-               "memory_mb": memory_mb}
+               "memory_mb": memory_mb, "workspace": workspace.name}
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONHASHSEED="0", MPLBACKEND="Agg")
     process = subprocess.Popen([sys.executable, "-m", "bplab.grading.sandbox", str(impl_dir), json.dumps(request)],
@@ -121,6 +124,7 @@ def _supervise(checks, impl_dir, timeout, memory_mb):
             yield item["name"], reply
     finally:
         _stop(process)
+        workspace.cleanup()
 
 
 def _read_line(stream, buffer, deadline):

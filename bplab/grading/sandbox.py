@@ -42,29 +42,34 @@ DEFAULT_MEMORY_MB = 2048
 def main(argv):
     impl_dir, request = argv[1], json.loads(argv[2])
     _become_subreaper()
-    signal.signal(signal.SIGTERM, lambda *_: (_kill_descendants(), os._exit(1)))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # unwind: kill what is left behind
     checks = {c.name: c for c in registry.all_checks()}
+    memory_mb = request.get("memory_mb", DEFAULT_MEMORY_MB)
+    workspace = request["workspace"]  # the children's working folders go here; the grader removes it
     import_failures = {}
-    for item in request["checks"]:
-        check = checks[item["name"]]
-        if check.module in import_failures:
-            reply = dict(import_failures[check.module], name=check.name, seconds=0.0)
-        else:
-            reply = _run_one(check, impl_dir, item["timeout"], request.get("memory_mb", DEFAULT_MEMORY_MB))
-            if reply.get("import_failed"):
-                import_failures[check.module] = reply
-        sys.stdout.write(json.dumps(reply) + "\n")
-        sys.stdout.flush()
+    try:
+        for item in request["checks"]:
+            check = checks[item["name"]]
+            if check.module in import_failures:
+                reply = dict(import_failures[check.module], name=check.name, seconds=0.0)
+            else:
+                reply = _run_one(check, impl_dir, item["timeout"], memory_mb, workspace)
+                if reply.get("import_failed"):
+                    import_failures[check.module] = reply
+            sys.stdout.write(json.dumps(reply) + "\n")
+            sys.stdout.flush()
+    finally:
+        _kill_descendants()
 
 
-def _run_one(check, impl_dir, timeout, memory_mb):
+def _run_one(check, impl_dir, timeout, memory_mb, workspace):
     """Fork a child for one check and return the reply for the grader."""
     start = time.perf_counter()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child never returns from here
         os.close(read_end)
-        _child(check, impl_dir, write_end, memory_mb)
+        _child(check, impl_dir, write_end, memory_mb, workspace)
     os.close(write_end)
     lines, exit_status = _collect(pid, read_end, start + timeout)
     os.close(read_end)
@@ -190,7 +195,7 @@ def _kill_descendants(grace_seconds=2.0):
         time.sleep(0.005)
 
 
-def _child(check, impl_dir, result_fd, memory_mb):
+def _child(check, impl_dir, result_fd, memory_mb, workspace):
     """Body of the forked child: import the submission, produce, answer, exit."""
     try:
         os.setsid()
@@ -201,7 +206,7 @@ def _child(check, impl_dir, result_fd, memory_mb):
             os.dup2(devnull, fd)
         os.closerange(3, result_fd)
         os.closerange(result_fd + 1, 65536)
-        os.chdir(tempfile.mkdtemp(prefix="bplab-check-"))
+        os.chdir(tempfile.mkdtemp(prefix="check-", dir=workspace))
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         sys.path.insert(0, os.path.abspath(impl_dir))
         sys.dont_write_bytecode = True
