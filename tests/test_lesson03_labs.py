@@ -139,10 +139,19 @@ def test_notebook_glorot_reproduction():
 
 
 def test_notebook_he_reproduction():
-    he = _rms_ratio(activation="relu", depth=50, width=128, scheme="he_normal")
-    xavier = _rms_ratio(activation="relu", depth=50, width=128, scheme="xavier_normal")
-    assert 0.5 < he < 2
-    assert 0.5 * 2 ** -24.5 < xavier < 2 * 2 ** -24.5
+    """He keeps the scale of a 50-layer ReLU network; Xavier halves the variance per layer.
+
+    At width 128 each run is a log-normal random walk around the mean-field prediction (one
+    seed alone ranges from about 0.15 to 1.5), so the claim is checked on the geometric mean of
+    8 seeds, and every He run is compared with every Xavier run.
+    """
+    def ratios(scheme):
+        return np.array([_rms_ratio(activation="relu", depth=50, width=128, scheme=scheme, seed=s) for s in range(8)])
+
+    he, xavier = ratios("he_normal"), ratios("xavier_normal")
+    assert 0.3 < np.exp(np.mean(np.log(he))) < 3
+    assert 0.3 * 2 ** -24.5 < np.exp(np.mean(np.log(xavier))) < 3 * 2 ** -24.5
+    assert he.min() > 1e4 * xavier.max()
 
 
 def test_notebook_orthogonal_preserves_norms():

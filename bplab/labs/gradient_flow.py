@@ -8,6 +8,8 @@ mean-field prediction for the same settings.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from bplab import deepnet
@@ -16,6 +18,14 @@ from bplab import init as initializers
 MAX_DEPTH = 50
 VANISHING, EXPLODING = 1e-3, 1e3
 """A first-to-last-layer gradient ratio beyond these bounds is called vanishing or exploding."""
+
+
+def _default_gain(scheme):
+    """The gain ``bplab.init`` uses for ``scheme`` (sqrt 2 for He, 1 otherwise), read off its signature.
+
+    Passed explicitly, so a learner's function draws the same distribution as the reference's.
+    """
+    return inspect.signature(initializers.SCHEMES[scheme]).parameters["gain"].default
 
 
 class GradientFlowModel:
@@ -38,6 +48,10 @@ class GradientFlowModel:
     batch : int
         Rows of the input batch. With ``batch * width² < 2**18`` (24 x 96²) OpenBLAS runs each product on one
         thread, which keeps the explorer quick on a busy machine (threads fight for the cores there).
+    init_ops : module or namespace
+        Where the schemes' functions come from, by name (``bplab.init`` by default; the widget passes
+        ``bplab.powered.choose(...).ops``, the learner's ``xavier_uniform``/``he_normal`` once they pass).
+        A scheme it lacks falls back to ``bplab.init``.
     stats : bplab.deepnet.LayerStats
         The measurements, after :meth:`update`.
     prediction : bplab.deepnet.Prediction
@@ -46,11 +60,12 @@ class GradientFlowModel:
     """
 
     def __init__(self, activation="sigmoid", depth=50, width=64, scheme="standard_uniform", scale=1.0,
-                 residual=False, batch=24, seed=0):
+                 residual=False, batch=24, seed=0, init_ops=None):
+        self.init_ops = initializers if init_ops is None else init_ops
         self.activation, self.depth, self.width = activation, depth, width
         self.scheme, self.scale, self.residual = scheme, scale, residual
         self.batch, self.seed = batch, seed
-        self._weights = {}  # (scheme, width) -> unscaled matrices, grown to the largest depth asked
+        self._weights = {}  # (scheme, width, id(init_ops)) -> unscaled matrices, grown to the largest depth asked
         self._inputs = {}
         self.stats = self.prediction = None
         self.message = ""
@@ -77,12 +92,16 @@ class GradientFlowModel:
     def weights(self):
         """The current weight matrices: the scheme's draws times ``scale`` (cached per scheme and width)."""
         key = (self.scheme, int(self.width))
-        base = self._weights.setdefault(key, [])
+        # Keyed by the ops too, so that set(init_ops=...) never reuses another implementation's draws.
+        base = self._weights.setdefault((*key, id(self.init_ops)), [])
         if len(base) < self.depth:
+            draw = getattr(self.init_ops, self.scheme, initializers.SCHEMES[self.scheme])
+            gain = _default_gain(self.scheme)
             # Layer l is drawn from its own seed, so growing the depth never changes the layers before it.
-            base.extend(initializers.initialize(self.scheme, key[1], key[1],
-                                                rng=np.random.default_rng([self.seed, len(base) + i, key[1]]))
-                        for i in range(self.depth - len(base)))
+            # The call is the exercise's signature, (fan_in, fan_out, gain=, rng=), with a Generator.
+            for layer in range(len(base), self.depth):
+                rng = np.random.default_rng([self.seed, layer, key[1]])
+                base.append(np.asarray(draw(key[1], key[1], gain=gain, rng=rng), dtype=np.float64))
         return [W * self.scale for W in base[: self.depth]]
 
     def inputs(self):

@@ -9,6 +9,12 @@ Two learning rates, because the two families measure it in different units: for 
 (plain, momentum, Nesterov) the step is ``lr * gradient``, so a good ``lr`` depends on
 the surface's curvature; for the adaptive methods (Adagrad, RMSprop, Adam, AdamW) the
 step is about ``lr`` per coordinate whatever the gradient's size.
+
+"Powered by your code": the model can run the learner's lesson-04 step functions
+(``sgd_step``, ``sgd_momentum_step``, ``nesterov_step``, ``rmsprop_step``, ``adam_step``,
+pure ``(param, grad, state, **hyper) -> (param, state)``) instead of ``bplab.optim``'s
+classes for the optimizers listed in :data:`STEP_RULES`. The widget decides whether they
+may (their checks pass); this module only receives them as ``rules``.
 """
 
 from __future__ import annotations
@@ -36,6 +42,16 @@ USES = {"SGD": ("lr",), "Momentum": ("lr", "momentum"), "Nesterov": ("lr", "mome
         "Adagrad": ("adaptive_lr",), "RMSprop": ("adaptive_lr", "beta2"),
         "Adam": ("adaptive_lr", "beta1", "beta2"), "AdamW": ("adaptive_lr", "beta1", "beta2")}
 
+# name -> (lesson-04 step function, its hyperparameters(lr, settings)): the optimizers the learner writes
+STEP_RULES = {
+    "SGD": ("sgd_step", lambda lr, s: {"lr": lr}),
+    "Momentum": ("sgd_momentum_step", lambda lr, s: {"lr": lr, "momentum": s.momentum}),
+    "Nesterov": ("nesterov_step", lambda lr, s: {"lr": lr, "momentum": s.momentum}),
+    "RMSprop": ("rmsprop_step", lambda lr, s: {"lr": lr, "alpha": s.beta2}),
+    "Adam": ("adam_step", lambda lr, s: {"lr": lr, "betas": (s.beta1, s.beta2)}),
+}
+STATELESS = {"sgd_step"}  # takes (param, grad, lr) and returns only the new parameter
+
 # learning rates (SGD family, adaptive family) that make visible progress in ~150 steps
 DEFAULT_LRS = {"quadratic": (1.0, 0.1), "rosenbrock": (1e-3, 0.1), "beale": (1e-3, 0.1),
                "himmelblau": (1e-2, 0.1), "booth": (1e-2, 0.5), "saddle": (1e-2, 0.05)}
@@ -62,7 +78,44 @@ class Run:
     diverged_at: int | None
 
 
-def race(surface, name, start, steps, lr, settings):
+class StepOptimizer:
+    """A pure step function behind the race's optimizer interface: ``step(grads)`` updates ``params`` in place.
+
+    Parameters
+    ----------
+    params : list of ndarray
+        Updated in place by :meth:`step`.
+    step_fn : callable
+        ``step_fn(param, grad, state, **hyper) -> (new_param, new_state)``, or, when
+        ``stateless``, ``step_fn(param, grad, **hyper) -> new_param``.
+    stateless : bool
+    **hyper
+        Passed to ``step_fn`` on every step.
+    """
+
+    def __init__(self, params, step_fn, stateless=False, **hyper):
+        self.params, self.step_fn, self.stateless, self.hyper = params, step_fn, stateless, hyper
+        self.state = [{} for _ in params]  # the first step starts from an empty state
+
+    def step(self, grads):
+        for i, (param, grad) in enumerate(zip(self.params, grads, strict=True)):
+            if self.stateless:
+                new = self.step_fn(param, grad, **self.hyper)
+            else:
+                new, self.state[i] = self.step_fn(param, grad, self.state[i], **self.hyper)
+            param[...] = new
+
+
+def make_optimizer(name, params, lr, settings, rules=None):
+    """The optimizer ``name`` over ``params``: the learner's step function from ``rules`` if it has one, else
+    ``bplab.optim``'s class (:data:`OPTIMIZERS`)."""
+    if rules is not None and name in STEP_RULES:
+        function, hyper = STEP_RULES[name]
+        return StepOptimizer(params, getattr(rules, function), function in STATELESS, **hyper(lr, settings))
+    return OPTIMIZERS[name][1](params, lr, settings)
+
+
+def race(surface, name, start, steps, lr, settings, rules=None):
     """Run one optimizer on a surface.
 
     Parameters
@@ -75,13 +128,15 @@ def race(surface, name, start, steps, lr, settings):
     lr : float
     settings : object
         Has ``momentum``, ``beta1``, ``beta2``.
+    rules : namespace, optional
+        The learner's step functions (names in :data:`STEP_RULES`); ``bplab.optim`` when None.
 
     Returns
     -------
     Run
     """
     point = np.array(start, dtype=np.float64)
-    optimizer = OPTIMIZERS[name][1]([point], lr, settings)
+    optimizer = make_optimizer(name, [point], lr, settings, rules)
     path = np.empty((steps + 1, 2))
     path[0] = point
     (x0, x1), (y0, y1) = surface.domain
@@ -124,6 +179,9 @@ class OptimizerRaceModel:
     steps : int
     frame : int
         How many steps are shown (0 .. steps), the animation's position.
+    rules : namespace or None
+        The learner's step functions to run for the optimizers of :data:`STEP_RULES`
+        (set at construction); ``bplab.optim``'s classes when None.
 
     Attributes
     ----------
@@ -136,8 +194,9 @@ class OptimizerRaceModel:
     """
 
     def __init__(self, surface_name="quadratic", kappa=50.0, optimizers=("SGD", "Momentum", "Nesterov", "Adam"),
-                 lr=None, adaptive_lr=None, momentum=0.9, beta1=0.9, beta2=0.999, start=None, steps=200):
+                 lr=None, adaptive_lr=None, momentum=0.9, beta1=0.9, beta2=0.999, start=None, steps=200, rules=None):
         self._cache = {}
+        self.rules = rules
         self.surface_name = surface_name
         self.kappa = kappa
         self.set_surface(surface_name, kappa)
@@ -185,7 +244,7 @@ class OptimizerRaceModel:
                 if len(self._cache) > 256:  # a learner's session moves many sliders; keep memory bounded
                     self._cache.clear()
                 lr = self.lr if OPTIMIZERS[name][0] == "sgd" else self.adaptive_lr
-                self._cache[key] = race(self.surface, name, self.start, self.steps, lr, self)
+                self._cache[key] = race(self.surface, name, self.start, self.steps, lr, self, self.rules)
             self.runs[name] = self._cache[key]
         self.theory = self._theory()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
+import bplab.init
+from bplab import powered
 from bplab.figures.gradient_flow import GradientFlowFigure, describe
 from bplab.labs.gradient_flow import MAX_DEPTH, GradientFlowModel
 from bplab.widgets.base import Lab
@@ -13,6 +15,8 @@ ACTIVATION_OPTIONS = [("sigmoid", "sigmoid"), ("tanh", "tanh"), ("ReLU", "relu")
 SCHEME_OPTIONS = [("standard U(±1/√n)", "standard_uniform"), ("Xavier uniform", "xavier_uniform"),
                   ("Xavier normal", "xavier_normal"), ("He normal", "he_normal"), ("He uniform", "he_uniform"),
                   ("orthogonal", "orthogonal")]
+POWERING_CHECKS = ("xavier_uniform", "he_normal")
+"""The learner's ex03_vanishing initializers draw the Xavier uniform and He normal weights once these pass."""
 
 
 class GradientFlowExplorer(Lab):
@@ -20,15 +24,20 @@ class GradientFlowExplorer(Lab):
 
     Parameters
     ----------
+    impl : str or path, optional
+        The learner's folder (``bplab.loader.impl_dir``'s default when None); its ``xavier_uniform`` and
+        ``he_normal`` draw those schemes' weights once their checks pass ("powered by your code").
     **settings
         Initial values of ``GradientFlowModel``'s settings (activation, depth, width, scheme, scale, residual).
     """
 
     title = "Gradient-flow explorer: how the gradient changes on its way back through the layers"
 
-    def __init__(self, **settings):
+    def __init__(self, impl=None, **settings):
         super().__init__()
-        self.model = GradientFlowModel(**settings)
+        choice = powered.choose("ex03_vanishing", list(POWERING_CHECKS), bplab.init, impl=impl)
+        self.power_note = f"Xavier (uniform) and He (normal) initialization: {choice.label}."
+        self.model = GradientFlowModel(init_ops=choice.ops, **settings)
         self.view = GradientFlowFigure(self.model)
         m, style = self.model, {"description_width": "initial"}
         controls = {
@@ -49,4 +58,4 @@ class GradientFlowExplorer(Lab):
     def apply_controls(self):
         values = {name: control.value for name, control in self.controls.items()}
         self.model.set(**values)
-        self.set_note(describe(self.model))
+        self.set_note(f"{self.power_note} {describe(self.model)}")

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import ipywidgets as widgets
 
+from bplab import powered
 from bplab.figures.optimizer_race import OptimizerRaceFigure
-from bplab.labs.optimizer_race import OPTIMIZERS, OptimizerRaceModel
+from bplab.labs.optimizer_race import OPTIMIZERS, STEP_RULES, OptimizerRaceModel
 from bplab.surfaces import SURFACES
 from bplab.widgets.base import Lab
 
+# the ex04 step functions, in the race's order, and the checks that must pass for the race to run them
+STEP_FUNCTIONS = [function for function, _ in STEP_RULES.values()]
+# choose() wants a namespace with the same names; on the reference side the model keeps bplab.optim's classes
+_REFERENCE = SimpleNamespace(**dict.fromkeys(STEP_FUNCTIONS))
 _WIDE = {"style": {"description_width": "110px"}, "layout": widgets.Layout(width="330px")}
 
 
@@ -17,6 +24,10 @@ class OptimizerRace(Lab):
 
     Parameters
     ----------
+    impl : str or Path, optional
+        Folder of the learner's code (``bplab.loader.impl_dir``). When the checks of every
+        function of ``ex04_optimizers`` the race uses pass, SGD, Momentum, Nesterov, RMSprop
+        and Adam run on the learner's step functions ("powered by your code").
     **settings
         Passed to :class:`bplab.labs.optimizer_race.OptimizerRaceModel` (``surface_name``,
         ``kappa``, ``optimizers``, ``lr``, ...).
@@ -24,9 +35,12 @@ class OptimizerRace(Lab):
 
     title = "Optimizer race"
 
-    def __init__(self, **settings):
+    def __init__(self, impl=None, **settings):
         super().__init__()
-        self.model = OptimizerRaceModel(**settings)
+        self.choice = powered.choose("ex04_optimizers", STEP_FUNCTIONS, _REFERENCE, impl=impl)
+        self.model = OptimizerRaceModel(**settings, rules=self.choice.ops if self.choice.by_learner else None)
+        self.set_note(", ".join(STEP_RULES) + f" steps: {self.choice.label}. "
+                      + ", ".join(n for n in OPTIMIZERS if n not in STEP_RULES) + ": reference (not exercises).")
         self.view = OptimizerRaceFigure(self.model)
         m = self.model
         self._syncing = False
