@@ -40,17 +40,23 @@ def numerical_gradient(f, x, h=1e-5):
     grad : ndarray, same shape as ``x``
     """
     x = _float64_array(x, "x")
-    grad = np.zeros_like(x)
-    flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat_x.size):
-        original = flat_x[i]
-        flat_x[i] = original + h
-        plus = float(f(x))
-        flat_x[i] = original - h
-        minus = float(f(x))
-        flat_x[i] = original
-        flat_grad[i] = (plus - minus) / (2 * h)
+    grad = np.zeros(x.shape)  # C order, so that reshape(-1) is a view whatever x's layout
+    flat_grad = grad.reshape(-1)
+    for i in range(x.size):
+        flat_grad[i] = _central_difference(f, x, i, h)
     return grad
+
+
+def _central_difference(f, x, i, h):
+    """``(f(x + h e_i) - f(x - h e_i)) / 2h``, changing ``x`` in place and restoring it."""
+    index = np.unravel_index(i, x.shape)  # index x itself: reshape(-1) would copy a non-contiguous x
+    original = x[index]
+    x[index] = original + h
+    plus = float(f(x))
+    x[index] = original - h
+    minus = float(f(x))
+    x[index] = original
+    return (plus - minus) / (2 * h)
 
 
 def numerical_gradient_array(f, x, dout, h=1e-5):
@@ -93,18 +99,8 @@ def sampled_numerical_gradient(f, x, n_samples, rng, h=1e-5):
     values : ndarray of float64, shape (n_samples,)
     """
     x = _float64_array(x, "x")
-    flat_x = x.reshape(-1)
-    indices = rng.choice(flat_x.size, size=min(n_samples, flat_x.size), replace=False)
-    values = np.empty(indices.size)
-    for k, i in enumerate(indices):
-        original = flat_x[i]
-        flat_x[i] = original + h
-        plus = float(f(x))
-        flat_x[i] = original - h
-        minus = float(f(x))
-        flat_x[i] = original
-        values[k] = (plus - minus) / (2 * h)
-    return indices, values
+    indices = rng.choice(x.size, size=min(n_samples, x.size), replace=False)
+    return indices, np.array([_central_difference(f, x, i, h) for i in indices])
 
 
 def rel_error(a, b):

@@ -218,3 +218,10 @@ def test_unpack_pads_missing_values():
 def test_a_scalar_is_not_called_off_by_a_constant_factor():
     assert gradcheck.compare("loss", 1.3, 1.2).diagnosis == ""
     assert "batch size" in gradcheck.compare("loss", 12.0, 3.0, batch_size=4).diagnosis
+
+
+def test_numerical_gradient_of_a_non_contiguous_array():
+    """A transposed view must be perturbed in place too (reshape(-1) would silently copy it)."""
+    x = np.random.default_rng(9).normal(size=(3, 4)).T
+    assert not x.flags.c_contiguous
+    assert gradcheck.rel_error(gradcheck.numerical_gradient(lambda v: np.sum(v ** 3), x), 3 * x ** 2) < 1e-8
