@@ -15,7 +15,7 @@ from bplab.grading import registry, runner
 from tests.paths import ROOT, SOLUTIONS
 
 TIMEOUT = 2.0
-SLACK = 6.0  # start-up and clean-up on a loaded 2-core machine
+SLACK = 6.0  # start-up and clean-up on a loaded 2-core machine: the time-limit contract, not a speed figure
 
 HOSTILE = {
     "exit at import": ("import sys\nsys.exit(0)\n", "crashed|error", ""),

@@ -25,6 +25,15 @@ from bplab.nn.activations import exp_nonpositive, sigmoid
 from bplab.validation import as_float_array, check_labels, check_probabilities, check_same_shape
 
 
+def _elementwise_pair(values, target, name):
+    """``values`` and ``target`` as float64 arrays of one non-empty shape, for the element-wise mean losses."""
+    values, target = as_float_array(values, name), as_float_array(target, "target")
+    check_same_shape(values, target, (name, "target"))
+    if values.size == 0:
+        raise ValueError(f"{name} must not be empty (the mean of nothing is undefined)")
+    return values, target
+
+
 def softmax(logits):
     """Row-wise softmax, stable (the row maximum is subtracted before ``exp``).
 
@@ -96,12 +105,8 @@ def bce_with_logits(logits, target):
     dlogits : ndarray, shape of ``logits``
         ``(sigmoid(x) - t) / logits.size``.
     """
-    x = as_float_array(logits, "logits")
-    t = as_float_array(target, "target")
-    check_same_shape(x, t, ("logits", "target"))
+    x, t = _elementwise_pair(logits, target, "logits")
     check_probabilities(t, "target")
-    if x.size == 0:
-        raise ValueError("logits must not be empty (the mean of nothing is undefined)")
     loss = float(np.mean(np.maximum(x, 0.0) - x * t + np.log1p(exp_nonpositive(-np.abs(x)))))
     return loss, (sigmoid(x) - t) / x.size
 
@@ -120,11 +125,7 @@ def mse_loss(pred, target):
     dpred : ndarray, shape of ``pred``
         ``2 (pred - target) / pred.size``.
     """
-    p = as_float_array(pred, "pred")
-    t = as_float_array(target, "target")
-    check_same_shape(p, t, ("pred", "target"))
-    if p.size == 0:
-        raise ValueError("pred must not be empty (the mean of nothing is undefined)")
+    p, t = _elementwise_pair(pred, target, "pred")
     diff = p - t
     return float(np.mean(diff * diff)), 2.0 * diff / p.size
 
@@ -143,10 +144,6 @@ def mae_loss(pred, target):
     dpred : ndarray, shape of ``pred``
         ``sign(pred - target) / pred.size``; the subgradient at 0 is 0, as torch's.
     """
-    p = as_float_array(pred, "pred")
-    t = as_float_array(target, "target")
-    check_same_shape(p, t, ("pred", "target"))
-    if p.size == 0:
-        raise ValueError("pred must not be empty (the mean of nothing is undefined)")
+    p, t = _elementwise_pair(pred, target, "pred")
     diff = p - t
     return float(np.mean(np.abs(diff))), np.sign(diff) / p.size
