@@ -210,6 +210,11 @@ class TransferResult:
     source_accuracy : float
         The pretrained network's test accuracy on its own task.
     source_classes, target_classes : tuple of int
+    nearest_mean : dict of str to ndarray, shape (S, K)
+        A training-free look at the representations themselves: the test
+        accuracy of :func:`nearest_mean_accuracy` on the same few labelled
+        images, in ``"pixels"`` and in the ``"pretrained features"`` (the
+        output of the pretrained hidden layers).
     """
 
     label_counts: np.ndarray
@@ -217,6 +222,7 @@ class TransferResult:
     source_accuracy: float = float("nan")
     source_classes: tuple = ()
     target_classes: tuple = ()
+    nearest_mean: dict = field(default_factory=dict)
 
     def mean(self, strategy):
         """Mean accuracy over seeds, shape (K,)."""
@@ -226,6 +232,40 @@ class TransferResult:
         """Standard error of the mean over seeds, shape (K,) (0 with one seed)."""
         values = self.accuracy[strategy]
         return values.std(axis=0, ddof=1) / np.sqrt(len(values)) if len(values) > 1 else np.zeros(values.shape[1])
+
+
+def nearest_mean_accuracy(features_few, y_few, features_test, y_test):
+    """Accuracy of the nearest class mean by cosine similarity: how well a representation separates classes.
+
+    Each class is represented by the mean of its labelled feature vectors; a
+    test vector gets the class whose mean points in the most similar direction.
+    Nothing is trained, so the score measures the features alone, which is
+    what reusing them can bring to a new task.
+
+    Parameters
+    ----------
+    features_few : ndarray, shape (M, F)
+        Features of the labelled images.
+    y_few : ndarray of int, shape (M,)
+        Their classes, 0 .. C - 1, each present at least once.
+    features_test : ndarray, shape (N, F)
+    y_test : ndarray of int, shape (N,)
+
+    Returns
+    -------
+    float
+    """
+    features_few = as_float_array(features_few, "features_few", ndim=2)
+    features_test = as_float_array(features_test, "features_test", ndim=2)
+    y_few = np.asarray(y_few)
+    classes = np.unique(y_few)
+    if not np.array_equal(classes, np.arange(classes.size)):
+        raise ValueError(f"y_few must hold every class 0 .. C - 1 at least once, got classes {classes.tolist()}")
+    means = np.stack([features_few[y_few == c].mean(axis=0) for c in classes])
+    # A feature vector of zeros (every ReLU off) has no direction; the tiny floor makes it score 0 everywhere.
+    means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+    tests = features_test / np.maximum(np.linalg.norm(features_test, axis=1, keepdims=True), 1e-12)
+    return float(np.mean(np.argmax(tests @ means.T, axis=1) == np.asarray(y_test)))
 
 
 def _accuracy(model, X, y):
@@ -308,12 +348,18 @@ def transfer_experiment(label_counts=(1, 2, 5, 10, 20), seeds=(0, 1, 2), *, sour
 
     accuracy = {s: np.zeros((len(seeds), len(label_counts))) for s in STRATEGIES}
     n_hidden_layers = len(pretrained.layers) - 1
+    representations = {"pixels": (X_pool, X_eval),
+                       "pretrained features": (frozen_features(pretrained, n_hidden_layers, X_pool),
+                                               frozen_features(pretrained, n_hidden_layers, X_eval))}
+    nearest_mean = {name: np.zeros((len(seeds), len(label_counts))) for name in representations}
     total, done = len(seeds) * len(label_counts) * len(STRATEGIES), 0
     for i, seed in enumerate(seeds):
         for j, count in enumerate(label_counts):
             draw = np.random.default_rng([seed, int(count)])
             picked = np.concatenate([draw.choice(np.flatnonzero(y_pool == c), count, replace=False) for c in range(k)])
             X_few, y_few = X_pool[picked], y_pool[picked]
+            for name, (pool, evaluated) in representations.items():
+                nearest_mean[name][i, j] = nearest_mean_accuracy(pool[picked], y_few, evaluated, y_eval)
             for strategy in STRATEGIES:
                 init = np.random.default_rng([seed, int(count), 7])  # one head init, shared by the strategies
                 if strategy == "scratch":
@@ -327,4 +373,5 @@ def transfer_experiment(label_counts=(1, 2, 5, 10, 20), seeds=(0, 1, 2), *, sour
                 done += 1
                 if progress is not None:
                     progress(done, total)
-    return TransferResult(label_counts, accuracy, source_accuracy, tuple(source_classes), tuple(target_classes))
+    return TransferResult(label_counts, accuracy, source_accuracy, tuple(source_classes), tuple(target_classes),
+                          nearest_mean)
