@@ -16,6 +16,10 @@ frozen feature extractor), so dropout is off and batch-norm statistics stay
 as they were. Because frozen layers never change, :func:`fine_tune` computes
 their output once and trains the remaining layers on it.
 
+:func:`nearest_mean_accuracy` asks the representations themselves, without
+training, whether the pretrained features separate the new classes better
+than the raw pixels do; the experiment records it for both.
+
 This module also holds the reference epoch loop, :func:`train_epoch`, which
 the capstone and fine-tuning share (built from :mod:`bplab.train`'s pieces).
 """
@@ -257,7 +261,10 @@ def nearest_mean_accuracy(features_few, y_few, features_test, y_test):
     """
     features_few = as_float_array(features_few, "features_few", ndim=2)
     features_test = as_float_array(features_test, "features_test", ndim=2)
-    y_few = np.asarray(y_few)
+    y_few, y_test = np.asarray(y_few), np.asarray(y_test)
+    if y_few.shape != features_few.shape[:1] or y_test.shape != features_test.shape[:1]:
+        raise ValueError(f"one label per feature row is needed: features_few {features_few.shape} with y_few"
+                         f" {y_few.shape}, features_test {features_test.shape} with y_test {y_test.shape}")
     classes = np.unique(y_few)
     if not np.array_equal(classes, np.arange(classes.size)):
         raise ValueError(f"y_few must hold every class 0 .. C - 1 at least once, got classes {classes.tolist()}")
@@ -265,7 +272,7 @@ def nearest_mean_accuracy(features_few, y_few, features_test, y_test):
     # A feature vector of zeros (every ReLU off) has no direction; the tiny floor makes it score 0 everywhere.
     means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
     tests = features_test / np.maximum(np.linalg.norm(features_test, axis=1, keepdims=True), 1e-12)
-    return float(np.mean(np.argmax(tests @ means.T, axis=1) == np.asarray(y_test)))
+    return float(np.mean(np.argmax(tests @ means.T, axis=1) == y_test))
 
 
 def _accuracy(model, X, y):

@@ -166,6 +166,8 @@ def test_nearest_mean_accuracy_survives_all_zero_features_and_rejects_a_missing_
         assert nearest_mean_accuracy(np.eye(2), [0, 1], np.zeros((3, 2)), [0, 0, 1]) == pytest.approx(2 / 3)
     with pytest.raises(ValueError, match="every class"):
         nearest_mean_accuracy(np.eye(2), [0, 2], np.eye(2), [0, 2])
+    with pytest.raises(ValueError, match="one label per feature row"):
+        nearest_mean_accuracy(np.eye(2), [0, 1, 1], np.eye(2), [0, 1])
 
 
 def test_transfer_experiment_rejects_more_labels_than_exist():
