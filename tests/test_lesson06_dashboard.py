@@ -72,3 +72,11 @@ def test_transfer_comparison_model_and_lab():
     exercise_every_control(lab)
     with pytest.raises(TypeError):
         TransferComparison({"frozen": 1})
+
+
+def test_record_reports_the_first_epoch_and_time_to_reach_an_accuracy():
+    record = TrainingRecord(y_test=np.zeros(1, int), images=np.zeros((1, 8, 8)), train_loss=[1.0, 0.5, 0.4, 0.3],
+                            test_acc=[0.90, 0.97, 0.96, 0.98], seconds=[0.1, 0.25, 0.4, 0.55])
+    assert record.epochs_to_accuracy(0.97) == 2 and record.time_to_accuracy(0.97) == 0.25
+    assert record.epochs_to_accuracy(0.98) == 4 and record.time_to_accuracy(0.98) == 0.55
+    assert record.epochs_to_accuracy(0.99) is None and record.time_to_accuracy(0.99) is None

@@ -83,13 +83,12 @@ class TrainingRecord:
 
     def time_to_accuracy(self, target):
         """Training seconds until the test accuracy first reached ``target``, or None."""
-        hit = next((i for i, acc in enumerate(self.test_acc) if acc >= target), None)
-        return None if hit is None else self.seconds[hit]
+        epoch = self.epochs_to_accuracy(target)
+        return None if epoch is None else self.seconds[epoch - 1]
 
     def epochs_to_accuracy(self, target):
         """The first epoch (from 1) whose test accuracy reached ``target``, or None."""
-        hit = next((i for i, acc in enumerate(self.test_acc) if acc >= target), None)
-        return None if hit is None else hit + 1
+        return next((i + 1 for i, acc in enumerate(self.test_acc) if acc >= target), None)
 
 
 def record_training(model, loss_fn, optimizer, X_train, y_train, X_test, y_test, *, epochs, batch_size, rng,
