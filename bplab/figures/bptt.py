@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bplab.figures.base import PALETTE, new_figure, show_message
+from bplab.figures.base import PALETTE, Blitter, new_figure, show_message
 from bplab.figures.gradient_flow import cheap_log_axis, freeze_layout, log_limits
 
 
@@ -23,6 +23,8 @@ class BPTTFigure:
         self._build_norms(self.norms)
         self.update(model)
         freeze_layout(self.figure)
+        self.render = Blitter(self.figure, [self.measured, self.predicted, self.clipped, self.title, *self.stems,
+                                            self.threshold, *self.values]).render
 
     def _build_steps(self, ax):
         cheap_log_axis(ax)

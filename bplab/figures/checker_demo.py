@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bplab.figures.base import PALETTE, new_figure
+from bplab.figures.base import PALETTE, Blitter, new_figure
 
 
 class CheckerDemoFigure:
@@ -23,6 +23,7 @@ class CheckerDemoFigure:
         self.axes.legend(loc="upper left", fontsize=8)
         self.verdict = self.axes.set_title("", fontsize=10)
         self.update(model)
+        self.render = Blitter(self.figure, [*self.candidate_bars, self.verdict]).render
 
     def update(self, model):
         limit = self.axes.get_ylim()[1]

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from bplab.figures.base import DIVERGING_CMAP, PALETTE, SEQUENTIAL_CMAP, new_figure, show_message
+from bplab.figures.base import DIVERGING_CMAP, PALETTE, SEQUENTIAL_CMAP, Blitter, new_figure, show_message
 
 INPUT_CMAP = "gray_r"
 GAP = 1
@@ -112,6 +112,10 @@ class FeatureMapsFigure:
         # more than everything else together, and the panels never move.
         self.figure.get_layout_engine().execute(self.figure)
         self.figure.set_layout_engine("none")
+        self.render = Blitter(self.figure, [
+            self.input_image, self.input_title, self.filter_image, *[t for row in self.weight_text for t in row],
+            self.filter_title, self.conv_image, self.relu_image, self.pooled_image, self.bank_image,
+            self.bank_pooled, self.frame, self.bank_title]).render
 
     def update(self, model):
         if not model.finite:

@@ -7,7 +7,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from bplab.figures.base import PALETTE, new_figure, show_message
+from bplab.figures.base import PALETTE, Blitter, new_figure, show_message
 
 REGIME_COLOURS = {"vanishing": PALETTE["blue"], "exploding": PALETTE["vermillion"], "stable": PALETTE["green"],
                   "overflow": PALETTE["vermillion"]}
@@ -54,6 +54,8 @@ class GradientFlowFigure:
         self._build_gradients(self.grads)
         self.update(model)
         freeze_layout(self.figure)
+        self.render = Blitter(self.figure, [self.outer, self.inner, self.rms, self.rms_theory, self.back,
+                                            self.back_theory, self.weight, self.weight_theory, self.title]).render
 
     def _build_activations(self, ax):
         cheap_log_axis(ax)

@@ -37,7 +37,7 @@ class GraphExplorerFigure:
         self.title = self.figure.text(0.01, 0.97, "", fontsize=10, va="top", ha="left", weight="bold")
         self.panel = self.panel_axes.text(0.0, 0.97, "", fontsize=7.5, family="monospace", va="top", ha="left",
                                           transform=self.panel_axes.transAxes, linespacing=1.25)
-        self.figure.figimage(_legend_image(), xo=int(0.67 * self.figure.bbox.width), yo=4, zorder=2)
+        self.figure.figimage(_legend_image(self.figure.dpi), xo=int(0.67 * self.figure.bbox.width), yo=4, zorder=2)
         self.artists = None
         self.version = None
         self.update(model)
@@ -101,7 +101,7 @@ class GraphExplorerFigure:
 
 
 @functools.cache
-def _legend_image(dpi=80):
+def _legend_image(dpi):
     """The legend, rendered once to pixels: it never changes, and drawing it as text on every redraw
     costs about a third of the redraw time."""
     figure = new_figure(2.6, 1.0, dpi=dpi)

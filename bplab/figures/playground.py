@@ -11,15 +11,13 @@ steps (decades, doubling epochs), so the background is rarely redrawn. A plain
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator, NullLocator
-from PIL import Image
 
-from bplab.figures.base import CYCLE, PALETTE, new_figure, show_message
+from bplab.figures.base import CYCLE, PALETTE, encode_png, new_figure, show_message
 
 MAX_CLASSES = 3
 CLASS_COLOURS = np.array([[int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)] for c in CYCLE[:MAX_CLASSES]])
@@ -171,8 +169,8 @@ class PlaygroundFigure:
         return (self.map_ax.get_xlim(), self.map_ax.get_ylim(), self.loss_ax.get_xlim(), self.loss_ax.get_ylim(),
                 texts)
 
-    def render_png(self):
-        """The current state as PNG bytes, redrawing only the moving artists when the background still holds."""
+    def render(self):
+        """Draw the current state into the canvas, redrawing only the moving artists when the background holds."""
         canvas = self.figure.canvas
         key = self._key()
         if self._background is None or key != self._background_key:
@@ -189,8 +187,8 @@ class PlaygroundFigure:
         for artist in self._moving:
             if artist.get_visible():
                 self.figure.draw_artist(artist)
-        width, height = canvas.get_width_height()
-        buffer = io.BytesIO()
-        Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-            buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+
+    def render_png(self):
+        """The current state as PNG bytes (:meth:`render`, then encode)."""
+        self.render()
+        return encode_png(self.figure.canvas)

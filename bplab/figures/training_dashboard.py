@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.colors import Normalize
 from matplotlib.ticker import NullFormatter, NullLocator
 
-from bplab.figures.base import PALETTE, SEQUENTIAL_CMAP, new_figure, show_message
+from bplab.figures.base import PALETTE, SEQUENTIAL_CMAP, Blitter, new_figure, show_message
 from bplab.transfer import STRATEGIES, STRATEGY_LABELS
 
 TARGET_ACCURACY = 0.97
@@ -88,6 +88,9 @@ class TrainingDashboardFigure:
         self.title = self.figure.suptitle("", fontsize=10)
         self.update(model)
         _freeze_layout(self.figure)
+        self.render = Blitter(self.figure, [
+            self.loss_cursor, self.acc_cursor, self.acc_marker, self.cm_image, *[t for row in self.cm_texts for t in row],
+            self.cm_title, self.mis_image, *self.mis_labels, self.mis_title, self.title]).render
 
     def update(self, model):
         record = model.record
@@ -178,6 +181,8 @@ class TransferFigure:
         self.detail_title = detail.set_title("", fontsize=9)
         self.update(model)
         _freeze_layout(self.figure)
+        self.render = Blitter(self.figure, [self.cursor, *self.bars, *self.dots, *self.values,
+                                            self.detail_title]).render
 
     def update(self, model):
         self.cursor.set_xdata([model.count, model.count])

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import html
+import threading
+import time
 import traceback
+import weakref
 
 import ipywidgets as widgets
 
-from bplab.figures.base import render_png
+from bplab.figures.base import css_width, encode_jpeg, encode_png
+
+FRONT_END_INTERVAL = 10**9
+"""A Play control's ``interval`` (ms) as the browser sees it: its own timer never fires (the kernel plays).
+
+Under 2**31 ms: browsers run a longer ``setTimeout`` at once."""
+
+_LABS = weakref.WeakValueDictionary()
+"""Every live lab by creation number: the browser benchmark reads their timings from the kernel."""
+_COUNTER = iter(range(10**9))
+
+
+def live_labs():
+    """The labs alive in this process, oldest first."""
+    return [lab for _, lab in sorted(_LABS.items())]
 
 
 class Lab:
@@ -45,6 +64,15 @@ class Lab:
         self.status = widgets.HTML()
         self.note = widgets.HTML()
         self.ui = None
+        # One entry per redraw: where the kernel's time went (read by ``python -m benchmarks browser``).
+        self.timings = collections.deque(maxlen=2000)
+        self._frame = {}
+        # Control changes arrive on the kernel's main thread, play frames on a player thread: one at a time.
+        self._lock = threading.RLock()
+        self._held = None
+        self._applied = None
+        self.players = []
+        _LABS[next(_COUNTER)] = self
 
     # -- to implement -------------------------------------------------------
     def apply_controls(self):
@@ -52,7 +80,7 @@ class Lab:
         raise NotImplementedError
 
     # -- shared wiring ------------------------------------------------------
-    def _assemble(self, controls, buttons=None, layout=None):
+    def _assemble(self, controls, buttons=None, layout=None, beside=False):
         """Wire the controls and build ``self.ui``.
 
         Parameters
@@ -63,19 +91,68 @@ class Lab:
             Each click calls the callable through :meth:`guard`, then redraws.
         layout : widget, optional
             The controls' arrangement; a vertical box of them by default.
+        beside : bool
+            Put the controls left of the figure (for a tall panel of controls) instead of above it.
         """
         self.controls = dict(controls)
         for control in self.controls.values():
             control.observe(lambda change: self.refresh(), names="value")
+            if isinstance(control, widgets.Play):
+                self.play_from_kernel(control)
         for name, (button, action) in (buttons or {}).items():
             self.buttons[name] = button
             button.on_click(lambda _button, action=action: self.run(action))
         header = widgets.HTML(f"<b>{html.escape(self.title)}</b>") if self.title else widgets.HTML()
         panel = layout if layout is not None else widgets.VBox(
             list(self.controls.values()) + list(self.buttons.values()))
-        self.ui = widgets.VBox([header, panel, self.note, self.image, self.status])
+        if beside:  # controls left, figure right: tall control panels still fit a 1280x800 window
+            body = widgets.HBox([panel, widgets.VBox([self.note, self.image])],
+                                layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
+            self.ui = widgets.VBox([header, body, self.status])
+        else:
+            self.ui = widgets.VBox([header, panel, self.note, self.image, self.status])
         self.ui.add_class("bplab-lab")
         self.refresh()
+
+    def play_from_kernel(self, play, fps=None):
+        """Let the kernel play ``play`` (an ``ipywidgets.Play``): frames are pushed, not requested.
+
+        A Play ticked by the browser costs a browser -> kernel -> browser round trip per frame, which tops
+        out near 15 frames per second; here the browser's play/pause button only switches the ``playing``
+        trait, and a kernel thread advances ``value`` by ``step`` every ``1 / fps`` seconds (the
+        value's observers redraw, exactly as a browser tick would), until ``max`` (or forever with
+        ``repeat``). Setting ``value`` from code still ticks synchronously, as before.
+
+        Parameters
+        ----------
+        play : ipywidgets.Play
+        fps : float, optional
+            Frames per second to aim at; by default ``1000 / play.interval`` as set by the lab, at most 30.
+
+        Returns
+        -------
+        Player
+        """
+        player = Player(self, play, fps=fps)
+        self.players.append(player)
+        return player
+
+    @contextlib.contextmanager
+    def hold(self):
+        """Apply several control changes as one: redraw once, when the block ends.
+
+        Use it when one control sets others (``with self.hold(): slider.value = ...``)."""
+        with self._lock:
+            outer = self._held is None
+            if outer:
+                self._held = False
+            try:
+                yield
+            finally:
+                if outer:
+                    requested, self._held = self._held, None
+                    if requested:
+                        self.refresh()
 
     def guard(self, action):
         """Run ``action()``; an exception becomes a message in the widget and an entry in ``errors``."""
@@ -91,16 +168,66 @@ class Lab:
         return True
 
     def refresh(self):
-        """Apply the controls and redraw; what every control change calls."""
-        self.run(self.apply_controls)
+        """Apply the controls and redraw; what every control change calls (once per :meth:`hold` block)."""
+        with self._lock:
+            if self._held is not None:
+                self._held = True
+                return
+            if self._applied is not None and self._control_state() == self._applied:
+                return  # the page sent back a value the lab already shows: no second redraw
+            self.run(self.apply_controls)
+            self._applied = self._control_state()
+
+    def _control_state(self):
+        return [control.value for control in self.controls.values()]
 
     def run(self, action):
         """Run an action (a button's, a tick's) through :meth:`guard`, then redraw."""
-        if self.guard(action) and self.guard(lambda: self.view.update(self.model)) and self.guard(self.draw):
+        with self._lock:
+            self._run(action)
+
+    def _run(self, action):
+        wall, start = time.time(), time.perf_counter()
+        self._frame = {}
+        ok = self.guard(action)
+        computed = time.perf_counter()
+        ok = ok and self.guard(lambda: self.view.update(self.model))
+        updated = time.perf_counter()
+        ok = ok and self.guard(self.draw)
+        if ok:
             self.status.value = ""
+        done = time.perf_counter()
+        frame = self._frame
+        self.timings.append({"start": wall, "sent": wall + done - start, "compute": computed - start,
+                             "update": updated - computed, "draw": frame.get("draw", done - updated),
+                             "encode": frame.get("encode", 0.0), "bytes": len(self.image.value or b"")})
 
     def draw(self):
-        self.image.value = render_png(self.view.figure)
+        """Render the figure with Agg and show it as PNG."""
+        start = time.perf_counter()
+        # a figure may draw itself faster than a full draw (blitting: only the moving artists)
+        getattr(self.view, "render", self.view.figure.canvas.draw)()
+        drawn = time.perf_counter()
+        canvas = self.view.figure.canvas
+        if self.animating:
+            self.show_image(encode_jpeg(canvas), "jpeg")
+        else:
+            self.show_image(encode_png(canvas))
+        self._frame.update(draw=drawn - start, encode=time.perf_counter() - drawn)
+
+    @property
+    def animating(self):
+        """Whether a player is pushing frames (they are sent as JPEG; the still frame after pause as PNG)."""
+        return any(player.running for player in self.players)
+
+    def show_image(self, data, format="png"):
+        """Show the figure's encoded pixels at the figure's own size (never stretched: as sharp as the text)."""
+        width = f"{css_width(self.view.figure)}px"
+        if self.image.layout.width != width:
+            self.image.layout.width = width
+        with self.image.hold_sync():  # format and bytes in one message
+            self.image.format = format
+            self.image.value = data
 
     def set_note(self, text):
         """A line above the figure (for example "powered by your code")."""
@@ -110,3 +237,88 @@ class Lab:
         from IPython.display import display
 
         display(self.ui)
+
+
+class Player:
+    """A kernel thread that plays a ``Play`` control: see :meth:`Lab.play_from_kernel`.
+
+    Attributes
+    ----------
+    play : ipywidgets.Play
+    period : float
+        Seconds between frames.
+    frames : int
+        Frames this player has advanced.
+    """
+
+    MAX_FPS = 30.0
+
+    def __init__(self, lab, play, fps=None):
+        self.lab = lab
+        self.play = play
+        fps = fps if fps is not None else min(1000.0 / max(play.interval, 1), self.MAX_FPS)
+        self.period = 1.0 / fps
+        self.frames = 0
+        self._thread = None
+        self._stop = threading.Event()
+        play.interval = FRONT_END_INTERVAL
+        play.observe(self._playing_changed, names="playing")
+
+    @property
+    def running(self):
+        return self._thread is not None and self._thread.is_alive()
+
+    def _playing_changed(self, change):
+        if change["new"]:
+            self.start()
+        else:
+            self.stop()
+
+    def start(self):
+        """Play from the kernel (what the play button does)."""
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="bplab-player", daemon=True)
+        self._thread.start()
+
+    def stop(self, wait=True):
+        """Pause: no frame starts after this returns (the one being drawn, if any, is finished first)."""
+        self._stop.set()
+        thread = self._thread
+        # not from inside a redraw (it holds the lock the frame being drawn waits for)
+        owned = getattr(self.lab._lock, "_is_owned", lambda: False)()
+        if wait and not owned and thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5.0)
+
+    def step(self):
+        """Advance one frame; False when the end is reached (and, without ``repeat``, stop playing)."""
+        play = self.play
+        with self.lab._lock:
+            if self._stop.is_set():
+                return False
+            following = play.value + play.step
+            if following > play.max:
+                if not play.repeat:
+                    self._stop.set()
+                    play.playing = False
+                    return False
+                following = play.min
+            play.value = following  # the value's observers compute and redraw this frame
+            self.frames += 1
+        return True
+
+    def _loop(self):
+        next_frame = time.perf_counter()
+        try:
+            while not self._stop.is_set():
+                if not self.lab.guard(self.step) or self._stop.is_set():
+                    break
+                next_frame = max(next_frame + self.period, time.perf_counter() + 0.002)
+                # sleep outside the lock: control changes from the page get in between frames
+                self._stop.wait(max(0.0, next_frame - time.perf_counter()))
+        finally:
+            if self._thread is threading.current_thread():
+                self._thread = None
+            if not self.running:
+                self.lab.run(lambda: None)  # the still frame: lossless again

@@ -78,13 +78,14 @@ class GraphExplorer(Lab):
         self._syncing = True
         try:
             for k, slider in enumerate(self.sliders):
-                if k < len(self.model.names):
-                    name = self.model.names[k]
-                    slider.description = name
-                    slider.value = min(max(self.model.inputs[name], slider.min), slider.max)
-                    slider.layout.display = None
-                else:
-                    slider.description = ""
-                    slider.layout.display = "none"
+                with slider.hold_sync():  # one message per slider to the page
+                    if k < len(self.model.names):
+                        name = self.model.names[k]
+                        slider.description = name
+                        slider.value = min(max(self.model.inputs[name], slider.min), slider.max)
+                        slider.layout.display = None
+                    else:
+                        slider.description = ""
+                        slider.layout.display = "none"
         finally:
             self._syncing = False

@@ -64,8 +64,8 @@ class OptimizerRace(Lab):
             "start_x": widgets.FloatSlider(description="start x", **_WIDE),
             "start_y": widgets.FloatSlider(description="start y", **_WIDE),
             "steps": widgets.IntSlider(value=m.steps, min=10, max=500, step=10, description="steps", **_WIDE),
-            "frame": widgets.Play(value=m.steps, min=0, max=m.steps, step=max(1, m.steps // 100), interval=50,
-                                  description="play"),
+            "frame": widgets.Play(value=m.steps, min=0, max=m.steps, step=max(1, m.steps // 100), interval=40,
+                                  description="play", show_repeat=False),
         }
         self._controls_for_surface(controls)
         left = widgets.VBox([controls[k] for k in ("surface", "kappa", "optimizers", "steps")]
@@ -80,9 +80,10 @@ class OptimizerRace(Lab):
         for axis, name in enumerate(("start_x", "start_y")):
             low, high = m.surface.domain[axis]
             slider = controls[name]
-            slider.min, slider.max = min(low, slider.min), max(high, slider.max)  # widen first: no clamping
-            slider.value = float(m.start[axis])
-            slider.min, slider.max, slider.step = low, high, (high - low) / 200
+            with slider.hold_sync():  # one message to the page: a slider clamping midway would send a change back
+                slider.min, slider.max = min(low, slider.min), max(high, slider.max)  # widen first: no clamping
+                slider.value = float(m.start[axis])
+                slider.min, slider.max, slider.step = low, high, (high - low) / 200
         controls["lr"].value = m.lr
         controls["adaptive_lr"].value = m.adaptive_lr
         controls["kappa"].disabled = m.surface_name != "quadratic"
@@ -111,9 +112,10 @@ class OptimizerRace(Lab):
             m.steps = c["steps"].value
             self._syncing = True
             try:  # a new length shows the whole race; Play then animates it from the start
-                c["frame"].max = m.steps
-                c["frame"].value = m.steps
-                c["frame"].step = max(1, m.steps // 100)
+                with c["frame"].hold_sync():
+                    c["frame"].max = m.steps
+                    c["frame"].value = m.steps
+                    c["frame"].step = max(1, m.steps // 100)
             finally:
                 self._syncing = False
         m.frame = c["frame"].value

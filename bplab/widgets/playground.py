@@ -58,8 +58,8 @@ class Playground(Lab):
                                          readout_format=".3g", style=style, layout=wide, continuous_update=False),
             "batch_size": widgets.IntSlider(value=m.batch_size, min=1, max=256, description="batch size",
                                             style=style, layout=wide, continuous_update=False),
-            # The browser ticks the Play control (no threads): each value change trains one frame.
-            "play": widgets.Play(value=0, min=0, max=10**7, step=1, interval=50, description="play / pause",
+            # Each value change trains one frame; the kernel plays it (Lab.play_from_kernel), 25 frames a second.
+            "play": widgets.Play(value=0, min=0, max=10**7, step=1, interval=40, description="play / pause",
                                  show_repeat=False),
         }
         self._last_play = 0
@@ -94,9 +94,6 @@ class Playground(Lab):
         self.model.ops = choice.ops
         self._set_power_note(choice)
         self.model.reset()
-
-    def draw(self):
-        self.image.value = self.view.render_png()  # blitted: only the moving artists are redrawn
 
 
 class TrainingProgress:

@@ -19,7 +19,7 @@ class RegularizationLab(Lab):
     Parameters
     ----------
     epochs_per_tick : int
-        Epochs trained per tick of the play control.
+        Epochs trained per frame of the play control (the kernel plays 25 frames a second).
     ops : namespace, optional
         The functional layers; by default the learner's dropout and batch norm
         once their checks pass (:func:`bplab.powered.choose`), else bplab's.
@@ -30,7 +30,7 @@ class RegularizationLab(Lab):
 
     title = "Regularization lab: an over-sized network on 40 noisy points"
 
-    def __init__(self, epochs_per_tick=20, ops=None, **settings):
+    def __init__(self, epochs_per_tick=5, ops=None, **settings):
         super().__init__()
         label = ""
         if ops is None:
@@ -63,8 +63,8 @@ class RegularizationLab(Lab):
             "patience": widgets.IntSlider(value=m.patience, min=0, max=60, step=5,
                                           description="patience (0: off)", style=style, layout=layout,
                                           continuous_update=False),
-            "play": widgets.Play(value=0, min=0, max=m.max_epochs // self.epochs_per_tick, step=1, interval=100,
-                                 description="train"),
+            "play": widgets.Play(value=0, min=0, max=-(-m.max_epochs // self.epochs_per_tick), step=1, interval=40,
+                                 description="train", show_repeat=False),
         }
         self._play_seen = 0
         to_end = widgets.Button(description="train to the end", tooltip=f"train all {m.max_epochs} epochs now")
@@ -78,9 +78,15 @@ class RegularizationLab(Lab):
     def apply_controls(self):
         values = {k: self.controls[k].value for k in ("l2", "l1", "dropout", "batchnorm", "patience")}
         values["dropout"] = round(float(values["dropout"]), 10)
-        play = self.controls["play"].value
+        player = self.controls["play"]
+        play = player.value
         if self.model.configure(**values):
             self.model.train(self.model.quick_epochs)
-        elif play != self._play_seen:
-            self.model.train(self.epochs_per_tick)
+        elif play > self._play_seen:
+            # every tick counts, also when the page sent several as one; the last one trains to the end
+            self.model.train((play - self._play_seen) * self.epochs_per_tick)
+            if play >= player.max:
+                self.model.run_to_end()
         self._play_seen = play
+        if self.model.status != "training" and player.playing:
+            player.playing = False  # finished, stopped early or diverged: the play button shows it

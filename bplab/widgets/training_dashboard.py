@@ -31,8 +31,10 @@ class TrainingDashboardLab(Lab):
         digit = widgets.Dropdown(options=[("all digits", -1)] + [(str(d), d) for d in range(10)], value=-1,
                                  description="mistakes of")
         # The play button drives the slider (a Python-side link, so it also works headless).
-        self.play = widgets.Play(value=last, min=1, max=max(last, 1), interval=300, description="replay training")
+        self.play = widgets.Play(value=last, min=1, max=max(last, 1), interval=100, description="replay training",
+                                 show_repeat=False)
         widgets.link((self.play, "value"), (epoch, "value"))
+        self.play_from_kernel(self.play, fps=25)  # frames pushed by the kernel, not one round trip each
         self.set_note(note)
         self._assemble({"epoch": epoch, "digit": digit},
                        layout=widgets.VBox([widgets.HBox([self.play, epoch]), digit]))
