@@ -43,7 +43,13 @@ def lab(args):
     # The course folder is the root, so exercises/ shows in the file browser beside notebooks/.
     command = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}",
                "--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb", *args]
-    return subprocess.call(command, cwd=ROOT, env={**os.environ, **SINGLE_THREADED})
+    return subprocess.call(command, cwd=ROOT, env=lab_environment())
+
+
+def lab_environment():
+    """JupyterLab's environment: .venv's programs first on PATH, so its terminal finds ``bplab``."""
+    path = os.pathsep.join([str(BIN), os.environ.get("PATH", "")]).rstrip(os.pathsep)
+    return {**os.environ, **SINGLE_THREADED, "PATH": path, "VIRTUAL_ENV": str(VENV)}
 
 
 def test(args):

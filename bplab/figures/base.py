@@ -6,6 +6,7 @@ import collections
 import io
 import os
 
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -103,10 +104,12 @@ class Blitter:
     last few states of the static part, keyed by every axes' position, limits and scales and every
     static text (titles, labels, legend entries), so flipping a control back and forth redraws nothing
     static. Any other static artist that matplotlib marks stale (``set_data``, ``set_color``... on
-    it) drops every kept background: a missing entry in ``moving`` costs speed, never correctness. A
-    moving artist is drawn above every static one, so list the top layers (points over a map: both).
-    The figure's message (:func:`show_message`) is always drawn last. The constrained layout, if
-    any, is run once, on the first render, then frozen.
+    it) drops every kept background: a missing entry in ``moving`` costs speed, never correctness.
+    Layers stay right: in an axes with a moving artist, the static artists above it (legends,
+    reference lines, spines, points over a map) are left out of the background and drawn with the
+    moving ones, in z-order. Only the axes' ticks and grid lines are always in the background
+    (drawing their labels is what the cache saves). The figure's message (:func:`show_message`)
+    is drawn last. The constrained layout, if any, is run once, on the first render, then frozen.
 
     Parameters
     ----------
@@ -150,13 +153,31 @@ class Blitter:
         return ([t for t in texts if id(t) not in skip], [a for a in others if id(a) not in skip],
                 [a for a in legends if id(a) not in skip])
 
+    def _layers(self):
+        """Every artist drawn on top of the background, in drawing order (see the class docstring)."""
+        moving = self._moving_now()
+        chosen = set(map(id, moving))
+        layers = []
+        for ax in self.figure.axes:
+            mine = [a for a in moving if a.axes is ax]
+            if not mine:
+                continue
+            low = min(a.get_zorder() for a in mine)
+            # as Axes.draw: no spines on an axes drawn without its frame (``axis("off")``)
+            skip = set() if ax.axison and ax.get_frame_on() else set(map(id, ax.spines.values()))
+            children = [c for c in ax.get_children() if id(c) not in skip and (
+                id(c) in chosen or (c.get_zorder() > low and not isinstance(c, Axis) and c is not ax.patch))]
+            layers += sorted(children, key=lambda a: a.get_zorder())  # stable: as a full draw orders them
+        placed = set(map(id, layers))
+        return layers + [a for a in moving if id(a) not in placed]
+
     def render(self):
         """Draw the figure's current state into its canvas (then :func:`encode_png` its pixels)."""
         figure, canvas = self.figure, self.figure.canvas
         if figure.get_layout_engine() is not None and not self.full_draws:
             figure.get_layout_engine().execute(figure)
             figure.set_layout_engine("none")
-        moving = self._moving_now()
+        moving = self._layers()
         texts, others, legends = self._static(moving)
         # an invisible artist is not drawn, so it stays stale: only visible ones tell of a change
         if any(a.stale for a in others if a.get_visible()):
@@ -180,6 +201,10 @@ class Blitter:
         else:
             self._backgrounds.move_to_end(key)
             canvas.restore_region(background)
+        renderer = canvas.get_renderer()
+        for ax in {a.axes for a in moving if a.axes is not None and a in (a.axes.title, a.axes._left_title,
+                                                                          a.axes._right_title)}:
+            ax._update_title_position(renderer)  # what a full draw does first: titles sit above the tick labels
         for artist in moving:
             if artist.get_visible():
                 figure.draw_artist(artist)

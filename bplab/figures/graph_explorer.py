@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import textwrap
 
 import numpy as np
 from matplotlib.lines import Line2D
@@ -44,7 +45,7 @@ class GraphExplorerFigure:
 
     def update(self, model):
         if model.graph is None:
-            show_message(self.figure, model.error or "no expression")
+            self._show_error(model.error or "no expression")
             return
         if model.structure_version != self.version:
             if self.artists is not None:
@@ -55,7 +56,15 @@ class GraphExplorerFigure:
         self._update_walk(model)
         self.title.set_text(f"{model.name}     f = {_fmt(model.output, 5)}")
         self.panel.set_text(_panel_text(model))
-        show_message(self.figure, model.error)
+        self._show_error(model.error)
+
+    def _show_error(self, text):
+        """The message in the right-hand column, between the values and the legend: never over a node."""
+        banner = show_message(self.figure, textwrap.fill(text, 44) if text else "")
+        banner.set_position((0.668, 0.5))
+        banner.set_horizontalalignment("left")
+        banner.set_fontsize(9)
+        banner.set_wrap(False)
 
     def _update_nodes(self, model):
         graph, artists = model.graph, self.artists

@@ -34,7 +34,9 @@ class RegularizationLabFigure:
         self._build_boundary(self.figure.add_subplot(grid[0]), model)
         self._build_curves(self.figure.add_subplot(grid[1]), model)
         self._build_histogram(self.figure.add_subplot(grid[2]), model)
-        self.dynamic = [self.field, *self.boundary_axes.collections, self.boundary_title, self.train_line,
+        # the settings in effect, as the model uses them (a readout can only show where a slider is)
+        self.settings_title = self.figure.suptitle("", fontsize=9)
+        self.dynamic = [self.settings_title, self.field, *self.boundary_axes.collections, self.boundary_title, self.train_line,
                         self.val_line, self.best_line, self.best_marker, self.patience_line, self.stop_line,
                         self.curve_title, self.stairs, self.zero_bar, self.histogram_title]
         self.update(model)  # titles filled in before the layout makes room for them
@@ -115,6 +117,7 @@ class RegularizationLabFigure:
         self._update_histogram(model)
         train_acc, val_acc = model.accuracies()
         self.boundary_title.set_text(f"epoch {model.epoch}: accuracy {train_acc:.2f} train, {val_acc:.2f} val")
+        self.settings_title.set_text(settings_text(model))
         if model.status == "diverged" or not finite:
             show_message(self.figure, f"Training diverged at epoch {model.epoch} (the loss overflowed).\n"
                                       "Lower a penalty or change a setting to start again.")
@@ -178,3 +181,10 @@ class RegularizationLabFigure:
         if message is not None:
             message.set_visible(message_shown)
         self.background.set_visible(True)
+
+
+def settings_text(model):
+    """The settings the model trains with, in one line: ``L2 λ₂ = 0.001 · L1 λ₁ = 0 · dropout 0.2 · ...``."""
+    patience = f"early stopping after {model.patience} epochs without a new best" if model.patience else "no early stopping"
+    return (f"L2 λ₂ = {model.l2:g} · L1 λ₁ = {model.l1:g} · dropout p = {model.dropout:g} · "
+            f"batch norm {'on' if model.batchnorm else 'off'} · {patience}")

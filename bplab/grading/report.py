@@ -17,13 +17,27 @@ def rows(outcomes):
     table = []
     for o in outcomes:
         error = o.worst_error
+        if o.status == "failed":  # the failing comparisons' error; none when they could not compare (shape...)
+            error = max((r.error for r in o.results if not r.passed and np.isfinite(r.error)), default=float("nan"))
         table.append({
             "lesson": o.check.lesson, "check": o.check.name, "score": o.score, "max_score": o.max_score,
             "status": o.status, "worst_error": None if not np.isfinite(error) else error,
-            "diagnosis": o.diagnosis, "message": o.message, "hint": o.check.hint if o.status != "passed" else "",
+            "diagnosis": o.diagnosis, "message": _message(o), "hint": o.check.hint if o.status != "passed" else "",
             "seconds": round(o.seconds, 3),
         })
     return table
+
+
+def _message(outcome):
+    """The outcome's message; for a check stopped by another function's stub, also the check's own function."""
+    message = outcome.message
+    waiting = message.split(": not written yet", 1)[0] if ": not written yet" in message else ""
+    own = [f for f in (outcome.check.functions or (outcome.check.name,)) if f != waiting]
+    if outcome.status == "not attempted" and waiting and own and waiting not in outcome.check.functions:
+        read = message.split(": not written yet", 1)[1].strip(" .")
+        return (f"{', '.join(own)} is waiting for {waiting}, which is not written yet" + (f" ({read})" if read else "")
+                + f"; this row checks {', '.join(own)} once {waiting} runs.")
+    return message
 
 
 def text_table(outcomes):

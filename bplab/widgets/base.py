@@ -14,6 +14,12 @@ import ipywidgets as widgets
 
 from bplab.figures.base import css_width, encode_jpeg, encode_png
 
+READOUT_STYLE = ("<style>.bplab-lab .widget-readout {pointer-events: none; -webkit-user-modify: read-only;"
+                 " user-modify: read-only;}</style>")
+"""Slider readouts show the value and cannot be typed into: a typed value could be rejected silently
+(a readout shows negative numbers with a Unicode minus it does not accept back, "1/2" becomes 1, a
+selection slider's readout ignores typing and goes blank). The slider (keyboard arrows too) sets it."""
+
 FRONT_END_INTERVAL = 10**9
 """A Play control's ``interval`` (ms) as the browser sees it: its own timer never fires (the kernel plays).
 
@@ -102,13 +108,13 @@ class Lab:
         for name, (button, action) in (buttons or {}).items():
             self.buttons[name] = button
             button.on_click(lambda _button, action=action: self.run(action))
-        header = widgets.HTML(f"<b>{html.escape(self.title)}</b>") if self.title else widgets.HTML()
+        header = widgets.HTML((f"<b>{html.escape(self.title)}</b>" if self.title else "") + READOUT_STYLE)
         panel = layout if layout is not None else widgets.VBox(
             list(self.controls.values()) + list(self.buttons.values()))
         if beside:  # controls left, figure right: tall control panels still fit a 1280x800 window
-            body = widgets.HBox([panel, widgets.VBox([self.note, self.image])],
+            body = widgets.HBox([panel, self.image],
                                 layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
-            self.ui = widgets.VBox([header, body, self.status])
+            self.ui = widgets.VBox([header, self.note, body, self.status])
         else:
             self.ui = widgets.VBox([header, panel, self.note, self.image, self.status])
         self.ui.add_class("bplab-lab")
@@ -218,7 +224,7 @@ class Lab:
     @property
     def animating(self):
         """Whether a player is pushing frames (they are sent as JPEG; the still frame after pause as PNG)."""
-        return any(player.running for player in self.players)
+        return any(player.pushing for player in self.players)
 
     def show_image(self, data, format="png"):
         """Show the figure's encoded pixels at the figure's own size (never stretched: as sharp as the text)."""
@@ -259,6 +265,7 @@ class Player:
         fps = fps if fps is not None else min(1000.0 / max(play.interval, 1), self.MAX_FPS)
         self.period = 1.0 / fps
         self.frames = 0
+        self.pushing = False
         self._thread = None
         self._stop = threading.Event()
         play.interval = FRONT_END_INTERVAL
@@ -276,8 +283,10 @@ class Player:
 
     def start(self):
         """Play from the kernel (what the play button does)."""
-        if self.running:
+        if self.running and not self._stop.is_set():
             return
+        if self.running:  # a pause still drawing its still frame: let it finish first
+            self.stop(wait=True)
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="bplab-player", daemon=True)
         self._thread.start()
@@ -310,6 +319,7 @@ class Player:
 
     def _loop(self):
         next_frame = time.perf_counter()
+        self.pushing = True
         try:
             while not self._stop.is_set():
                 if not self.lab.guard(self.step) or self._stop.is_set():
@@ -318,7 +328,7 @@ class Player:
                 # sleep outside the lock: control changes from the page get in between frames
                 self._stop.wait(max(0.0, next_frame - time.perf_counter()))
         finally:
+            self.pushing = False
+            self.lab.run(lambda: None)  # the still frame: lossless again
             if self._thread is threading.current_thread():
                 self._thread = None
-            if not self.running:
-                self.lab.run(lambda: None)  # the still frame: lossless again

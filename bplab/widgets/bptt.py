@@ -34,7 +34,8 @@ class BPTTExplorer(Lab):
             "length": widgets.IntSlider(value=m.length, min=2, max=200, description="length T", style=style),
             "nonlinearity": widgets.Dropdown(options=NONLINEARITY_OPTIONS, value=m.nonlinearity,
                                              description="nonlinearity", style=style),
-            "clip": widgets.Checkbox(value=m.clip, description="clip the gradient by global norm"),
+            "clip": widgets.Checkbox(value=m.clip, description="clip the gradient by global norm", indent=False,
+                                     layout=widgets.Layout(width="auto")),  # the whole label shows
             "threshold": widgets.FloatLogSlider(value=m.threshold, base=10, min=-2, max=2, step=0.1,
                                                 description="threshold", readout_format=".2g", style=style),
         }

@@ -37,20 +37,23 @@ class GraphExplorer(Lab):
         options = ([CUSTOM] if self.custom else []) + list(PRESETS)
         self.view = GraphExplorerFigure(self.model)
         self.sliders = [widgets.FloatSlider(value=0.0, min=SLIDER_RANGE[0], max=SLIDER_RANGE[1], step=0.05,
-                                            continuous_update=True, readout_format=".2f")
+                                            continuous_update=True, readout_format=".2f",
+                                            layout=widgets.Layout(width="290px"))
                         for _ in range(max(sliders, len(self.model.names)))]
         # the first control changes the figure (the browser test moves it): the expression
         controls = {"expression": widgets.Dropdown(options=options, value=self.model.name, description="expression",
-                                                   layout=widgets.Layout(width="420px"))}
+                                                   layout=widgets.Layout(width="290px"),
+                                                   style={"description_width": "70px"})}
         controls.update({f"input {k + 1}": s for k, s in enumerate(self.sliders)})
         step = widgets.Button(description="step backward", icon="step-backward",
                               tooltip="run the backward rule of the next node (output first)")
         full = widgets.Button(description="show full backward", tooltip="leave the walk; show all gradients")
         self._syncing = False
         self._sync_sliders()
+        step.layout.width = full.layout.width = "140px"
         layout = widgets.VBox([controls["expression"], widgets.HBox([step, full]), *self.sliders])
         self._assemble(controls, {"step backward": (step, self.model.step_backward),
-                                  "show full backward": (full, self.model.show_all)}, layout=layout)
+                                  "show full backward": (full, self.model.show_all)}, layout=layout, beside=True)
 
     def refresh(self):
         if not self._syncing:  # slider values written by _sync_sliders must not recompute twice

@@ -16,7 +16,7 @@ from bplab.widgets.base import Lab
 STEP_FUNCTIONS = [function for function, _ in STEP_RULES.values()]
 # choose() wants a namespace with the same names; on the reference side the model keeps bplab.optim's classes
 _REFERENCE = SimpleNamespace(**dict.fromkeys(STEP_FUNCTIONS))
-_WIDE = {"style": {"description_width": "110px"}, "layout": widgets.Layout(width="330px")}
+_WIDE = {"style": {"description_width": "110px"}, "layout": widgets.Layout(width="300px")}
 
 
 class OptimizerRace(Lab):
@@ -68,11 +68,11 @@ class OptimizerRace(Lab):
                                   description="play", show_repeat=False),
         }
         self._controls_for_surface(controls)
-        left = widgets.VBox([controls[k] for k in ("surface", "kappa", "optimizers", "steps")]
-                            + [widgets.HBox([widgets.Label("play"), controls["frame"]])])
-        right = widgets.VBox([controls[k] for k in ("lr", "adaptive_lr", "momentum", "beta1", "beta2",
-                                                    "start_x", "start_y")])
-        self._assemble(controls, layout=widgets.HBox([left, right]))
+        # one column beside the figure: the lab fits a 1280x800 window
+        panel = widgets.VBox([controls[k] for k in ("surface", "kappa", "optimizers", "steps", "lr", "adaptive_lr",
+                                                    "momentum", "beta1", "beta2", "start_x", "start_y")]
+                             + [widgets.HBox([widgets.Label("play"), controls["frame"]])])
+        self._assemble(controls, layout=panel, beside=True)
 
     def _controls_for_surface(self, controls):
         """Set the start sliders' ranges, the rates and the κ slider's state from the model's surface."""

@@ -100,6 +100,8 @@ class TrainingProgress:
     """A ``callback`` for :func:`bplab.train.fit` that shows a progress bar in a notebook.
 
     Outside a Jupyter kernel (a terminal, pytest, a script) it shows nothing.
+    When ``then`` stops the training early, the bar says so, at which epoch,
+    and why.
 
     Parameters
     ----------
@@ -108,27 +110,51 @@ class TrainingProgress:
     then : callable, optional
         Another ``callback(epoch, history) -> bool`` to run after the display
         (its answer is returned, so early stopping still works).
+    reason : str, optional
+        Why ``then`` stops the training, for the learner ("the training loss
+        stopped improving"); by default its name is quoted.
+    show : bool, optional
+        Build the bar (True) or not (False); by default only in a notebook.
     """
 
-    def __init__(self, epochs, then=None):
+    def __init__(self, epochs, then=None, reason=None, show=None):
         self.epochs = int(epochs)
         self.then = then
+        self.reason = reason
+        self.stopped_at = None
         self.bar = self.label = None
-        if _in_notebook():
-            from IPython.display import display
-
-            self.bar = widgets.IntProgress(value=0, min=0, max=self.epochs, description="training")
+        if show or (show is None and _in_notebook()):
+            self.bar = widgets.IntProgress(value=0, min=0, max=self.epochs, description="training",
+                                           style={"description_width": "initial"})
             self.label = widgets.HTML()
-            display(widgets.HBox([self.bar, self.label]))
+            if _in_notebook():
+                from IPython.display import display
+
+                display(widgets.HBox([self.bar, self.label]))
 
     def __call__(self, epoch, history):
+        stop = bool(self.then(epoch, history)) if self.then is not None else False
+        if stop:
+            self.stopped_at = epoch
         if self.bar is not None:
             self.bar.value = epoch
             parts = [f"epoch {epoch}/{self.epochs}", f"train loss {history.train_loss[-1]:.4g}"]
             if history.val_loss:
                 parts.append(f"validation loss {history.val_loss[-1]:.4g}")
-            self.label.value = html.escape(" · ".join(parts))
-        return bool(self.then(epoch, history)) if self.then is not None else False
+            text = html.escape(" · ".join(parts))
+            if stop:
+                self.bar.description, self.bar.bar_style = "stopped early", "info"
+                text = f"<b>stopped early at epoch {epoch} of {self.epochs}</b>: {html.escape(self._why())} · {text}"
+            elif epoch >= self.epochs:
+                self.bar.description, self.bar.bar_style = "done", "success"
+            self.label.value = text
+        return stop
+
+    def _why(self):
+        if self.reason:
+            return self.reason
+        name = getattr(self.then, "__name__", type(self.then).__name__)
+        return f"{name}(epoch, history) returned True"
 
 
 def _in_notebook():
