@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import os
 import re
 import shutil
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -106,6 +108,7 @@ def test_notebook_in_jupyterlab(notebook, page, lab_server, timings):
     start = time.perf_counter()
     try:
         lab.open()
+        changed_on_open = lab.changes_on_open()
         lab.run_all_cells()
         lab.wait_for_widgets()
     except BaseException:
@@ -117,17 +120,24 @@ def test_notebook_in_jupyterlab(notebook, page, lab_server, timings):
 
     errors = lab.errors()
     assert not errors, lab.report(f"{notebook.name}: errors after Run All Cells", errors)
+    if set(changed_on_open) == {"language_info.version"}:  # the kernel's Python is not the one stored
+        warnings.warn(f"{notebook.name}: JupyterLab wrote this kernel's Python version into the notebook on open "
+                      f"({changed_on_open['language_info.version']}); learners on that version see it unsaved",
+                      stacklevel=1)
+    else:
+        assert not changed_on_open, f"{notebook.name}: opening it changed it (unsaved mark): {changed_on_open}"
 
     problems = []
     count = lab.count_labs()
     for index in range(count):
+        problems += [f"lab {index + 1} of {count} ({lab.lab_title(index)!r}): {p}" for p in lab.layout_problems(index)]
         problem = lab.move_first_control(index)
         lab.screenshot_lab(index, SCREENSHOTS / f"{notebook.stem}-lab{index + 1}.png")
         if problem:
             problems.append(f"lab {index + 1} of {count} ({lab.lab_title(index)!r}): {problem}")
     timings.append((f"browser {notebook.stem}: open + run all ({count} labs)", ran))
     timings.append((f"browser {notebook.stem}: move first control of every lab", time.perf_counter() - start - ran))
-    assert not problems, lab.report(f"{notebook.name}: labs that did not react", problems)
+    assert not problems, lab.report(f"{notebook.name}: labs that did not react or look broken", problems)
 
     errors = lab.errors()
     assert not errors, lab.report(f"{notebook.name}: errors after moving the controls", errors)
@@ -250,6 +260,28 @@ _FIGURE_CHANGED = """([index, src]) => {
   return lab.querySelector('.bplab-error') !== null || (img.src !== src && img.complete && img.naturalWidth > 0);
 }"""
 
+# What a learner would see as broken in a lab's layout: cut-off labels, a stretched (blurry) figure,
+# slider readouts that accept typing (they would ignore or silently change what is typed).
+_LAYOUT_PROBLEMS = """(index) => {
+  const lab = document.querySelectorAll('.bplab-lab')[index];
+  const problems = [];
+  for (const e of lab.querySelectorAll('.widget-label, .widget-label-basic, .widget-label-basic span')) {
+    if (e.offsetParent === null || !e.textContent.trim()) continue;
+    if (e.scrollWidth > e.clientWidth + 1)
+      problems.push(`label cut off: "${e.textContent.trim()}" needs ${e.scrollWidth} px, has ${e.clientWidth}`);
+  }
+  const img = lab.querySelector('img.bplab-figure');
+  const shown = img.getBoundingClientRect().width * window.devicePixelRatio;
+  if (img.naturalWidth && Math.abs(img.naturalWidth - shown) > 2)
+    problems.push(`figure rendered ${img.naturalWidth} px wide but shown ${shown.toFixed(0)} px (blurry)`);
+  for (const r of lab.querySelectorAll('.widget-readout')) {
+    const style = getComputedStyle(r);
+    if (r.offsetParent !== null && (style.pointerEvents !== 'none' || style.webkitUserModify !== 'read-only'))
+      problems.push(`the readout "${r.textContent}" can be typed into`);
+  }
+  return problems;
+}"""
+
 _NOTEBOOK_HEIGHT = """() => {
   const scroller = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer')
       || document.querySelector('.jp-NotebookPanel .jp-Notebook');
@@ -288,6 +320,28 @@ class NotebookPage:
             assert time.monotonic() < deadline, self.report("the kernel did not start", [])
             self.page.wait_for_timeout(200)
         self.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # more room for the notebook
+
+    def changes_on_open(self):
+        """What opening the notebook changed in it ({} when nothing: no unsaved mark), as dotted keys."""
+        self.page.wait_for_timeout(1000)  # JupyterLab writes kernel metadata once the kernel has answered
+        if not self.page.evaluate(f"() => {_CURRENT}.context.model.dirty"):
+            return {}
+        now = self.page.evaluate(f"() => {_CURRENT}.context.model.toJSON().metadata")
+        stored = json.loads(self.notebook.read_text())["metadata"]
+        changes = {}
+        for key in sorted(set(now) | set(stored)):
+            old, new = stored.get(key), now.get(key)
+            if isinstance(old, dict) and isinstance(new, dict):
+                changes.update({f"{key}.{k}": (old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
+                                if old.get(k) != new.get(k)})
+            elif old != new:
+                changes[key] = (old, new)
+        return changes or {"cells": "changed (metadata unchanged)"}
+
+    def layout_problems(self, index):
+        """Cut-off labels, a stretched figure, typeable readouts in lab ``index``."""
+        self.page.locator(".bplab-lab").nth(index).scroll_into_view_if_needed()
+        return self.page.evaluate(_LAYOUT_PROBLEMS, index)
 
     def run_all_cells(self):
         """Run → Run All Cells from the menu bar, as a learner would, and wait until it is done."""

@@ -2,7 +2,7 @@
 
 Built once; :meth:`PlaygroundFigure.update` changes artists only (``set_data``,
 ``set_offsets``, ``set_text``...). Animation frames are drawn by
-:meth:`PlaygroundFigure.render_png` with blitting: the static parts (axes,
+:meth:`PlaygroundFigure.render_png` with blitting (:class:`bplab.figures.base.Blitter`): the static parts (axes,
 ticks, legends) are drawn once into a background, and a frame redraws only the
 artists that move (map, points, curves, titles). The axis limits change in
 steps (decades, doubling epochs), so the background is rarely redrawn. A plain
@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator, NullLocator
 
-from bplab.figures.base import CYCLE, PALETTE, encode_png, new_figure, show_message
+from bplab.figures.base import CYCLE, PALETTE, Blitter, encode_png, new_figure, show_message
 
 MAX_CLASSES = 3
 CLASS_COLOURS = np.array([[int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)] for c in CYCLE[:MAX_CLASSES]])
@@ -106,11 +106,9 @@ class PlaygroundFigure:
         self.loss_title = self._title(ax)
 
         self.message = show_message(self.figure, "")
-        self._moving = [self.image, self.train_points, self.val_points, *self.map_ax.spines.values(),
-                        self.train_line, self.val_line, self.map_title, self.loss_title,
-                        self.message]
-        self._background = None
-        self._background_key = None
+        # The settings line is static: a control change redraws the background once, then it is cached.
+        self._blitter = Blitter(self.figure, [self.image, self.train_points, self.val_points, self.train_line,
+                                              self.val_line, self.map_title, self.loss_title])
         self._dataset_key = None
         self.update(model)
         # Lay out once, then freeze: re-running the constrained layout on every draw would double its cost.
@@ -163,30 +161,9 @@ class PlaygroundFigure:
         show_message(self.figure, model.divergence_message())
 
     # -- fast frames -------------------------------------------------------------------------------------
-    def _key(self):
-        """Everything the background depends on (the settings line changes with controls, not with ticks)."""
-        texts = tuple(t.get_text() for t in self.legend.get_texts()) + (self.summary.get_text(),)
-        return (self.map_ax.get_xlim(), self.map_ax.get_ylim(), self.loss_ax.get_xlim(), self.loss_ax.get_ylim(),
-                texts)
-
     def render(self):
-        """Draw the current state into the canvas, redrawing only the moving artists when the background holds."""
-        canvas = self.figure.canvas
-        key = self._key()
-        if self._background is None or key != self._background_key:
-            visible = [a.get_visible() for a in self._moving]
-            for artist in self._moving:
-                artist.set_visible(False)
-            canvas.draw()
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
-            self._background_key = key
-            for artist, shown in zip(self._moving, visible, strict=True):
-                artist.set_visible(shown)
-        else:
-            canvas.restore_region(self._background)
-        for artist in self._moving:
-            if artist.get_visible():
-                self.figure.draw_artist(artist)
+        """Draw the current state into the canvas: only the moving artists over a cached background."""
+        self._blitter.render()
 
     def render_png(self):
         """The current state as PNG bytes (:meth:`render`, then encode)."""
