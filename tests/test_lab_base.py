@@ -64,8 +64,10 @@ def test_one_redraw_per_action_and_none_for_a_value_already_shown():
         lab.controls["clip"].value = not lab.controls["clip"].value
     assert len(lab.timings) == before + 1
     assert lab.model.rho == 1.2 and lab.model.length == 80
-    lab.refresh()  # the page sending back a value the lab already shows
+    lab._control_changed()  # a change notice for values the figure already shows
     assert len(lab.timings) == before + 1
+    lab.refresh()  # an explicit refresh always redraws (a lab may change its model outside the controls)
+    assert len(lab.timings) == before + 2
 
 
 def test_images_are_shown_at_their_rendered_size():

@@ -6,6 +6,7 @@ import collections
 import io
 import os
 
+import numpy as np
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -105,10 +106,11 @@ class Blitter:
     static text (titles, labels, legend entries), so flipping a control back and forth redraws nothing
     static. Any other static artist that matplotlib marks stale (``set_data``, ``set_color``... on
     it) drops every kept background: a missing entry in ``moving`` costs speed, never correctness.
-    Layers stay right: in an axes with a moving artist, the static artists above it (legends,
-    reference lines, spines, points over a map) are left out of the background and drawn with the
-    moving ones, in z-order. Only the axes' ticks and grid lines are always in the background
-    (drawing their labels is what the cache saves). The figure's message (:func:`show_message`)
+    Layers stay right: in an axes with a moving artist, the static artists above it inside the
+    axes' area (legends, reference lines, spines, points over a map) are left out of the background
+    and drawn with the moving ones, in z-order; outside the area (titles, a legend below the axes)
+    nothing clipped to the axes can cover them. Only the axes' ticks and grid lines are always in
+    the background (drawing their labels is what the cache saves). The figure's message (:func:`show_message`)
     is drawn last. The constrained layout, if any, is run once, on the first render, then frozen.
 
     Parameters
@@ -153,7 +155,7 @@ class Blitter:
         return ([t for t in texts if id(t) not in skip], [a for a in others if id(a) not in skip],
                 [a for a in legends if id(a) not in skip])
 
-    def _layers(self):
+    def _layers(self, renderer):
         """Every artist drawn on top of the background, in drawing order (see the class docstring)."""
         moving = self._moving_now()
         chosen = set(map(id, moving))
@@ -165,8 +167,11 @@ class Blitter:
             low = min(a.get_zorder() for a in mine)
             # as Axes.draw: no spines on an axes drawn without its frame (``axis("off")``)
             skip = set() if ax.axison and ax.get_frame_on() else set(map(id, ax.spines.values()))
+            # moving artists clipped to the axes cannot cover what lies outside it (titles, legends below)
+            clipped = all(a.get_clip_on() for a in mine)
             children = [c for c in ax.get_children() if id(c) not in skip and (
-                id(c) in chosen or (c.get_zorder() > low and not isinstance(c, Axis) and c is not ax.patch))]
+                id(c) in chosen or (c.get_zorder() > low and not isinstance(c, Axis) and c is not ax.patch
+                                    and (not clipped or _inside(c, ax, renderer))))]
             layers += sorted(children, key=lambda a: a.get_zorder())  # stable: as a full draw orders them
         placed = set(map(id, layers))
         return layers + [a for a in moving if id(a) not in placed]
@@ -177,34 +182,43 @@ class Blitter:
         if figure.get_layout_engine() is not None and not self.full_draws:
             figure.get_layout_engine().execute(figure)
             figure.set_layout_engine("none")
-        moving = self._layers()
-        texts, others, legends = self._static(moving)
+        renderer = canvas.get_renderer()
+        layers = self._layers(renderer)
+        texts, others, legends = self._static(layers)
         # an invisible artist is not drawn, so it stays stale: only visible ones tell of a change
         if any(a.stale for a in others if a.get_visible()):
             self._backgrounds.clear()
         key = (tuple((ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
                       ax.get_visible()) for ax in figure.axes),
                tuple((t.get_visible() and t.get_text(), t.get_color() if t.get_visible() else None) for t in texts),
-               tuple(a.get_visible() for a in others + legends))
+               tuple(a.get_visible() for a in others + legends), tuple(map(id, layers)))
         background = self._backgrounds.get(key)
         if background is None:
-            shown = [a.get_visible() for a in moving]
-            for artist in moving:
+            shown = [a.get_visible() for a in layers]
+            for artist in layers:
                 artist.set_visible(False)
             canvas.draw()
             background = self._backgrounds[key] = canvas.copy_from_bbox(figure.bbox)
             while len(self._backgrounds) > self.keep:
                 self._backgrounds.popitem(last=False)
             self.full_draws += 1
-            for artist, visible in zip(moving, shown, strict=True):
+            for artist, visible in zip(layers, shown, strict=True):
                 artist.set_visible(visible)
         else:
             self._backgrounds.move_to_end(key)
             canvas.restore_region(background)
-        renderer = canvas.get_renderer()
-        for ax in {a.axes for a in moving if a.axes is not None and a in (a.axes.title, a.axes._left_title,
+        for ax in {a.axes for a in layers if a.axes is not None and a in (a.axes.title, a.axes._left_title,
                                                                           a.axes._right_title)}:
             ax._update_title_position(renderer)  # what a full draw does first: titles sit above the tick labels
-        for artist in moving:
+        for artist in layers:
             if artist.get_visible():
                 figure.draw_artist(artist)
+
+
+def _inside(artist, ax, renderer):
+    """Whether ``artist`` may reach into the axes' area (True when its extent is unknown)."""
+    try:
+        box = artist.get_window_extent(renderer)
+    except Exception:  # noqa: BLE001 - an unknown extent counts as inside: drawn, never lost
+        return True
+    return not np.all(np.isfinite(box.get_points())) or box.overlaps(ax.bbox)

@@ -78,11 +78,11 @@ class OptimizerRaceFigure:
     """
 
     def __init__(self, model):
-        self.figure = new_figure(8.0, 3.9)
+        self.figure = new_figure(7.0, 3.9)  # beside a column of controls: the lab fits a 1280x800 window
         # fixed margins instead of constrained layout: the layout pass would cost half of every redraw
         self.figure.set_layout_engine("none")
         self.ax, self.loss_ax = self.figure.subplots(
-            1, 2, gridspec_kw={"width_ratios": (1.0, 1.0), "left": 0.07, "right": 0.83, "bottom": 0.12,
+            1, 2, gridspec_kw={"width_ratios": (1.0, 1.0), "left": 0.085, "right": 0.8, "bottom": 0.12,
                                "top": 0.93, "wspace": 0.32})
         self.ax.set_xlabel("x", labelpad=1)
         self.ax.set_ylabel("y", labelpad=1)

@@ -106,9 +106,9 @@ class PlaygroundFigure:
         self.loss_title = self._title(ax)
 
         self.message = show_message(self.figure, "")
-        # The settings line is static: a control change redraws the background once, then it is cached.
+        # The settings line moves too: with it in the background, every control change would redraw it all.
         self._blitter = Blitter(self.figure, [self.image, self.train_points, self.val_points, self.train_line,
-                                              self.val_line, self.map_title, self.loss_title])
+                                              self.val_line, self.map_title, self.loss_title, self.summary])
         self._dataset_key = None
         self.update(model)
         # Lay out once, then freeze: re-running the constrained layout on every draw would double its cost.

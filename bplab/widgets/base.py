@@ -102,7 +102,7 @@ class Lab:
         """
         self.controls = dict(controls)
         for control in self.controls.values():
-            control.observe(lambda change: self.refresh(), names="value")
+            control.observe(lambda change: self._control_changed(), names="value")
             if isinstance(control, widgets.Play):
                 self.play_from_kernel(control)
         for name, (button, action) in (buttons or {}).items():
@@ -179,10 +179,14 @@ class Lab:
             if self._held is not None:
                 self._held = True
                 return
-            if self._applied is not None and self._control_state() == self._applied:
-                return  # the page sent back a value the lab already shows: no second redraw
             self.run(self.apply_controls)
             self._applied = self._control_state()
+
+    def _control_changed(self):
+        with self._lock:
+            if self._held is None and self._applied is not None and self._control_state() == self._applied:
+                return  # back to the values the figure shows (a change and its undo in one batch): no redraw
+        self.refresh()
 
     def _control_state(self):
         return [control.value for control in self.controls.values()]
