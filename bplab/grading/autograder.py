@@ -7,7 +7,7 @@ Gradescope's autograder specification: the uploaded zip holds ``setup.sh`` and
 submission, with the learner's files in ``/autograder/submission``; it must write
 ``/autograder/results/results.json``.
 
-The bundle ships the ``bplab`` package and ``pyproject.toml`` only, never
+The bundle ships the ``bplab`` package, ``pyproject.toml`` and ``README.md``, never
 ``solutions/``: every check recomputes its references from bplab's numerics.
 ``setup.sh`` installs the course from that source with pip (the package registry
 supplies the dependencies) into ``/autograder/bplab-venv``.
@@ -17,9 +17,9 @@ find the learner's ``exNN_*.py`` files (at the top of the submission or in a
 subfolder), copy them into a fresh folder, grade them with the sandboxed grader
 and write ``results.json`` (the ``bplab grade --gradescope`` format). The
 grader's own files (the unpacked bundle, the virtual environment, the working
-folder, ``run_autograder``) are fingerprinted before and after grading; when a submission has
-changed any of them, no verdict of that run can be trusted and every check
-scores 0 with a message saying why.
+folder, ``run_autograder``) are fingerprinted before and after grading: when a
+submission has changed any of them, no verdict of that run can be trusted, and
+every check scores 0 with a message saying why.
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
     exit 1
 fi
 if ! python3 -m venv "$ROOT/bplab-venv"; then
-    # Ubuntu ships venv separately.
-    apt-get install -y python3-venv
+    # Ubuntu ships venv as a separate package.
+    apt-get update -qq && apt-get install -y -qq python3-venv
     python3 -m venv "$ROOT/bplab-venv"
 fi
 "$ROOT/bplab-venv/bin/python" -m pip install --quiet --upgrade pip
