@@ -131,7 +131,14 @@ FAKE_PYTHON3 = """#!/usr/bin/env bash
 # Stands in for Ubuntu's python3 (and, copied, for the venv's python): records each call.
 echo "$0 $*" >> "$FAKE_LOG"
 if [ "$1" = "-c" ]; then exit "${FAKE_TOO_OLD:-0}"; fi
-if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then mkdir -p "$3/bin" && cp "$0" "$3/bin/python"; fi
+if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
+    if [ -n "${FAKE_NO_VENV:-}" ] && [ ! -e "$FAKE_LOG.venv-installed" ]; then exit 1; fi
+    mkdir -p "$3/bin" && cp "$0" "$3/bin/python"
+fi
+"""
+FAKE_APT_GET = """#!/usr/bin/env bash
+echo "apt-get $*" >> "$FAKE_LOG"
+if [ "$1" = "install" ]; then touch "$FAKE_LOG.venv-installed"; fi
 """
 
 
@@ -141,8 +148,9 @@ def _setup(bundle, tmp_path, **env):
         archive.extractall(root / "source")
     fake = tmp_path / "bin"
     fake.mkdir()
-    (fake / "python3").write_text(FAKE_PYTHON3)
-    (fake / "python3").chmod(0o755)
+    for name, script in (("python3", FAKE_PYTHON3), ("apt-get", FAKE_APT_GET)):
+        (fake / name).write_text(script)
+        (fake / name).chmod(0o755)
     log = tmp_path / "calls.log"
     env = {"PATH": f"{fake}:/usr/bin:/bin", "FAKE_LOG": str(log), "BPLAB_AUTOGRADER_ROOT": str(root), **env}
     run = subprocess.run(["bash", str(root / "source" / "setup.sh")], cwd=tmp_path, env=env, capture_output=True,
@@ -172,6 +180,14 @@ def test_setup_installs_the_bundled_course_into_a_venv(bundle, tmp_path):
     assert (root / "bplab-work").is_dir()
 
 
+def test_setup_installs_venv_from_ubuntu_when_it_is_missing(bundle, tmp_path):
+    run, root, calls = _setup(bundle, tmp_path, FAKE_NO_VENV="1")
+    assert run.returncode == 0, run.stderr
+    assert calls[1:5] == ["python3 -m venv ROOT/bplab-venv", "apt-get update -qq",
+                          "apt-get install -y -qq python3-venv", "python3 -m venv ROOT/bplab-venv"], calls
+    assert calls[-1] == "ROOT/bplab-venv/bin/python -m pip install --quiet ROOT/source/course"
+
+
 def test_setup_refuses_a_python_older_than_the_course_needs(bundle, tmp_path):
     run, root, calls = _setup(bundle, tmp_path, FAKE_TOO_OLD="1")
     assert run.returncode != 0 and "Python 3.10 or newer" in run.stderr
@@ -181,6 +197,10 @@ def test_setup_refuses_a_python_older_than_the_course_needs(bundle, tmp_path):
 # -- run_autograder --------------------------------------------------------------------------------
 def test_solutions_get_full_marks(installed):
     script, root = installed
+    python = root / autograder.VENV / "bin" / "python"
+    where = subprocess.run([str(python), "-I", "-c", "import bplab; print(bplab.__file__)"], capture_output=True,
+                           text=True, cwd=root / "bplab-work", check=True).stdout
+    assert where.startswith(str(root / autograder.VENV)), "graded by the bundled bplab, which has no solutions/"
     results, stdout = _run(script, root, _files(SOLUTIONS))
     assert results["score"] == POSSIBLE
     assert [t["name"] for t in results["tests"]] == [f"{c.lesson}.{c.name}" for c in CHECKS]
