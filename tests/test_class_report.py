@@ -82,6 +82,19 @@ def test_page_is_self_contained_escaped_and_holds_the_plots():
     assert "<b>sign flipped</b>: 2 (cy, dee)" in stuck
 
 
+def test_wrong_answers_to_a_question_are_the_reasons_and_cannot_break_the_plots():
+    question = next(c for c in registry.all_checks() if c.kind == "question")
+    answers = {"ann": "'$\\frac{$'", "ben": "1.1", "cat": "1.1"}
+    graded = {who: [Outcome(question, "failed", results=[verdict("ANSWER", False, f"{given} is not it", "look again")])]
+              for who, given in answers.items()}
+    graded["dan"] = [Outcome(question, "failed", results=[verdict("ANSWER", False, "a number is expected", "write one")])]
+    [row] = class_report.summarize(graded, [question])
+    assert row["reasons"][0] == ("answered 1.1", ["ben", "cat"])
+    assert {why for why, _ in row["reasons"]} == {"answered 1.1", "answered '$\\frac{$'", "a number is expected"}
+    page = class_report.render(graded, [question])
+    assert page.count("<svg") == 3 and "answered &#x27;$\\frac{$&#x27;" in page
+
+
 def test_every_learner_passing_is_reported_plainly():
     graded, checks = _class()
     page = class_report.render({"ada": graded["ada"]}, checks)
@@ -113,7 +126,8 @@ def test_grade_submissions_writes_the_report(tmp_path):
                  "--jobs", "2")
     assert run.returncode == 1, run.stderr  # not everyone passed
     page = report.read_text()
-    assert "3 learners, 1 checks worth 1 points" in page
+    checks = registry.checks_of("00")
+    assert f"3 learners, {len(checks)} checks worth {sum(c.points for c in checks)} points" in page
     assert "<b>sign flipped</b>: 1 (eve)" in page and "<b>not attempted</b>: 1 (bob)" in page
 
 

@@ -31,6 +31,12 @@ def reason(outcome):
     """
     if outcome.status == "passed":
         return None
+    if outcome.status == "failed" and getattr(outcome.check, "kind", "") == "question":
+        # The wrong answers themselves are what an instructor wants to see ("answered 1.1").
+        detail = next((r.detail for r in outcome.results if not r.passed), "")
+        if detail.endswith(" is not it"):
+            return "answered " + _short(detail[:-len(" is not it")], limit=30, split=False)
+        return _short(detail) or "wrong answer"
     if outcome.status == "failed":
         return _short(outcome.diagnosis) or "wrong values"
     if outcome.status == "error":
@@ -43,10 +49,16 @@ def reason(outcome):
             "crashed": "crashed"}.get(outcome.status, outcome.status)
 
 
-def _short(text, limit=70):
-    """The first clause of a diagnosis, so that plots stay legible."""
-    first = re.split(r"[:;(]", text or "", maxsplit=1)[0].strip()
+def _short(text, limit=70, split=True):
+    """The first clause of a diagnosis (all of it with ``split=False``), at most ``limit`` characters, on one line."""
+    first = re.split(r"[:;(]", text or "", maxsplit=1)[0] if split else text or ""
+    first = " ".join(first.split())
     return first if len(first) <= limit else first[:limit - 1] + "…"
+
+
+def _label(text):
+    """Text for a plot label: printable, and ``$`` literal (matplotlib would read it as mathematics)."""
+    return "".join(c if c.isprintable() else "?" for c in text).replace("$", r"\$")
 
 
 def _group(status):
@@ -194,7 +206,7 @@ def _reasons_plot(rows, limit=15):
     """The (check, reason) pairs of attempted work that stop the most learners (unattempted work is in the pass rates)."""
     from bplab.figures.base import PALETTE
 
-    pairs = sorted(((len(who), f"{r['check'].lesson}.{r['check'].name}: {why}")
+    pairs = sorted(((len(who), _label(f"{r['check'].lesson}.{r['check'].name}: {why}"))
                     for r in rows for why, who in r["reasons"] if why not in UNATTEMPTED),
                    key=lambda p: (-p[0], p[1]))[:limit]
     figure = _new_figure(8, 1.0 + 0.3 * max(len(pairs), 1))
