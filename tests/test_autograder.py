@@ -304,6 +304,8 @@ def test_exercise_files_are_found_at_the_top_or_below(tmp_path):
     dest.mkdir()
     autograder.copy_exercise_files(found, dest)
     assert [p.name for p in dest.iterdir()] == ["ex02_mlp.py"] and (dest / "ex02_mlp.py").read_text() == "a = 1\n"
+    found, notes = autograder.find_exercise_files(tmp_path / "__MACOSX", ["ex00_welcome"])
+    assert found == {} and notes[0] == "no exercise file found: upload your ex00_welcome.py from the course's exercises/ folder"
 
 
 def test_fingerprint_sees_a_file_rewritten_and_restored(tmp_path):

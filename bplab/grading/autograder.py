@@ -178,6 +178,8 @@ def find_exercise_files(submission, modules):
         found[module] = regular[0]
         if len(paths) > 1:
             notes.append(f"{module}.py is in several places ({', '.join(shown)}); graded {shown[paths.index(regular[0])]}")
+    if not candidates:
+        notes.append(f"no exercise file found: upload your {', '.join(sorted(wanted))} from the course's exercises/ folder")
     if unknown:
         notes.append(f"not graded, the name is not an exercise file: {', '.join(sorted(unknown))} "
                      f"(expected {', '.join(sorted(wanted))})")
@@ -204,18 +206,32 @@ def fingerprint(root):
     (ctime) cannot be set back by a process, so a file rewritten and restored
     still shows. Links are not followed.
     """
-    root = Path(root)
+    root = os.path.abspath(root)
     marks = {}
-    for top in GRADER_PATHS:
-        paths = [root / top]
-        for folder, subfolders, files in os.walk(root / top):
-            paths += [Path(folder) / name for name in subfolders + files]
-        for path in paths:
+
+    def mark(path, info):
+        marks[os.path.relpath(path, root)] = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+    def visit(folder):
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for entry in entries:
             try:
-                info = path.lstat()
+                mark(entry.path, entry.stat(follow_symlinks=False))
             except FileNotFoundError:
                 continue
-            marks[str(path.relative_to(root))] = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+            if entry.is_dir(follow_symlinks=False):
+                visit(entry.path)
+
+    for top in GRADER_PATHS:
+        path = os.path.join(root, top)
+        try:
+            mark(path, os.lstat(path))
+        except FileNotFoundError:
+            continue
+        visit(path)
     return marks
 
 
