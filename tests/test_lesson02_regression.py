@@ -7,7 +7,6 @@ from bplab import datasets, gradcheck, nn
 from bplab.labs.regression_lab import RegressionLabModel, constant_losses, fit_line
 from tests.widgets import exercise_every_control
 
-
 # -- the dataset ----------------------------------------------------------------------------------
 
 def test_regression_outliers_shapes_seed_and_share():

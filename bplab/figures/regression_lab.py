@@ -36,6 +36,9 @@ class RegressionLabFigure:
         ax.legend(fontsize=7, loc="upper center")
         self.constant_title = ax.set_title("", fontsize=9)
         self.update(model)
+        # Lay out once, then freeze: re-running the constrained layout on every draw costs more than the drawing.
+        self.figure.get_layout_engine().execute(self.figure)
+        self.figure.set_layout_engine("none")
 
     def update(self, model):
         x, y = model.X[:, 0], model.y[:, 0]
