@@ -103,5 +103,9 @@ def test_lab_model_and_widget():
     from bplab.widgets.regression_lab import RegressionLab
 
     lab = RegressionLab()
-    exercise_every_control(lab)
+    exercise_every_control(lab, unchanged_ok=("delta",))  # delta matters to Huber only; the default loss is MSE
+    lab.controls["loss"].value = "huber"
+    before = lab.image.value
+    lab.controls["delta"].value = 0.2
+    assert lab.image.value != before and lab.model.delta == 0.2
     assert not lab.errors
