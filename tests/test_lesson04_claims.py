@@ -216,6 +216,13 @@ def test_sweep_choices_lie_below_the_blowup(network_race):
     # "10 to 32 times below the blow-up"
     ratios = [tests[n].blowup_lr / sweeps[n].best_lr for n in FAMILIES]
     assert min(ratios) == pytest.approx(10, rel=1e-6) and max(ratios) == pytest.approx(10 ** 1.5, rel=1e-6)
+    # "at 0.034 one of RMSprop's two seeds fails to train and ends with a loss near 1"
+    rms = sweeps["RMSprop"]
+    assert rms.lrs[1] == pytest.approx(0.034, abs=5e-4)
+    assert max(rms.losses[1]) > 0.9 and min(rms.losses[1]) < 0.2
+    # "Adam's 0.2 and 0.02 give the same mean loss within the noise of two seeds"
+    adam = sweeps["Adam"]
+    assert abs(adam.mean()[1] - adam.mean()[3]) < 2 * max(adam.stderr()[1], adam.stderr()[3])
 
 
 def test_equal_effective_step_removes_momentums_advantage(network_race):
