@@ -14,7 +14,8 @@ choice, at the cost of ``len(lrs) · len(seeds)`` trainings.
 
 Comparing two methods fairly means each at its own tuned rate, over several seeds, and
 reporting the **paired** difference (the same seed gives both methods the same
-initialization and batches, so the seed-to-seed variation cancels in the difference).
+initialization and batches, so the seed-to-seed variation cancels in the difference):
+:func:`bplab.stats.paired_difference`.
 """
 
 from __future__ import annotations
@@ -172,22 +173,3 @@ def sweep(run, lrs, seeds):
     losses = np.array([[float(run(float(lr), seed)) for seed in seeds] for lr in lrs])
     return Sweep(lrs, seeds, np.where(np.isfinite(losses), losses, np.inf))
 
-
-def paired_difference(a, b):
-    """Mean and standard error of ``a - b`` over paired runs (the same seeds, in the same order).
-
-    Parameters
-    ----------
-    a, b : array_like, shape (n,)
-        ``n >= 2`` results of two methods, run ``i`` of each with the same seed.
-
-    Returns
-    -------
-    mean, stderr : float
-        ``mean(a - b)`` and ``std(a - b, ddof=1) / sqrt(n)``.
-    """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape or a.ndim != 1 or len(a) < 2:
-        raise ValueError(f"a and b must be 1-D of the same length >= 2, got shapes {a.shape} and {b.shape}")
-    d = a - b
-    return float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))

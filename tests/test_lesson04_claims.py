@@ -5,12 +5,17 @@ import math
 import numpy as np
 import pytest
 
-from bplab import lr_finder, optim
+from bplab import lr_finder, optim, stats
 from bplab.labs.optimizer_mlp import FAMILIES, final_loss, spiral_range_test, train_once
 from bplab.labs.optimizer_race import OptimizerRaceModel
 from bplab.optim.noisy_regression import least_squares, sgd_excess_loss
 from bplab.optim.theory import gd_optimal, heavy_ball_optimal, iteration_spectral_radius
 from bplab.surfaces import quadratic
+
+
+def _paired(a, b):
+    difference = stats.paired_difference(a, b)
+    return difference.mean, difference.se
 
 
 def test_1d_learning_rate_regimes():
@@ -170,7 +175,7 @@ def test_schedules_lower_the_noise_floor():
     final = {k: r[:, -50:].mean(axis=1) for k, r in runs.items()}
     wobble = {k: r[:, -50:].std(axis=1).mean() for k, r in runs.items()}
     for k in ("step", "cosine", "warm-up"):
-        mean, se = lr_finder.paired_difference(final[k], final["constant"])
+        mean, se = _paired(final[k], final["constant"])
         assert mean < -5 * se
         assert final[k].mean() < final["constant"].mean() / 5
         assert wobble[k] < wobble["constant"] / 50
@@ -228,8 +233,8 @@ def test_sweep_choices_lie_below_the_blowup(network_race):
 def test_equal_effective_step_removes_momentums_advantage(network_race):
     """Section 10: at equal lr momentum wins by a lot (its effective step is 10x); at equal effective step it does not."""
     *_, unfair = network_race
-    big, big_se = lr_finder.paired_difference(unfair["momentum_big"], unfair["sgd"])
-    equal, equal_se = lr_finder.paired_difference(unfair["momentum_equal"], unfair["sgd"])
+    big, big_se = _paired(unfair["momentum_big"], unfair["sgd"])
+    equal, equal_se = _paired(unfair["momentum_equal"], unfair["sgd"])
     assert big < -10 * big_se and big < -0.1
     assert equal > 0 and abs(equal) < 0.1 * abs(big)  # "no better, in fact slightly worse"
 
@@ -239,9 +244,9 @@ def test_fair_race_conclusions(network_race):
     than 2; Adam and RMSprop within one standard error of each other."""
     *_, race, _ = network_race
     for name in ("Momentum", "RMSprop", "Adam"):
-        mean, se = lr_finder.paired_difference(race[name], race["SGD"])
+        mean, se = _paired(race[name], race["SGD"])
         assert mean < -2 * se, name
-    mean, se = lr_finder.paired_difference(race["Adam"], race["Momentum"])
+    mean, se = _paired(race["Adam"], race["Momentum"])
     assert mean < -2 * se
-    mean, se = lr_finder.paired_difference(race["Adam"], race["RMSprop"])
+    mean, se = _paired(race["Adam"], race["RMSprop"])
     assert abs(mean) < se

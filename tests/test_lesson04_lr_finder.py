@@ -88,17 +88,6 @@ def test_sweep_treats_divergence_as_infinitely_bad():
         lr_finder.sweep(lambda lr, seed: 0.0, [0.1], seeds=())
 
 
-def test_paired_difference():
-    a, b = np.array([1.0, 2.0, 4.0]), np.array([0.5, 1.0, 3.0])
-    mean, se = lr_finder.paired_difference(a, b)
-    d = a - b
-    assert mean == pytest.approx(d.mean()) and se == pytest.approx(d.std(ddof=1) / math.sqrt(3))
-    with pytest.raises(ValueError):
-        lr_finder.paired_difference([1.0], [2.0])
-    with pytest.raises(ValueError):
-        lr_finder.paired_difference([1.0, 2.0], [2.0, 3.0, 4.0])
-
-
 def test_spiral_range_test_falls_then_blows_up():
     test = spiral_range_test(FAMILIES["SGD"], steps=100)
     assert 1.0 < test.blowup_lr < 10.0  # SGD on this network: its curvature allows a few units at most
