@@ -255,10 +255,11 @@ class LabSession:
         paused_at = self.now()
         element.click()
         self.settle(paused_at, timeout=10)
+        settled = self.now()
         frames = [f for f in self.frames() if f["set"] >= start and f["shown"]]
         during = [f["shown"] for f in frames if f["shown"] <= paused_at]
         after = [f["shown"] for f in frames if f["shown"] > paused_at]
-        return {"start": start, "paused": paused_at, "during": during, "after": after}
+        return {"start": start, "paused": paused_at, "settled": settled, "during": during, "after": after}
 
     def kernel_timings(self):
         text = self.page.evaluate(_EXECUTE, _TIMINGS)
@@ -354,8 +355,10 @@ def summarize(result):
     if latencies:
         lat = np.array(latencies)
         ratio = float(np.median(lat)) / kernel_median if kernel_median == kernel_median else float("nan")
+        busiest = actions[int(np.argmax(counts))]["control"]
         note = (f"max {lat.max():.0f} ms over {len(lat)} actions; figures/action mean {np.mean(counts):.2f} "
-                f"max {max(counts)}; kernel redraw median {kernel_median:.0f} ms (page/kernel {ratio:.1f}x)")
+                f"max {max(counts)} ({busiest}); kernel redraw median {kernel_median:.0f} ms "
+                f"(page/kernel {ratio:.1f}x)")
         if missing:
             note += f"; no new figure after: {', '.join(sorted(set(missing)))}"
         rows.append(Row(f"browser {name}: input -> figure in page", float(np.median(lat)),
@@ -368,11 +371,13 @@ def summarize(result):
         span = (during[-1] - during[0]) / 1e3 if len(during) > 1 else float("nan")
         fps = (len(during) - 1) / span if span == span and span > 0 else 0.0
         late = [t - play["paused"] for t in play["after"]]
+        # animation frames the kernel began after the pause click (the last redraw is the still frame)
+        begun = max(0, sum(1 for t in timings if play["paused"] < t["start"] * 1e3 < play["settled"]) - 1)
         kernel_fps = 1e3 / kernel_median if kernel_median == kernel_median and kernel_median > 0 else float("nan")
         rows.append(Row(f"browser {name}: play ({label or 'play'})", fps, float("nan"), "fps", FPS_TARGET,
                         f"{len(during)} frames in {PLAY_SECONDS:.0f} s; after pause: {len(late)} frame(s)"
-                        + (f" (last {max(late):.0f} ms after)" if late else "")
-                        + f"; kernel alone ~{kernel_fps:.0f} fps"))
+                        + (f", the last {max(late):.0f} ms after (the lossless still frame included)" if late else "")
+                        + f"; kernel frames begun after pause: {begun}; kernel alone ~{kernel_fps:.0f} fps"))
     size, fit = result["size"], result["fit"]
     if size:
         wanted = size["displayed"] * size["ratio"]
