@@ -352,12 +352,14 @@ def summarize(result):
             missing.append(action["control"])
     kernel = [sum(t[k] for k in ("compute", "update", "draw", "encode")) * 1e3 for t in timings]
     kernel_median = float(np.median(kernel)) if kernel else float("nan")
+    cpu = [t["cpu"] * 1e3 for t in timings if "cpu" in t]
+    cpu_note = f", of it CPU {np.median(cpu):.0f} ms (the rest: waiting for a core)" if cpu else ""
     if latencies:
         lat = np.array(latencies)
         ratio = float(np.median(lat)) / kernel_median if kernel_median == kernel_median else float("nan")
         busiest = actions[int(np.argmax(counts))]["control"]
         note = (f"max {lat.max():.0f} ms over {len(lat)} actions; figures/action mean {np.mean(counts):.2f} "
-                f"max {max(counts)} ({busiest}); kernel redraw median {kernel_median:.0f} ms "
+                f"max {max(counts)} ({busiest}); kernel redraw median {kernel_median:.0f} ms{cpu_note} "
                 f"(page/kernel {ratio:.1f}x)")
         if missing:
             note += f"; no new figure after: {', '.join(sorted(set(missing)))}"

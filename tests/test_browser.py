@@ -2,9 +2,11 @@
 
 For each ``notebooks/*.ipynb``: open it in a fresh page, Run → Run All Cells,
 wait until every code cell has run and every widget has rendered, assert that
-no error shows (tracebacks, ``.bplab-error`` messages inside widgets, widgets
-that failed to display), then for every ``.bplab-lab`` move its first control
-and assert that its figure changed. Screenshots go to
+opening it did not change it (no unsaved mark), that no error shows
+(tracebacks, ``.bplab-error`` messages inside widgets, widgets that failed to
+display), then for every ``.bplab-lab`` check its layout (no cut-off label, the
+figure shown at the size it was rendered, slider readouts read-only), move its
+first control and assert that its figure changed. Screenshots go to
 ``test-artifacts/screenshots/``.
 
 Needs Chromium (``/usr/bin/chromium`` or ``chromium`` on PATH) and the

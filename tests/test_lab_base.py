@@ -177,3 +177,26 @@ def test_no_error_number_beside_a_failure_that_could_not_compare():
     row = report.rows([outcome])[0]
     assert row["worst_error"] is None
     assert "e-" not in report.text_table([outcome]).splitlines()[1].split("FAIL")[1].split("dW")[0]
+
+
+def test_values_set_from_code_land_on_the_slider_grid():
+    import ipywidgets as widgets
+
+    from bplab.widgets.base import on_grid
+
+    log = widgets.FloatLogSlider(base=10, min=-4, max=0.5, step=0.05)
+    assert np.isclose(np.log10(on_grid(log, 0.5)), -0.3)  # the page would snap 0.5 to 10**-0.3 and send it back
+    assert on_grid(log, 1e9) == 10**0.5 and on_grid(log, 1e-9) == 1e-4
+    linear = widgets.FloatSlider(min=-10.0, max=10.0, step=0.1)
+    assert np.isclose(on_grid(linear, 1.234), 1.2) and on_grid(widgets.IntSlider(min=0, max=10, step=2), 5) in (4, 6)
+
+
+def test_race_surface_change_sets_rates_the_page_keeps():
+    import math
+
+    lab = OptimizerRace()
+    lab.controls["surface"].value = "booth"
+    for name in ("lr", "adaptive_lr"):
+        slider = lab.controls[name]
+        steps = (math.log10(slider.value) - slider.min) / slider.step
+        assert abs(steps - round(steps)) < 1e-9, f"{name} = {slider.value} is between two stops of its slider"

@@ -197,7 +197,7 @@ class Lab:
             self._run(action)
 
     def _run(self, action):
-        wall, start = time.time(), time.perf_counter()
+        wall, start, cpu = time.time(), time.perf_counter(), time.thread_time()
         self._frame = {}
         ok = self.guard(action)
         computed = time.perf_counter()
@@ -210,7 +210,9 @@ class Lab:
         frame = self._frame
         self.timings.append({"start": wall, "sent": wall + done - start, "compute": computed - start,
                              "update": updated - computed, "draw": frame.get("draw", done - updated),
-                             "encode": frame.get("encode", 0.0), "bytes": len(self.image.value or b"")})
+                             "encode": frame.get("encode", 0.0), "bytes": len(self.image.value or b""),
+                             # CPU time of this thread: below the wall time when the machine is busy elsewhere
+                             "cpu": time.thread_time() - cpu})
 
     def draw(self):
         """Render the figure with Agg and show it as PNG."""
@@ -247,6 +249,22 @@ class Lab:
         from IPython.display import display
 
         display(self.ui)
+
+
+def on_grid(slider, value):
+    """``value`` moved to the nearest stop of ``slider`` (its ``min + k * step``, in log space for a log slider).
+
+    Set a slider from code to a value on its grid: the page snaps any other value to the grid and sends
+    the snapped value back, which costs a second redraw.
+    """
+    import math
+
+    if isinstance(slider, widgets.FloatLogSlider):
+        exponent = math.log(value, slider.base)
+        stop = slider.min + round((exponent - slider.min) / slider.step) * slider.step
+        return float(slider.base ** min(max(stop, slider.min), slider.max))
+    stop = slider.min + round((value - slider.min) / slider.step) * slider.step
+    return type(slider.value)(min(max(stop, slider.min), slider.max))
 
 
 class Player:

@@ -10,7 +10,7 @@ from bplab import powered
 from bplab.figures.optimizer_race import OptimizerRaceFigure
 from bplab.labs.optimizer_race import OPTIMIZERS, STEP_RULES, OptimizerRaceModel
 from bplab.surfaces import SURFACES
-from bplab.widgets.base import Lab
+from bplab.widgets.base import Lab, on_grid
 
 # the ex04 step functions, in the race's order, and the checks that must pass for the race to run them
 STEP_FUNCTIONS = [function for function, _ in STEP_RULES.values()]
@@ -84,8 +84,8 @@ class OptimizerRace(Lab):
                 slider.min, slider.max = min(low, slider.min), max(high, slider.max)  # widen first: no clamping
                 slider.value = float(m.start[axis])
                 slider.min, slider.max, slider.step = low, high, (high - low) / 200
-        controls["lr"].value = m.lr
-        controls["adaptive_lr"].value = m.adaptive_lr
+        controls["lr"].value = on_grid(controls["lr"], m.lr)
+        controls["adaptive_lr"].value = on_grid(controls["adaptive_lr"], m.adaptive_lr)
         controls["kappa"].disabled = m.surface_name != "quadratic"
 
     def refresh(self):
