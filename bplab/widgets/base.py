@@ -57,6 +57,12 @@ class Lab:
         The figure as rendered by Agg.
     ui : ipywidgets.VBox
         The root box, with the CSS class ``bplab-lab``.
+    players : list of Player
+        The kernel players of the lab's ``Play`` controls (:meth:`play_from_kernel`).
+    timings : collections.deque of dict
+        One entry per redraw, in seconds: ``compute`` (the action), ``update`` (the figure's artists),
+        ``draw`` (Agg), ``encode``, ``cpu`` (this thread's CPU time for all of it), wall-clock ``start``
+        and ``sent``, and the image's ``bytes``.
     """
 
     title = ""
