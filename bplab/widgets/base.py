@@ -190,8 +190,10 @@ class Lab:
 
     def _control_changed(self):
         with self._lock:
-            if self._held is None and self._applied is not None and self._control_state() == self._applied:
-                return  # back to the values the figure shows (a change and its undo in one batch): no redraw
+            if self._held is None and self._applied is not None and _same(self._control_state(), self._applied):
+                # the values the figure shows, give or take rounding: the page echoing a value the kernel set
+                # (its slider computes min + k * step in floating point) costs no second redraw
+                return
         self.refresh()
 
     def _control_state(self):
@@ -255,6 +257,15 @@ class Lab:
         from IPython.display import display
 
         display(self.ui)
+
+
+def _same(a, b):
+    """Equal control states, floats within rounding (relative 1e-9)."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+    return a == b
 
 
 def on_grid(slider, value):
