@@ -197,8 +197,11 @@ def test_race_surface_change_sets_rates_the_page_keeps():
     import math
 
     lab = OptimizerRace()
-    lab.controls["surface"].value = "booth"
-    for name in ("lr", "adaptive_lr"):
-        slider = lab.controls[name]
-        steps = (math.log10(slider.value) - slider.min) / slider.step
-        assert abs(steps - round(steps)) < 1e-9, f"{name} = {slider.value} is between two stops of its slider"
+    for surface in ("booth", "beale", "rosenbrock"):
+        lab.controls["surface"].value = surface
+        for name in ("lr", "adaptive_lr", "start_x", "start_y"):
+            slider = lab.controls[name]
+            value = math.log10(slider.value) if name.endswith("lr") else slider.value
+            steps = (value - slider.min) / slider.step
+            assert abs(steps - round(steps)) < 1e-6, f"{name} = {slider.value} is between two stops of its slider"
+        assert tuple(lab.model.start) == (lab.controls["start_x"].value, lab.controls["start_y"].value)

@@ -84,6 +84,7 @@ class OptimizerRace(Lab):
                 slider.min, slider.max = min(low, slider.min), max(high, slider.max)  # widen first: no clamping
                 slider.value = float(m.start[axis])
                 slider.min, slider.max, slider.step = low, high, (high - low) / 200
+                slider.value = on_grid(slider, float(m.start[axis]))  # a stop the page keeps: no echo
         controls["lr"].value = on_grid(controls["lr"], m.lr)
         controls["adaptive_lr"].value = on_grid(controls["adaptive_lr"], m.adaptive_lr)
         controls["kappa"].disabled = m.surface_name != "quadratic"
