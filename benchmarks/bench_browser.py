@@ -253,7 +253,9 @@ class LabSession:
         element.click()
         self.page.wait_for_timeout(int(seconds * 1000))
         paused_at = self.now()
-        element.click()
+        # a run that reached its end has stopped by itself: a click now would play it again
+        if element.evaluate("e => !!e.querySelector('.fa-pause') || e.classList.contains('mod-active')"):
+            element.click()
         self.settle(paused_at, timeout=10)
         settled = self.now()
         frames = [f for f in self.frames() if f["set"] >= start and f["shown"]]
