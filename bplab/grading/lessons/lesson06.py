@@ -310,6 +310,136 @@ def _optimizer_given(given):
     return gradcheck.verdict("optimizer gets the trainable params", ok, detail, diagnosis)
 
 
+# -- the open-ended task: a training recipe, trained here and scored on the test split -------------
+#
+# The child trains the learner's recipe with bplab's reference layers and loop (the learner's own
+# layers were graded above), three seeds, each keeping its epoch of lowest validation loss, within a
+# counted cost limit, and returns the trained parameters. The judge rebuilds the forward pass itself and
+# scores the test split, which the notebook never evaluates before its end. Two bars, two checks: the
+# reference recipe (notebook 06's capstone settings) averages 97.8 % over these seeds; see
+# tests/test_lesson06_recipe.py for the measurements behind the bars.
+
+RECIPE_SEEDS = (0, 1, 2)
+RECIPE_LIMITS = {"multiply_adds": 1.0e11, "steps": 30_000}
+"""What training the seeds may cost, counted (bplab.recipes.training_cost) so that the limit does not depend on
+the machine or its load. The capstone's recipe costs 2.1e10 multiply-adds and 3,060 steps, about 4 s of one core
+here; the limits allow about five times that (about 20 s). The sandbox's timeout is the backstop for the rest."""
+RECIPE_BARS = {"digits_recipe": 0.95, "digits_recipe_strong": 0.975}
+RECIPE_SECTION = 'notebook 06, section "6. Your own recipe"'
+
+
+def _over_limit(recipe):
+    """A sentence saying which limit the recipe exceeds, or ""."""
+    from bplab.recipes import training_cost
+
+    multiply_adds, steps = training_cost(recipe, seeds=len(RECIPE_SEEDS))
+    if multiply_adds > RECIPE_LIMITS["multiply_adds"]:
+        return (f"training {len(RECIPE_SEEDS)} seeds costs {multiply_adds:.2g} multiply-adds, over the limit of"
+                f" {RECIPE_LIMITS['multiply_adds']:.2g} (about 20 s)")
+    if steps > RECIPE_LIMITS["steps"]:
+        return (f"training {len(RECIPE_SEEDS)} seeds takes {steps:,} optimizer steps, over the limit of"
+                f" {RECIPE_LIMITS['steps']:,} (about 20 s)")
+    return ""
+
+
+def _produce_recipe(ex):
+    from bplab.recipes import check_recipe, train_recipe
+
+    recipe = ex.digits_recipe()
+    try:
+        recipe = check_recipe(recipe)
+    except (TypeError, ValueError) as error:
+        return {"problem": str(error)}
+    if _over_limit(recipe):  # judged from the recipe alone: no time spent training
+        return {"recipe": _plain_recipe(recipe), "runs": []}
+    runs = []
+    for seed in RECIPE_SEEDS:
+        with np.errstate(all="ignore"):
+            model, record = train_recipe(recipe, seed=seed)
+        runs.append({"params": [p.copy() for p in model.params], "train_loss": record.train_loss})
+    return {"recipe": _plain_recipe(recipe), "runs": runs}
+
+
+def _plain_recipe(recipe):
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in recipe.items()}
+
+
+_ACTIVATIONS = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh,
+                "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),
+                "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z)}
+
+
+def _recipe_test_accuracy(params, activation):
+    """Test accuracy of an MLP [W1, b1, ..., WL, bL] with ``activation`` between layers (dropout is off in evaluation)."""
+    from bplab.datasets import load_digits
+
+    X, y = load_digits("test")
+    out = X
+    for i in range(0, len(params), 2):
+        out = out @ params[i] + params[i + 1]
+        if i + 2 < len(params):
+            out = _ACTIVATIONS[activation](out)
+    return float(np.mean(np.argmax(np.nan_to_num(out, nan=-np.inf), axis=1) == y))
+
+
+def _ends(losses, index):
+    return [round(float(curve[index]), 3) if _numbers(curve) and len(curve) else None for curve in losses]
+
+
+def _recipe_results(values, name):
+    """The verdicts of one bar: a valid recipe, in time, that trains, reaching RECIPE_BARS[name] on test."""
+    bar = RECIPE_BARS[name]
+    if "problem" in values:
+        return [gradcheck.verdict("recipe", False, str(values["problem"])[:300],
+                                  "digits_recipe() must return a dict of the settings listed in its docstring")]
+    recipe, runs = values.get("recipe"), values.get("runs")
+    if not isinstance(recipe, dict) or not isinstance(runs, list):
+        return [gradcheck.verdict("recipe", False, "could not be read back", "return a dict from digits_recipe()")]
+    try:
+        over = _over_limit({k: tuple(v) if isinstance(v, list) else v for k, v in recipe.items()})
+    except (TypeError, ValueError) as error:
+        return [gradcheck.verdict("recipe", False, str(error)[:300], "")]
+    if over:
+        return [gradcheck.verdict("time limit", False, over,
+                                  "fewer epochs, narrower layers or larger batches: the capstone's recipe costs about"
+                                  " a fifth of the limit")]
+    if len(runs) != len(RECIPE_SEEDS):
+        return [gradcheck.verdict("trained network", False, "could not be read back", "")]
+    activation = recipe.get("activation")
+    accuracies = []
+    for run in runs:
+        params = run.get("params") if isinstance(run, dict) else None
+        if (not isinstance(params, list) or len(params) < 2 or activation not in _ACTIVATIONS
+                or any(not isinstance(p, np.ndarray) or p.dtype.kind != "f" for p in params)):
+            return [gradcheck.verdict("trained network", False, "could not be read back", "")]
+        if not all(np.all(np.isfinite(p)) for p in params):
+            return [gradcheck.verdict("recipe trains", False, "the weights are NaN or inf after training",
+                                      "training diverged: lower the learning rate")]
+        try:
+            accuracies.append(_recipe_test_accuracy(params, activation))
+        except ValueError as error:
+            return [gradcheck.verdict("trained network", False, f"could not be evaluated ({error})"[:200], "")]
+    losses = [run.get("train_loss") for run in runs]
+    falling = all(_numbers(curve) and len(curve) >= 1 and np.all(np.isfinite(curve)) for curve in losses) and all(
+        len(curve) == 1 or float(curve[-1]) < float(curve[0]) for curve in losses)
+    mean = float(np.mean(accuracies))
+    if not falling or mean < 0.5:
+        return [gradcheck.verdict("recipe trains", False,
+                                  f"mean test accuracy {mean:.1%}; training loss of each seed from"
+                                  f" {_ends(losses, 0)} to {_ends(losses, -1)}",
+                                  "the recipe does not train: with a learning rate too small nothing moves, too large"
+                                  " and the loss blows up; try the capstone's settings in the notebook and watch the"
+                                  " validation curve")]
+    per_seed = ", ".join(f"{a:.1%}" for a in accuracies)
+    passed = mean >= bar
+    return [gradcheck.verdict("recipe trains", True),
+            gradcheck.verdict(f"mean test accuracy over {len(accuracies)} seeds", passed,
+                              f"{mean:.2%} (seeds: {per_seed}); this check needs {bar:.1%}",
+                              "" if passed else "tune on the validation split in the notebook: width, dropout,"
+                              " learning rate and epochs (the epoch of lowest validation loss is kept)")]
+
+
+
 CHECKS = [
     Check(lesson="06", name="train_epoch", points=3, module=MODULE, produce=_produce_train_epoch,
           judge=_judge_train_epoch, functions=("train_epoch",), hint=SECTIONS["loop"]),
@@ -317,4 +447,10 @@ CHECKS = [
           judge=_judge_accuracy, functions=("train_epoch",), hint=SECTIONS["loop"], timeout=10.0),
     Check(lesson="06", name="fine_tune", points=3, module=MODULE, produce=_produce_fine_tune,
           judge=_judge_fine_tune, functions=("fine_tune",), hint=SECTIONS["transfer"]),
+    Check(lesson="06", name="digits_recipe", points=2, module=MODULE, produce=_produce_recipe,
+          judge=lambda values: _recipe_results(values, "digits_recipe"), functions=("digits_recipe",),
+          hint=RECIPE_SECTION, timeout=120.0),
+    Check(lesson="06", name="digits_recipe_strong", points=1, module=MODULE, produce=_produce_recipe,
+          judge=lambda values: _recipe_results(values, "digits_recipe_strong"), functions=("digits_recipe",),
+          hint=RECIPE_SECTION, timeout=120.0),
 ]
