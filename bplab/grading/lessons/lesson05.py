@@ -421,6 +421,111 @@ def _judge_early(values):
     return results
 
 
+# -- batch norm backward, staged: every node of the graph checked on its own ---------------------
+#
+# The reference for each node is the central difference of the loss L = sum(dout * y) as a function
+# of that node's value, with everything downstream of the node recomputed from it (the graph of the
+# exercise's docstring, written again here). Wrong answers recognised: a missing fan-out branch (xc
+# into var, x into mu), the mean's 1/N, the -1/2 power, the N - 1 of the unbiased variance, gamma.
+
+STAGES = ("dbeta", "dgamma", "dx_hat", "dinv_std", "dvar", "dxc", "dmu", "dx")
+STAGED_EPS = 1e-5
+
+
+def _staged_inputs():
+    x, gamma, beta, _, _, dout = _bn_inputs()
+    return x, gamma, beta, dout
+
+
+def _produce_bn_staged(ex):
+    x, gamma, _, dout = _staged_inputs()
+    result, modified = call(ex.batchnorm_backward_staged, dout, x, gamma, STAGED_EPS, names=("dout", "x", "gamma"))
+    return {"stages": result, "modified": modified}
+
+
+def _staged_graph(x):
+    """The forward nodes of the exercise's graph: mu, xc, var, inv_std, x_hat."""
+    n = x.shape[0]
+    mu = x.sum(axis=0) / n
+    xc = x - mu
+    var = (xc * xc).sum(axis=0) / n
+    inv_std = (var + STAGED_EPS) ** -0.5
+    return mu, xc, var, inv_std, xc * inv_std
+
+
+def _staged_numeric():
+    """dL/d(node) for every node, by central differences of the downstream computation."""
+    x, gamma, beta, dout = _staged_inputs()
+    n = x.shape[0]
+    mu, xc, var, inv_std, x_hat = _staged_graph(x)
+    loss_of_y = lambda y: float(np.sum(dout * y))
+    from_x_hat = lambda v: loss_of_y(gamma * v + beta)
+    from_inv_std = lambda v: from_x_hat(xc * v)
+    from_var = lambda v: from_inv_std((v + STAGED_EPS) ** -0.5)
+    from_xc = lambda v: from_x_hat(v * ((v * v).sum(axis=0) / n + STAGED_EPS) ** -0.5)  # var recomputed from xc
+    from_mu = lambda v: from_xc(x - v)
+    from_x = lambda v: from_xc(v - v.sum(axis=0) / n)  # mu recomputed from x
+    grad = gradcheck.numerical_gradient
+    return {"dbeta": grad(lambda v: loss_of_y(gamma * x_hat + v), beta.copy()),
+            "dgamma": grad(lambda v: loss_of_y(v * x_hat + beta), gamma.copy()),
+            "dx_hat": grad(from_x_hat, x_hat.copy()),
+            "dinv_std": grad(from_inv_std, inv_std.copy()),
+            "dvar": grad(from_var, var.copy()),
+            "dxc": grad(from_xc, xc.copy()),
+            "dmu": grad(from_mu, mu.copy()),
+            "dx": grad(from_x, x.copy())}
+
+
+def _staged_mistakes():
+    """Wrong stage gradients, each computed from the same inputs with one realistic slip."""
+    x, gamma, _, dout = _staged_inputs()
+    n = x.shape[0]
+    _, xc, var, inv_std, x_hat = _staged_graph(x)
+    dx_hat = dout * gamma
+    dinv_std = (dx_hat * xc).sum(axis=0)
+    dvar = -0.5 * dinv_std * (var + STAGED_EPS) ** -1.5
+    dxc = dx_hat * inv_std + dvar * 2 * xc / n
+    dmu = -dxc.sum(axis=0)
+    return {
+        "dgamma": {"y = gamma * x_hat + beta: dgamma sums dout * x_hat over the batch, not dout alone":
+                   dout.sum(axis=0)},
+        "dx_hat": {"y = gamma * x_hat: multiply dout by gamma": dout},
+        "dinv_std": {"x_hat = xc * inv_std: multiply by xc (the centred x), not x": (dx_hat * x).sum(axis=0)},
+        "dvar": {"d/dvar (var + eps)^(-1/2) is -1/2 (var + eps)^(-3/2): the factor -1/2 is missing":
+                 dinv_std * (var + STAGED_EPS) ** -1.5,
+                 "the power: d/dvar (var + eps)^(-1/2) = -1/2 (var + eps)^(-3/2), not ^(-1/2)":
+                 -0.5 * dinv_std * (var + STAGED_EPS) ** -0.5},
+        "dxc": {"xc fans out to x_hat AND to var: add the branch through var, dvar * 2 xc / N":
+                dx_hat * inv_std,
+                "var divides by N (the biased variance), so d var / d xc = 2 xc / N, not 2 xc / (N - 1)":
+                dx_hat * inv_std + dvar * 2 * xc / (n - 1),
+                "d var / d xc = 2 xc / N: the 1/N of the mean is missing": dx_hat * inv_std + dvar * 2 * xc},
+        "dmu": {"xc = x - mu: the gradient reaching mu is MINUS the sum of dxc over the batch": dxc.sum(axis=0),
+                "mu is broadcast to every row of xc: sum dxc over the batch (axis 0)": -dxc},
+        "dx": {"x fans out to xc AND to mu: add the branch through mu, dmu / N on every row": dxc,
+               "mu is the mean of x, so d mu / d x_i = 1/N: add dmu / N, not dmu": dxc + dmu},
+    }
+
+
+def _judge_bn_staged(values):
+    x = _staged_inputs()[0]
+    stages = values.get("stages")
+    if not isinstance(stages, dict):
+        return [gradcheck.verdict("stages", False, f"returned {type(stages).__name__}",
+                                  f"return a dict with the keys {', '.join(STAGES)}")]
+    expected, mistakes = _staged_numeric(), _staged_mistakes()
+    results = [gradcheck.not_modified(values.get("modified"))]
+    for stage in STAGES:
+        if stage not in stages:
+            results.append(gradcheck.verdict(stage, False, "missing from the returned dict",
+                                             f"add the key {stage!r}: dL/d{stage[1:]}"))
+            continue
+        results.append(gradcheck.compare(stage, stages[stage], expected[stage], threshold=1e-7,
+                                         batch_size=x.shape[0], mistakes=mistakes.get(stage)))
+    return results
+
+
+
 CHECKS = [
     Check(lesson="05", name="l2_penalty", points=2, module=MODULE, produce=_produce_penalty("l2_penalty"),
           judge=_judge_l2, functions=("l2_penalty",), hint=SECTIONS["l2"]),
@@ -436,4 +541,6 @@ CHECKS = [
           judge=_judge_bn_forward, functions=("batchnorm_forward",), hint=SECTIONS["bn"]),
     Check(lesson="05", name="batchnorm_backward", points=3, module=MODULE, produce=_produce_bn_backward,
           judge=_judge_bn_backward, functions=("batchnorm_forward", "batchnorm_backward"), hint=SECTIONS["bn"]),
+    Check(lesson="05", name="batchnorm_backward_staged", points=3, module=MODULE, produce=_produce_bn_staged,
+          judge=_judge_bn_staged, functions=("batchnorm_backward_staged",), hint=SECTIONS["bn"]),
 ]
