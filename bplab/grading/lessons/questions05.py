@@ -51,7 +51,9 @@ CHECKS = [
              mistakes={"1": "the LOSS is scale-invariant; its gradient is not: differentiate L(sW) = L(W) with"
                             " respect to W (chain rule, a factor s appears)",
                        "4": "the gradient shrinks, not grows: larger weights give a smaller gradient",
-                       "16": "the factor is 1/s, not s squared: differentiate L(sW) = L(W) once",
-                       "0.0625": "the factor is 1/s, not 1/s squared: differentiate L(sW) = L(W) once"},
+                       "16": "differentiate L(sW) = L(W) once: the chain rule brings out one factor of s, not two,"
+                             " and on which side of the equation?",
+                       "0.0625": "differentiate L(sW) = L(W) once: the chain rule brings out one factor of s, not"
+                                 " two"},
              hint=SECTIONS["bn"]),
 ]

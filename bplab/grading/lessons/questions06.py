@@ -48,7 +48,7 @@ CHECKS = [
              right="only the new head is trained: a 256 x 5 weight matrix and 5 biases, 1,285 numbers",
              look="which layers does the optimizer see when the hidden layers are frozen? Count a weight matrix"
                   " and its biases",
-             mistakes={str(256 * 5): "do not forget the head's 5 biases",
+             mistakes={str(256 * 5): "count the head's biases too",
                        str(64 * 256 + 256 + 256 * 5 + 5): "that counts the frozen hidden layer too: frozen"
                                                           " parameters are left out of the optimizer",
                        str(64 * 256 + 256): "that is the frozen hidden layer: the optimizer never sees it"},
