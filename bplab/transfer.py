@@ -246,8 +246,11 @@ class TransferResult:
         same new head, so the differences cancel most of the luck of the draw:
         their standard error is smaller than that of either mean.
         """
-        differences = self.accuracy[strategy] - self.accuracy[other]
-        return differences.mean(axis=0), _sem(differences)
+        from bplab.stats import paired_difference
+
+        a, b = self.accuracy[strategy], self.accuracy[other]
+        pairs = [paired_difference(a[:, k], b[:, k]) for k in range(a.shape[1])]
+        return np.array([pair.mean for pair in pairs]), np.array([pair.se for pair in pairs])
 
 
 def _sem(values):
