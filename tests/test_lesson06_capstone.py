@@ -143,7 +143,7 @@ def test_the_capstone_claims_of_sections_3_and_4(capstone):
     assert record.train_acc[-1] == 1.0
     # q_running_vs_evaluated_loss: the running mean (dropout on, older weights) is above the evaluated loss.
     assert record.train_loss[-1] > record.train_loss_eval[-1]
-    # q_initial_loss: an untrained network's loss is near ln 10 (a little above: the scores are not all equal).
+    # q_digits_initial_loss: an untrained network's loss is near ln 10 (a little above: the scores are not all equal).
     untrained = digits_network(CAPSTONE["hidden"], 10, np.random.default_rng(CAPSTONE["seed"]), dropout=CAPSTONE["dropout"])
     X_val, y_val = load_digits("val")
     initial = nn.softmax_cross_entropy(untrained.forward(X_val, train=False), y_val)[0]

@@ -17,7 +17,7 @@ def verdict(name, answer):
 
 
 @pytest.mark.parametrize("name, answers", [
-    ("q_initial_loss", [math.log(10), 2.3, "2.30", 2.303, 2.35]),
+    ("q_digits_initial_loss", [math.log(10), 2.3, "2.30", 2.303, 2.35]),
     ("q_dropout_train_accuracy", ["c", "C"]),
     ("q_running_vs_evaluated_loss", ["a"]),
     ("q_frozen_parameters", [1285, "1285", 1285.0]),
@@ -30,10 +30,10 @@ def test_sound_answers_pass_with_the_reason(name, answers):
 
 
 @pytest.mark.parametrize("name, wrong, says", [
-    ("q_initial_loss", 0.1, "probability"),            # the probability, not its -ln
-    ("q_initial_loss", 1, "natural"),                  # log10
-    ("q_initial_loss", 10, "1/p"),
-    ("q_initial_loss", 0, "certainty"),
+    ("q_digits_initial_loss", 0.1, "probability"),            # the probability, not its -ln
+    ("q_digits_initial_loss", 1, "natural"),                  # log10
+    ("q_digits_initial_loss", 10, "1/p"),
+    ("q_digits_initial_loss", 0, "certainty"),
     ("q_dropout_train_accuracy", "a", "evaluation mode"),
     ("q_dropout_train_accuracy", "b", "still fits"),
     ("q_running_vs_evaluated_loss", "b", "larger"),
@@ -49,7 +49,7 @@ def test_usual_wrong_answers_lose_the_point_with_their_own_sentence(name, wrong,
     assert not result.passed and says in result.diagnosis
 
 
-@pytest.mark.parametrize("name, wrong", [("q_initial_loss", 2.2), ("q_initial_loss", 2.4), ("q_initial_loss", 4.6),
+@pytest.mark.parametrize("name, wrong", [("q_digits_initial_loss", 2.2), ("q_digits_initial_loss", 2.4), ("q_digits_initial_loss", 4.6),
                                          ("q_frozen_parameters", 1290), ("q_frozen_parameters", 2570)])
 def test_near_misses_get_what_to_look_at(name, wrong):
     result = verdict(name, wrong)

@@ -10,7 +10,7 @@ DASHBOARD = 'notebook 06, section "4. What the network gets wrong"'
 TRANSFER = 'notebook 06, section "5. Transfer learning"'
 
 CHECKS = [
-    question(lesson="06", name="q_initial_loss", module=MODULE, answer="INITIAL_LOSS",
+    question(lesson="06", name="q_digits_initial_loss", module=MODULE, answer="INITIAL_LOSS",
              expected=Number(math.log(10), abs_tol=0.05),
              right="small random scores give every class a probability of about 1/10, and the loss is"
                    " -ln(1/10) = ln 10 = 2.30; a first loss far from it means a bug or a bad initialization",
