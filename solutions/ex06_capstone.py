@@ -169,5 +169,5 @@ def digits_recipe():
     dict
     """
     ### BEGIN SOLUTION  notebook 06, section "6. Your own recipe"
-    return {"hidden": (256, 128), "dropout": 0.3, "optimizer": "adam", "lr": 3e-3, "batch_size": 32, "epochs": 30}
+    return {"hidden": (256, 128), "dropout": 0.3, "optimizer": "adam", "lr": 3e-3, "batch_size": 32, "epochs": 20}
     ### END SOLUTION

@@ -49,8 +49,9 @@ def test_usual_wrong_answers_lose_the_point_with_their_own_sentence(name, wrong,
     assert not result.passed and says in result.diagnosis
 
 
-@pytest.mark.parametrize("name, wrong", [("q_digits_initial_loss", 2.2), ("q_digits_initial_loss", 2.4), ("q_digits_initial_loss", 4.6),
-                                         ("q_frozen_parameters", 1290), ("q_frozen_parameters", 2570)])
+@pytest.mark.parametrize("name, wrong", [("q_digits_initial_loss", 2.2), ("q_digits_initial_loss", 2.4),
+                                         ("q_digits_initial_loss", 4.6), ("q_frozen_parameters", 1290),
+                                         ("q_frozen_parameters", 2570)])
 def test_near_misses_get_what_to_look_at(name, wrong):
     result = verdict(name, wrong)
     assert not result.passed and result.diagnosis
