@@ -54,7 +54,8 @@ def fine_tune(model, n_frozen, loss_fn, make_optimizer, X, y, *, epochs, batch_s
     the optimizer with ``make_optimizer(params)`` on the parameters of
     ``model.layers[n_frozen:]`` only (weight decay would move any parameter it
     is given, even one whose gradient is zero). Frozen layers run in
-    evaluation mode (``train=False``). Because they never change, compute
+    evaluation mode (``train=False``): this course's choice, which PyTorch
+    needs a separate ``.eval()`` for. Because they never change, compute
     their output for ``X`` once, then train the remaining layers on it with
     your ``train_epoch``, once per epoch, passing ``rng`` along.
 
