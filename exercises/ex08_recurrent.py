@@ -164,3 +164,31 @@ def lstm_backward(dh, cache):
         Only when ``lstm_forward`` was given ``c0``, as the last element.
     """
     raise NotImplementedError('lstm_backward: not written yet. Read notebook 08, section "8. The LSTM through time".')
+
+
+# -- Questions (graded predictions): answer each BEFORE running the cell below it in the notebook --------------
+
+# Question (notebook 08, section "3. Gradients through time, during training"). A linear RNN (no tanh) has
+# W_h = 0.9 · Q with Q orthogonal; the loss reads the last hidden state only. Going one step back in time, by how
+# much does log10 ‖∂L/∂h_t‖ change? (a Python number such as -0.5 or float(...); negative if it shrinks)
+LOG10_SLOPE_PER_STEP = None
+
+# Question (notebook 08, section "4. Exploding gradients, and clipping"). Clipping by global norm rescales the
+# whole gradient when its norm exceeds the threshold. What does it change about the update?
+#   (a) its direction   (b) only its length   (c) its direction and its length   (d) nothing
+CLIPPING_CHANGES = None
+
+# Question (notebook 08, section "5. Truncated BPTT"). A sequence with lag 10 (11 steps, the label is the first
+# input x_0, the loss reads h_T), trained with truncated BPTT of length 3. What is ∂L/∂x_0?
+#   (a) the same as with full BPTT   (b) smaller but not zero   (c) exactly zero   (d) larger
+TRUNCATED_FIRST_INPUT = None
+
+# Question (notebook 08, section "8. The LSTM through time"). At initialization the forget gates sit near σ(b_f).
+# Along the cell state alone, going one step back multiplies the gradient by f. With a forget-gate bias b_f = +3,
+# after how many steps back has that gradient fallen by a factor of 10? (a Python number, or float(...) of an expression)
+FORGET_BIAS_REACH = None
+
+# Question (notebook 08, section "9. Try it: the gradient-through-time explorer"). At initialization, lag 40,
+# 16 hidden units, b_f = +3: which network has the larger ratio ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ (the gradient reaching
+# the first step, relative to the last)?   (a) the vanilla RNN   (b) the LSTM   (c) they are about equal
+FURTHER_BACK = None

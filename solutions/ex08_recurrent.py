@@ -229,3 +229,41 @@ def lstm_backward(dh, cache):
     grads = (dx, dh_next, dWx, dWh, db)
     return grads + (dc_next,) if c0_given else grads
     ### END SOLUTION
+
+
+# -- Questions (graded predictions): answer each BEFORE running the cell below it in the notebook --------------
+
+# Question (notebook 08, section "3. Gradients through time, during training"). A linear RNN (no tanh) has
+# W_h = 0.9 · Q with Q orthogonal; the loss reads the last hidden state only. Going one step back in time, by how
+# much does log10 ‖∂L/∂h_t‖ change? (a Python number such as -0.5 or float(...); negative if it shrinks)
+### BEGIN SOLUTION  notebook 08, section "3. Gradients through time, during training"
+LOG10_SLOPE_PER_STEP = float(np.log10(0.9))
+### END SOLUTION
+
+# Question (notebook 08, section "4. Exploding gradients, and clipping"). Clipping by global norm rescales the
+# whole gradient when its norm exceeds the threshold. What does it change about the update?
+#   (a) its direction   (b) only its length   (c) its direction and its length   (d) nothing
+### BEGIN SOLUTION  notebook 08, section "4. Exploding gradients, and clipping"
+CLIPPING_CHANGES = "b"
+### END SOLUTION
+
+# Question (notebook 08, section "5. Truncated BPTT"). A sequence with lag 10 (11 steps, the label is the first
+# input x_0, the loss reads h_T), trained with truncated BPTT of length 3. What is ∂L/∂x_0?
+#   (a) the same as with full BPTT   (b) smaller but not zero   (c) exactly zero   (d) larger
+### BEGIN SOLUTION  notebook 08, section "5. Truncated BPTT"
+TRUNCATED_FIRST_INPUT = "c"
+### END SOLUTION
+
+# Question (notebook 08, section "8. The LSTM through time"). At initialization the forget gates sit near σ(b_f).
+# Along the cell state alone, going one step back multiplies the gradient by f. With a forget-gate bias b_f = +3,
+# after how many steps back has that gradient fallen by a factor of 10? (a Python number, or float(...) of an expression)
+### BEGIN SOLUTION  notebook 08, section "8. The LSTM through time"
+FORGET_BIAS_REACH = float(np.log(10.0) / -np.log(1.0 / (1.0 + np.exp(-3.0))))
+### END SOLUTION
+
+# Question (notebook 08, section "9. Try it: the gradient-through-time explorer"). At initialization, lag 40,
+# 16 hidden units, b_f = +3: which network has the larger ratio ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ (the gradient reaching
+# the first step, relative to the last)?   (a) the vanilla RNN   (b) the LSTM   (c) they are about equal
+### BEGIN SOLUTION  notebook 08, section "9. Try it: the gradient-through-time explorer"
+FURTHER_BACK = "b"
+### END SOLUTION
