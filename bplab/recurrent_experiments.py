@@ -4,7 +4,8 @@ Settings (chosen so the whole notebook runs in seconds on two cores):
 
 - the task is :func:`bplab.datasets.first_token` with 4 classes and noise 1: 512 training sequences and 512 test
   sequences (test seed ``1000 + seed``; learning rates are chosen on validation sequences, seed ``2000 + seed``);
-- the networks have 16 hidden units, are trained for 150 Adam updates on batches of 32 at learning rate 0.03,
+- the networks have 16 hidden units, are trained for 150 Adam updates on batches of 32 at learning rate 0.03
+  (the best of :data:`LEARNING_RATES` on validation data for both cells at lag 20, see :func:`tune_learning_rate`),
   with clipping by global norm at 1 (the usual practice); the LSTM's forget-gate bias starts at +3;
 - the exploding-gradient run uses SGD with momentum (see :data:`EXPLODING`), where a gradient spike becomes a
   step of the same size (Adam divides every step by a running RMS of the gradient, which damps spikes).
@@ -25,10 +26,12 @@ TASK = {"n_classes": 4, "noise": 1.0, "train": 512, "test": 512}
 TRAINING = {"hidden": 16, "updates": 150, "batch_size": 32, "lr": 0.03, "clip": 1.0, "forget_bias": 3.0}
 EXPLODING = {"lag": 5, "updates": 200, "lr": 0.3, "momentum": 0.9, "clip": 1.0}
 SEEDS = (0, 1, 2)
+COMPARISON_SEEDS = (0, 1, 2, 3, 4)
 LAGS = (5, 10, 20, 40)
 COMPARISON_LAG = 20
 TRUNCATION = {"lag": 10, "truncate": 3}
-LEARNING_RATES = (0.01, 0.03)
+LEARNING_RATES = (0.01, 0.03, 0.1)
+RECORD_EVERY = 10
 
 
 @dataclass
@@ -50,15 +53,35 @@ def data(lag, seed, split="train"):
     return first_token(n, lag, TASK["n_classes"], TASK["noise"], seed=offset + seed)
 
 
-def run(cell, lag, seed, *, record_at=(), evaluate_on="test", ops=None, **overrides):
+_RUNS = {}
+"""Finished runs by their settings: training is deterministic, so a run asked for twice (the notebook's lag sweep
+and its RNN-vs-LSTM comparison share the lag-20 runs) is trained once."""
+
+
+def run(cell, lag, seed, *, record_at=None, evaluate_on="test", ops=None, **overrides):
     """Train one classifier with :data:`TRAINING` (``overrides`` replace entries) and measure its accuracy.
+
+    Parameters
+    ----------
+    record_at : iterable of int, optional
+        Updates at which gradients through time are recorded; every :data:`RECORD_EVERY` updates by default.
 
     Returns
     -------
     Run
-        ``accuracy`` is NaN when training diverged.
+        ``accuracy`` is NaN when training diverged. Runs are remembered: the same arguments return the same Run.
     """
     settings = {**TRAINING, **overrides}
+    if record_at is None:
+        record_at = range(0, settings["updates"] + 1, RECORD_EVERY)
+    key = (cell, lag, seed, tuple(record_at), evaluate_on, None if ops is None else id(ops),
+           tuple(sorted(settings.items())))
+    if key not in _RUNS:
+        _RUNS[key] = _train_run(cell, lag, seed, settings, record_at, evaluate_on, ops)
+    return _RUNS[key]
+
+
+def _train_run(cell, lag, seed, settings, record_at, evaluate_on, ops):
     x, y = data(lag, seed)
     model = init_classifier(cell, TASK["n_classes"], settings["hidden"], TASK["n_classes"], seed=seed,
                             forget_bias=settings["forget_bias"], nonlinearity=settings.get("nonlinearity", "tanh"))
@@ -87,6 +110,22 @@ def exploding_runs(seeds=SEEDS, clip=None):
     settings = {k: v for k, v in EXPLODING.items() if k not in ("lag", "clip")}
     return [run("rnn", EXPLODING["lag"], seed, record_at=range(0, EXPLODING["updates"] + 1, 10), clip=clip,
                 **settings) for seed in seeds]
+
+
+def comparison(seeds=COMPARISON_SEEDS, lag=COMPARISON_LAG):
+    """The RNN and the LSTM trained on the same data and seeds.
+
+    Returns
+    -------
+    dict of str to list of Run
+        ``{"rnn": [...], "lstm": [...]}``, one run per seed, in the order of ``seeds``.
+    """
+    return {cell: [run(cell, lag, seed) for seed in seeds] for cell in ("rnn", "lstm")}
+
+
+def paired_difference(better, worse):
+    """Mean and standard error of the per-seed differences ``better - worse``."""
+    return mean_and_se(np.asarray(better, dtype=np.float64) - np.asarray(worse, dtype=np.float64))
 
 
 def tune_learning_rate(cell, lag=COMPARISON_LAG, rates=LEARNING_RATES, seeds=SEEDS):

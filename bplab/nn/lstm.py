@@ -15,14 +15,14 @@ direct path): with forget gates near 1 the gradient flows back through many step
 vanilla RNN multiplies it by ``diag(tanh'(a_t)) @ Wh.T`` at every step.
 
 Every function is finite and warning-free (even under ``np.errstate(all="raise")``) for pre-activations of
-magnitude 1e3: the sigmoid takes ``exp`` of non-positive numbers only, and ``tanh`` saturates exactly.
+magnitude 1e3: the sigmoid takes ``exp`` of non-positive numbers only, ``tanh`` saturates exactly, and
+underflow to subnormals or zero (what torch computes too) is silenced inside these functions.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from bplab.nn.activations import sigmoid
 from bplab.validation import as_float_array, check_shape
 
 
@@ -43,6 +43,13 @@ def _check_weights(Wx, Wh, b, D):
 _QUIET_UNDERFLOW = {"under": "ignore"}
 
 
+def _sigmoid(a):
+    """σ(a) from ``exp(-|a|)`` only (never overflows); called with underflow silenced (exp(-1000) is 0)."""
+    z = np.exp(-np.abs(a))
+    r = 1.0 / (1.0 + z)
+    return np.where(a >= 0, r, z * r)
+
+
 def _step(x, h_prev, c_prev, Wx, Wh, b):
     with np.errstate(**_QUIET_UNDERFLOW):
         return _step_quiet(x, h_prev, c_prev, Wx, Wh, b)
@@ -51,10 +58,8 @@ def _step(x, h_prev, c_prev, Wx, Wh, b):
 def _step_quiet(x, h_prev, c_prev, Wx, Wh, b):
     H = h_prev.shape[1]
     a = x @ Wx + h_prev @ Wh + b
-    gates = np.empty_like(a)
-    gates[:, :2 * H] = sigmoid(a[:, :2 * H])          # i, f
+    gates = _sigmoid(a)                                 # i, f, o (and g, overwritten next)
     gates[:, 2 * H:3 * H] = np.tanh(a[:, 2 * H:3 * H])  # g
-    gates[:, 3 * H:] = sigmoid(a[:, 3 * H:])           # o
     i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
     c = f * c_prev + i * g
     tanh_c = np.tanh(c)
@@ -115,14 +120,16 @@ def gate_gradients(dh, dc, cache):
 def _gate_gradients(dh, dc, cache):
     _, _, c_prev, _, _, gates, tanh_c = cache
     H = c_prev.shape[1]
-    i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+    i, g, o = gates[:, :H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
     dc_total = dc + dh * o * (1.0 - tanh_c * tanh_c)
-    da = np.empty_like(gates)
-    # Gradient of each gate value times the derivative of its nonlinearity (σ' = σ(1-σ), tanh' = 1 - tanh²).
-    da[:, :H] = dc_total * g * i * (1.0 - i)
-    da[:, H:2 * H] = dc_total * c_prev * f * (1.0 - f)
-    da[:, 2 * H:3 * H] = dc_total * i * (1.0 - g * g)
-    da[:, 3 * H:] = dh * tanh_c * o * (1.0 - o)
+    # dL/da = (gradient of each gate value) * (derivative of its nonlinearity, written with its output):
+    # the gate values' gradients are dc·g, dc·c_prev, dc·i (the cell update) and dh·tanh(c) (the output).
+    local = gates * (1.0 - gates)           # σ' = σ(1 - σ) for i, f, o
+    local[:, 2 * H:3 * H] = 1.0 - g * g     # tanh' = 1 - tanh² for g
+    da = np.concatenate([g, c_prev, i, tanh_c], axis=1)
+    da *= local
+    da.reshape(-1, 4, H)[:, :3] *= dc_total[:, None, :]  # i, f, g: the cell update's (da is contiguous: a view)
+    da[:, 3 * H:] *= dh
     return dc_total, da
 
 
@@ -155,12 +162,16 @@ def lstm_step_backward(dh, dc, cache):
 
 def _step_backward(dh, dc, cache):
     """``(dc_total, (dx, dh_prev, dc_prev, dWx, dWh, db))`` for one step, inputs already checked."""
+    with np.errstate(**_QUIET_UNDERFLOW):
+        return _step_backward_quiet(dh, dc, cache)
+
+
+def _step_backward_quiet(dh, dc, cache):
     x, h_prev, _, Wx, Wh, gates, _ = cache
     H = h_prev.shape[1]
-    with np.errstate(**_QUIET_UNDERFLOW):
-        dc_total, da = _gate_gradients(dh, dc, cache)
-        dc_prev = dc_total * gates[:, H:2 * H]  # the additive path: dc_prev = f * dc
-        return dc_total, (da @ Wx.T, da @ Wh.T, dc_prev, x.T @ da, h_prev.T @ da, da.sum(axis=0))
+    dc_total, da = _gate_gradients(dh, dc, cache)
+    dc_prev = dc_total * gates[:, H:2 * H]  # the additive path: dc_prev = f * dc
+    return dc_total, (da @ Wx.T, da @ Wh.T, dc_prev, x.T @ da, h_prev.T @ da, da.sum(axis=0))
 
 
 def lstm_forward(x, h0, Wx, Wh, b, c0=None):
@@ -194,10 +205,11 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None):
     check_shape(c0, "c0", ((N, "N = x.shape[0]"), (H, "H")))
     h, cells = np.empty((N, T, H)), np.empty((N, T, H))
     steps, h_prev, c_prev = [], h0, c0
-    for t in range(T):
-        h_prev, c_prev, step_cache = _step(x[:, t, :], h_prev, c_prev, Wx, Wh, b)
-        h[:, t], cells[:, t] = h_prev, c_prev
-        steps.append(step_cache)
+    with np.errstate(**_QUIET_UNDERFLOW):
+        for t in range(T):
+            h_prev, c_prev, step_cache = _step_quiet(x[:, t, :], h_prev, c_prev, Wx, Wh, b)
+            h[:, t], cells[:, t] = h_prev, c_prev
+            steps.append(step_cache)
     return h, {"steps": steps, "cells": cells, "c0_given": c_given}
 
 
@@ -229,14 +241,15 @@ def state_gradients(dh, cache):
     dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(4 * H)
     dh_total, dc_total = np.empty_like(dh), np.empty_like(dh)
     dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
-    for t in reversed(range(T)):
-        # h_t fans out to the loss (dh[:, t]) and to step t+1 (dh_next): the gradients add.
-        dh_total[:, t] = dh[:, t] + dh_next
-        dc_total[:, t], (dx[:, t], dh_next, dc_next, dWx_t, dWh_t, db_t) = _step_backward(
-            dh_total[:, t], dc_next, steps[t])
-        dWx += dWx_t  # shared weights: their gradients add up over the steps
-        dWh += dWh_t
-        db += db_t
+    with np.errstate(**_QUIET_UNDERFLOW):
+        for t in reversed(range(T)):
+            # h_t fans out to the loss (dh[:, t]) and to step t+1 (dh_next): the gradients add.
+            dh_total[:, t] = dh[:, t] + dh_next
+            dc_total[:, t], (dx[:, t], dh_next, dc_next, dWx_t, dWh_t, db_t) = _step_backward_quiet(
+                dh_total[:, t], dc_next, steps[t])
+            dWx += dWx_t  # shared weights: their gradients add up over the steps
+            dWh += dWh_t
+            db += db_t
     return dh_total, dc_total, (dx, dh_next, dc_next, dWx, dWh, db)
 
 
