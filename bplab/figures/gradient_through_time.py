@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from bplab.figures.base import PALETTE, new_figure, show_message
 from bplab.figures.gradient_flow import cheap_log_axis, freeze_layout, log_limits
@@ -26,6 +27,7 @@ class GradientThroughTimeFigure:
 
     def _build_steps(self, ax):
         cheap_log_axis(ax)
+        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))  # few tick labels: text dominates a redraw
         ax.set_xlabel("time step t (the loss reads h_T)", fontsize=9)
         self.curves = {cell: ax.plot([], [], "o-", color=COLOURS[cell], markersize=2, linewidth=1.3,
                                      label=LABELS[cell])[0] for cell in COLOURS}
@@ -35,14 +37,14 @@ class GradientThroughTimeFigure:
         self.steps_title = ax.set_title("", fontsize=9)
 
     def _build_training(self, ax):
-        ax.set_xlabel("update", fontsize=9)
-        ax.set_ylabel("training loss", fontsize=9)
+        ax.set_xlabel("update (colours as left)", fontsize=9)
+        ax.set_ylabel("training loss (dotted: chance, ln 4)", fontsize=9)
         ax.tick_params(labelsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(4))
         self.loss_lines = {cell: ax.plot([], [], "-", color=COLOURS[cell], linewidth=1.0, label=LABELS[cell])[0]
                            for cell in COLOURS}
         (self.chance,) = ax.plot([], [], ":", color=PALETTE["grey"], linewidth=1.2, label="chance (ln 4)")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8, frameon=False,
-                  handlelength=1.5)
         self.training_title = ax.set_title("", fontsize=9)
         self.hint = ax.text(0.5, 0.5, "press “train” to train both", ha="center", va="center", fontsize=9,
                             transform=ax.transAxes, color=PALETTE["black"])

@@ -53,8 +53,9 @@ def exploding_figure(unclipped, clipped):
     """
     figure = new_figure(9.0, 3.2)
     norms, spectral = figure.subplots(1, 2)
-    for runs, colour, name in ((unclipped, PALETTE["vermillion"], "no clipping"), (clipped, PALETTE["blue"],
-                                                                                     "clipped")):
+    # The unclipped runs are drawn last, on top: their spikes are the point of the figure.
+    for runs, colour, name in ((clipped, PALETTE["blue"], "clipped"), (unclipped, PALETTE["vermillion"],
+                                                                       "no clipping")):
         for k, run in enumerate(runs):
             label = name if k == 0 else None
             norms.semilogy(np.arange(1, len(run.log.grad_norm) + 1), run.log.grad_norm, "-", color=colour,
