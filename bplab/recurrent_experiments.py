@@ -123,11 +123,6 @@ def comparison(seeds=COMPARISON_SEEDS, lag=COMPARISON_LAG):
     return {cell: [run(cell, lag, seed) for seed in seeds] for cell in ("rnn", "lstm")}
 
 
-def paired_difference(better, worse):
-    """Mean and standard error of the per-seed differences ``better - worse``."""
-    return mean_and_se(np.asarray(better, dtype=np.float64) - np.asarray(worse, dtype=np.float64))
-
-
 def tune_learning_rate(cell, lag=COMPARISON_LAG, rates=LEARNING_RATES, seeds=SEEDS):
     """Mean validation accuracy for each learning rate: ``{lr: mean}`` (how :data:`TRAINING`'s lr was chosen)."""
     return {lr: float(np.mean([run(cell, lag, seed, lr=lr, evaluate_on="validation").accuracy for seed in seeds]))

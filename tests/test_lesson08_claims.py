@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from bplab import recurrent_experiments as experiments
+from bplab.stats import paired_difference
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,8 @@ def test_section4_clipping_rescues_the_exploding_sgd_run():
     assert all(max(r.log.grad_norm) > 10 * np.median(r.log.grad_norm) for r in unclipped)  # spikes
     assert all(max(r.log.spectral) < 15 for r in clipped)
     assert all(r.accuracy < 0.4 for r in unclipped)  # "ends near chance"
-    gain, se = experiments.paired_difference([r.accuracy for r in clipped], [r.accuracy for r in unclipped])
+    difference = paired_difference([r.accuracy for r in clipped], [r.accuracy for r in unclipped])
+    gain, se = difference.mean, difference.se
     assert (f"{gain:.2f}", f"{se:.2f}") == ("0.55", "0.05") and gain > 3 * se
 
 
@@ -57,7 +59,8 @@ def test_section5_truncation_zeroes_the_far_gradient_and_costs_accuracy(sweep):
     assert experiments.first_input_gradient(lag, k) == 0.0
     assert f"{experiments.first_input_gradient(lag, None):.1e}" == "9.4e-05"
     truncated = [experiments.run("rnn", lag, seed, truncate=k).accuracy for seed in experiments.SEEDS]
-    loss, se = experiments.paired_difference(sweep[lag], truncated)
+    difference = paired_difference(sweep[lag], truncated)
+    loss, se = difference.mean, difference.se
     assert (f"{np.mean(sweep[lag]):.2f}", f"{np.mean(truncated):.2f}") == ("0.99", "0.38")
     assert (f"{loss:.2f}", f"{se:.2f}") == ("0.61", "0.09") and loss > 3 * se
     assert np.mean(truncated) > 0.25  # "not pushed all the way to chance"
@@ -67,7 +70,8 @@ def test_section8_the_lstm_reaches_further_back_and_learns_more_often(runs):
     rnn, lstm = runs["rnn"], runs["lstm"]
     ratio = {name: group[0].log.state_norms[0][0] / group[0].log.state_norms[0][-1] for name, group in runs.items()}
     assert f"{ratio['lstm']:.1e}" == "1.2e-01" and f"{ratio['rnn']:.1e}" == "7.0e-05"
-    ahead, se = experiments.paired_difference([r.accuracy for r in lstm], [r.accuracy for r in rnn])
+    difference = paired_difference([r.accuracy for r in lstm], [r.accuracy for r in rnn])
+    ahead, se = difference.mean, difference.se
     assert (f"{ahead:.2f}", f"{se:.2f}", f"{ahead / se:.1f}") == ("0.34", "0.12", "2.7")
     assert sum(r.accuracy >= 0.9 for r in lstm) == 4 and sum(r.accuracy >= 0.9 for r in rnn) == 1
 
