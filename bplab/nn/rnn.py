@@ -11,6 +11,9 @@ shared weights' gradients are summed over the steps.
 Going back one step multiplies the gradient by ``diag(f'(a_t)) @ Wh.T``, so
 over a distance ``k`` it is scaled roughly like ``ρ(Wh)^k``: the vanishing and
 exploding gradients of lesson 03.
+
+Truncated BPTT (lesson 08, ``truncate=k`` in :func:`rnn_backward`) lets each loss term's gradient travel back
+at most ``k`` steps, as if the state ``k`` steps before it were a constant (``detach()`` in torch).
 """
 
 from __future__ import annotations
