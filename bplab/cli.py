@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bplab import exercise_builder, loader, release
-from bplab.grading import autograder, class_report, registry, report, runner
+from bplab.grading import autograder, registry, report, runner
 
 
 def main(argv=None):
@@ -70,6 +70,8 @@ def _grade(args):
         if args.csv:
             report.write_csv(args.csv, graded, lessons)
         if args.report:
+            from bplab.figures import class_report  # draws: loaded only when asked for
+
             class_report.write(args.report, graded, checks)
         total = sum(c.points for c in checks)
         for learner, outcomes in sorted(graded.items()):

@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
+from bplab.figures import class_report
 from bplab.gradcheck import verdict
-from bplab.grading import class_report, registry
+from bplab.grading import registry
 from bplab.grading.runner import Outcome
 from tests.paths import EXERCISES, ROOT, SOLUTIONS
 from tests.test_browser import browser  # noqa: F401 - the session's headless Chromium (skipped without it)

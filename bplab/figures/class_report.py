@@ -1,5 +1,7 @@
 """A class report: one self-contained HTML page showing where the class is stuck.
 
+It lives with the figures because it draws; the grading layer below it only grades.
+
 ``bplab grade --submissions DIR --report report.html`` writes it: the score
 distribution, the pass rate of every check (with how the others ended), and
 the most common reasons for failing each check, as inline SVG plots and tables.
@@ -16,6 +18,10 @@ import re
 import statistics
 from collections import Counter
 from pathlib import Path
+
+import matplotlib
+
+from bplab.figures.base import PALETTE, new_figure
 
 # How a check ended, in the order the plots stack them.
 OUTCOME_GROUPS = ("passed", "failed", "not attempted", "error", "missing")
@@ -147,8 +153,6 @@ def _figure(name, svg, caption):
 
 def _svg(figure):
     """The figure as an inline ``<svg>`` element: text drawn as paths, no external reference."""
-    import matplotlib
-
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "bplab"}):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
@@ -157,14 +161,10 @@ def _svg(figure):
 
 
 def _new_figure(width, height):
-    from bplab.figures.base import new_figure
-
     return new_figure(width, height, dpi=72)
 
 
 def _score_plot(scores, possible):
-    from bplab.figures.base import PALETTE
-
     figure = _new_figure(8, 3.2)
     axes = figure.add_subplot()
     bins = min(20, max(1, int(possible))) if possible else 1
@@ -180,8 +180,6 @@ _GROUP_COLOURS = {"passed": "green", "failed": "vermillion", "not attempted": "g
 
 
 def _pass_rate_plot(rows):
-    from bplab.figures.base import PALETTE
-
     figure = _new_figure(8, 1.2 + 0.22 * len(rows))
     axes = figure.add_subplot()
     labels = [f"{r['check'].lesson}.{r['check'].name}" for r in rows]
@@ -204,8 +202,6 @@ def _pass_rate_plot(rows):
 
 def _reasons_plot(rows, limit=15):
     """The (check, reason) pairs of attempted work that stop the most learners (unattempted work is in the pass rates)."""
-    from bplab.figures.base import PALETTE
-
     pairs = sorted(((len(who), _label(f"{r['check'].lesson}.{r['check'].name}: {why}"))
                     for r in rows for why, who in r["reasons"] if why not in UNATTEMPTED),
                    key=lambda p: (-p[0], p[1]))[:limit]
