@@ -168,10 +168,11 @@ def lstm_backward(dh, cache):
 
 # -- Questions (graded predictions): answer each BEFORE running the cell below it in the notebook --------------
 
-# Question (notebook 08, section "3. Gradients through time, during training"). A linear RNN (no tanh) has
-# W_h = 0.9 · Q with Q orthogonal; the loss reads the last hidden state only. Going one step back in time, by how
-# much does log10 ‖∂L/∂h_t‖ change? (a Python number such as -0.5 or float(...); negative if it shrinks)
-LOG10_SLOPE_PER_STEP = None
+# Question (notebook 08, section "3. Gradients through time, during training"). The vanilla RNN of section 2 at
+# lag 20, seed 0: before training, the gradient reaching the first step is a tiny fraction of the one at the last
+# step. After 150 updates of training, what has happened to the ratio ||dL/dh_1|| / ||dL/dh_T||?
+#   (a) it shrank further   (b) it stayed about the same   (c) it grew
+TRAINED_REACH = None
 
 # Question (notebook 08, section "4. Exploding gradients, and clipping"). Clipping by global norm rescales the
 # whole gradient when its norm exceeds the threshold. What does it change about the update?
