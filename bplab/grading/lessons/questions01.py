@@ -44,7 +44,7 @@ CHECKS = [
              mistakes={-8: "that is the forward difference's best step (sqrt(eps)), whose truncation error falls "
                            "only like h",
                        -16: "at h = eps the quotient is pure rounding noise: the rounding error eps / h is 1",
-                       -12: "the smallest h on the plot is not the best: rounding error grows like eps / h"},
+                       -12: "the smallest h of the sweep is not the best: rounding error grows like eps / h"},
              hint=NUMERIC),
     question(lesson="01", name="q_numeric_cost", module=MODULE, answer="NUMERIC_EVALUATIONS",
              expected=Number(2000, abs_tol=0.5),
