@@ -87,34 +87,6 @@ SIGMOID_LARGEST_LAYER = None
 RELU_SCALE2_NORM_FACTOR = None
 
 
-def clip_grad_norm(grads, max_norm):
-    """Clip gradients by their global norm, in place (``torch.nn.utils.clip_grad_norm_``).
-
-    The total norm is ``sqrt(sum_i ||grads[i]||²)``. When
-    ``c = max_norm / (total_norm + 1e-6)`` is below 1, multiply every gradient
-    in place by ``c``; otherwise leave them unchanged.
-
-    Parameters
-    ----------
-    grads : list of ndarray of float64
-        Changed in place.
-    max_norm : float
-
-    Returns
-    -------
-    total_norm : float
-        The global norm *before* clipping.
-    """
-    raise NotImplementedError('clip_grad_norm: not written yet. Read notebook 03, section "10. Gradient clipping".')
-
-
-# Question (notebook 03, section "10. Gradient clipping"), answered BEFORE you run the clipping demo.
-# The BPTT explorer's RNN (linear, rho = 1.2, 60 steps) has a parameter gradient of global norm far above 1.
-# Clipping it at max_norm = 1: by what factor does the ratio ||dL/dh_1|| / ||dL/dh_T|| (how much the
-# gradient decayed through time) change? (a number)
-CLIP_DECAY_RATIO_FACTOR = None
-
-
 def rnn_tanh_backward(dh, h):
     """Stage 1 of the RNN step's backward pass: from ``dL/dh`` back to ``dL/da``, through ``h = tanh(a)``.
 
@@ -243,3 +215,32 @@ def rnn_backward(dh, cache):
 # A linear RNN whose W_h is 0.8 times an orthogonal matrix; the loss reads h_T alone. Going back one time
 # step, by how much does log10 ||dL/dh_t|| change? (a number: negative if the gradient shrinks)
 BPTT_LOG10_SLOPE = None
+
+
+def clip_grad_norm(grads, max_norm):
+    """Clip gradients by their global norm, in place (``torch.nn.utils.clip_grad_norm_``).
+
+    The total norm is ``sqrt(sum_i ||grads[i]||²)``. When
+    ``c = max_norm / (total_norm + 1e-6)`` is below 1, multiply every gradient
+    in place by ``c``; otherwise leave them unchanged.
+
+    Parameters
+    ----------
+    grads : list of ndarray of float64
+        Changed in place.
+    max_norm : float
+
+    Returns
+    -------
+    total_norm : float
+        The global norm *before* clipping.
+    """
+    raise NotImplementedError('clip_grad_norm: not written yet. Read notebook 03, section "10. Gradient clipping".')
+
+
+# Question (notebook 03, section "10. Gradient clipping"), answered BEFORE you run the clipping demo.
+# The BPTT explorer's RNN (linear, rho = 1.2, 60 steps) has a parameter gradient (dWx, dWh, db) that sums what
+# every time step contributes (step t through dL/dh_t); its global norm is far above 1. Clip it at max_norm = 1:
+# by what factor does the ratio of the first step's share to the last step's, ||dL/dh_1|| / ||dL/dh_T|| (how much
+# the gradient changed through time), change? (a number)
+CLIP_DECAY_RATIO_FACTOR = None

@@ -104,43 +104,6 @@ RELU_SCALE2_NORM_FACTOR = 2.0
 ### END SOLUTION
 
 
-def clip_grad_norm(grads, max_norm):
-    """Clip gradients by their global norm, in place (``torch.nn.utils.clip_grad_norm_``).
-
-    The total norm is ``sqrt(sum_i ||grads[i]||²)``. When
-    ``c = max_norm / (total_norm + 1e-6)`` is below 1, multiply every gradient
-    in place by ``c``; otherwise leave them unchanged.
-
-    Parameters
-    ----------
-    grads : list of ndarray of float64
-        Changed in place.
-    max_norm : float
-
-    Returns
-    -------
-    total_norm : float
-        The global norm *before* clipping.
-    """
-    ### BEGIN SOLUTION  notebook 03, section "10. Gradient clipping"
-    total_norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
-    coefficient = max_norm / (total_norm + 1e-6)
-    if coefficient < 1.0:
-        for g in grads:
-            g *= coefficient
-    return total_norm
-    ### END SOLUTION
-
-
-# Question (notebook 03, section "10. Gradient clipping"), answered BEFORE you run the clipping demo.
-# The BPTT explorer's RNN (linear, rho = 1.2, 60 steps) has a parameter gradient of global norm far above 1.
-# Clipping it at max_norm = 1: by what factor does the ratio ||dL/dh_1|| / ||dL/dh_T|| (how much the
-# gradient decayed through time) change? (a number)
-### BEGIN SOLUTION  notebook 03, section "10. Gradient clipping"
-CLIP_DECAY_RATIO_FACTOR = 1.0
-### END SOLUTION
-
-
 def rnn_tanh_backward(dh, h):
     """Stage 1 of the RNN step's backward pass: from ``dL/dh`` back to ``dL/da``, through ``h = tanh(a)``.
 
@@ -301,4 +264,42 @@ def rnn_backward(dh, cache):
 # step, by how much does log10 ||dL/dh_t|| change? (a number: negative if the gradient shrinks)
 ### BEGIN SOLUTION  notebook 03, section "9. Backpropagation through time"
 BPTT_LOG10_SLOPE = -0.0969
+### END SOLUTION
+
+
+def clip_grad_norm(grads, max_norm):
+    """Clip gradients by their global norm, in place (``torch.nn.utils.clip_grad_norm_``).
+
+    The total norm is ``sqrt(sum_i ||grads[i]||²)``. When
+    ``c = max_norm / (total_norm + 1e-6)`` is below 1, multiply every gradient
+    in place by ``c``; otherwise leave them unchanged.
+
+    Parameters
+    ----------
+    grads : list of ndarray of float64
+        Changed in place.
+    max_norm : float
+
+    Returns
+    -------
+    total_norm : float
+        The global norm *before* clipping.
+    """
+    ### BEGIN SOLUTION  notebook 03, section "10. Gradient clipping"
+    total_norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
+    coefficient = max_norm / (total_norm + 1e-6)
+    if coefficient < 1.0:
+        for g in grads:
+            g *= coefficient
+    return total_norm
+    ### END SOLUTION
+
+
+# Question (notebook 03, section "10. Gradient clipping"), answered BEFORE you run the clipping demo.
+# The BPTT explorer's RNN (linear, rho = 1.2, 60 steps) has a parameter gradient (dWx, dWh, db) that sums what
+# every time step contributes (step t through dL/dh_t); its global norm is far above 1. Clip it at max_norm = 1:
+# by what factor does the ratio of the first step's share to the last step's, ||dL/dh_1|| / ||dL/dh_T|| (how much
+# the gradient changed through time), change? (a number)
+### BEGIN SOLUTION  notebook 03, section "10. Gradient clipping"
+CLIP_DECAY_RATIO_FACTOR = 1.0
 ### END SOLUTION
