@@ -166,8 +166,8 @@ NOISE_FLOOR_FACTOR = None
 # Write the letter in quotes, for example SADDLE_FIRST = "a".
 SADDLE_FIRST = None
 
-# Q (notebook 04, section "9. Choosing a learning rate"). Gradient descent on L(x) = 2 x² (curvature 4), in a
-# range test whose learning rate grows a little at every step. Above which learning rate does the loss
+# Q (notebook 04, section "9. Choosing a learning rate"). Gradient descent on L(x) = 2 x², in a range test
+# whose learning rate grows a little at every step. Above which learning rate does the loss
 # start to grow? (a number)
 BLOWUP_LR = None
 

@@ -191,8 +191,8 @@ NOISE_FLOOR_FACTOR = 0.5
 SADDLE_FIRST = "c"
 ### END SOLUTION
 
-# Q (notebook 04, section "9. Choosing a learning rate"). Gradient descent on L(x) = 2 x² (curvature 4), in a
-# range test whose learning rate grows a little at every step. Above which learning rate does the loss
+# Q (notebook 04, section "9. Choosing a learning rate"). Gradient descent on L(x) = 2 x², in a range test
+# whose learning rate grows a little at every step. Above which learning rate does the loss
 # start to grow? (a number)
 ### BEGIN SOLUTION  notebook 04, section "9. Choosing a learning rate"
 BLOWUP_LR = 0.5

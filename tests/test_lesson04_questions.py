@@ -29,7 +29,7 @@ CASES = {
     # Adam's per-coordinate normalization
     "q_saddle_first": (["c", " C "], {"a": "hundreds", "b": "proportional to the tiny", "d": "react differently"}),
     # 2 / curvature, curvature 4
-    "q_blowup_lr": ([0.5, "1/2", 0.505, 0.4951, 0.52], {0.25: "one step", 1: "curvature of 2x² is", 2: "divided",
+    "q_blowup_lr": ([0.5, "1/2", 0.505, 0.4951, 0.52], {0.25: "one step", 1: "curvature of 2x² is", 2: "curvature of 1",
                                                  4: "curvature itself", 0.6: "|factor|"}),
     # 1 / (1 - 0.99) over 1 / (1 - 0.9)
     "q_effective_step": ([10, "10", 9.9, "100/10"], {1.1: "ratio of the momenta", 100: "started from",

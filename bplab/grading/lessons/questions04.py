@@ -44,11 +44,13 @@ CHECKS = [
                    "lr > 2/4 = 0.5",
              look="write one gradient-descent step on L(x) = 2x² as x ← (factor)·x: for which learning rates "
                   "is |factor| above 1?",
-             mistakes={"0.25": "1/4 is the rate that lands on the minimum in one step; the loss still falls up to "
-                               "twice that",
+             mistakes={"0.25": "1/4 is the rate that lands on the minimum in one step; just above it x overshoots, "
+                               "but does the loss grow yet? Look at |factor| per step",
                        "1": "the curvature of 2x² is L'' = 4, not 2",
-                       "2": "the divergence threshold is 2 divided by the curvature",
-                       "4": "4 is the curvature itself; the threshold is 2 divided by it"},
+                       "2": "2 would be the threshold for a curvature of 1; section 1's threshold is divided by the "
+                            "curvature: what is the curvature of 2x²?",
+                       "4": "4 is the curvature itself; where does section 1 put the divergence threshold, "
+                            "given the curvature?"},
              hint=SECTIONS["lr"]),
     question(lesson="04", name="q_effective_step", module=MODULE, answer="EFFECTIVE_STEP_FACTOR",
              expected=Number(10, rel_tol=0.02),
