@@ -3,9 +3,10 @@
 Write the marked parts of each function, save the file, and run the check
 cells of ``notebooks/03_vanishing_exploding.ipynb`` (or ``bplab check 03``).
 
-(These are the reference answers; ``bplab.init``, ``bplab.optim.clip`` and
-``bplab.nn.rnn`` implement the same formulas for the demos. That pair is the
-only intended repetition in the course.)
+The gradient-flow explorer draws its Xavier and He weights with your
+``xavier_uniform`` and ``he_normal`` once their checks pass ("powered by your
+code"); until then, and everywhere else, the notebook uses reference versions of
+the same formulas (``bplab.init``, ``bplab.optim.clip``, ``bplab.nn.rnn``).
 """
 
 import numpy as np

@@ -17,9 +17,9 @@ the names torch.optim uses (``"momentum_buffer"``, ``"square_avg"``, ``"exp_avg"
 ``"exp_avg_sq"``, ``"step"``), and the rules are torch's, so the numbers you get are the
 numbers PyTorch gives.
 
-(These are the reference answers; ``bplab.optim`` implements the same rules as
-in-place optimizer classes for the demos. That pair is the only intended repetition in
-the course.)
+The optimizer race runs on your step functions once their checks pass ("powered by your
+code"); until then, and in the other demos, the notebook uses ``bplab.optim``, which
+implements the same rules as in-place optimizer classes.
 """
 
 import numpy as np
