@@ -111,6 +111,11 @@ def test_the_bars_come_from_the_reference_recipe():
     for recipe in (CAPSTONE_RECIPE, solution.digits_recipe()):
         reference = mean_test_accuracy(recipe)
         assert lesson06.RECIPE_BARS["digits_recipe_strong"] <= reference < 0.98
+    # The notebook: "none of the variants we tried (wider, weight decay, smaller batches) reached 98 %".
+    for variant in ({"hidden": (512,), "dropout": 0.2, "lr": 1e-3, "epochs": 30},
+                    CAPSTONE_RECIPE | {"optimizer": "adamw", "weight_decay": 1e-2},
+                    {"hidden": (256,), "dropout": 0.2, "lr": 1e-3, "epochs": 20, "batch_size": 16}):
+        assert mean_test_accuracy(variant) < 0.98, variant
     modest = mean_test_accuracy({"hidden": (64,), "lr": 3e-3, "epochs": 10})
     assert abs(modest - lesson06.RECIPE_BARS["digits_recipe"]) < 0.02
 
