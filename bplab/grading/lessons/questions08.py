@@ -21,8 +21,8 @@ CHECKS = [
                    "gradient back",
              look="watch the right panel: what happens to the spectral norm of W_h during training, and what does "
                   "that do to the factor one step back multiplies the gradient by?",
-             mistakes={"a": "the network is learning to use the first token: the gradient from the loss to the first "
-                            "steps must get through, not less",
+             mistakes={"a": "compare the two printed ratios, before and after training; then think about what a "
+                            "larger W_h does to the factor one step back multiplies the gradient by",
                        "b": "W_h changes a lot during training (see its spectral norm)"},
              hint='notebook 08, section "3. Gradients through time, during training"'),
     question(lesson="08", name="q_clipping_changes", module=MODULE, answer="CLIPPING_CHANGES",
@@ -31,16 +31,19 @@ CHECKS = [
                    "whole update is kept, only its length is capped",
              look="write the clipped gradient as a function of the original one: is every entry scaled by the same "
                   "factor?",
-             mistakes={"a": "all entries are scaled by one positive number: the direction cannot change",
-                       "c": "all entries are scaled by one positive number: the direction cannot change",
-                       "d": "when the norm exceeds the threshold the update does get shorter"},
+             mistakes={"a": "look at the cosine the demo prints between the gradient before and after clipping: "
+                            "what does that value say about the angle between them?",
+                       "c": "look at the cosine the demo prints between the gradient before and after clipping: "
+                            "what does that value say about the angle between them?",
+                       "d": "compare the two norms the demo prints, before and after clipping"},
              hint='notebook 08, section "4. Exploding gradients, and clipping"'),
     question(lesson="08", name="q_truncated_first_input", module=MODULE, answer="TRUNCATED_FIRST_INPUT",
              expected=Choice("c"),
              right="the loss term at T reaches back only through h_T, h_{T-1}, h_{T-2}; x_1 enters at step 1, "
                    "10 steps before h_T, so no path within the window leads to it",
              look="list the steps whose inputs the truncated backward pass visits for the loss at the last step",
-             mistakes={"b": "truncation does not shrink the far gradient, it cuts it: is x_1 inside the window?",
+             mistakes={"b": "look at the printed max |dL/dx_1| with truncation to 3 steps, and count: is x_1's step "
+                            "inside the window of the loss at the last step?",
                        "a": "truncation changes which steps the gradient reaches"},
              hint='notebook 08, section "5. Truncated BPTT"'),
     question(lesson="08", name="q_forget_bias_reach", module=MODULE, answer="FORGET_BIAS_REACH",
