@@ -15,12 +15,19 @@ numerical noise of central differences into a relative error of 1.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 TINY = 1e-12
 """Floor of the denominator of :func:`rel_error`."""
+
+FLOOR = 1e-8
+"""Below this magnitude an array is zero up to round-off for the diagnoses: no ratio of two such arrays means anything."""
+
+MATCH = 1e-6
+"""Largest :func:`rel_error` at which an answer is taken to *be* a known wrong answer."""
 
 
 def numerical_gradient(f, x, h=1e-5):
@@ -172,6 +179,16 @@ class GradCheckResult:
         return self.message
 
 
+class AnyOf:
+    """Several arrays that are all one mistake (for example the same bug under two loop orders).
+
+    Use as a value of ``compare(..., mistakes={text: AnyOf(a, b)})``.
+    """
+
+    def __init__(self, *arrays):
+        self.arrays = arrays
+
+
 def verdict(name, passed, detail="", diagnosis=""):
     """A result that is not a numeric comparison (a statistic, a behaviour).
 
@@ -182,7 +199,7 @@ def verdict(name, passed, detail="", diagnosis=""):
     return GradCheckResult(name=name, passed=bool(passed), detail=detail, diagnosis=diagnosis)
 
 
-def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes=None):
+def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes=None, kind=None):
     """Compare ``actual`` with ``expected`` and diagnose the common mistakes.
 
     Parameters
@@ -198,19 +215,27 @@ def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes
     batch_size : int, optional
         When given, a constant factor equal to it is reported as a batch
         average that was forgotten (or applied twice).
-    mistakes : dict of str to array_like, optional
-        Check-specific wrong answers, for example the gradient that results
-        when fan-out is not accumulated; a match is reported by its key.
+    mistakes : dict of str to array_like or AnyOf, optional
+        Check-specific wrong answers, recomputed from the same inputs, for
+        example the gradient that results when fan-out is not accumulated. A
+        match is reported by its key, before any generic diagnosis (even when
+        the wrong answer has another shape); when several match, all are named.
+    kind : {"gradient", "output"}, optional
+        What is compared, for the wording of the messages; guessed from
+        ``name`` when omitted (``dx``, ``dW``, ``d/dx`` ... are gradients).
 
     Returns
     -------
     GradCheckResult
     """
     expected = np.asarray(expected, dtype=np.float64)
+    kind = kind or _kind_of(name)
     result = GradCheckResult(name=name, passed=False, threshold=threshold)
-    problem = _form_problem(actual, expected)
+    problem = _form_problem(actual, expected, kind)
     if problem:
         result.detail, result.diagnosis = problem
+        known = _known_mistakes(actual, mistakes or {}) if actual is not None and _is_numeric(actual) else ""
+        result.diagnosis = known or result.diagnosis
         return result
 
     actual_array = np.asarray(actual)
@@ -227,11 +252,21 @@ def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes
     if result.passed:
         return result
     result.where = _worst_entry(name, actual_array, expected)
-    result.diagnosis = _diagnose(actual_array, expected, batch_size, mistakes or {})
+    result.diagnosis = _diagnose(actual_array, expected, batch_size, mistakes or {}, kind)
     return result
 
 
-def _form_problem(actual, expected):
+_NOT_GRADIENTS = {"deep", "dropping", "determinism", "distribution", "dropped", "data"}
+
+
+def _kind_of(name):
+    """``"gradient"`` for names such as ``dx``, ``dW (stride 2)``, ``expr: d/dx``; ``"output"`` otherwise."""
+    words = re.split(r"[\s:(\[]+", str(name).strip())
+    return "gradient" if any(re.fullmatch(r"d(/d)?[A-Za-z_]\w*", w) and w.lower() not in _NOT_GRADIENTS
+                             for w in words) else "output"
+
+
+def _form_problem(actual, expected, kind="gradient"):
     """(detail, diagnosis) when ``actual`` is not even a float array of the right shape."""
     if actual is None:
         return "is None", "missing: the function returned None (is a return statement missing?)"
@@ -249,7 +284,8 @@ def _form_problem(actual, expected):
                 )
         return (
             f"has shape {actual_array.shape}, expected {expected.shape}",
-            "wrong shape: a gradient has the shape of what it is the gradient of",
+            "wrong shape: a gradient has the shape of what it is the gradient of" if kind == "gradient" else
+            f"wrong shape: this output has shape {expected.shape} (check the shapes each operation produces)",
         )
     if actual_array.dtype.kind not in "f":
         return (
@@ -279,17 +315,37 @@ def _worst_entry(name, actual, expected):
     return f"{label}: got {actual[index]:.6g}, expected {expected[index]:.6g}"
 
 
-def _diagnose(actual, expected, batch_size, mistakes):
-    """Name the mistake that explains ``actual``, or return ''."""
+def _known_mistakes(actual, mistakes):
+    """The descriptions of every known wrong answer ``actual`` equals, joined; '' when none."""
+    try:
+        actual = np.asarray(actual, dtype=np.float64)
+    except (TypeError, ValueError):
+        return ""
+    found = []
     for description, wrong in mistakes.items():
-        wrong = np.asarray(wrong, dtype=np.float64)
-        if wrong.shape == actual.shape and rel_error(actual, wrong) < 1e-6:
-            return description
-    scale = float(np.max(np.abs(expected)))
-    if scale == 0:
-        return "expected all zeros here: nothing downstream depends on this input"
-    if not np.any(actual):
-        return "zero gradient: is the gradient missing, or computed but not returned?"
+        candidates = wrong.arrays if isinstance(wrong, AnyOf) else (wrong,)
+        for candidate in candidates:
+            candidate = np.asarray(candidate, dtype=np.float64)
+            if candidate.shape == actual.shape and np.all(np.isfinite(candidate)) \
+                    and rel_error(actual, candidate) < MATCH and description not in found:
+                found.append(description)
+    if len(found) > 1:  # the inputs cannot tell these apart: name them all rather than guess
+        return "one of these (they give the same numbers here): " + " | ".join(found)
+    return found[0] if found else ""
+
+
+def _diagnose(actual, expected, batch_size, mistakes, kind="gradient"):
+    """Name the mistake that explains ``actual``, or return ''."""
+    known = _known_mistakes(actual, mistakes)
+    if known:
+        return known
+    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
+    if scale <= FLOOR:
+        return ("expected all zeros here: nothing downstream depends on this input" if kind == "gradient"
+                else "expected (numerically) zero here")
+    if float(np.max(np.abs(actual))) <= FLOOR * scale:
+        return ("zero gradient: is the gradient missing, or computed but not returned?" if kind == "gradient"
+                else "all zeros: is the result computed but not returned (or overwritten)?")
     if rel_error(actual, -expected) < 1e-6:
         return "sign flipped: the right magnitude with the wrong sign"
     if actual.ndim == 2 and actual.shape[0] == actual.shape[1] and rel_error(actual.T, expected) < 1e-6:
@@ -307,7 +363,9 @@ def _diagnose(actual, expected, batch_size, mistakes):
 
 
 def _constant_factor(actual, expected):
-    """The c with ``actual == c * expected``, or None."""
+    """The c with ``actual == c * expected``, or None (never for arrays of round-off size)."""
+    if float(np.max(np.abs(actual))) <= FLOOR or float(np.max(np.abs(expected))) <= FLOOR:
+        return None
     nonzero = np.abs(expected) > 1e-8 * np.max(np.abs(expected))
     ratios = actual[nonzero] / expected[nonzero]
     factor = float(np.median(ratios))
@@ -406,6 +464,10 @@ def not_modified(modified_names):
     if not modified_names:
         return verdict("inputs unchanged", True)
     names = ", ".join(str(n) for n in modified_names)
+    if any("[" in str(n) or "second call" in str(n) for n in modified_names):
+        return verdict("inputs unchanged", False, f"{names} changed by the call",
+                       "the cache was changed in place (an in-place operation such as *=, += or a[...] = on an "
+                       "array held in the cache): a second backward on it gives other gradients; build new arrays")
     return verdict("inputs unchanged", False, f"{names} changed by the call",
                    "input modified in place: work on a copy (x = x.copy()) or build a new array")
 

@@ -12,16 +12,32 @@ STATUS_MARK = {"passed": "pass", "failed": "FAIL", "not attempted": "not attempt
                "timeout": "TIMEOUT", "crashed": "CRASHED", "missing": "MISSING"}
 
 
+def shown_case(outcome):
+    """The failing result whose message is shown (the first one), or None."""
+    return next((r for r in outcome.results if not r.passed), None)
+
+
+def cases(outcome):
+    """Every result of an outcome with its own message and diagnosis (never another case's)."""
+    return [{"name": r.name, "passed": bool(r.passed), "message": r.message,
+             "diagnosis": "" if r.passed else r.diagnosis} for r in outcome.results]
+
+
 def rows(outcomes):
-    """One dict per outcome with the columns every format shows."""
+    """One dict per outcome with the columns every format shows.
+
+    ``message`` and ``diagnosis`` describe one and the same case: the first failing one.
+    """
     table = []
     for o in outcomes:
         error = o.worst_error
+        shown = shown_case(o)
         table.append({
             "lesson": o.check.lesson, "check": o.check.name, "score": o.score, "max_score": o.max_score,
             "status": o.status, "worst_error": None if not np.isfinite(error) else error,
-            "diagnosis": o.diagnosis, "message": o.message, "hint": o.check.hint if o.status != "passed" else "",
-            "seconds": round(o.seconds, 3),
+            "diagnosis": shown.diagnosis if shown is not None else "", "message": o.message,
+            "hint": o.check.hint if o.status != "passed" else "", "seconds": round(o.seconds, 3),
+            "cases": cases(o),
         })
     return table
 
@@ -54,7 +70,7 @@ def html_table(outcomes):
             f"<td>{row['score']:g}/{row['max_score']:g}</td>"
             f"<td style='color:{colour};font-weight:bold'>{html.escape(STATUS_MARK[row['status']])}</td>"
             f"<td>{error}</td>"
-            f"<td>{html.escape(row['diagnosis'] or row['message'])}</td>"
+            f"<td>{html.escape(row['message'] or row['diagnosis'])}</td>"
             f"<td>{html.escape(row['hint'] if row['hint'] not in row['message'] else '')}</td>"
             "</tr>")
     score, total = sum(o.score for o in outcomes), sum(o.max_score for o in outcomes)
