@@ -234,7 +234,8 @@ def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes
     problem = _form_problem(actual, expected, kind)
     if problem:
         result.detail, result.diagnosis = problem
-        known = _known_mistakes(actual, mistakes or {}) if actual is not None and _is_numeric(actual) else ""
+        known = _known_mistakes(actual, mistakes or {}, expected) if actual is not None and _is_numeric(actual) \
+            else ""
         result.diagnosis = known or result.diagnosis
         return result
 
@@ -315,8 +316,12 @@ def _worst_entry(name, actual, expected):
     return f"{label}: got {actual[index]:.6g}, expected {expected[index]:.6g}"
 
 
-def _known_mistakes(actual, mistakes):
-    """The descriptions of every known wrong answer ``actual`` equals, joined; '' when none."""
+def _known_mistakes(actual, mistakes, expected=None):
+    """The descriptions of every known wrong answer ``actual`` equals, joined; '' when none.
+
+    A wrong answer that equals the expected one on these inputs tells nothing and is skipped; a match
+    must also be ten times closer to the wrong answer than the wrong answer is to the right one.
+    """
     try:
         actual = np.asarray(actual, dtype=np.float64)
     except (TypeError, ValueError):
@@ -326,8 +331,12 @@ def _known_mistakes(actual, mistakes):
         candidates = wrong.arrays if isinstance(wrong, AnyOf) else (wrong,)
         for candidate in candidates:
             candidate = np.asarray(candidate, dtype=np.float64)
-            if candidate.shape == actual.shape and np.all(np.isfinite(candidate)) \
-                    and rel_error(actual, candidate) < MATCH and description not in found:
+            if candidate.shape != actual.shape or not np.all(np.isfinite(candidate)) or description in found:
+                continue
+            distance = rel_error(actual, candidate)
+            apart = rel_error(candidate, expected) if expected is not None and expected.shape == candidate.shape \
+                else np.inf
+            if distance < MATCH and distance < 0.1 * apart:
                 found.append(description)
     if len(found) > 1:  # the inputs cannot tell these apart: name them all rather than guess
         return "one of these (they give the same numbers here): " + " | ".join(found)
@@ -336,7 +345,7 @@ def _known_mistakes(actual, mistakes):
 
 def _diagnose(actual, expected, batch_size, mistakes, kind="gradient"):
     """Name the mistake that explains ``actual``, or return ''."""
-    known = _known_mistakes(actual, mistakes)
+    known = _known_mistakes(actual, mistakes, expected)
     if known:
         return known
     scale = float(np.max(np.abs(expected))) if expected.size else 0.0
