@@ -13,6 +13,19 @@ _MATMUL = re.compile(r"matmul: Input operand \d+ has a mismatch in its core dime
 _ALIGNED = re.compile(r"shapes (\(.*?\)) and (\(.*?\)) not aligned")
 
 
+def explain_text(message):
+    """``message`` with numpy's broadcasting or matrix-product error text retold as a sentence about shapes.
+
+    Used on error messages that reach the learner (``"line 12 in f: ValueError: operands could not ..."``).
+    """
+    for marker in ("operands could not be broadcast", "matmul: Input operand", "not aligned"):
+        start = message.find(marker)
+        if start >= 0:
+            sentence = explain(ValueError(message[start:]))
+            return message[:start] + sentence if sentence else message
+    return message
+
+
 def explain(error):
     """A sentence about shapes for numpy's broadcasting and matrix-product errors, else None.
 

@@ -8,6 +8,8 @@ import json
 
 import numpy as np
 
+from bplab.grading.harness import explain_text
+
 STATUS_MARK = {"passed": "pass", "failed": "FAIL", "not attempted": "not attempted", "error": "ERROR",
                "timeout": "TIMEOUT", "crashed": "CRASHED", "missing": "MISSING"}
 
@@ -35,7 +37,7 @@ def rows(outcomes):
         table.append({
             "lesson": o.check.lesson, "check": o.check.name, "score": o.score, "max_score": o.max_score,
             "status": o.status, "worst_error": None if not np.isfinite(error) else error,
-            "diagnosis": shown.diagnosis if shown is not None else "", "message": o.message,
+            "diagnosis": shown.diagnosis if shown is not None else "", "message": explain_text(o.message),
             "hint": o.check.hint if o.status != "passed" else "", "seconds": round(o.seconds, 3),
             "cases": cases(o),
         })
