@@ -41,9 +41,9 @@ def explain(error):
     match = _BROADCAST.search(text)
     if match:
         shapes = match.group(1).strip().rstrip(".")
-        return (f"shapes do not fit: numpy cannot combine arrays of shapes {shapes} element by element. "
-                "Print the shapes of what you add or multiply: a gradient has the shape of its variable, "
-                "sum over the batch axis (axis=0) where a parameter is shared by every row")
+        return (f"shapes do not fit: numpy cannot combine arrays of shapes {shapes} element by element; "
+                "print the shapes of what you combine: a sum over an axis that is missing, a wrong axis, or an "
+                "index that needs None to line up (b[None, :, None, None]) is the usual cause")
     if _MATMUL.search(text) or _ALIGNED.search(text):
         detail = _ALIGNED.search(text)
         shapes = f" ({detail.group(1)} @ {detail.group(2)})" if detail else ""
