@@ -473,7 +473,7 @@ def not_modified(modified_names):
     if not modified_names:
         return verdict("inputs unchanged", True)
     names = ", ".join(str(n) for n in modified_names)
-    if any(str(n).startswith("cache") or "second call" in str(n) for n in modified_names):
+    if any(str(n).startswith("cache") or "second call on it" in str(n) for n in modified_names):
         return verdict("inputs unchanged", False, f"{names} changed by the call",
                        "the cache was changed in place (an in-place operation such as *=, += or a[...] = on an "
                        "array held in the cache): a second backward on it gives other gradients; build new arrays")

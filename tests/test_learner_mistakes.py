@@ -13,11 +13,13 @@ it, JSON round trip included), and must
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import Counter
 
 import pytest
 
+from bplab.grading import report
 from tests.mistakes import all_mistakes, grade, shown
 
 MISTAKES = all_mistakes()
@@ -34,6 +36,40 @@ def test_mistake_loses_points_and_is_named(lesson, mistake):
     assert outcome.status != "passed" and outcome.score < outcome.max_score, \
         f"{mistake.what}: not caught ({outcome.status})"
     assert named(mistake, outcome), f"{mistake.what}: the learner reads {shown(outcome)!r}"
+    row = report.rows([outcome])[0]
+    assert row["diagnosis"] in row["message"], "the diagnosis shown belongs to another case than the message"
+
+
+# -- each case keeps its own diagnosis, in every output ------------------------------------------------------------
+
+def _outcome_with_three_cases():
+    from bplab.gradcheck import verdict
+    from bplab.grading.checks import Check
+    from bplab.grading.runner import Outcome
+
+    check = Check(lesson="99", name="demo", points=2, module="ex99", produce=None, judge=None, hint="notebook 99")
+    results = [verdict("case A", True),
+               verdict("case B", False, "wrong numbers", ""),                       # fails, no diagnosis
+               verdict("case C", False, "has NaN", "NaN handling: diagnosis of C")]  # fails, with one
+    return Outcome(check, "failed", 0.0, results, message=results[1].message)
+
+
+def test_the_diagnosis_shown_is_the_one_of_the_case_whose_message_is_shown():
+    outcome = _outcome_with_three_cases()
+    row = report.rows([outcome])[0]
+    assert row["message"].startswith("case B") and row["diagnosis"] == ""
+    for text in (report.text_table([outcome]), report.html_table([outcome])):
+        assert "case B" in text and "diagnosis of C" not in text
+
+
+def test_every_case_keeps_its_own_diagnosis_in_json_and_gradescope():
+    outcome = _outcome_with_three_cases()
+    cases = json.loads(report.to_json([outcome]))["checks"][0]["cases"]
+    assert [(c["name"], c["diagnosis"]) for c in cases] == [("case A", ""), ("case B", ""),
+                                                             ("case C", "NaN handling: diagnosis of C")]
+    output = json.loads(report.gradescope([outcome]))["tests"][0]["output"]
+    lines = {line.split(":")[0]: line for line in output.splitlines()[1:]}
+    assert "diagnosis of C" in lines["case C"] and "diagnosis of C" not in lines["case B"]
 
 
 def test_every_graded_function_has_several_mistakes():

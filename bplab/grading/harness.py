@@ -159,8 +159,12 @@ def call(fn, *args, names=None, repeat=False):
     if repeat:
         again_args = [a.copy() if isinstance(a, np.ndarray) else p for a, p in zip(args, passed)]
         first = _snapshot(result, leaves=True)
-        with explained_errors():
-            again = fn(*again_args)
-        if not same_values(first, again):
-            modified.append(f"{names[len(args) - 1]} (a second call on it gave another result)")
+        try:
+            with explained_errors():
+                again = fn(*again_args)
+        except Exception as error:  # noqa: BLE001 - the first call worked: the cache is what changed
+            modified.append(f"{names[len(args) - 1]} (a second call on it raised {type(error).__name__})")
+        else:
+            if not same_values(first, again):
+                modified.append(f"{names[len(args) - 1]} (a second call on it gave another result)")
     return result, modified

@@ -135,3 +135,12 @@ def d_exp(x):
                "                order.append(v)\n\n        build(self)\n        stack = []\n",
                "value_deep_chain", "recursive topological sort", ("explicit stack",)),
 ]
+
+MISTAKES += [
+    value_rule("            self.grad += n * self.data ** (n - 1) * out.grad",
+               "            self.grad += n * self.data ** n * out.grad",
+               "value_random_expressions", "pow keeps the power", ("__pow__", "n * x**(n - 1)")),
+    value_rule("            self.grad += other.data * out.grad\n            other.grad += self.data * out.grad",
+               "            self.grad = other.data * out.grad\n            other.grad = self.data * out.grad",
+               "value_random_expressions", "mul overwrites", ("overwrite", "+=")),
+]
