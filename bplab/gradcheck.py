@@ -189,6 +189,56 @@ class AnyOf:
         self.arrays = arrays
 
 
+def formula_mistakes(name, right, candidates):
+    """Wrong answers named by the formula that gives them: ``{"name is <expr>; it is <right>": array}``.
+
+    Parameters
+    ----------
+    name : str
+        What is compared (``"dh_prev"``).
+    right : str
+        The right formula, in the notation of the notebook (``"da @ Wh.T"``).
+    candidates : dict of str to ndarray
+        Formulas a learner may have written instead, each evaluated on the check's inputs; the right formula,
+        if it is among them, is left out.
+    """
+    return {f"{name} is computed as {expr}; it is {right}": value for expr, value in candidates.items()
+            if expr.replace(" ", "") != right.replace(" ", "")}
+
+
+def merge_mistakes(first, *more):
+    """``first``, then the wrong answers of ``more`` that are not already among ``first``'s (same numbers).
+
+    Lets a check add generic formula candidates after its hand-named mistakes without naming one answer twice.
+    """
+    merged = dict(first)
+    for extra in more:
+        for text, value in extra.items():
+            value = np.asarray(value, dtype=np.float64)
+            known = [a for v in merged.values() for a in (v.arrays if isinstance(v, AnyOf) else (v,))]
+            if not any(np.shape(a) == value.shape and np.allclose(a, value, rtol=1e-9, atol=1e-12, equal_nan=True)
+                       for a in known):
+                merged[text] = value
+    return merged
+
+
+def products(named, shape):
+    """Every ``A @ B`` (either transposed) of the named 2-D arrays that has ``shape``: ``{"A @ B.T": array}``.
+
+    Used with :func:`formula_mistakes` to recognise a wrong operand or a misplaced transpose in a matrix product.
+    """
+    found = {}
+    for name_a, a in named.items():
+        for name_b, b in named.items():
+            for ta in (False, True):
+                for tb in (False, True):
+                    left, right = (a.T if ta else a), (b.T if tb else b)
+                    if left.ndim == right.ndim == 2 and left.shape[1] == right.shape[0] \
+                            and (left.shape[0], right.shape[1]) == tuple(shape):
+                        found[f"{name_a}{'.T' if ta else ''} @ {name_b}{'.T' if tb else ''}"] = left @ right
+    return found
+
+
 def verdict(name, passed, detail="", diagnosis=""):
     """A result that is not a numeric comparison (a statistic, a behaviour).
 
@@ -242,9 +292,11 @@ def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes
     actual_array = np.asarray(actual)
     if not np.all(np.isfinite(actual_array)):
         bad = np.argwhere(~np.isfinite(actual_array))
-        index = tuple(int(i) for i in bad[0])
+        index = tuple(int(i) for i in bad[0]) if actual_array.ndim else ()
         result.detail = f"contains {actual_array[index]} at {name}{list(index)} ({len(bad)} non-finite entries)"
-        result.diagnosis = "NaN or inf: look for an overflow (exp of a large number) or a division by zero or log of 0"
+        result.diagnosis = (_known_mistakes(actual_array, mistakes or {}, expected)
+                            or "NaN or inf: look for an overflow (exp of a large number), a division by zero, "
+                               "a log of 0 or the square root of a negative number")
         return result
 
     actual_array = actual_array.astype(np.float64)
@@ -331,7 +383,15 @@ def _known_mistakes(actual, mistakes, expected=None):
         candidates = wrong.arrays if isinstance(wrong, AnyOf) else (wrong,)
         for candidate in candidates:
             candidate = np.asarray(candidate, dtype=np.float64)
-            if candidate.shape != actual.shape or not np.all(np.isfinite(candidate)) or description in found:
+            if candidate.shape != actual.shape or description in found:
+                continue
+            finite = np.isfinite(candidate)
+            if not np.array_equal(finite, np.isfinite(actual)) or not finite.any():
+                continue  # a wrong answer with NaN or inf matches the same non-finite entries, and the rest
+            if not finite.all():
+                actual_part, candidate_part = actual[finite], candidate[finite]
+                if rel_error(actual_part, candidate_part) < MATCH:
+                    found.append(description)
                 continue
             distance = rel_error(actual, candidate)
             apart = rel_error(candidate, expected) if expected is not None and expected.shape == candidate.shape \

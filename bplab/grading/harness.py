@@ -8,7 +8,8 @@ import re
 
 import numpy as np
 
-_BROADCAST = re.compile(r"operands could not be broadcast together with shapes? (.*)")
+_BROADCAST = re.compile(r"operands could not be broadcast together with (?:remapped )?shapes? (.*)")
+_EINSUM = re.compile(r"size of label '(\w)' for operand (\d+) \((\d+)\) does not match previous terms \((\d+)\)")
 _MATMUL = re.compile(r"matmul: Input operand \d+ has a mismatch in its core dimension")
 _ALIGNED = re.compile(r"shapes (\(.*?\)) and (\(.*?\)) not aligned")
 
@@ -18,11 +19,12 @@ def explain_text(message):
 
     Used on error messages that reach the learner (``"line 12 in f: ValueError: operands could not ..."``).
     """
-    for marker in ("operands could not be broadcast", "matmul: Input operand", "not aligned"):
+    for marker in ("operands could not be broadcast", "matmul: Input operand", "not aligned", "size of label"):
         start = message.find(marker)
         if start >= 0:
-            sentence = explain(ValueError(message[start:]))
-            return message[:start] + sentence if sentence else message
+            sentence = explain(ValueError(message))
+            cut = message.rfind(": ", 0, start)  # keep "line 12 in f: ValueError: "
+            return (message[:cut + 2] if cut >= 0 else "") + sentence if sentence else message
     return message
 
 
@@ -44,6 +46,11 @@ def explain(error):
         return (f"shapes do not fit: numpy cannot combine arrays of shapes {shapes} element by element; "
                 "print the shapes of what you combine: a sum over an axis that is missing, a wrong axis, or an "
                 "index that needs None to line up (b[None, :, None, None]) is the usual cause")
+    match = _EINSUM.search(text)
+    if match:
+        label, operand, got, before = match.groups()
+        return (f"shapes do not fit in an einsum: axis '{label}' has size {got} in operand {operand} but {before} "
+                "before; print the shapes you pass (is an axis padded, transposed or taken from the wrong array?)")
     if _MATMUL.search(text) or _ALIGNED.search(text):
         detail = _ALIGNED.search(text)
         shapes = f" ({detail.group(1)} @ {detail.group(2)})" if detail else ""

@@ -257,6 +257,10 @@ RULE_MISTAKES = [
     ("backward() lists a node once per path (no visited set): each node must be visited once in the topological "
      "sort, otherwise its rule runs several times and its gradient is counted again", {}, "no visited set"),
     ("backward() does not seed the output: set self.grad = 1.0 before running the rules", {}, "no seed"),
+    ("backward() runs the rules in breadth-first order: a node's rule must run after the rules of every node that "
+     "uses it, i.e. in reversed topological order (depth-first, each node after its children)", {}, "breadth-first"),
+    ("__pow__'s backward: write n * self.data ** (n - 1) * out.grad (x ** n - 1 is (x ** n) - 1)",
+     {"**": lambda a, n, out: setattr(a, "grad", a.grad + n * a.data ** n - 1 * out.grad)}, None),
 ]
 
 
@@ -344,6 +348,16 @@ class _MutantValue:
             order.append(node)
 
         build(self)
+        if self.mode == "breadth-first":
+            order, seen, queue = [], {id(self)}, [self]
+            while queue:
+                node = queue.pop(0)
+                order.append(node)
+                for child in node.children:
+                    if id(child) not in seen:
+                        seen.add(id(child))
+                        queue.append(child)
+            order.reverse()
         self.grad = 0.0 if self.mode == "no seed" else 1.0
         for node in (order if self.mode == "forward order" else reversed(order)):
             node._backward()
@@ -438,7 +452,33 @@ def _produce_local(ex):
     return items
 
 
+_LOCAL_RIGHT = {"d_exp": "exp(x)", "d_log": "1 / x", "d_tanh": "1 - tanh(x)**2", "d_sigmoid": "s * (1 - s)",
+                "d_relu": "(x > 0)", "d_power": "n * x ** (n - 1)"}
+
+
+def _formula_library(x, n=3.0):
+    """Elementary formulas a learner may return for a local derivative, evaluated at x (NaN where undefined)."""
+    s = 0.5 * (1 + np.tanh(0.5 * x))
+    with np.errstate(all="ignore"):
+        return {"exp(x)": np.exp(x), "x * exp(x - 1)": x * np.exp(x - 1), "log(x)": np.log(x), "1 / x": 1 / x,
+                "-1 / x**2": -1 / x ** 2, "1 / log(x)": 1 / np.log(x), "tanh(x)": np.tanh(x),
+                "1 - tanh(x)**2": 1 - np.tanh(x) ** 2, "1 - tanh(x)": 1 - np.tanh(x),
+                "1 + tanh(x)**2": 1 + np.tanh(x) ** 2, "tanh(x)**2 - 1": np.tanh(x) ** 2 - 1, "1 - x**2": 1 - x ** 2,
+                "sigmoid(x)": s, "s * (1 - s)": s * (1 - s), "x * (1 - x)": x * (1 - x), "s * (1 + s)": s * (1 + s),
+                "1 - s": 1 - s, "max(x, 0)": np.maximum(x, 0.0), "(x > 0)": (x > 0) * 1.0, "(x >= 0)": (x >= 0) * 1.0,
+                "1": np.ones_like(x), "x": x.copy(), "n * x ** (n - 1)": n * x ** (n - 1), "x ** (n - 1)": x ** (n - 1),
+                "n * x ** n": n * x ** n, "(n - 1) * x ** (n - 1)": (n - 1) * x ** (n - 1),
+                "n * x ** n - 1 (x ** n - 1 is (x ** n) - 1: write x ** (n - 1))": n * x ** n - 1,
+                "x ** n": x ** n, "n * x": n * x}
+
+
 def _local_mistakes(name, x):
+    """Known wrong derivatives, recomputed at the same inputs: named ones first, then the formula library."""
+    return gradcheck.merge_mistakes(_named_local_mistakes(name, x),
+                                    gradcheck.formula_mistakes(name, _LOCAL_RIGHT[name], _formula_library(x)))
+
+
+def _named_local_mistakes(name, x):
     """Known wrong derivatives, recomputed at the same inputs."""
     s = 0.5 * (1 + np.tanh(0.5 * x))
     itself = "returned the function itself, not its derivative"
@@ -539,7 +579,8 @@ def _staged_variant(x, y, df, mistake):
     sig = lambda v: 0.5 * (1 + np.tanh(0.5 * v))
     sig_y, sig_x, xpy = sig(y), sig(x), x + y
     num, den = x + sig_y, sig_x + xpy ** 2
-    dnum, dinv = df / den, num * df
+    up = 1.0 if mistake == "no upstream df" else df
+    dnum, dinv = up / den, num * up
     dden = {"inverse sign": 1 / den ** 2, "inverse power": -1 / den}.get(mistake, -1 / den ** 2) * dinv
     dxpy = (1 if mistake == "square" else 2) * xpy * dden
     local_x, local_y = sig_x * (1 - sig_x), sig_y * (1 - sig_y)
@@ -558,6 +599,8 @@ _STAGED_MISTAKES = {
     "square": "the derivative of (x + y)**2 is 2 * (x + y): the factor 2 is missing",
     "sigmoid input": "the sigmoid's derivative is s * (1 - s) with s = sigmoid(.), the stage's OUTPUT, not its input",
     "upstream": "a sigmoid stage's local derivative is not multiplied by its upstream gradient (the chain rule)",
+    "no upstream df": "the upstream gradient df is never used: the backward pass starts from dnum = inv_den * df "
+                      "and dinv_den = num * df",
 }
 
 

@@ -138,13 +138,18 @@ def _judge_linear_backward(values):
     got_dx, got_dW, got_db = gradcheck.unpack(values.get("grads"), 3, "linear_backward")
     per_layer = "the layer's gradient is a sum over the batch; the 1/N belongs to the loss, not here"
     order = "the gradients are returned in the wrong order: return dx, dW, db"
+    named = {"dout": dout, "W": W, "x": x}
     return [gradcheck.not_modified(values.get("modified")),
-            gradcheck.compare("dx", got_dx, dx, mistakes={order: gradcheck.AnyOf(dW, db)}),
-            gradcheck.compare("dW", got_dW, dW, mistakes={f"dW divided by N: {per_layer}": dW / n,
-                                                          order: gradcheck.AnyOf(dx, db)}),
+            gradcheck.compare("dx", got_dx, dx, mistakes=gradcheck.merge_mistakes(
+                {order: gradcheck.AnyOf(dW, db), f"dx divided by N: {per_layer}": dx / n},
+                gradcheck.formula_mistakes("dx", "dout @ W.T", gradcheck.products(named, dx.shape)))),
+            gradcheck.compare("dW", got_dW, dW, mistakes=gradcheck.merge_mistakes(
+                {f"dW divided by N: {per_layer}": dW / n, order: gradcheck.AnyOf(dx, db)},
+                gradcheck.formula_mistakes("dW", "x.T @ dout", gradcheck.products(named, dW.shape)))),
             gradcheck.compare("db", got_db, db, mistakes={
                 f"db averaged over the batch: {per_layer}": db / n,
-                "db summed over the wrong axis: b is shared by the rows, so db = dout.sum(axis=0)": dout.sum(axis=1),
+                "db summed over the wrong axis: b is shared by the rows, so db = dout.sum(axis=0)":
+                    gradcheck.AnyOf(dout.sum(axis=1), dout.sum()),
                 "db is not summed over the batch: b is shared by every row, so db = dout.sum(axis=0)": dout})]
 
 
@@ -166,7 +171,38 @@ _ACTIVATIONS = {
 }
 
 
+_RIGHT = {"relu": "dout * (x > 0)", "sigmoid": "dout * s * (1 - s)", "tanh": "dout * (1 - t**2)",
+          "leaky_relu": "np.where(x > 0, dout, slope * dout)"}
+
+
+def _activation_formulas(name, x):
+    """What a learner may multiply dout by (or return alone), named in the notebook's notation."""
+    if name in ("relu", "leaky_relu"):
+        blocks = {"x": x, "max(x, 0)": np.maximum(x, 0.0), "(x > 0)": (x > 0) * 1.0, "(x < 0)": (x < 0) * 1.0,
+                  "(x <= 0)": (x <= 0) * 1.0, "1": np.ones_like(x)}
+        if name == "leaky_relu":
+            blocks.update({"slope": np.full_like(x, LEAKY_SLOPE),
+                           "np.where(x > 0, slope, 1)": np.where(x > 0, LEAKY_SLOPE, 1.0),
+                           "np.where(x < 0, 1, slope)": np.where(x < 0, 1.0, LEAKY_SLOPE),
+                           "np.where(x > 0, x, slope * x)": np.where(x > 0, x, LEAKY_SLOPE * x)})
+        return blocks
+    y = _sigmoid(x) if name == "sigmoid" else np.tanh(x)
+    v = "s" if name == "sigmoid" else "t"
+    return {v: y, f"(1 - {v})": 1 - y, f"{v} * (1 - {v})": y * (1 - y), f"(1 - {v}**2)": 1 - y ** 2,
+            f"{v}**2": y ** 2, f"(1 + {v})": 1 + y}
+
+
+def _formula_candidates(name, x, dout):
+    blocks = _activation_formulas(name, x)
+    return gradcheck.formula_mistakes("dx", _RIGHT[name], {**{f"dout * {k}": dout * v for k, v in blocks.items()},
+                                                           **{k: v for k, v in blocks.items()}})
+
+
 def _activation_mistakes(name, x, dout):
+    return gradcheck.merge_mistakes(_named_activation_mistakes(name, x, dout), _formula_candidates(name, x, dout))
+
+
+def _named_activation_mistakes(name, x, dout):
     if name == "relu":
         return {"the mask uses dout > 0; it must use the forward's input x > 0": dout * (dout > 0),
                 "returned the local derivative only: multiply by dout (the chain rule)": (x > 0) * 1.0,
@@ -319,7 +355,11 @@ def _judge_mse(values):
                                     "the loss has a 1/2: the MSE is mean((pred - target)**2), without 1/2":
                                     np.asarray(0.5 * f(pred)),
                                     "the loss is summed: the MSE is the mean over all N * D elements":
-                                    np.asarray(np.sum(diff ** 2))}),
+                                    np.asarray(np.sum(diff ** 2)),
+                                    "the square root was taken (that is the RMSE): the MSE is mean((pred - target)**2)":
+                                    np.asarray(np.sqrt(f(pred))),
+                                    "averaged before squaring: square each difference first, mean((pred - target)**2)":
+                                    np.asarray(np.mean(diff) ** 2)}),
             gradcheck.compare("dpred", dpred, grad, mistakes={
                 "divided by the number of rows N: the mean is over all N * D elements": 2 * diff / n,
                 "not divided by the number of elements: the mean is over all N * D elements": 2 * diff,

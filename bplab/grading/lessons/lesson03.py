@@ -75,6 +75,18 @@ INIT_MISTAKES = {
          lambda fi, fo, g: g * math.sqrt(6.0 / (fi + fo)), "normal"),
         ("drew from a normal (that is xavier_normal): draw from U(-a, a) (rng.uniform)",
          lambda fi, fo, g: g * math.sqrt(2.0 / (fi + fo)), "normal"),
+        ("the square root covers only the 6: a = gain * sqrt(6 / (fan_in + fan_out))",
+         lambda fi, fo, g: g * math.sqrt(6.0) / (fi + fo) / math.sqrt(3.0), "uniform"),
+        ("a bracket is missing: a = gain * sqrt(6 / (fan_in + fan_out)), not sqrt(6 / fan_in + fan_out)",
+         lambda fi, fo, g: g * math.sqrt(6.0 / fi + fo) / math.sqrt(3.0), "uniform"),
+        ("the bound uses 2 instead of 6: a = gain * sqrt(6 / (fan_in + fan_out))",
+         lambda fi, fo, g: g * math.sqrt(2.0 / (fi + fo)) / math.sqrt(3.0), "uniform"),
+        ("the bound uses 3 instead of 6: a = gain * sqrt(6 / (fan_in + fan_out))",
+         lambda fi, fo, g: g * math.sqrt(3.0 / (fi + fo)) / math.sqrt(3.0), "uniform"),
+        ("the gain is inside the square root: a = gain * sqrt(6 / (fan_in + fan_out))",
+         lambda fi, fo, g: math.sqrt(g * 6.0 / (fi + fo)) / math.sqrt(3.0), "uniform"),
+        ("the draws span half the range: draw from U(-a, a), with a = gain * sqrt(6 / (fan_in + fan_out))",
+         lambda fi, fo, g: g * math.sqrt(6.0 / (fi + fo)) / 2 / math.sqrt(3.0), "uniform"),
     ],
     "normal": [
         ("used fan_out: He's fan_in mode has std = gain / sqrt(fan_in)",
@@ -93,6 +105,15 @@ INIT_MISTAKES = {
          lambda fi, fo, g: g / math.sqrt(fi), "uniform"),
         ("drew from U(-std, std): He normal draws from N(0, std**2) (rng.normal)",
          lambda fi, fo, g: g / math.sqrt(fi) / math.sqrt(3.0), "uniform"),
+        ("used fan_in + fan_out: He's std is gain / sqrt(fan_in)", lambda fi, fo, g: g / math.sqrt(fi + fo), "normal"),
+        ("the gain is inside the square root: std = gain / sqrt(fan_in)", lambda fi, fo, g: math.sqrt(g / fi),
+         "normal"),
+        ("the gain multiplies fan_in: std = gain / sqrt(fan_in)", lambda fi, fo, g: 1 / math.sqrt(g * fi), "normal"),
+        ("the gain is squared: std = gain / sqrt(fan_in)", lambda fi, fo, g: g * g / math.sqrt(fi), "normal"),
+        ("the square root covers only the gain: std = gain / sqrt(fan_in)", lambda fi, fo, g: math.sqrt(g) / fi,
+         "normal"),
+        ("divided by 2 * fan_in: with the default gain sqrt(2), std = sqrt(2 / fan_in) = gain / sqrt(fan_in)",
+         lambda fi, fo, g: g / math.sqrt(2 * fi), "normal"),
     ],
 }
 KURTOSIS = {"uniform": 1.8, "normal": 3.0}
@@ -144,8 +165,8 @@ def _statistics(name, W, shape, std, kind, bound=None, known=""):
     results = [
         gradcheck.verdict(f"{name} mean", abs(mean) <= TOLERANCE_SE * std / math.sqrt(n),
                           f"mean {mean:.4g}, expected 0 (within {TOLERANCE_SE * std / math.sqrt(n):.2g})",
-                          known or "the entries must be centred on 0" + (": draw from U(-a, a)" if kind == "uniform"
-                                                                        else ": N(0, std**2)")),
+                          "the entries must be centred on 0" + (": draw from U(-a, a), not U(0, a)" if kind == "uniform"
+                                                                else ": N(0, std**2)")),
         gradcheck.verdict(f"{name} std", abs(s / std - 1.0) <= TOLERANCE_SE * se_std,
                           f"sample std {s:.5g}, expected {std:.5g} (ratio {s / std:.4f}, allowed "
                           f"1 ± {TOLERANCE_SE * se_std:.3f} over {n} entries)", known or _std_diagnosis(s / std, kind)),
@@ -378,6 +399,13 @@ def _judge_step(values):
         mistakes[order] = gradcheck.AnyOf(*[g for j, g in enumerate(right) if j != i])
         if name == "db":
             mistakes["db is not summed over the batch: b is shared by every row, db = da.sum(axis=0)"] = da
+            mistakes["db is summed over the wrong axis: db = da.sum(axis=0)"] = gradcheck.AnyOf(da.sum(axis=1),
+                                                                                              da.sum())
+        else:
+            named = {"da": da, "x": x, "h_prev": h_prev, "h": h, "Wx": Wx, "Wh": Wh}
+            formulas = {"dx": "da @ Wx.T", "dh_prev": "da @ Wh.T", "dWx": "x.T @ da", "dWh": "h_prev.T @ da"}
+            mistakes = gradcheck.merge_mistakes(mistakes, gradcheck.formula_mistakes(
+                name, formulas[name], gradcheck.products(named, numeric.shape)))
         results.append(gradcheck.compare(name, got, numeric, threshold=1e-7, mistakes=mistakes))
     return results
 

@@ -263,6 +263,21 @@ def _judge_momentum_like(values, nesterov):
 
 # RMSProp -----------------------------------------------------------------------------------------
 
+def _unsquared_path(G, lr, alpha, eps):
+    """RMSProp's path when the average takes grad, not grad**2 (NaN from the root of a negative average)."""
+    with np.errstate(all="ignore"):
+        return P0 - lr * np.cumsum(G / (np.sqrt(_average_variant(G, alpha)) + eps), axis=0)
+
+
+def _nan_path(values):
+    """A parameter path whose later steps are NaN once one is (a learner's NaN propagates)."""
+    values = np.array(values, dtype=np.float64)
+    bad = np.where(~np.all(np.isfinite(values), axis=1))[0]
+    if bad.size:
+        values[bad[0]:] = np.where(np.isfinite(values[bad[0]:]), values[bad[0]:], np.nan)
+    return values
+
+
 def _average_variant(X, decay, mode=""):
     """``a_t = decay * a_(t-1) + (1 - decay) * X_t`` from ``a = 0``, or from ``a_0 = X_0`` ("start at first"):
     the recurrence itself, used only to recognise wrong initializations (the references are closed forms)."""
@@ -293,6 +308,9 @@ def _judge_rmsprop(values):
                         P0 - lr * np.cumsum(G / (sq + eps), axis=0),
                     "alpha and 1 - alpha are swapped: square_avg = alpha * square_avg + (1 - alpha) * grad**2":
                         P0 - lr * np.cumsum(G / (np.sqrt(_average_variant(G ** 2, 1 - alpha)) + eps), axis=0),
+                    "the gradient is not squared in the average: square_avg = alpha * square_avg + (1 - alpha) "
+                    "* grad**2 (the square root of a negative average gives NaN)":
+                        _nan_path(_unsquared_path(G, lr, alpha, eps)),
                     "the (1 - alpha) factor is missing from the average":
                         P0 - lr * np.cumsum(G / (np.sqrt(sq / (1 - alpha)) + eps), axis=0),
                     "RMSProp has no bias correction (that is Adam's)":
@@ -321,6 +339,10 @@ _ADAM_MISTAKES = {
     "betas swapped": "beta1 and beta2 are swapped: beta1 (0.9) averages the gradient, beta2 (0.999) its square",
     "no 1 - beta": "the (1 - beta) factors are missing from the averages: exp_avg = beta1 * exp_avg + "
                    "(1 - beta1) * grad",
+    "step late": "the bias correction uses the step count before it is incremented: step = step + 1 first "
+                 "(with step 0, 1 - beta ** 0 = 0 divides by zero)",
+    "not squared": "the gradient is not squared in the second moment: exp_avg_sq = beta2 * exp_avg_sq + "
+                   "(1 - beta2) * grad**2",
 }
 
 
@@ -334,9 +356,11 @@ def _adam_variant(G, lr, beta1, beta2, eps, mode):
         if mode == "start at first" and k == 0:
             m, v = g.copy(), g * g
         else:
-            m, v = b1 * m + w1 * g, b2 * v + w2 * g * g
-        m_hat, v_hat = m / (1 - b1 ** step), v / (1 - b2 ** step)
-        param = param - lr * m_hat / (np.sqrt(v_hat) + eps)
+            m, v = b1 * m + w1 * g, b2 * v + w2 * (g if mode == "not squared" else g * g)
+        used = step - 1 if mode == "step late" else step
+        with np.errstate(all="ignore"):
+            m_hat, v_hat = m / (1 - b1 ** used), v / (1 - b2 ** used)
+            param = param - lr * m_hat / (np.sqrt(v_hat) + eps)
         if mode == "store hat":
             m, v = m_hat, v_hat
         path.append(param)
@@ -370,7 +394,8 @@ def _judge_adam(values):
                         path(m_hat, np.sqrt(v_hat + eps)),
                     "the step counter starts at 0 in the bias correction (use step = 1 on the first step)":
                         path(m / (1 - beta1 ** (t + 1)), np.sqrt(v / (1 - beta2 ** (t + 1))) + eps),
-                    **{text: _adam_variant(G, lr, beta1, beta2, eps, key) for key, text in _ADAM_MISTAKES.items()}}
+                    **{text: _nan_path(_adam_variant(G, lr, beta1, beta2, eps, key))
+                       for key, text in _ADAM_MISTAKES.items()}}
         label = f"lr={lr:g}, betas=({beta1:g}, {beta2:g}), eps={eps:g}"
         state = {"exp_avg": (m[-1], {"the (1 - beta1) factor is missing": m[-1] / (1 - beta1),
                                      "you stored the bias-corrected m_hat; keep the raw average": m_hat[-1]}),

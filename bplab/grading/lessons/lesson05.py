@@ -318,7 +318,9 @@ def _judge_bn_forward(values):
             "gamma and beta are swapped: out = gamma * x_hat + beta":
                 _bn_reference(x, beta, gamma, batch_mean, biased, eps),
             "divided by the variance: normalize by the standard deviation sqrt(var + eps)":
-                (x - batch_mean) / (biased + eps) * gamma + beta}))
+                (x - batch_mean) / (biased + eps) * gamma + beta,
+            "the statistics are taken over all entries: each feature has its own mean and variance (axis=0)":
+                gamma * (x - x.mean()) / np.sqrt(x.var() + eps) + beta}))
         running = values.get(f"running_True_{k}")
         running = running if isinstance(running, dict) else {}
         results.append(gradcheck.compare(f"running mean after training {label}", running.get("mean"),
