@@ -79,8 +79,8 @@ def all_mistakes():
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if info.name.startswith("lesson"):
             module = importlib.import_module(f"{__name__}.{info.name}")
-            found += [(info.name[len("lesson"):], m) for m in module.MISTAKES]
-    return found
+            found += [(_checks()[m.check].lesson, m) for m in module.MISTAKES]
+    return sorted(found, key=lambda item: item[0])
 
 
 def build_module(mistake, module_name):
