@@ -14,11 +14,21 @@ _MATMUL = re.compile(r"matmul: Input operand \d+ has a mismatch in its core dime
 _ALIGNED = re.compile(r"shapes (\(.*?\)) and (\(.*?\)) not aligned")
 
 
+_INDEX = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
+
+
 def explain_text(message):
     """``message`` with numpy's broadcasting or matrix-product error text retold as a sentence about shapes.
 
     Used on error messages that reach the learner (``"line 12 in f: ValueError: operands could not ..."``).
     """
+    index = _INDEX.search(message)
+    if index:
+        start = message.rfind(": ", 0, index.start())
+        value, axis, size = index.groups()
+        return (message[:start + 2] if start >= 0 else "") + (
+            f"an index goes past the end of an array: index {value} on axis {axis}, whose size is {size}; check "
+            "how the indices are computed (window position times stride, offsets inside a window, the output size)")
     for marker in ("operands could not be broadcast", "matmul: Input operand", "not aligned", "size of label"):
         start = message.find(marker)
         if start >= 0:

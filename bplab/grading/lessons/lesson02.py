@@ -321,8 +321,16 @@ def _judge_ce(values):
                                          "the -1 went to every entry: subtract 1 only at the true class y[i] of "
                                          "each row (softmax - onehot)": (softmax - 1) / n,
                                          "the softmax is taken over the wrong axis: normalise each row (axis=1)":
-                                         column_grad / n})]
+                                         column_grad / n,
+                                         "the softmax is not normalised: divide exp(logits - max) by its row sum":
+                                         _unnormalised_grad(logits, y) / n})]
             + _stability_results(values, _cross_entropy(big, y), big_grad))
+
+
+def _unnormalised_grad(logits, y):
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    e[np.arange(len(y)), y] -= 1.0
+    return e
 
 
 def _regression_inputs(ties=False):

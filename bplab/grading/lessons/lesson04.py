@@ -343,6 +343,8 @@ _ADAM_MISTAKES = {
                  "(with step 0, 1 - beta ** 0 = 0 divides by zero)",
     "not squared": "the gradient is not squared in the second moment: exp_avg_sq = beta2 * exp_avg_sq + "
                    "(1 - beta2) * grad**2",
+    "no denominator": "the step is not divided by sqrt(v_hat) + eps: new_param = param - lr * m_hat / "
+                      "(sqrt(v_hat) + eps)",
 }
 
 
@@ -360,7 +362,7 @@ def _adam_variant(G, lr, beta1, beta2, eps, mode):
         used = step - 1 if mode == "step late" else step
         with np.errstate(all="ignore"):
             m_hat, v_hat = m / (1 - b1 ** used), v / (1 - b2 ** used)
-            param = param - lr * m_hat / (np.sqrt(v_hat) + eps)
+            param = param - lr * m_hat / (1.0 if mode == "no denominator" else np.sqrt(v_hat) + eps)
         if mode == "store hat":
             m, v = m_hat, v_hat
         path.append(param)

@@ -517,6 +517,12 @@ def _judge_early(values):
         variants.append(((expected[0], None if stop is None else stop + 1), "stop_epoch is one too large: it is the"
                          " index of the epoch after which training stops (counting from 0)"))
         diagnosis = next((text for variant, text in variants if got == variant), "")
+        if not diagnosis and got[1] == expected[1] and got[0] != expected[0]:
+            diagnosis = ("the stopping epoch is right, the best epoch is not: best_epoch is the index of the lowest "
+                         "loss seen up to the stop (the last improvement), not the epoch where training stops")
+        elif not diagnosis and got[0] == expected[0] and got[1] != expected[1]:
+            diagnosis = ("the best epoch is right, the stopping epoch is not: stop after `patience` epochs in a row "
+                         "without improvement; return None when that never happens")
         if not diagnosis and any(math.isnan(v) for v in losses):
             diagnosis = "a NaN loss is never an improvement (comparisons with NaN are False)"
         if not isinstance(answer, (list, tuple)) or len(answer) != 2:
