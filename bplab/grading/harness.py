@@ -14,6 +14,7 @@ _MATMUL = re.compile(r"matmul: Input operand \d+ has a mismatch in its core dime
 _ALIGNED = re.compile(r"shapes (\(.*?\)) and (\(.*?\)) not aligned")
 
 
+_RESHAPE = re.compile(r"cannot reshape array of size (\d+) into shape (\(.*?\))")
 _INDEX = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
 
 
@@ -29,6 +30,12 @@ def explain_text(message):
         return (message[:start + 2] if start >= 0 else "") + (
             f"an index goes past the end of an array: index {value} on axis {axis}, whose size is {size}; check "
             "how the indices are computed (window position times stride, offsets inside a window, the output size)")
+    reshape = _RESHAPE.search(message)
+    if reshape:
+        start = message.rfind(": ", 0, reshape.start())
+        return (message[:start + 2] if start >= 0 else "") + (
+            f"cannot reshape {reshape.group(1)} entries into shape {reshape.group(2)}: the sizes do not divide as "
+            "the reshape assumes (windows that overlap, or a size that is not a multiple); print the shapes")
     for marker in ("operands could not be broadcast", "matmul: Input operand", "not aligned", "size of label"):
         start = message.find(marker)
         if start >= 0:

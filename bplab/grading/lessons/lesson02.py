@@ -150,7 +150,8 @@ def _judge_linear_backward(values):
                 f"db averaged over the batch: {per_layer}": db / n,
                 "db summed over the wrong axis: b is shared by the rows, so db = dout.sum(axis=0)":
                     gradcheck.AnyOf(dout.sum(axis=1), dout.sum()),
-                "db is not summed over the batch: b is shared by every row, so db = dout.sum(axis=0)": dout})]
+                "db is not summed over the batch: b is shared by every row, so db = dout.sum(axis=0)": dout,
+                "db has shape (1, M): drop keepdims=True, b has shape (M,)": dout.sum(axis=0, keepdims=True)})]
 
 
 # -- activations ----------------------------------------------------------------------------------
@@ -475,7 +476,10 @@ def _judge_two_layer_loss(values):
                              "the forward pass is wrong somewhere: it uses your linear_forward, relu_forward and"
                              " softmax_cross_entropy; do their checks pass?",
                              mistakes={"the loss is summed over the batch: average it (mean over N)":
-                                       np.asarray(n * _cross_entropy(_two_layer_scores(X, params), y))})]
+                                       np.asarray(n * _cross_entropy(_two_layer_scores(X, params), y)),
+                                       "the ReLU is missing from the forward pass: h = relu(X @ W1 + b1)":
+                                       np.asarray(_cross_entropy((X @ params["W1"] + params["b1"]) @ params["W2"]
+                                                                 + params["b2"], y))})]
     if not isinstance(grads, dict):
         results.append(gradcheck.verdict("grads", False, f"is a {type(grads).__name__}",
                                          "wrong type: return a dict with keys 'W1', 'b1', 'W2', 'b2'"))

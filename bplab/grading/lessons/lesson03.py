@@ -339,6 +339,9 @@ def _judge_clip(values):
                                          mistakes={"returned the norm after clipping; return the one before":
                                                    min(total, max_norm),
                                                    "returned the squared norm: take the square root": total ** 2,
+                                                   "returned the clipping factor; return the total norm (before "
+                                                   "clipping)": gradcheck.AnyOf(max_norm / (total + 1e-6),
+                                                                                min(1.0, max_norm / (total + 1e-6))),
                                                    "the total norm is the sum of the gradients' norms; it is "
                                                    "sqrt(sum of all squares)": summed}))
         results.append(gradcheck.compare(f"clipped grads ({label})", got.get("after"), expected, threshold=1e-9,

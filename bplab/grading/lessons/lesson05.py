@@ -54,6 +54,7 @@ def _judge_penalty(values, penalty_of, mistakes_of):
     numeric = gradcheck.numerical_gradient(penalty_of, W.copy())
     penalty_value = np.asarray(penalty) if not isinstance(penalty, (list, tuple, dict)) else penalty
     order = "returned in the wrong order: return (penalty, dW)"
+    unsummed = "the penalty is not summed: it is one number, the sum over every entry of W"
     dW_result = gradcheck.compare("dW", dW, numeric, threshold=1e-7,
                                   mistakes={**mistakes_of(W, strength)["dW"], order: penalty_of(W)})
     got = np.asarray(dW) if isinstance(dW, np.ndarray) and dW.shape == W.shape and dW.dtype.kind == "f" else None
@@ -61,7 +62,9 @@ def _judge_penalty(values, penalty_of, mistakes_of):
         dW_result.diagnosis = "NaN where W == 0 (0 / 0): the subgradient there is 0 (np.sign(0) is 0)"
     return [gradcheck.not_modified(values.get("modified")),
             gradcheck.compare("penalty", penalty_value, penalty_of(W), threshold=1e-9, kind="output",
-                              mistakes={**mistakes_of(W, strength)["penalty"], order: numeric}),
+                              mistakes={**mistakes_of(W, strength)["penalty"], order: numeric,
+                                        unsummed: gradcheck.AnyOf(strength * np.abs(W), 0.5 * strength * W * W,
+                                                                  strength * W * W)}),
             dW_result]
 
 
@@ -334,6 +337,8 @@ def _judge_bn_forward(values):
                 (1 - m) * var + m * biased,
             "momentum weights the NEW batch: running = (1 - momentum) * running + momentum * batch":
                 m * var + (1 - m) * unbiased,
+            f"the correction is upside down: the unbiased variance is the biased one times N / (N - 1) = {n}/{n - 1}":
+                (1 - m) * var + m * biased * (n - 1) / n,
             "the running variance was not updated": var}))
         results.append(gradcheck.compare(f"evaluation output {label}", values.get(f"out_False_{k}"),
                                          _bn_reference(x, gamma, beta, mean, var, eps), threshold=1e-9, mistakes={
@@ -517,6 +522,9 @@ def _judge_early(values):
         variants.append(((expected[0], None if stop is None else stop + 1), "stop_epoch is one too large: it is the"
                          " index of the epoch after which training stops (counting from 0)"))
         diagnosis = next((text for variant, text in variants if got == variant), "")
+        if not diagnosis and got[0] == "?" and isinstance(pair[0], (int, float)) and expected[0] is not None \
+                and pair[0] == losses[expected[0]]:
+            diagnosis = "returned the best loss; return the best epoch's index (its position in val_losses)"
         if not diagnosis and got[1] == expected[1] and got[0] != expected[0]:
             diagnosis = ("the stopping epoch is right, the best epoch is not: best_epoch is the index of the lowest "
                          "loss seen up to the stop (the last improvement), not the epoch where training stops")

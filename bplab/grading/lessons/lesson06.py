@@ -233,14 +233,23 @@ def _instrument(model, optimizer, loss_fn, X):
         return forward(x, train=train)
 
     def logged_backward(dout):
+        if np.ndim(dout) == 0:
+            raise TypeError("model.backward(dout) takes the gradient of the scores, the second value that loss_fn "
+                            "returns (loss, dout = loss_fn(out, y_batch)), not the loss")
         events.append(["backward"])
         return backward(dout)
 
     def logged_step(*args, **kwargs):
+        given = args[0] if args else next(iter(kwargs.values()), None)
+        if isinstance(given, (list, tuple)) and given and all(g is p for g, p in zip(given, model.params)):
+            raise TypeError("optimizer.step takes the gradients, optimizer.step(model.grads), not model.params")
         events.append(["step"])
         return step(*args, **kwargs)
 
     def logged_loss(out, labels):
+        if np.ndim(out) == 1 and np.ndim(labels) == 2:
+            raise TypeError("loss_fn(out, y_batch) takes the scores first and the labels second: the arguments "
+                            "are swapped")
         events.append(["loss", [int(v) for v in np.ravel(labels)]])
         return loss_fn(out, labels)
 

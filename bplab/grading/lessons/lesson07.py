@@ -194,6 +194,8 @@ def _judge_conv_forward(values):
                       naive_conv2d(x, W, b, 1, pad),
                       "the padding is missing: pad x with `pad` zeros on each side of both spatial axes first":
                       naive_conv2d(x, W, b, stride, 0),
+                      "the output size misses its + 1: OH = (H + 2 pad - KH) // stride + 1":
+                      expected[:, :, :-1, :-1],
                       "the kernel is transposed: W[f, c, i, j] multiplies the input at row offset i, column "
                       "offset j": naive_conv2d(x, W.transpose(0, 1, 3, 2), b, stride, pad)
                       if W.shape[2] == W.shape[3] else np.zeros(0)}))
