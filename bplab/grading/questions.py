@@ -6,9 +6,7 @@ next to the exercises of that section::
 
     # Q: momentum goes from 0.9 to 0.99 at the same learning rate. By what factor
     #    does the effective step lr / (1 - momentum) grow? (a number)
-    ### BEGIN SOLUTION  notebook 04, section "3. Momentum"
-    EFFECTIVE_STEP_FACTOR = 10
-    ### END SOLUTION
+    EFFECTIVE_STEP_FACTOR = 10     # inside a module-level BEGIN / END SOLUTION block
 
 The stub that ``bplab build-exercises`` writes holds ``EFFECTIVE_STEP_FACTOR =
 None``, which grades as "not attempted". The definition, in
