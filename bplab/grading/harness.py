@@ -15,6 +15,9 @@ _ALIGNED = re.compile(r"shapes (\(.*?\)) and (\(.*?\)) not aligned")
 
 
 _RESHAPE = re.compile(r"cannot reshape array of size (\d+) into shape (\(.*?\))")
+_ATTRIBUTE = re.compile(r"'(\w+)' object has no attribute '(\w+)'")
+_RENAMED = {"_prev": "children", "prev": "children", "_op": "op", "value": "data", "val": "data",
+            "gradient": "grad"}
 _INDEX = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
 
 
@@ -30,6 +33,18 @@ def explain_text(message):
         return (message[:start + 2] if start >= 0 else "") + (
             f"an index goes past the end of an array: index {value} on axis {axis}, whose size is {size}; check "
             "how the indices are computed (window position times stride, offsets inside a window, the output size)")
+    attribute = _ATTRIBUTE.search(message)
+    if attribute:
+        start = message.rfind(": ", 0, attribute.start())
+        kind, name = attribute.groups()
+        if kind in ("tuple", "list"):
+            advice = (f"a {kind} was used where an array was expected (.{name}): unpack it first, for example a "
+                      "cache or a function's (out, cache) result")
+        elif name in _RENAMED:
+            advice = f"{kind} has no .{name}: the attribute is called .{_RENAMED[name]} here"
+        else:
+            advice = f"{kind} has no attribute .{name}: check the name (and the type of the object)"
+        return (message[:start + 2] if start >= 0 else "") + advice
     reshape = _RESHAPE.search(message)
     if reshape:
         start = message.rfind(": ", 0, reshape.start())

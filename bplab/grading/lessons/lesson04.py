@@ -78,7 +78,13 @@ def _run(fn, stateful, kwargs, grads, p0, steps=None):
         grad = grads[t] if steps is None else grads(param)
         inputs = (param.copy(), grad.copy(), _snapshot(state))
         args = (param, grad, state) if stateful else (param, grad)
-        result = fn(*args, **kwargs)
+        try:
+            result = fn(*args, **kwargs)
+        except KeyError as error:
+            if stateful and not inputs[2]:  # the message, not the traceback, changes: it still points at the line
+                error.args = (f"{error.args[0] if error.args else ''!r}: the state is empty on the first step "
+                              "({}): read it with state.get(key, default) or test `key in state` first",)
+            raise
         for name, before, after in zip(("param", "grad"), inputs[:2], (param, grad), strict=True):
             if _changed(before, after):
                 modified.add(name)

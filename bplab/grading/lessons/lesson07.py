@@ -324,7 +324,7 @@ def _produce_pool_backward(ex):
     for x, size, stride, dout in inputs:
         (_, cache), changed = call(ex.maxpool2d_forward, x, size, stride, names=("x", "size", "stride"))
         result, changed_back = call(ex.maxpool2d_backward, dout, cache, names=("dout", "cache"), repeat=True)
-        grads.append(gradcheck.unpack(result, 1, "maxpool2d_backward")[0])
+        grads.append(result)  # judged as returned: dx alone, not a tuple
         modified += changed + changed_back
     return {"grads": grads, "modified": modified}
 
@@ -377,6 +377,10 @@ def _judge_pool_backward(values):
     grads = values.get("grads")
     grads = grads if isinstance(grads, list) and len(grads) == len(POOL_CASES) + 1 else [None] * (len(POOL_CASES) + 1)
     results = [gradcheck.not_modified(values.get("modified"))]
+    if any(isinstance(dx, (list, tuple)) for dx in grads):
+        return results + [gradcheck.verdict("dx", False, "is a tuple",
+                                            "maxpool2d_backward returns dx alone (one array of the input's shape), "
+                                            "not a tuple")]
     for case, dx in enumerate(grads[:-1]):
         x, size, stride, dout = _pool_inputs(case)
         numeric = gradcheck.numerical_gradient_array(lambda v, size=size, stride=stride: naive_maxpool2d(v, size, stride),
