@@ -65,3 +65,37 @@ def rnn_backward(dh, cache):
     return np.zeros((N, T, Wx.shape[0])), np.zeros((N, H)), np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H)
 """),
 ]
+
+CE_HEAD = """
+def softmax_cross_entropy(logits, y):
+    n = logits.shape[0]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    loss = -np.log(p[np.arange(n), y]).mean()
+"""
+
+MISTAKES += [
+    Mistake("softmax_cross_entropy", "p[y] -= 1 (rows)", ("wrong entries",), CE_HEAD + """
+    p[y] -= 1
+    return float(loss), p / n
+"""),
+    Mistake("softmax_cross_entropy", "label entry set to -1", ("set",), CE_HEAD + """
+    p[np.arange(n), y] = -1
+    return float(loss), p / n
+"""),
+    Mistake("conv2d_backward", "overwrite in a loop over positions", ("overwritten",), """
+def conv2d_backward(dout, cache):
+    xp, W, stride, pad = cache
+    _, _, kh, kw = W.shape
+    dxp = np.zeros_like(xp)
+    dW = np.zeros_like(W)
+    for p in range(dout.shape[2]):
+        for q in range(dout.shape[3]):
+            window = xp[:, :, p * stride:p * stride + kh, q * stride:q * stride + kw]
+            dW += np.einsum("nf,ncij->fcij", dout[:, :, p, q], window)
+            dxp[:, :, p * stride:p * stride + kh, q * stride:q * stride + kw] = \\
+                np.einsum("nf,fcij->ncij", dout[:, :, p, q], W)
+    db = dout.sum(axis=(0, 2, 3))
+    return dxp[:, :, pad:xp.shape[2] - pad, pad:xp.shape[3] - pad], dW, db
+"""),
+]

@@ -318,7 +318,12 @@ def _judge_ce(values):
                                          softmax / n,
                                          "the one-hot of y is added: dlogits = (softmax - onehot) / N":
                                          (softmax + onehot) / n,
-                                         f"the -1 went to the wrong entries: {picked}": columns / n,
+                                         f"the -1 went to the wrong entries: {picked}": gradcheck.AnyOf(
+                                             columns / n, _rows_minus_one(softmax, y) / n),
+                                         "the true class's entry was set, not decreased by 1: "
+                                         "dlogits[np.arange(N), y] -= 1": gradcheck.AnyOf(
+                                             _set_at_label(softmax, y, -1.0) / n,
+                                             _set_at_label(softmax, y, None) / n),
                                          "the -1 went to every entry: subtract 1 only at the true class y[i] of "
                                          "each row (softmax - onehot)": (softmax - 1) / n,
                                          "the softmax is taken over the wrong axis: normalise each row (axis=1)":
@@ -326,6 +331,19 @@ def _judge_ce(values):
                                          "the softmax is not normalised: divide exp(logits - max) by its row sum":
                                          _unnormalised_grad(logits, y) / n})]
             + _stability_results(values, _cross_entropy(big, y), big_grad))
+
+
+def _rows_minus_one(softmax, y):
+    wrong = softmax.copy()
+    wrong[y] -= 1.0  # indexes rows by the labels
+    return wrong
+
+
+def _set_at_label(softmax, y, value):
+    wrong = softmax.copy()
+    rows = np.arange(len(y))
+    wrong[rows, y] = value if value is not None else 1.0 - softmax[rows, y]
+    return wrong
 
 
 def _unnormalised_grad(logits, y):

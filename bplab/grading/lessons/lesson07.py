@@ -237,6 +237,18 @@ def _conv_backward_variant(x, W, dout, stride, pad, mistake):
     return dxp[:, :, pad:pad + h, pad:pad + w], (dW if mistake == "stride" else None)
 
 
+def _overwrite_positions(dout, x_shape, W, stride, pad):
+    """dx from a loop over output positions (and filters) that assigns instead of adding."""
+    n, c, h, w = x_shape
+    kh, kw = W.shape[2:]
+    dxp = np.zeros((n, c, h + 2 * pad, w + 2 * pad))
+    for p in range(dout.shape[2]):
+        for q in range(dout.shape[3]):
+            dxp[:, :, p * stride:p * stride + kh, q * stride:q * stride + kw] = \
+                np.einsum("nf,fcij->ncij", dout[:, :, p, q], W)
+    return dxp[:, :, pad:pad + h, pad:pad + w]
+
+
 def _produce_conv_backward(ex):
     grads, modified = [], []
     for case in range(len(CONV_CASES)):
@@ -261,6 +273,10 @@ def _judge_conv_backward(values):
         dx_unflipped = naive_conv2d_dx(dout, x.shape, W[:, :, ::-1, ::-1], stride, pad)
         variants = {text: _conv_backward_variant(x, W, dout, stride, pad, key)
                     for key, text in _CONV_MISTAKES.items()}
+        overwrite = _CONV_MISTAKES["overwrite"]
+        if variants[overwrite][0] is not None:  # the same mistake in a loop over output positions
+            variants[overwrite] = (gradcheck.AnyOf(variants[overwrite][0],
+                                                   _overwrite_positions(dout, x.shape, W, stride, pad)), None)
         results += [
             gradcheck.compare(f"dx {label}", dx, numeric[0], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
                 "kernel not flipped: dx is the FULL convolution of dout with the kernel flipped in both axes"
