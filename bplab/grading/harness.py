@@ -45,6 +45,13 @@ def explain_text(message):
         else:
             advice = f"{kind} has no attribute .{name}: check the name (and the type of the object)"
         return (message[:start + 2] if start >= 0 else "") + advice
+    if "inhomogeneous" in message or "setting an array element with a sequence" in message:
+        start = message.rfind(": ", 0, message.find("setting an array element") if "setting an array element"
+                              in message else message.find("inhomogeneous"))
+        return (message[:start + 2] if start >= 0 else "") + (
+            "an array was put where one number goes, or arrays of different shapes were stacked into one: reduce "
+            "each to a number first (float(...), np.linalg.norm(M) without axis) or handle a list of arrays one "
+            "by one (sum(np.sum(g ** 2) for g in grads))")
     reshape = _RESHAPE.search(message)
     if reshape:
         start = message.rfind(": ", 0, reshape.start())

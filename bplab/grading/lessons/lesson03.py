@@ -85,6 +85,8 @@ INIT_MISTAKES = {
          lambda fi, fo, g: g * math.sqrt(3.0 / (fi + fo)) / math.sqrt(3.0), "uniform"),
         ("the gain is inside the square root: a = gain * sqrt(6 / (fan_in + fan_out))",
          lambda fi, fo, g: math.sqrt(g * 6.0 / (fi + fo)) / math.sqrt(3.0), "uniform"),
+        ("the gain is applied twice: a = gain * sqrt(6 / (fan_in + fan_out)), then draw U(-a, a) (no more gain)",
+         lambda fi, fo, g: g * g * math.sqrt(6.0 / (fi + fo)) / math.sqrt(3.0), "uniform"),
         ("the draws span half the range: draw from U(-a, a), with a = gain * sqrt(6 / (fan_in + fan_out))",
          lambda fi, fo, g: g * math.sqrt(6.0 / (fi + fo)) / 2 / math.sqrt(3.0), "uniform"),
     ],
@@ -379,7 +381,9 @@ def _judge_step(values):
     results = [gradcheck.not_modified(values.get("modified")),
                gradcheck.compare("h", values.get("h"), h, threshold=1e-9, mistakes={
                    "the bias b is missing: h = tanh(x @ Wx + h_prev @ Wh + b)": step(x, h_prev, Wx, Wh, 0 * b),
-                   "tanh is missing: h = tanh(x @ Wx + h_prev @ Wh + b)": z})]
+                   "tanh is missing: h = tanh(x @ Wx + h_prev @ Wh + b)": z,
+                   "the bias is added after tanh: it goes inside, h = tanh(x @ Wx + h_prev @ Wh + b)":
+                       np.tanh(z - b) + b})]
 
     def grads_from(da, h_prev=h_prev):
         return [da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)]
@@ -487,6 +491,8 @@ def _judge_bptt(values):
                gradcheck.compare("h", values.get("h"), h_right, threshold=1e-9, mistakes={
                    "h[:, t] holds the state before step t: store the new state h_t after computing it":
                        h_shifted,
+                   "h includes h0: return the T new states h_1 .. h_T, shape (N, T, H)":
+                       np.concatenate([h0[:, None], h_right], axis=1),
                    "h0 is used at every step: feed each step the previous step's state (h_prev = h_t)":
                        np.stack([np.tanh(x[:, t] @ Wx + h0 @ Wh + b) for t in range(x.shape[1])], axis=1)})]
     truncated = _truncated(inputs, dh)

@@ -343,7 +343,9 @@ def _judge_bn_forward(values):
         results.append(gradcheck.compare(f"evaluation output {label}", values.get(f"out_False_{k}"),
                                          _bn_reference(x, gamma, beta, mean, var, eps), threshold=1e-9, mistakes={
             "normalized with the batch statistics: evaluation uses the running mean and variance":
-                _bn_reference(x, gamma, beta, batch_mean, biased, eps)}))
+                _bn_reference(x, gamma, beta, batch_mean, biased, eps),
+            "divided by the running variance: normalize by sqrt(running var + eps)":
+                gamma * (x - mean) / (var + eps) + beta}))
         running_eval = values.get(f"running_False_{k}")
         running_eval = running_eval if isinstance(running_eval, dict) else {}
         for key, before in (("mean", mean), ("var", var)):

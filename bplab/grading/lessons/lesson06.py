@@ -347,6 +347,13 @@ def _loop_calls(events, y, n, batch_size, seed, epochs):
                                          "the update is taken before the backward pass: call model.backward(dout) "
                                          "first, then optimizer.step(model.grads), or it uses the previous "
                                          "batch's gradients")
+    for epoch in epochs_seen:
+        counts = {key: sum(1 for e in epoch if e[0] == key) for key in ("forward", "backward", "step")}
+        if counts["step"] != counts["forward"] or counts["backward"] != counts["forward"]:
+            return gradcheck.verdict(name, False, f"{counts['forward']} forward, {counts['backward']} backward and "
+                                     f"{counts['step']} step calls in an epoch",
+                                     "call model.backward(dout) and then optimizer.step(model.grads) once for every "
+                                     "batch, inside the loop over batches")
     expected = _expected_batches(n, batch_size, seed, epochs)
     for k, (epoch, want) in enumerate(zip(epochs_seen, expected)):
         got = [list(e[1]) for e in epoch if e[0] == "forward" and e[2]]
@@ -591,9 +598,13 @@ def _optimizer_given(given):
     frozen_given = [TUNE_NAMES[i] for i in given[0] if isinstance(i, int) and 0 <= i < N_FROZEN_PARAMS]
     got = [TUNE_NAMES[i] if isinstance(i, int) and 0 <= i < len(TUNE_NAMES) else "(a copy)" for i in given[0]]
     detail = "" if ok else f"got the parameters {got}, expected {TUNE_NAMES[N_FROZEN_PARAMS:]}"
+    missing = [TUNE_NAMES[i] for i in expected if i not in given[0]]
     diagnosis = ("" if ok else
                  f"the frozen {', '.join(frozen_given)} went to the optimizer: only layers[n_frozen:] are trained"
-                 if frozen_given else "pass the trainable layers' own parameter arrays (not copies), in layer order")
+                 if frozen_given else
+                 f"the optimizer misses {', '.join(missing)}: give it every parameter of model.layers[n_frozen:]"
+                 if missing and all(i in expected for i in given[0]) else
+                 "pass the trainable layers' own parameter arrays (not copies), in layer order")
     return gradcheck.verdict("optimizer gets the trainable params", ok, detail, diagnosis)
 
 

@@ -196,6 +196,9 @@ def _judge_conv_forward(values):
                       naive_conv2d(x, W, b, stride, 0),
                       "the output size misses its + 1: OH = (H + 2 pad - KH) // stride + 1":
                       expected[:, :, :-1, :-1],
+                      "the bias is added once per kernel offset: add b once, to every position of channel f":
+                      gradcheck.AnyOf(*[expected + (W.shape[2] * W.shape[3] + extra) * b[None, :, None, None]
+                                        for extra in (-1, 0)]),
                       "the kernel is transposed: W[f, c, i, j] multiplies the input at row offset i, column "
                       "offset j": naive_conv2d(x, W.transpose(0, 1, 3, 2), b, stride, pad)
                       if W.shape[2] == W.shape[3] else np.zeros(0)}))
