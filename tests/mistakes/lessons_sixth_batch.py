@@ -80,3 +80,20 @@ def fine_tune(model, n_frozen, loss_fn, make_optimizer, X, y, *, epochs, batch_s
         ("            out += np.einsum(\"nchw,fc->nfhw\", patch, W[:, :, i, j])\n",
          "            out += np.einsum(\"nchw,fc->nfhw\", patch, W[:, :, i, j]) + b[None, :, None, None]\n"),)),
 ]
+
+MISTAKES += [
+    Mistake("value_add_mul", "backward runs only the output's rule", ("only the output",), replace=((
+        "        for node in reversed(order):\n            node._backward()\n",
+        "        self._backward()\n"),)),
+    Mistake("two_layer_loss", "b2 forgotten in the forward", ("bias",), """
+def two_layer_loss(X, y, params):
+    h_pre, cache1 = linear_forward(X, params["W1"], params["b1"])
+    h, cache_relu = relu_forward(h_pre)
+    scores = h @ params["W2"]
+    loss, dscores = softmax_cross_entropy(scores, y)
+    dh = dscores @ params["W2"].T
+    dh_pre = relu_backward(dh, cache_relu)
+    _, dW1, db1 = linear_backward(dh_pre, cache1)
+    return loss, {"W1": dW1, "b1": db1, "W2": h.T @ dscores, "b2": dscores.sum(axis=0)}
+"""),
+]

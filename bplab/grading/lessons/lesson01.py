@@ -286,6 +286,8 @@ RULE_MISTAKES = [
      {"sigmoid": lambda a, out: setattr(a, "grad", a.grad + (1 - out.data) * out.grad)}, None),
     ("exp's backward applies exp again: out.data already is exp(self.data)",
      {"exp": lambda a, out: setattr(a, "grad", a.grad + math.exp(min(out.data, 700.0)) * out.grad)}, None),
+    ("backward() runs only the output's own rule: build the topological order and run every node's rule, from the "
+     "output back", {}, "output only"),
     ("backward() runs the rules in breadth-first order: a node's rule must run after the rules of every node that "
      "uses it, i.e. in reversed topological order (depth-first, each node after its children)", {}, "breadth-first"),
     ("__pow__'s backward: write n * self.data ** (n - 1) * out.grad (x ** n - 1 is (x ** n) - 1)",
@@ -387,6 +389,8 @@ class _MutantValue:
                         seen.add(id(child))
                         queue.append(child)
             order.reverse()
+        if self.mode == "output only":
+            order = [self]
         self.grad = 0.0 if self.mode == "no seed" else 1.0
         for node in (order if self.mode == "forward order" else reversed(order)):
             node._backward()

@@ -495,6 +495,9 @@ def _judge_two_layer_loss(values):
                              " softmax_cross_entropy; do their checks pass?",
                              mistakes={"the loss is summed over the batch: average it (mean over N)":
                                        np.asarray(n * _cross_entropy(_two_layer_scores(X, params), y)),
+                                       "a bias is missing from the forward pass: X @ W1 + b1, then h @ W2 + b2":
+                                       gradcheck.AnyOf(*[np.asarray(_cross_entropy(_two_layer_scores(
+                                           X, {**params, key: 0 * params[key]}), y)) for key in ("b1", "b2")]),
                                        "the ReLU is missing from the forward pass: h = relu(X @ W1 + b1)":
                                        np.asarray(_cross_entropy((X @ params["W1"] + params["b1"]) @ params["W2"]
                                                                  + params["b2"], y))})]
