@@ -265,8 +265,9 @@ def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes
     batch_size : int, optional
         When given, a constant factor equal to it is reported as a batch
         average that was forgotten (or applied twice).
-    mistakes : dict of str to array_like or AnyOf, optional
-        Check-specific wrong answers, recomputed from the same inputs, for
+    mistakes : dict of str to array_like or AnyOf, or a callable returning one, optional
+        Check-specific wrong answers, recomputed from the same inputs (a callable is called only when the
+        comparison fails, so that costly wrong answers cost nothing when the answer is right), for
         example the gradient that results when fan-out is not accumulated. A
         match is reported by its key, before any generic diagnosis (even when
         the wrong answer has another shape); when several match, all are named.
@@ -284,7 +285,7 @@ def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes
     problem = _form_problem(actual, expected, kind)
     if problem:
         result.detail, result.diagnosis = problem
-        known = _known_mistakes(actual, mistakes or {}, expected) if actual is not None and _is_numeric(actual) \
+        known = _known_mistakes(actual, _evaluate(mistakes), expected) if actual is not None and _is_numeric(actual) \
             else ""
         result.diagnosis = known or result.diagnosis
         return result
@@ -294,7 +295,7 @@ def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes
         bad = np.argwhere(~np.isfinite(actual_array))
         index = tuple(int(i) for i in bad[0]) if actual_array.ndim else ()
         result.detail = f"contains {actual_array[index]} at {name}{list(index)} ({len(bad)} non-finite entries)"
-        result.diagnosis = (_known_mistakes(actual_array, mistakes or {}, expected)
+        result.diagnosis = (_known_mistakes(actual_array, _evaluate(mistakes), expected)
                             or "NaN or inf: look for an overflow (exp of a large number), a division by zero, "
                                "a log of 0 or the square root of a negative number")
         return result
@@ -305,7 +306,7 @@ def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes
     if result.passed:
         return result
     result.where = _worst_entry(name, actual_array, expected)
-    result.diagnosis = _diagnose(actual_array, expected, batch_size, mistakes or {}, kind)
+    result.diagnosis = _diagnose(actual_array, expected, batch_size, _evaluate(mistakes), kind)
     return result
 
 
@@ -366,6 +367,13 @@ def _worst_entry(name, actual, expected):
     index = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
     label = f"{name}[{', '.join(str(int(i)) for i in index)}]" if index else name
     return f"{label}: got {actual[index]:.6g}, expected {expected[index]:.6g}"
+
+
+def _evaluate(mistakes):
+    """The mistakes dict, computing it first when it was given as a callable."""
+    if callable(mistakes):
+        mistakes = mistakes()
+    return mistakes or {}
 
 
 def _known_mistakes(actual, mistakes, expected=None):

@@ -127,7 +127,13 @@ def _judge_expressions(values, expressions, points, names, threshold):
         return [gradcheck.verdict("expressions", False, "returned values of the wrong form")]
     visits = _visits_result(values)
     results = [visits] if visits is not None else []
-    consistent = _consistent_mutants(items, expressions, points)
+    memo = {}
+
+    def consistent():
+        if "set" not in memo:
+            memo["set"] = _consistent_mutants(items, expressions, points)
+        return memo["set"]
+
     for expression, item in zip(expressions, items):
         marker = _marker_result(expression["name"], item)
         if marker is not None:
@@ -145,23 +151,29 @@ def _judge_expressions(values, expressions, points, names, threshold):
         results.append(gradcheck.compare(f"{expression['name']}: value", item.get("value"), forward, threshold=1e-10))
         grads = item.get("grads")
         grads = np.asarray(grads) if isinstance(grads, np.ndarray) and grads.shape == numeric.shape else None
-        mutants = _mutant_gradients(f, points_e, numeric.shape[1])
-        if consistent:  # the wrong rules that explain every expression, not just this one
-            mutants = {text: wrong for text, wrong in mutants.items() if text in consistent}
         for i, name in enumerate(names[:numeric.shape[1]]):
-            mistakes = {}
-            overwriting = not consistent or any("overwrites" in text for text in consistent)
-            if name in expression.get("overwrite", {}) and overwriting:
-                wrong = np.array([expression["overwrite"][name](*p) for p in points_e])
-                mistakes[OVERWRITE.format(name=name)] = wrong
-            named = list(mistakes.values())
-            for text, wrong in mutants.items():  # a rule's mistake, unless the overwrite above names it already
-                if not any(np.allclose(wrong[:, i], known, rtol=1e-9, atol=1e-12) for known in named):
-                    mistakes[text] = wrong[:, i]
             actual = grads[:, i] if grads is not None else item.get("grads")
-            results.append(gradcheck.compare(f"{expression['name']}: d/d{name}", actual, numeric[:, i],
-                                             threshold=threshold, mistakes=mistakes))
+            results.append(gradcheck.compare(
+                f"{expression['name']}: d/d{name}", actual, numeric[:, i], threshold=threshold,
+                mistakes=lambda expression=expression, points_e=points_e, i=i, name=name, n=numeric.shape[1]:
+                    _expression_mistakes(expression, points_e, i, name, n, consistent())))
     return results
+
+
+def _expression_mistakes(expression, points_e, i, name, n_inputs, consistent):
+    """The known wrong answers for d/d(name) of one expression (computed only when that gradient is wrong)."""
+    mutants = _mutant_gradients(expression["f"], points_e, n_inputs)
+    if consistent:  # the wrong rules that explain every expression, not just this one
+        mutants = {text: wrong for text, wrong in mutants.items() if text in consistent}
+    mistakes = {}
+    overwriting = not consistent or any("overwrites" in text for text in consistent)
+    if name in expression.get("overwrite", {}) and overwriting:
+        mistakes[OVERWRITE.format(name=name)] = np.array([expression["overwrite"][name](*p) for p in points_e])
+    named = list(mistakes.values())
+    for text, wrong in mutants.items():  # a rule's mistake, unless the overwrite above names it already
+        if not any(np.allclose(wrong[:, i], known, rtol=1e-9, atol=1e-12) for known in named):
+            mistakes[text] = wrong[:, i]
+    return mistakes
 
 
 def _points(seed, count, low, high, n_inputs=2, away_from_zero=0.0):
@@ -396,8 +408,20 @@ class _MutantValue:
             node._backward()
 
 
+_MUTANT_MEMO = {}
+
+
 def _mutant_gradients(expression, points, n_inputs):
-    """{description: leaf gradients (points, inputs)} of ``expression`` under each known wrong rule."""
+    """{description: leaf gradients (points, inputs)} of ``expression`` under each known wrong rule (memoized)."""
+    key = (id(expression), np.asarray(points, dtype=np.float64).tobytes(), n_inputs)
+    if key not in _MUTANT_MEMO:
+        if len(_MUTANT_MEMO) > 512:
+            _MUTANT_MEMO.clear()
+        _MUTANT_MEMO[key] = (expression, _compute_mutant_gradients(expression, points, n_inputs))
+    return _MUTANT_MEMO[key][1]
+
+
+def _compute_mutant_gradients(expression, points, n_inputs):
     found = {}
     for description, rules, mode in RULE_MISTAKES:
         engine = type("Mutant", (_MutantValue,), {"rules": {**RULES, **rules}, "mode": mode})
@@ -548,12 +572,13 @@ def _judge_local(values):
             continue
         numeric = gradcheck.numerical_gradient(lambda v, f=function: np.sum(f(v)), inputs[name].copy())
         results.append(gradcheck.compare(name, item, numeric, threshold=1e-7, kind="gradient",
-                                         mistakes=_local_mistakes(name, inputs[name])))
+                                         mistakes=lambda name=name: _local_mistakes(name, inputs[name])))
     item = values.get("d_relu at 0")
     if _marker_result("d_relu", item) is None and "d_relu at 0" in values:
         # No derivative at the kink: the documented convention is checked by its closed form.
         results.append(gradcheck.compare("d_relu at x = 0", item, (RELU_KINK > 0).astype(np.float64),
-                                         threshold=1e-12, kind="gradient", mistakes=_local_mistakes("d_relu", RELU_KINK)))
+                                         threshold=1e-12, kind="gradient",
+                                         mistakes=lambda: _local_mistakes("d_relu", RELU_KINK)))
     return results
 
 

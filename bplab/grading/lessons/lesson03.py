@@ -214,16 +214,21 @@ def _judge_init(name, cases, kind):
     def judge(values):
         draws = values.get("draws")
         draws = list(draws) if isinstance(draws, (list, tuple)) else [None] * len(cases)
-        known = _init_diagnosis(draws, cases, kind)
-        results = []
-        for i, ((fan_in, fan_out, gain, _), W) in enumerate(zip(cases, draws + [None] * len(cases))):
-            if kind == "uniform":
-                bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-                std, extra = bound / math.sqrt(3.0), {"bound": bound}
-            else:
-                std, extra = gain / math.sqrt(fan_in), {}
-            results += _statistics(f"W{i + 1} ({fan_in}x{fan_out}, gain {gain:.3g})", W, (fan_in, fan_out),
-                                   std, kind, known=known, **extra)
+        def statistics(known):
+            results = []
+            for i, ((fan_in, fan_out, gain, _), W) in enumerate(zip(cases, draws + [None] * len(cases))):
+                if kind == "uniform":
+                    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+                    std, extra = bound / math.sqrt(3.0), {"bound": bound}
+                else:
+                    std, extra = gain / math.sqrt(fan_in), {}
+                results += _statistics(f"W{i + 1} ({fan_in}x{fan_out}, gain {gain:.3g})", W, (fan_in, fan_out),
+                                       std, kind, known=known, **extra)
+            return results
+
+        results = statistics("")
+        if not all(r.passed for r in results):  # name the wrong formula only when there is one to name
+            results = statistics(_init_diagnosis(draws, cases, kind))
         return results + [_determinism(values, name)]
     return judge
 

@@ -306,7 +306,9 @@ def _judge_rmsprop(values):
         sq = (1 - alpha) * (_weights(alpha) @ G**2)   # square_avg_t = (1-alpha) sum_s alpha^(t-s) g_s^2
         corrected = sq / (1 - alpha ** np.arange(1, STEPS + 1))[:, None]
         started = _average_variant(G ** 2, alpha, "start at first")
-        mistakes = {"eps is inside the square root; torch adds it after: grad / (sqrt(square_avg) + eps)":
+
+        def mistakes(lr=lr, alpha=alpha, eps=eps, sq=sq, corrected=corrected, started=started):
+            return {"eps is inside the square root; torch adds it after: grad / (sqrt(square_avg) + eps)":
                         P0 - lr * np.cumsum(G / np.sqrt(sq + eps), axis=0),
                     "square_avg starts at grad**2 on the first step; it starts at 0 (then alpha * 0 + (1 - alpha) "
                     "* grad**2)": P0 - lr * np.cumsum(G / (np.sqrt(started) + eps), axis=0),
@@ -321,6 +323,7 @@ def _judge_rmsprop(values):
                         P0 - lr * np.cumsum(G / (np.sqrt(sq / (1 - alpha)) + eps), axis=0),
                     "RMSProp has no bias correction (that is Adam's)":
                         P0 - lr * np.cumsum(G / (np.sqrt(corrected) + eps), axis=0)}
+
         expected = P0 - lr * np.cumsum(G / (np.sqrt(sq) + eps), axis=0)
         results += _stream_results(values, i, f"lr={lr:g}, alpha={alpha:g}, eps={eps:g}", expected, mistakes,
                                    {"square_avg": (sq[-1], {"the (1 - alpha) factor is missing": sq[-1] / (1 - alpha),
@@ -394,7 +397,9 @@ def _judge_adam(values):
             return P0 - lr * np.cumsum(num / den, axis=0)
 
         expected = path(m_hat, np.sqrt(v_hat) + eps)
-        mistakes = {"no bias correction: divide m by (1 - beta1**step) and v by (1 - beta2**step)":
+
+        def mistakes(path=path, m=m, v=v, m_hat=m_hat, v_hat=v_hat, lr=lr, beta1=beta1, beta2=beta2, eps=eps):
+            return {"no bias correction: divide m by (1 - beta1**step) and v by (1 - beta2**step)":
                         path(m, np.sqrt(v) + eps),
                     "only the first moment is bias-corrected": path(m_hat, np.sqrt(v) + eps),
                     "only the second moment is bias-corrected": path(m, np.sqrt(v_hat) + eps),
@@ -404,6 +409,7 @@ def _judge_adam(values):
                         path(m / (1 - beta1 ** (t + 1)), np.sqrt(v / (1 - beta2 ** (t + 1))) + eps),
                     **{text: _nan_path(_adam_variant(G, lr, beta1, beta2, eps, key))
                        for key, text in _ADAM_MISTAKES.items()}}
+
         label = f"lr={lr:g}, betas=({beta1:g}, {beta2:g}), eps={eps:g}"
         state = {"exp_avg": (m[-1], {"the (1 - beta1) factor is missing": m[-1] / (1 - beta1),
                                      "you stored the bias-corrected m_hat; keep the raw average": m_hat[-1]}),
