@@ -319,3 +319,15 @@ def test_numpy_shape_errors_are_retold_as_a_sentence_about_shapes():
     told = explain_text("line 4 in f: ValueError: operands could not be broadcast together with shapes (5,3) (5,) ")
     assert told.startswith("line 4 in f: ValueError: shapes do not fit") and "(5,3) (5,)" in told
     assert explain_text("line 4 in f: KeyError: 'W1'") == "line 4 in f: KeyError: 'W1'"
+
+
+def test_costly_mistakes_are_computed_only_for_a_wrong_answer():
+    calls = []
+
+    def mistakes():
+        calls.append(1)
+        return {"half of it": np.ones(3) / 2}
+
+    assert gradcheck.compare("dx", np.ones(3), np.ones(3), mistakes=mistakes).passed and calls == []
+    assert gradcheck.compare("dx", np.ones(3) / 2, np.ones(3), mistakes=mistakes).diagnosis == "half of it"
+    assert calls == [1]
