@@ -190,7 +190,8 @@ def _activation_formulas(name, x):
     y = _sigmoid(x) if name == "sigmoid" else np.tanh(x)
     v = "s" if name == "sigmoid" else "t"
     return {v: y, f"(1 - {v})": 1 - y, f"{v} * (1 - {v})": y * (1 - y), f"(1 - {v}**2)": 1 - y ** 2,
-            f"{v}**2": y ** 2, f"(1 + {v})": 1 + y}
+            f"{v}**2": y ** 2, f"(1 + {v})": 1 + y, f"(1 - {v}**2)**2": (1 - y ** 2) ** 2,
+            f"({v} * (1 - {v}))**2": (y * (1 - y)) ** 2, f"(1 - {v})**2": (1 - y) ** 2}
 
 
 def _formula_candidates(name, x, dout):

@@ -327,7 +327,14 @@ def _pool_forward_mistakes(x, size, stride, shape):
     for p in range(shape[2]):
         for q in range(shape[3]):
             mean[:, :, p, q] = x[:, :, p * stride:p * stride + size, q * stride:q * stride + size].mean(axis=(2, 3))
+    reduced = {name: np.empty(shape) for name in ("min", "sum")}
+    for p in range(shape[2]):
+        for q in range(shape[3]):
+            window = x[:, :, p * stride:p * stride + size, q * stride:q * stride + size]
+            reduced["min"][:, :, p, q], reduced["sum"][:, :, p, q] = window.min(axis=(2, 3)), window.sum(axis=(2, 3))
     mistakes = {"the mean of each window: max pooling takes the maximum": mean,
+                "the minimum of each window: max pooling takes the maximum": reduced["min"],
+                "the sum of each window: max pooling takes the maximum": reduced["sum"],
                 "the stride is ignored: window (p, q) starts at row p * stride, column q * stride":
                     naive_maxpool2d(x, size, 1)}
     if size != stride:
