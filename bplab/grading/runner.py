@@ -57,7 +57,8 @@ class Outcome:
 
     @property
     def diagnosis(self):
-        return next((r.diagnosis for r in self.results if not r.passed and r.diagnosis), "")
+        """The diagnosis of the case whose message is shown (the first failing one), never another case's."""
+        return next((r.diagnosis for r in self.results if not r.passed), "")
 
 
 def grade(checks, impl_dir, *, timeout=None, memory_mb=DEFAULT_MEMORY_MB, jobs=None):
