@@ -108,7 +108,7 @@ def _supervise(checks, impl_dir, timeout, memory_mb):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONHASHSEED="0", MPLBACKEND="Agg")
     process = subprocess.Popen([sys.executable, "-m", "bplab.grading.sandbox", str(impl_dir), json.dumps(request)],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE,
                                env=env, start_new_session=True)
     buffer = b""
     try:
@@ -163,6 +163,7 @@ def _stop(process):
             process.kill()
             process.wait()
     process.stdout.close()
+    process.stdin.close()
 
 
 def _verdict(check, reply):

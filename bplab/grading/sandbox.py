@@ -27,6 +27,7 @@ import json
 import os
 import resource
 import select
+import shutil
 import signal
 import sys
 import tempfile
@@ -47,6 +48,7 @@ def main(argv):
     memory_mb = request.get("memory_mb", DEFAULT_MEMORY_MB)
     workspace = request["workspace"]  # the children's working folders go here; the grader removes it
     import_failures = {}
+    grader_gone = False
     try:
         for item in request["checks"]:
             check = checks[item["name"]]
@@ -58,8 +60,16 @@ def main(argv):
                     import_failures[check.module] = reply
             sys.stdout.write(json.dumps(reply) + "\n")
             sys.stdout.flush()
+    except (GraderGone, BrokenPipeError):
+        grader_gone = True
     finally:
         _kill_descendants()
+        if grader_gone:  # nobody else is left to remove the children's scratch folders
+            shutil.rmtree(workspace, ignore_errors=True)
+
+
+class GraderGone(Exception):
+    """The grading process ended (its end of our stdin closed): stop, clean up, leave."""
 
 
 def _run_one(check, impl_dir, timeout, memory_mb, workspace):
@@ -71,7 +81,11 @@ def _run_one(check, impl_dir, timeout, memory_mb, workspace):
         os.close(read_end)
         _child(check, impl_dir, write_end, memory_mb, workspace)
     os.close(write_end)
-    lines, exit_status = _collect(pid, read_end, start + timeout)
+    try:
+        lines, exit_status = _collect(pid, read_end, start + timeout)
+    except GraderGone:
+        _kill(pid)
+        raise
     os.close(read_end)
     ended = exit_status is not None
     if not ended:
@@ -110,7 +124,9 @@ def _collect(pid, fd, deadline):
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             return _parse(buffer), None
-        select.select([fd], [], [], min(remaining, 0.02))
+        ready, _, _ = select.select([fd, sys.stdin.fileno()], [], [], min(remaining, 0.02))
+        if sys.stdin.fileno() in ready and not os.read(sys.stdin.fileno(), 1):
+            raise GraderGone
         if len(buffer) > encode.MAX_BYTES:
             _kill(pid)
             os.waitpid(pid, 0)
@@ -196,7 +212,19 @@ def _kill_descendants(grace_seconds=2.0):
 
 
 def _child(check, impl_dir, result_fd, memory_mb, workspace):
-    """Body of the forked child: import the submission, produce, answer, exit."""
+    """Body of the forked child: import the submission, produce, answer, exit.
+
+    It never returns: whatever happens (even a failed write because the
+    supervisor is gone), it ends with ``os._exit`` and never falls back into
+    the supervisor's code.
+    """
+    try:
+        _answer(check, impl_dir, result_fd, memory_mb, workspace)
+    finally:
+        os._exit(4)
+
+
+def _answer(check, impl_dir, result_fd, memory_mb, workspace):
     try:
         os.setsid()
         limit = memory_mb * 1024 * 1024
@@ -232,8 +260,8 @@ def _child(check, impl_dir, result_fd, memory_mb, workspace):
         send({"status": "error", "import_failed": True,
               "message": "importing " + _describe(error, path)})
         os._exit(0)
-    send({"stage": "imported"})
     try:
+        send({"stage": "imported"})
         values = check.produce(module)
         payload = {"status": "ok", "values": encode.to_jsonable(values)}
     except NotImplementedError as error:
@@ -242,10 +270,7 @@ def _child(check, impl_dir, result_fd, memory_mb, workspace):
         payload = {"status": "error", "message": f"ran out of memory (the limit is {memory_mb} MB)"}
     except BaseException as error:  # noqa: BLE001
         payload = {"status": "error", "message": _describe(error, path)}
-    try:
-        send(payload)
-    except BaseException:
-        os._exit(4)
+    send(payload)
     os._exit(0)
 
 
