@@ -8,6 +8,8 @@ import json
 
 import numpy as np
 
+from bplab.grading.encode import clean
+
 STATUS_MARK = {"passed": "pass", "failed": "FAIL", "not attempted": "not attempted", "error": "ERROR",
                "timeout": "TIMEOUT", "crashed": "CRASHED", "missing": "MISSING"}
 
@@ -20,7 +22,7 @@ def rows(outcomes):
         table.append({
             "lesson": o.check.lesson, "check": o.check.name, "score": o.score, "max_score": o.max_score,
             "status": o.status, "worst_error": None if not np.isfinite(error) else error,
-            "diagnosis": o.diagnosis, "message": o.message, "hint": o.check.hint if o.status != "passed" else "",
+            "diagnosis": clean(o.diagnosis), "message": clean(o.message), "hint": o.check.hint if o.status != "passed" else "",
             "seconds": round(o.seconds, 3),
         })
     return table
@@ -72,7 +74,7 @@ def gradescope(outcomes):
     """Gradescope's results.json: score and tests with name, score, max_score, status, output."""
     tests = []
     for row, outcome in zip(rows(outcomes), outcomes):
-        detail = "\n".join(r.message for r in outcome.results) or row["message"]
+        detail = "\n".join(clean(r.message) for r in outcome.results) or row["message"]
         output = f"{row['status']}" + (f": {detail}" if detail else "") + (f"\nRead {row['hint']}." if row["hint"] else "")
         tests.append({"name": f"{row['lesson']}.{row['check']}", "score": row["score"], "max_score": row["max_score"],
                       "status": "passed" if row["status"] == "passed" else "failed", "output": output})
@@ -86,4 +88,4 @@ def write_csv(path, graded_by_learner, lessons):
         writer.writerow(["learner", *[f"lesson {lesson}" for lesson in lessons], "total"])
         for learner, outcomes in sorted(graded_by_learner.items()):
             per_lesson = [sum(o.score for o in outcomes if o.check.lesson == lesson) for lesson in lessons]
-            writer.writerow([learner, *[f"{s:g}" for s in per_lesson], f"{sum(per_lesson):g}"])
+            writer.writerow([clean(learner), *[f"{s:g}" for s in per_lesson], f"{sum(per_lesson):g}"])

@@ -20,6 +20,8 @@ from bplab.grading.sandbox import DEFAULT_MEMORY_MB
 
 SUPERVISOR_SLACK = 8.0
 """Seconds a supervisor may take beyond a check's limit (start-up, killing)."""
+STOPPED_POLL = 0.05
+"""Seconds between two looks at whether the supervisor was stopped."""
 
 
 @dataclass
@@ -114,7 +116,7 @@ def _supervise(checks, impl_dir, timeout, memory_mb):
     try:
         for item in request["checks"]:
             deadline = time.monotonic() + item["timeout"] + SUPERVISOR_SLACK
-            line, buffer = _read_line(process.stdout, buffer, deadline)
+            line, buffer = _read_line(process, buffer, deadline)
             reply = _decode(line)
             if reply is None or reply.get("name") != item["name"]:
                 reply = {"status": "crashed", "message": "the grading process for this check was stopped "
@@ -127,13 +129,14 @@ def _supervise(checks, impl_dir, timeout, memory_mb):
         workspace.cleanup()
 
 
-def _read_line(stream, buffer, deadline):
-    fd = stream.fileno()
+def _read_line(process, buffer, deadline):
+    """The supervisor's next line, or None when it ends, stops, overruns the deadline or sends too much."""
+    fd = process.stdout.fileno()
     while b"\n" not in buffer:
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if remaining <= 0 or len(buffer) > encode.MAX_BYTES + 4096 or _stopped(process.pid):
             return None, buffer
-        ready, _, _ = select.select([fd], [], [], remaining)
+        ready, _, _ = select.select([fd], [], [], min(remaining, STOPPED_POLL))
         if not ready:
             continue
         chunk = os.read(fd, 1 << 20)
@@ -144,12 +147,21 @@ def _read_line(stream, buffer, deadline):
     return line, rest
 
 
+def _stopped(pid):
+    """Whether ``pid`` is stopped (SIGSTOP, SIGTSTP, ptrace): it would never answer, so it is killed at once."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] in (b"T", b"t")
+    except (OSError, IndexError):
+        return False
+
+
 def _decode(line):
     if line is None:
         return None
     try:
         reply = encode.loads(line)
-    except ValueError:
+    except ValueError:  # too large, too deep or malformed: the supervisor was tampered with
         return None
     return reply if isinstance(reply, dict) else None
 
@@ -169,11 +181,15 @@ def _stop(process):
 def _verdict(check, reply):
     """Turn a supervisor reply into an Outcome; the values are judged here."""
     status = reply.get("status")
-    seconds = float(reply.get("seconds") or 0.0)
-    message = str(reply.get("message") or "")[:500]
+    try:
+        seconds = float(reply.get("seconds") or 0.0)
+    except (TypeError, ValueError):
+        seconds = 0.0
+    message = encode.clean(reply.get("message") or "")[:500]
     if status != "ok":
         known = {"not attempted", "error", "timeout", "crashed", "missing"}
-        return Outcome(check, status if status in known else "error", message=message or str(status), seconds=seconds)
+        return Outcome(check, status if status in known else "error", message=message or encode.clean(status)[:100],
+                       seconds=seconds)
     values = encode.from_jsonable(reply.get("values"))
     if not isinstance(values, dict):
         return Outcome(check, "failed", message="returned values of the wrong form", seconds=seconds)
@@ -200,4 +216,4 @@ def grade_submissions(submissions_dir, checks, *, jobs=None, timeout=None):
     jobs = jobs or os.cpu_count() or 1
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         graded = pool.map(lambda folder: grade(checks, folder, timeout=timeout, jobs=1), folders)
-        return {folder.name: outcomes for folder, outcomes in zip(folders, graded)}
+        return {encode.clean(folder.name): outcomes for folder, outcomes in zip(folders, graded)}

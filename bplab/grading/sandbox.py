@@ -58,7 +58,7 @@ def main(argv):
                 reply = _run_one(check, impl_dir, item["timeout"], memory_mb, workspace)
                 if reply.get("import_failed"):
                     import_failures[check.module] = reply
-            sys.stdout.write(json.dumps(reply) + "\n")
+            sys.stdout.write(_reencode(reply) + "\n")
             sys.stdout.flush()
     except (GraderGone, BrokenPipeError):
         grader_gone = True
@@ -107,6 +107,15 @@ def _run_one(check, impl_dir, timeout, memory_mb, workspace):
             "import_failed": not imported}
 
 
+def _reencode(reply):
+    """The reply as one line of JSON for the grader, within the size limit whatever the child sent."""
+    try:
+        return encode.dumps(reply)
+    except ValueError as error:
+        return encode.dumps({"name": reply.get("name"), "status": "error", "seconds": reply.get("seconds", 0.0),
+                             "message": f"returned {error}", "import_failed": bool(reply.get("import_failed"))})
+
+
 def _collect(pid, fd, deadline):
     """Read the child's JSON lines until it exits or the deadline passes.
 
@@ -130,7 +139,8 @@ def _collect(pid, fd, deadline):
         if len(buffer) > encode.MAX_BYTES:
             _kill(pid)
             os.waitpid(pid, 0)
-            return [{"status": "error", "message": "returned more than 64 MB of data"}], 0
+            return [{"stage": "imported"}, {"status": "error",
+                                            "message": f"returned more than {encode.MAX_BYTES // 2 ** 20} MB of data"}], 0
 
 
 def _drain(fd, buffer):
@@ -145,11 +155,16 @@ def _drain(fd, buffer):
 
 
 def _parse(buffer):
+    """The child's messages; a malformed one becomes an error (too large, too deep), never an exception."""
     lines = []
     for raw in bytes(buffer).split(b"\n"):
+        if not raw.strip():
+            continue
         try:
-            item = json.loads(raw)
-        except ValueError:
+            item = encode.loads(raw)
+        except encode.TooLarge as error:
+            item = {"status": "error", "message": f"returned {error}"}
+        except ValueError:  # a line cut short when the child was killed, or noise
             continue
         if isinstance(item, dict):
             lines.append(item)
@@ -242,7 +257,11 @@ def _answer(check, impl_dir, result_fd, memory_mb, workspace):
         os._exit(3)
 
     def send(message):
-        data = (encode.dumps(message) + "\n").encode()
+        try:
+            text = encode.dumps(message)
+        except ValueError as error:
+            text = encode.dumps({"status": "error", "message": f"returned {error}"})
+        data = (text + "\n").encode()
         view = memoryview(data)
         while view:
             written = os.write(result_fd, view)
