@@ -1,6 +1,7 @@
 """Two defects of the sandbox: a child falling back into supervisor code, scratch left by a killed grader."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,25 +14,29 @@ from tests.paths import ROOT, SOLUTIONS
 def test_the_child_never_returns_into_supervisor_code(tmp_path):
     """When the supervisor is gone, the child's first write fails: it must end, not run the supervisor's code."""
     [check] = registry.checks_of("00")
+    sources, scratch = tmp_path / "src", tmp_path / "scratch"
+    sources.mkdir()
+    scratch.mkdir()
+    shutil.copy(SOLUTIONS / "ex00_welcome.py", sources)
+    state = {"config": {"unconfined": True}, "facts": {"landlock": 0, "netns": False}, "roots": []}
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the forked process
         try:
             read_end, write_end = os.pipe()
             os.close(read_end)  # the supervisor is dead: nobody reads the answers
-            sandbox._child(check, str(SOLUTIONS), write_end, 2048, str(tmp_path))
+            sandbox._child(check, str(sources), str(scratch), write_end, {"memory_mb": 2048}, None, state)
         finally:
             os._exit(99)  # reached only when _child returned or raised
     _, status = os.waitpid(pid, 0)
-    assert not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 99), "the child returned into the caller"
+    assert not (os.WIFEXITED(status) and os.WEXITSTATUS(status) in (99, 3)), "the child returned into the caller"
 
 
 def _scratch_folders(tmp):
     return sorted(p for p in tmp.iterdir() if p.name.startswith("bplab-grading-"))
 
 
-def test_a_killed_grader_leaves_no_scratch_folder_and_no_process(tmp_path):
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
+def test_a_killed_grader_leaves_no_scratch_folder(tmp_path, walkable_tmp):
+    tmp = walkable_tmp
     folder = tmp_path / "submission"
     folder.mkdir()
     (folder / "ex00_welcome.py").write_text(
@@ -44,7 +49,7 @@ def test_a_killed_grader_leaves_no_scratch_folder_and_no_process(tmp_path):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
-        while not any(f.rglob("running") for f in _scratch_folders(tmp)):
+        while not any(any(f.rglob("running")) for f in _scratch_folders(tmp)):
             assert time.monotonic() < deadline, "the check never started"
             assert grader.poll() is None, "the grader ended early"
             time.sleep(0.05)
@@ -54,6 +59,17 @@ def test_a_killed_grader_leaves_no_scratch_folder_and_no_process(tmp_path):
         while _scratch_folders(tmp) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not _scratch_folders(tmp), "the scratch folder outlived the grader"
+        # The grader vanishing while its sandbox starts up is cleaned up too.
+        early = subprocess.Popen(grader.args, cwd=ROOT, env=dict(os.environ, TMPDIR=str(tmp)),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while not _scratch_folders(tmp) and early.poll() is None:
+            time.sleep(0.01)
+        early.kill()
+        early.wait()
+        deadline = time.monotonic() + 8
+        while _scratch_folders(tmp) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _scratch_folders(tmp), "a grader killed during start-up left its scratch folder"
     finally:
         if grader.poll() is None:
             grader.kill()

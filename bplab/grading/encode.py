@@ -38,9 +38,13 @@ def to_jsonable(value, depth=0):
     if isinstance(value, np.ndarray):
         if value.dtype.name not in _DTYPES:
             return {"__unsupported__": f"array of dtype {value.dtype}"}
+        if value.nbytes > MAX_BYTES * 3 // 4:  # base64 makes 4 bytes of 3
+            raise TooLarge(f"more than {MAX_BYTES // 2 ** 20} MB of data")
         data = np.ascontiguousarray(value)
         return {"__ndarray__": base64.b64encode(data.tobytes()).decode("ascii"),
                 "dtype": value.dtype.name, "shape": list(value.shape)}
+    if isinstance(value, (list, tuple, dict)) and len(value) > MAX_BYTES // 4:  # fail fast: each item takes 2 bytes or more
+        raise TooLarge(f"more than {MAX_BYTES // 2 ** 20} MB of data")
     if isinstance(value, (list, tuple)):
         return {"__list__": [to_jsonable(v, depth + 1) for v in value]}
     if isinstance(value, dict):

@@ -40,7 +40,13 @@ def text_table(outcomes):
         lines.append(f"{row['lesson']}.{row['check']:<25} {points:>7}  {STATUS_MARK[row['status']]:<13} {error:>11}  {advice}")
     score, total = sum(o.score for o in outcomes), sum(o.max_score for o in outcomes)
     lines.append(f"total: {score:g}/{total:g} points")
+    lines += [f"confinement: {c}" for c in confinements(outcomes)]
     return "\n".join(lines)
+
+
+def confinements(outcomes):
+    """The confinement(s) the outcomes were graded under, in order of appearance (usually one)."""
+    return list(dict.fromkeys(getattr(o, "confinement", "") or "unknown" for o in outcomes))
 
 
 def html_table(outcomes):
@@ -67,7 +73,8 @@ def html_table(outcomes):
 
 def to_json(outcomes):
     score, total = sum(o.score for o in outcomes), sum(o.max_score for o in outcomes)
-    return json.dumps({"score": score, "max_score": total, "checks": rows(outcomes)}, indent=2)
+    return json.dumps({"score": score, "max_score": total, "confinement": "; ".join(confinements(outcomes)),
+                       "checks": rows(outcomes)}, indent=2)
 
 
 def gradescope(outcomes):
@@ -78,7 +85,9 @@ def gradescope(outcomes):
         output = f"{row['status']}" + (f": {detail}" if detail else "") + (f"\nRead {row['hint']}." if row["hint"] else "")
         tests.append({"name": f"{row['lesson']}.{row['check']}", "score": row["score"], "max_score": row["max_score"],
                       "status": "passed" if row["status"] == "passed" else "failed", "output": output})
-    return json.dumps({"score": sum(o.score for o in outcomes), "tests": tests}, indent=2)
+    confinement = "; ".join(confinements(outcomes))
+    return json.dumps({"score": sum(o.score for o in outcomes), "output": f"Graded under: {confinement}",
+                       "confinement": confinement, "tests": tests}, indent=2)
 
 
 def write_csv(path, graded_by_learner, lessons):
