@@ -22,7 +22,8 @@ child's uid), and writes one JSON line per check for the grader.
 
 A **child** caps its resources, points stdin/stdout/stderr at /dev/null,
 works in an empty scratch folder, confines itself (:mod:`.confine`: network
-namespace, Landlock, a dedicated uid as root), imports the
+namespace, Landlock, a dedicated uid as root), poisons bplab's reference
+implementations of the graded functions (:mod:`.references`), imports the
 learner's module from the private copy, calls ``check.produce`` and writes the
 values as JSON on a private pipe, then ends with ``os._exit``.
 """
@@ -46,7 +47,7 @@ import tempfile
 import time
 import traceback
 
-from bplab.grading import confine, encode, integrity, registry
+from bplab.grading import confine, encode, integrity, references, registry
 
 PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG = 36, 1
 DEFAULT_MEMORY_MB = confine.MEMORY_MB
@@ -522,6 +523,7 @@ def _confine_self(check, sources, scratch, result_fd, request, uid, state):
     sys.path[:] = [sources] + [p for p in sys.path if any(p == r or p.startswith(r + "/") for r in state["roots"])]
     sys.dont_write_bytecode = True
     sys.pycache_prefix = None  # the zygote's private cache is out of reach; read site-packages' own .pyc files
+    references.poison(check.functions)
 
 
 def _answer(check, sources, scratch, result_fd, request, uid, state):
@@ -560,6 +562,9 @@ def _answer(check, sources, scratch, result_fd, request, uid, state):
         payload = {"status": "error", "message": f"ran out of memory (the limit is {request['memory_mb']} MB)"}
     except BaseException as error:  # noqa: BLE001
         payload = {"status": "error", "message": _describe(error, path)}
+    if references.used():  # even when the learner's code caught the exception
+        payload = {"status": "error", "message": f"{', '.join(check.functions)} "
+                   f"calls bplab's own reference {references.used()}: a graded function must be your own implementation"}
     send(payload)
     os._exit(0)
 
