@@ -43,6 +43,8 @@ def lab(args):
     # The course folder is the root, so exercises/ shows in the file browser beside notebooks/.
     command = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}",
                "--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb", *args]
+    if hasattr(os, "getuid") and os.getuid() == 0 and "--allow-root" not in args:
+        command.append("--allow-root")  # Docker, CI and cloud notebooks run as root; JupyterLab refuses without it
     return subprocess.call(command, cwd=ROOT, env={**os.environ, **SINGLE_THREADED})
 
 

@@ -160,4 +160,15 @@ def training_step_rows():
 
 
 def rows():
-    return playground_rows() + training_step_rows()
+    return playground_rows() + training_step_rows() + regression_lab_rows()
+
+
+def regression_lab_rows():
+    """Redraw latency of the regression lab (lesson 02): each change refits the line."""
+    from bplab.figures.regression_lab import RegressionLabFigure
+    from bplab.labs.regression_lab import RegressionLabModel
+
+    changes = [lambda m: m.configure(outlier_fraction=0.3), lambda m: m.configure(loss="mae"),
+               lambda m: m.configure(loss="huber"), lambda m: m.configure(delta=0.3),
+               lambda m: m.configure(outlier_fraction=0.1), lambda m: m.configure(loss="mse")]
+    return redraw_rows("regression lab", RegressionLabModel(), RegressionLabFigure, changes)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.common import Row, redraw_rows, samples
+from benchmarks.common import Row, ms_row, redraw_rows, samples
 from bplab.figures.optimizer_race import OptimizerRaceFigure
+from bplab.labs.optimizer_mlp import FAMILIES, final_loss, spiral_range_test
 from bplab.labs.optimizer_race import OPTIMIZERS, OptimizerRaceModel
 from bplab.optim import SGD, Adagrad, Adam, AdamW, RMSprop
 
@@ -61,8 +62,21 @@ def _step_rows():
     return rows
 
 
+def _choosing_rows():
+    """What the notebook's sections 9-10 cost: their budget is the 30 s of the whole notebook."""
+    run = final_loss(FAMILIES["Adam"], epochs=30)
+    one = samples(lambda: run(0.01, 0), repeat=5, warmup=1)
+    per_run = float(np.median(one))
+    return [
+        ms_row("range test on the spiral network (100 steps, Adam)",
+               samples(lambda: spiral_range_test(FAMILIES["Adam"], steps=100), repeat=5, warmup=1)),
+        ms_row("one spiral training (30 epochs, Adam), a sweep's unit", one,
+               note=f"notebook 04 runs 67 of them: about {67 * per_run:.1f} s"),
+    ]
+
+
 def rows():
-    return _race_rows() + _step_rows()
+    return _race_rows() + _step_rows() + _choosing_rows()
 
 
 if __name__ == "__main__":

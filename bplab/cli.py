@@ -1,4 +1,4 @@
-"""The ``bplab`` command: grade, check, release, build-exercises, strip-notebooks."""
+"""The ``bplab`` command: grade, check, release, autograder, build-exercises, strip-notebooks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bplab import exercise_builder, loader, release
-from bplab.grading import integrity, registry, report, runner
+from bplab.grading import autograder, integrity, registry, report, runner
 
 
 def main(argv=None):
@@ -33,6 +33,7 @@ def _parser():
     grade.add_argument("--submissions", type=Path, metavar="DIR", help="grade every subfolder of DIR")
     grade.add_argument("--csv", type=Path, metavar="FILE", help="with --submissions: write the grades as CSV")
     grade.add_argument("--jobs", type=int, default=None, metavar="N", help="with --submissions: learners in parallel")
+    grade.add_argument("--report", type=Path, metavar="FILE", help="with --submissions: write an HTML class report")
     grade.add_argument("--unconfined", action="store_true",
                        help="grade without Landlock and the network namespace (only for code you trust; reported)")
     grade.set_defaults(run=_grade)
@@ -47,6 +48,11 @@ def _parser():
     rel.add_argument("dest", type=Path)
     rel.set_defaults(run=_release)
 
+    bundle = commands.add_parser("autograder", help="write a Gradescope autograder bundle (a zip) to DEST")
+    bundle.add_argument("dest", type=Path, metavar="DEST.zip")
+    bundle.add_argument("--lesson", nargs="+", default=None, metavar="NN", help="grade only these lessons")
+    bundle.set_defaults(run=_autograder)
+
     build = commands.add_parser("build-exercises", help="regenerate exercises/ from solutions/")
     build.set_defaults(run=_build)
 
@@ -58,12 +64,18 @@ def _parser():
 
 def _grade(args):
     checks = registry.all_checks(args.lesson)
+    if (args.csv or args.report) and not args.submissions:
+        raise ValueError("--csv and --report need --submissions DIR (a folder with one subfolder per learner)")
     if args.submissions:
         graded = runner.grade_submissions(args.submissions, checks, jobs=args.jobs, timeout=args.timeout,
                                           unconfined=args.unconfined)
         lessons = sorted({c.lesson for c in checks})
         if args.csv:
             report.write_csv(args.csv, graded, lessons)
+        if args.report:
+            from bplab.figures import class_report  # draws: loaded only when asked for
+
+            class_report.write(args.report, graded, checks)
         total = sum(c.points for c in checks)
         for learner, outcomes in sorted(graded.items()):
             print(f"{learner:<30} {sum(o.score for o in outcomes):g}/{total:g}")
@@ -84,6 +96,12 @@ def _check(args):
 def _release(args):
     dest = release.release(loader.course_root(), args.dest)
     print(f"student edition written to {dest}")
+    return 0
+
+
+def _autograder(args):
+    dest = autograder.build(args.dest, loader.course_root(), args.lesson)
+    print(f"Gradescope autograder written to {dest}: upload it as the assignment's autograder (zip file)")
     return 0
 
 

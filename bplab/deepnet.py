@@ -17,8 +17,9 @@ independent, pre-activations as Gaussian):
     ||dL/da_l||²    ≈ N · n_out · E[f'(a_l)²] · E[(dL/dh_l)²]
     ||dL/dW_l||²    ≈ n_in · E[h_{l-1}²] · ||dL/da_l||²
 
-Each layer multiplies the backward signal by ``χ = n · Var[W] · E[f'²]``: below
-1 gradients vanish geometrically with depth, above 1 they explode.
+Each layer multiplies the backward signal's second moment (its variance) by
+``χ = n · Var[W] · E[f'²]``, and so its norm by ``√χ``: below ``χ = 1``
+gradients vanish geometrically with depth, above it they explode.
 """
 
 from __future__ import annotations
@@ -231,7 +232,8 @@ class Prediction:
     back_norm : ndarray, shape (L,)
         The predicted ``||dL/da_l||``.
     chi : ndarray, shape (L,)
-        The backward gain ``n · Var[W] · E[f'(a_l)²]`` of each layer: < 1 vanishes, > 1 explodes.
+        The backward gain ``n · Var[W] · E[f'(a_l)²]`` of each layer on the gradient's variance (the norm
+        changes by its square root): < 1 vanishes, > 1 explodes.
     """
 
     pre_rms: np.ndarray

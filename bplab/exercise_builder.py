@@ -9,6 +9,10 @@ In a solution file::
 becomes, at the block's indentation::
 
     raise NotImplementedError("linear_forward: not written yet. Read notebook 02, section \\"2. Linear layers\\".")
+
+A block at module level holds answers to questions (``NAME = value`` lines);
+each assigned name becomes ``NAME = None`` in the stub, which grades as "not
+attempted" (see :mod:`bplab.grading.questions`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 
 BEGIN = re.compile(r"^(?P<indent>\s*)### BEGIN SOLUTION\s*(?P<hint>.*)$")
 END = re.compile(r"^\s*### END SOLUTION\s*$")
+ASSIGNMENT = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)")
 DEF = re.compile(r"^\s*(?:async\s+)?def\s+(?P<name>\w+)|^\s*class\s+(?P<cls>\w+)")
 HEADER = "# Generated from solutions/{name} by `bplab build-exercises`: edit the marked functions.\n"
 
@@ -31,12 +36,16 @@ def stub_source(source, filename="<solution>"):
         On an unclosed or nested block, naming the line.
     """
     out, inside, owner, begin_line = [], False, "this part", 0
+    answers = None  # names assigned in a module-level block, else None
     for number, line in enumerate(source.splitlines(keepends=True), start=1):
         begin = BEGIN.match(line)
         if begin:
             if inside:
                 raise ValueError(f"{filename}:{number}: BEGIN SOLUTION inside another block (line {begin_line})")
             inside, begin_line = True, number
+            if not begin.group("indent"):
+                answers = []
+                continue
             hint = begin.group("hint").strip()
             message = f"{owner}: not written yet." + (f" Read {hint}." if hint else "")
             out.append(f"{begin.group('indent')}raise NotImplementedError({message!r})\n")
@@ -44,7 +53,16 @@ def stub_source(source, filename="<solution>"):
         if END.match(line):
             if not inside:
                 raise ValueError(f"{filename}:{number}: END SOLUTION without BEGIN")
-            inside = False
+            if answers is not None:
+                if not answers:
+                    raise ValueError(f"{filename}:{begin_line}: a module-level block must assign answers (NAME = ...)")
+                out.extend(f"{name} = None\n" for name in answers)
+            inside, answers = False, None
+            continue
+        if inside and answers is not None:
+            assignment = ASSIGNMENT.match(line)
+            if assignment:
+                answers.append(assignment.group("name"))
             continue
         if not inside:
             definition = DEF.match(line)

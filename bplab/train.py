@@ -178,8 +178,10 @@ def classification_loss(name, n_classes, ops=None):
         ``"cross_entropy"``: softmax cross-entropy on K scores.
         ``"bce"``: binary cross-entropy on logits: one logit for two classes,
         one logit per class (one-vs-rest) for more.
-        ``"mse"``/``"mae"``: regression onto one-hot targets (works, but
-        suits classification worse; the lesson shows why).
+        ``"mse"``/``"mae"``: regression of the raw scores onto one-hot
+        targets. With no sigmoid or softmax in between nothing saturates, so
+        this trains; lesson 02 shows where MSE does fall behind
+        cross-entropy: on a saturating (sigmoid) output that starts wrong.
     n_classes : int
     ops : namespace, optional
         Provides the losses (``bplab.nn`` by default, or the learner's).

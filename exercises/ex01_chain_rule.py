@@ -67,6 +67,15 @@ def d_power(x, n):
     raise NotImplementedError('d_power: not written yet. Read notebook 01, section "2. Local derivatives".')
 
 
+# Question (notebook 01, section "4. Computational graphs"). For f = (x + y) * z at y = 5, z = -4, move x to 0:
+# what is df/dz? (a number)
+GRAPH_DFDZ = None
+
+# Question (notebook 01, section "5. Fan-out"). For f = x * y + tanh(x) at x = 0.5, y = -1.5: what is df/dx?
+# (a number, to 2 decimals)
+FANOUT_DFDX = None
+
+
 # ---------------------------------------------------------------------------------
 # 2. A staged forward and backward pass with fan-out (CS231n's example)
 #
@@ -107,6 +116,15 @@ def staged_backward(df, cache):
     dx, dy : ndarray of float64, shape of ``f``
     """
     raise NotImplementedError('staged_backward: not written yet. Read notebook 01, section "5. Fan-out: gradients add up".')
+
+
+# Question (notebook 01, section "6. Numeric vs analytic derivatives"). In float64, at which step h is the error of
+# the central difference (f(x + h) - f(x - h)) / 2h smallest? Write the exponent of ten (for h = 1e-3, write -3).
+BEST_CENTRAL_EXPONENT = None
+
+# Question (notebook 01, section "6. Numeric vs analytic derivatives"). How many evaluations of f does the
+# central-difference gradient of a function of n = 1000 inputs need? (a number)
+NUMERIC_EVALUATIONS = None
 
 
 # ---------------------------------------------------------------------------------
@@ -253,3 +271,8 @@ class Value:
         ``self.grad = 1`` and call each node's ``_backward`` from the output back.
         """
         raise NotImplementedError('backward: not written yet. Read notebook 01, section "7. An autodiff engine".')
+
+
+# Question (notebook 01, section "7. An autodiff engine"). For f(a, b) = tanh(a * b) + exp(a) / b at a = 0.5, b = 2:
+# what is df/db? (a number, to 2 decimals)
+CUSTOM_DFDB = None

@@ -76,6 +76,17 @@ def layer_gradient_norms(x, weights, biases, dout):
     raise NotImplementedError('layer_gradient_norms: not written yet. Read notebook 03, section "7. Per-layer gradient norms".')
 
 
+# Questions (notebook 03, section "7. Per-layer gradient norms"), answered BEFORE you open the explorer.
+# Q1. A 50-layer sigmoid network with the standard initialization U(-1/sqrt(n), 1/sqrt(n)). Which layer's
+#     backpropagated gradient ||dL/da_l|| is the largest?
+#     (a) layer 1, the first   (b) layer 25, the middle   (c) layer 50, the last   (d) all about the same
+#     Write the letter in quotes, for example SIGMOID_LARGEST_LAYER = "a".
+# Q2. A ReLU network with He initialization, every weight then multiplied by 2. Going back one layer,
+#     by what factor does the norm ||dL/da_l|| grow (in the mean-field theory)? (a number)
+SIGMOID_LARGEST_LAYER = None
+RELU_SCALE2_NORM_FACTOR = None
+
+
 def clip_grad_norm(grads, max_norm):
     """Clip gradients by their global norm, in place (``torch.nn.utils.clip_grad_norm_``).
 
@@ -95,6 +106,55 @@ def clip_grad_norm(grads, max_norm):
         The global norm *before* clipping.
     """
     raise NotImplementedError('clip_grad_norm: not written yet. Read notebook 03, section "10. Gradient clipping".')
+
+
+# Question (notebook 03, section "10. Gradient clipping"), answered BEFORE you run the clipping demo.
+# The BPTT explorer's RNN (linear, rho = 1.2, 60 steps) has a parameter gradient of global norm far above 1.
+# Clipping it at max_norm = 1: by what factor does the ratio ||dL/dh_1|| / ||dL/dh_T|| (how much the
+# gradient decayed through time) change? (a number)
+CLIP_DECAY_RATIO_FACTOR = None
+
+
+def rnn_tanh_backward(dh, h):
+    """Stage 1 of the RNN step's backward pass: from ``dL/dh`` back to ``dL/da``, through ``h = tanh(a)``.
+
+    Parameters
+    ----------
+    dh : ndarray, shape (N, H)
+        Upstream gradient of the step's output ``h``.
+    h : ndarray, shape (N, H)
+        The step's output ``tanh(a)``, saved by the forward pass (``a`` itself is not needed).
+
+    Returns
+    -------
+    da : ndarray, shape (N, H)
+        The gradient of the pre-activation ``a``.
+    """
+    raise NotImplementedError('rnn_tanh_backward: not written yet. Read notebook 03, section "8. Recurrent networks".')
+
+
+def rnn_affine_backward(da, x, h_prev, Wx, Wh):
+    """Stage 2: from ``dL/da`` into the five inputs of ``a = x @ Wx + h_prev @ Wh + b``.
+
+    Parameters
+    ----------
+    da : ndarray, shape (N, H)
+        From :func:`rnn_tanh_backward`.
+    x : ndarray, shape (N, D)
+    h_prev : ndarray, shape (N, H)
+    Wx : ndarray, shape (D, H)
+    Wh : ndarray, shape (H, H)
+
+    Returns
+    -------
+    dx : ndarray, shape (N, D)
+    dh_prev : ndarray, shape (N, H)
+    dWx : ndarray, shape (D, H)
+    dWh : ndarray, shape (H, H)
+    db : ndarray, shape (H,)
+        Each has the shape of the input it is the gradient of.
+    """
+    raise NotImplementedError('rnn_affine_backward: not written yet. Read notebook 03, section "8. Recurrent networks".')
 
 
 def rnn_step_forward(x, h_prev, Wx, Wh, b):
@@ -132,6 +192,9 @@ def rnn_step_backward(dh, cache):
     dWx : ndarray, shape (D, H)
     dWh : ndarray, shape (H, H)
     db : ndarray, shape (H,)
+
+    Your two stages, :func:`rnn_tanh_backward` then :func:`rnn_affine_backward`, are this
+    function: call them.
     """
     raise NotImplementedError('rnn_step_backward: not written yet. Read notebook 03, section "8. Recurrent networks".')
 
@@ -174,3 +237,9 @@ def rnn_backward(dh, cache):
     db : ndarray, shape (H,)
     """
     raise NotImplementedError('rnn_backward: not written yet. Read notebook 03, section "9. Backpropagation through time".')
+
+
+# Question (notebook 03, section "9. Backpropagation through time"), answered BEFORE you open the explorer.
+# A linear RNN whose W_h is 0.8 times an orthogonal matrix; the loss reads h_T alone. Going back one time
+# step, by how much does log10 ||dL/dh_t|| change? (a number: negative if the gradient shrinks)
+BPTT_LOG10_SLOPE = None

@@ -143,3 +143,29 @@ def adam_step(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):
         ``{"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}``.
     """
     raise NotImplementedError('adam_step: not written yet. Read notebook 04, section "6. Adam and AdamW".')
+
+
+# Questions: write each answer BEFORE you run the demo it is about.
+
+# Q (notebook 04, section "7. Learning-rate schedules"). Mini-batch SGD at a constant learning rate on a
+# least-squares problem ends jiggling around the minimum: its excess loss L(w) - L(w*) settles at a noise
+# floor. Halve the learning rate (same batch size, enough steps to settle): the floor is multiplied by
+# about what? (a number)
+NOISE_FLOOR_FACTOR = None
+
+# Q (notebook 04, section "8. The optimizer race"). On the saddle x² - y², starting at (-1.5, 0.001) where the
+# gradient along y is tiny: SGD (lr 0.01), Momentum (lr 0.01, momentum 0.9) and Adam (lr 0.05). Which one
+# is first to get past y = ±1 (to leave the saddle)?
+#   (a) SGD   (b) Momentum   (c) Adam   (d) all at about the same step
+# Write the letter in quotes, for example SADDLE_FIRST = "a".
+SADDLE_FIRST = None
+
+# Q (notebook 04, section "9. Choosing a learning rate"). Gradient descent on L(x) = 2 x² (curvature 4), in a
+# range test whose learning rate grows a little at every step. Above which learning rate does the loss
+# start to grow? (a number)
+BLOWUP_LR = None
+
+# Q (notebook 04, section "10. A fair race on the network"). SGD with momentum at a fixed learning rate:
+# the momentum goes from 0.9 to 0.99. By what factor does the effective step lr / (1 - momentum) grow?
+# (a number)
+EFFECTIVE_STEP_FACTOR = None

@@ -40,6 +40,43 @@ def conv2d_forward(x, W, b, stride=1, pad=0):
     raise NotImplementedError('conv2d_forward: not written yet. Read notebook 07, section "2. The sliding dot product".')
 
 
+def conv2d_backward_loops(dout, x, W, stride=1, pad=0):
+    """Backward pass of a 2-D convolution, one output position at a time (the staged version).
+
+    Derive it from the forward pass: output ``out[n, f, p, q]`` was computed from one window of the padded
+    input, one filter ``W[f]`` and one bias ``b[f]``. Walk over every output position and send its upstream
+    gradient ``dout[n, f, p, q]`` back to everything that produced it. Loops over positions are fine here:
+    this version is for understanding; ``conv2d_backward`` is the fast one.
+
+    Parameters
+    ----------
+    dout : ndarray, shape (N, F, OH, OW)
+        Upstream gradient of ``conv2d_forward(x, W, b, stride, pad)``'s output.
+    x : ndarray, shape (N, C, H, W)
+    W : ndarray, shape (F, C, KH, KW)
+    stride : int >= 1
+    pad : int >= 0
+
+    Returns
+    -------
+    dx : ndarray, shape (N, C, H, W)
+    dW : ndarray, shape (F, C, KH, KW)
+    db : ndarray, shape (F,)
+    """
+    raise NotImplementedError('conv2d_backward_loops: not written yet. Read notebook 07, section "3. Backward through a convolution".')
+
+
+# Question (notebook 07, section "3. Backward through a convolution"). You have written dx by scattering
+# W * dout back over every window. The same dx is also ONE call of conv2d_forward (a cross-correlation) on
+# dout, padded by K - 1 on every side ("full"). With which kernel?
+#   (a) W itself, with its in/out channel axes swapped
+#   (b) W flipped in both spatial axes, with its in/out channel axes swapped
+#   (c) W flipped in both spatial axes, channel axes as they are
+#   (d) dout itself: dx is a correlation of dout with the input
+# Write the letter in quotes.
+DX_KERNEL = None
+
+
 def conv2d_backward(dout, cache):
     """Backward pass of a 2-D convolution.
 
@@ -56,6 +93,12 @@ def conv2d_backward(dout, cache):
     db : ndarray, shape (F,)
     """
     raise NotImplementedError('conv2d_backward: not written yet. Read notebook 07, section "3. Backward through a convolution".')
+
+
+# Question (notebook 07, section "4. Max pooling"). A 5 x 5 input has a single largest entry, at the
+# centre (row 2, column 2). It goes through max pooling with windows of size 3 and stride 2. Into how many
+# windows' upstream gradients does the centre entry's gradient collect? (a number)
+POOL_CENTRE_WINDOWS = None
 
 
 def maxpool2d_forward(x, size=2, stride=2):
@@ -94,3 +137,27 @@ def maxpool2d_backward(dout, cache):
         entries shared by overlapping windows collect the sum.
     """
     raise NotImplementedError('maxpool2d_backward: not written yet. Read notebook 07, section "4. Max pooling".')
+
+
+# Question (notebook 07, section "6. Two conv layers"). Two 3 x 3 convolutions with stride 1 are stacked
+# (no pooling between them). One output value of the second layer depends on a square of how many input
+# pixels per side (its receptive field)? (a number)
+RECEPTIVE_FIELD = None
+
+# Question (notebook 07, section "6. Two conv layers"). Shift a digit one pixel to the right. Away from the
+# borders, what happens to the feature maps of a convolution with stride 1?
+#   (a) they shift one pixel to the right as well, values unchanged
+#   (b) they stay where they are: a convolution ignores where a pattern is
+#   (c) they change in a way that depends on the filter
+# Write the letter in quotes.
+SHIFTED_FEATURE_MAPS = None
+
+# Question (notebook 07, section "7. Try it: filters and feature maps"). The ink of a digit is bright (high
+# values) on a dark background. Apply the vertical-edge filter [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] (as
+# conv2d applies it: no flip) to a vertical stroke. Where is the feature map positive?
+#   (a) along the stroke's left edge (and negative along its right edge)
+#   (b) along the stroke's right edge (and negative along its left edge)
+#   (c) in the middle of the stroke
+#   (d) along the top and bottom ends of the stroke
+# Write the letter in quotes.
+SOBEL_POSITIVE_EDGE = None

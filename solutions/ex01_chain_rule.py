@@ -80,6 +80,19 @@ def d_power(x, n):
     ### END SOLUTION
 
 
+# Question (notebook 01, section "4. Computational graphs"). For f = (x + y) * z at y = 5, z = -4, move x to 0:
+# what is df/dz? (a number)
+### BEGIN SOLUTION  notebook 01, section "4. Computational graphs: forward and backward passes"
+GRAPH_DFDZ = 5.0
+### END SOLUTION
+
+# Question (notebook 01, section "5. Fan-out"). For f = x * y + tanh(x) at x = 0.5, y = -1.5: what is df/dx?
+# (a number, to 2 decimals)
+### BEGIN SOLUTION  notebook 01, section "5. Fan-out: gradients add up"
+FANOUT_DFDX = -0.71
+### END SOLUTION
+
+
 # ---------------------------------------------------------------------------------
 # 2. A staged forward and backward pass with fan-out (CS231n's example)
 #
@@ -146,6 +159,19 @@ def staged_backward(df, cache):
     dy = dy + sig_y * (1 - sig_y) * dsig_y   # second use of y: sigmoid(y)
     return dx, dy
     ### END SOLUTION
+
+
+# Question (notebook 01, section "6. Numeric vs analytic derivatives"). In float64, at which step h is the error of
+# the central difference (f(x + h) - f(x - h)) / 2h smallest? Write the exponent of ten (for h = 1e-3, write -3).
+### BEGIN SOLUTION  notebook 01, section "6. Numeric vs analytic derivatives"
+BEST_CENTRAL_EXPONENT = -5
+### END SOLUTION
+
+# Question (notebook 01, section "6. Numeric vs analytic derivatives"). How many evaluations of f does the
+# central-difference gradient of a function of n = 1000 inputs need? (a number)
+### BEGIN SOLUTION  notebook 01, section "6. Numeric vs analytic derivatives"
+NUMERIC_EVALUATIONS = 2000
+### END SOLUTION
 
 
 # ---------------------------------------------------------------------------------
@@ -323,3 +349,10 @@ class Value:
         for node in reversed(order):
             node._backward()
         ### END SOLUTION
+
+
+# Question (notebook 01, section "7. An autodiff engine"). For f(a, b) = tanh(a * b) + exp(a) / b at a = 0.5, b = 2:
+# what is df/db? (a number, to 2 decimals)
+### BEGIN SOLUTION  notebook 01, section "7. An autodiff engine"
+CUSTOM_DFDB = -0.20
+### END SOLUTION

@@ -161,6 +161,70 @@ def leaky_relu_backward(dout, cache):
 # ---------------------------------------------------------------------------------------------
 
 
+def softmax_jacobian(p):
+    """The Jacobian of softmax at one row, from that row's probabilities.
+
+    Parameters
+    ----------
+    p : ndarray, shape (K,)
+        ``softmax(z)`` for one row ``z`` of logits.
+
+    Returns
+    -------
+    J : ndarray, shape (K, K)
+        ``J[i, j] = d p_i / d z_j``: how much output ``i`` moves when logit
+        ``j`` is nudged. Derive it entry by entry (``i == j`` and ``i != j``).
+    """
+    ### BEGIN SOLUTION  notebook 02, section "4. Losses"
+    p = np.asarray(p, dtype=np.float64)
+    return np.diag(p) - np.outer(p, p)
+    ### END SOLUTION
+
+
+def softmax_cross_entropy_staged(logits, y):
+    """Softmax cross-entropy and its gradient, computed in stages (the derivation, not the shortcut).
+
+    Forward: ``p = softmax(logits)`` row by row (subtract each row's maximum
+    before ``np.exp``), then ``loss = mean over n of -log p[n, y[n]]``.
+    Backward, one stage at a time:
+
+    1. ``dp = dloss / dp``, shape (N, C): which entries of ``p`` does the loss
+       read, and what is the derivative of ``-log`` there? (Remember the mean.)
+    2. for each row ``n``: ``dlogits[n] = J_n.T @ dp[n]`` with
+       ``J_n = softmax_jacobian(p[n])`` (a vector-Jacobian product).
+
+    Parameters
+    ----------
+    logits : ndarray, shape (N, C)
+    y : ndarray of int, shape (N,)
+
+    Returns
+    -------
+    loss : float
+    dlogits : ndarray, shape (N, C)
+    """
+    ### BEGIN SOLUTION  notebook 02, section "4. Losses"
+    n = logits.shape[0]
+    rows = np.arange(n)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    p = exp / exp.sum(axis=1, keepdims=True)
+    loss = float(-np.mean(np.log(p[rows, y])))
+    dp = np.zeros_like(p)
+    dp[rows, y] = -1.0 / (n * p[rows, y])         # d(-log p_y)/dp_y, and the 1/N of the mean
+    dlogits = np.stack([softmax_jacobian(p[i]).T @ dp[i] for i in range(n)])
+    return loss, dlogits
+    ### END SOLUTION
+
+
+# Question (notebook 02, section "4. Losses"). A sigmoid output p = sigmoid(z) has the target t = 1 and the logit
+# z = -5 (confidently wrong). Cross-entropy gives dL/dz = p - t; MSE on p gives dL/dz = 2 (p - t) p (1 - p).
+# By what factor is the MSE gradient smaller than the cross-entropy one? (a number)
+### BEGIN SOLUTION  notebook 02, section "4. Losses"
+MSE_SATURATION_FACTOR = 75
+### END SOLUTION
+
+
 def softmax_cross_entropy(logits, y):
     """Softmax cross-entropy, averaged over the batch (PyTorch's ``F.cross_entropy``).
 
@@ -288,6 +352,25 @@ def two_layer_loss(X, y, params):
     ### END SOLUTION
 
 
+# Question (notebook 02, section "5. A whole network"). A 3-class network with small random weights (N(0, 0.01^2))
+# sees the spiral for the first time. What softmax cross-entropy loss do you expect? (a number, 2 decimals)
+### BEGIN SOLUTION  notebook 02, section "5. A whole network"
+INITIAL_LOSS = 1.10
+### END SOLUTION
+
+# Question (notebook 02, section "6. The training loop"). 240 training points, batch size 32: how many steps
+# (parameter updates) make one epoch? (a number)
+### BEGIN SOLUTION  notebook 02, section "6. The training loop"
+STEPS_PER_EPOCH = 8
+### END SOLUTION
+
+# Question (notebook 02, section "6. The training loop"). With 0 hidden layers (a linear classifier), which
+# playground dataset can the network classify well? (a) spirals (b) circles (c) xor (d) blobs
+### BEGIN SOLUTION  notebook 02, section "6. The training loop"
+LINEAR_DATASET = "d"
+### END SOLUTION
+
+
 # ---------------------------------------------------------------------------------------------
 # 7. Find the planted bug (given code: read it, gradient-check it, then fix it below)
 # ---------------------------------------------------------------------------------------------
@@ -359,3 +442,25 @@ def fixed_two_layer_backward(dscores, cache):
     db1 = dh_pre.sum(axis=0)
     return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
     ### END SOLUTION
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. Gradient checking, honestly
+# ---------------------------------------------------------------------------------------------
+
+# Question (notebook 02, section "8. Gradient checking, honestly"). relu(x) = max(x, 0) at x = 1e-6, central
+# difference with h = 1e-5: (relu(x + h) - relu(x - h)) / 2h = ? (a number)
+### BEGIN SOLUTION  notebook 02, section "8. Gradient checking, honestly"
+RELU_KINK_NUMERIC = 0.55
+### END SOLUTION
+
+
+# ---------------------------------------------------------------------------------------------
+# 9. Regression: outliers and the choice of loss
+# ---------------------------------------------------------------------------------------------
+
+# Question (notebook 02, section "9. Regression"). The targets are 1, 2, 3, 4 and 100. Which constant prediction c
+# has the smallest MAE, mean(|c - target|)? (a number)
+### BEGIN SOLUTION  notebook 02, section "9. Regression: outliers and the choice of loss"
+MAE_BEST_CONSTANT = 3
+### END SOLUTION

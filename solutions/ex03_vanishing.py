@@ -91,6 +91,19 @@ def layer_gradient_norms(x, weights, biases, dout):
     ### END SOLUTION
 
 
+# Questions (notebook 03, section "7. Per-layer gradient norms"), answered BEFORE you open the explorer.
+# Q1. A 50-layer sigmoid network with the standard initialization U(-1/sqrt(n), 1/sqrt(n)). Which layer's
+#     backpropagated gradient ||dL/da_l|| is the largest?
+#     (a) layer 1, the first   (b) layer 25, the middle   (c) layer 50, the last   (d) all about the same
+#     Write the letter in quotes, for example SIGMOID_LARGEST_LAYER = "a".
+# Q2. A ReLU network with He initialization, every weight then multiplied by 2. Going back one layer,
+#     by what factor does the norm ||dL/da_l|| grow (in the mean-field theory)? (a number)
+### BEGIN SOLUTION  notebook 03, section "7. Per-layer gradient norms"
+SIGMOID_LARGEST_LAYER = "c"
+RELU_SCALE2_NORM_FACTOR = 2.0
+### END SOLUTION
+
+
 def clip_grad_norm(grads, max_norm):
     """Clip gradients by their global norm, in place (``torch.nn.utils.clip_grad_norm_``).
 
@@ -116,6 +129,61 @@ def clip_grad_norm(grads, max_norm):
         for g in grads:
             g *= coefficient
     return total_norm
+    ### END SOLUTION
+
+
+# Question (notebook 03, section "10. Gradient clipping"), answered BEFORE you run the clipping demo.
+# The BPTT explorer's RNN (linear, rho = 1.2, 60 steps) has a parameter gradient of global norm far above 1.
+# Clipping it at max_norm = 1: by what factor does the ratio ||dL/dh_1|| / ||dL/dh_T|| (how much the
+# gradient decayed through time) change? (a number)
+### BEGIN SOLUTION  notebook 03, section "10. Gradient clipping"
+CLIP_DECAY_RATIO_FACTOR = 1.0
+### END SOLUTION
+
+
+def rnn_tanh_backward(dh, h):
+    """Stage 1 of the RNN step's backward pass: from ``dL/dh`` back to ``dL/da``, through ``h = tanh(a)``.
+
+    Parameters
+    ----------
+    dh : ndarray, shape (N, H)
+        Upstream gradient of the step's output ``h``.
+    h : ndarray, shape (N, H)
+        The step's output ``tanh(a)``, saved by the forward pass (``a`` itself is not needed).
+
+    Returns
+    -------
+    da : ndarray, shape (N, H)
+        The gradient of the pre-activation ``a``.
+    """
+    ### BEGIN SOLUTION  notebook 03, section "8. Recurrent networks"
+    return dh * (1.0 - h ** 2)
+    ### END SOLUTION
+
+
+def rnn_affine_backward(da, x, h_prev, Wx, Wh):
+    """Stage 2: from ``dL/da`` into the five inputs of ``a = x @ Wx + h_prev @ Wh + b``.
+
+    Parameters
+    ----------
+    da : ndarray, shape (N, H)
+        From :func:`rnn_tanh_backward`.
+    x : ndarray, shape (N, D)
+    h_prev : ndarray, shape (N, H)
+    Wx : ndarray, shape (D, H)
+    Wh : ndarray, shape (H, H)
+
+    Returns
+    -------
+    dx : ndarray, shape (N, D)
+    dh_prev : ndarray, shape (N, H)
+    dWx : ndarray, shape (D, H)
+    dWh : ndarray, shape (H, H)
+    db : ndarray, shape (H,)
+        Each has the shape of the input it is the gradient of.
+    """
+    ### BEGIN SOLUTION  notebook 03, section "8. Recurrent networks"
+    return da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)
     ### END SOLUTION
 
 
@@ -157,11 +225,13 @@ def rnn_step_backward(dh, cache):
     dWx : ndarray, shape (D, H)
     dWh : ndarray, shape (H, H)
     db : ndarray, shape (H,)
+
+    Your two stages, :func:`rnn_tanh_backward` then :func:`rnn_affine_backward`, are this
+    function: call them.
     """
     ### BEGIN SOLUTION  notebook 03, section "8. Recurrent networks"
     x, h_prev, Wx, Wh, h = cache
-    da = dh * (1.0 - h ** 2)
-    return da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+    return rnn_affine_backward(rnn_tanh_backward(dh, h), x, h_prev, Wx, Wh)
     ### END SOLUTION
 
 
@@ -224,3 +294,11 @@ def rnn_backward(dh, cache):
         db += db_t
     return dx, dh_next, dWx, dWh, db
     ### END SOLUTION
+
+
+# Question (notebook 03, section "9. Backpropagation through time"), answered BEFORE you open the explorer.
+# A linear RNN whose W_h is 0.8 times an orthogonal matrix; the loss reads h_T alone. Going back one time
+# step, by how much does log10 ||dL/dh_t|| change? (a number: negative if the gradient shrinks)
+### BEGIN SOLUTION  notebook 03, section "9. Backpropagation through time"
+BPTT_LOG10_SLOPE = -0.0969
+### END SOLUTION

@@ -52,6 +52,63 @@ def conv2d_forward(x, W, b, stride=1, pad=0):
     ### END SOLUTION
 
 
+def conv2d_backward_loops(dout, x, W, stride=1, pad=0):
+    """Backward pass of a 2-D convolution, one output position at a time (the staged version).
+
+    Derive it from the forward pass: output ``out[n, f, p, q]`` was computed from one window of the padded
+    input, one filter ``W[f]`` and one bias ``b[f]``. Walk over every output position and send its upstream
+    gradient ``dout[n, f, p, q]`` back to everything that produced it. Loops over positions are fine here:
+    this version is for understanding; ``conv2d_backward`` is the fast one.
+
+    Parameters
+    ----------
+    dout : ndarray, shape (N, F, OH, OW)
+        Upstream gradient of ``conv2d_forward(x, W, b, stride, pad)``'s output.
+    x : ndarray, shape (N, C, H, W)
+    W : ndarray, shape (F, C, KH, KW)
+    stride : int >= 1
+    pad : int >= 0
+
+    Returns
+    -------
+    dx : ndarray, shape (N, C, H, W)
+    dW : ndarray, shape (F, C, KH, KW)
+    db : ndarray, shape (F,)
+    """
+    ### BEGIN SOLUTION  notebook 07, section "3. Backward through a convolution"
+    n, c, h, w = x.shape
+    f, _, kh, kw = W.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp = np.zeros_like(xp)
+    dW = np.zeros_like(W)
+    db = np.zeros(f)
+    for i in range(n):
+        for k in range(f):
+            for p in range(dout.shape[2]):
+                for q in range(dout.shape[3]):
+                    rows = slice(p * stride, p * stride + kh)
+                    cols = slice(q * stride, q * stride + kw)
+                    g = dout[i, k, p, q]
+                    db[k] += g
+                    dW[k] += g * xp[i, :, rows, cols]
+                    dxp[i, :, rows, cols] += g * W[k]  # windows overlap: add, never assign
+    return dxp[:, :, pad:pad + h, pad:pad + w], dW, db
+    ### END SOLUTION
+
+
+# Question (notebook 07, section "3. Backward through a convolution"). You have written dx by scattering
+# W * dout back over every window. The same dx is also ONE call of conv2d_forward (a cross-correlation) on
+# dout, padded by K - 1 on every side ("full"). With which kernel?
+#   (a) W itself, with its in/out channel axes swapped
+#   (b) W flipped in both spatial axes, with its in/out channel axes swapped
+#   (c) W flipped in both spatial axes, channel axes as they are
+#   (d) dout itself: dx is a correlation of dout with the input
+# Write the letter in quotes.
+### BEGIN SOLUTION  notebook 07, section "3. Backward through a convolution"
+DX_KERNEL = "b"
+### END SOLUTION
+
+
 def conv2d_backward(dout, cache):
     """Backward pass of a 2-D convolution.
 
@@ -84,6 +141,14 @@ def conv2d_backward(dout, cache):
     dx = dxp[:, :, pad:xp.shape[2] - pad, pad:xp.shape[3] - pad]
     return dx, dW, db
     ### END SOLUTION
+
+
+# Question (notebook 07, section "4. Max pooling"). A 5 x 5 input has a single largest entry, at the
+# centre (row 2, column 2). It goes through max pooling with windows of size 3 and stride 2. Into how many
+# windows' upstream gradients does the centre entry's gradient collect? (a number)
+### BEGIN SOLUTION  notebook 07, section "4. Max pooling"
+POOL_CENTRE_WINDOWS = 4
+### END SOLUTION
 
 
 def maxpool2d_forward(x, size=2, stride=2):
@@ -139,3 +204,33 @@ def maxpool2d_backward(dout, cache):
     np.add.at(dx, (batch, channel, rows, cols), dout)  # add.at accumulates repeated indices; dx[...] += does not
     return dx
     ### END SOLUTION
+
+
+# Question (notebook 07, section "6. Two conv layers"). Two 3 x 3 convolutions with stride 1 are stacked
+# (no pooling between them). One output value of the second layer depends on a square of how many input
+# pixels per side (its receptive field)? (a number)
+### BEGIN SOLUTION  notebook 07, section "6. Two conv layers"
+RECEPTIVE_FIELD = 5
+### END SOLUTION
+
+# Question (notebook 07, section "6. Two conv layers"). Shift a digit one pixel to the right. Away from the
+# borders, what happens to the feature maps of a convolution with stride 1?
+#   (a) they shift one pixel to the right as well, values unchanged
+#   (b) they stay where they are: a convolution ignores where a pattern is
+#   (c) they change in a way that depends on the filter
+# Write the letter in quotes.
+### BEGIN SOLUTION  notebook 07, section "6. Two conv layers"
+SHIFTED_FEATURE_MAPS = "a"
+### END SOLUTION
+
+# Question (notebook 07, section "7. Try it: filters and feature maps"). The ink of a digit is bright (high
+# values) on a dark background. Apply the vertical-edge filter [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] (as
+# conv2d applies it: no flip) to a vertical stroke. Where is the feature map positive?
+#   (a) along the stroke's left edge (and negative along its right edge)
+#   (b) along the stroke's right edge (and negative along its left edge)
+#   (c) in the middle of the stroke
+#   (d) along the top and bottom ends of the stroke
+# Write the letter in quotes.
+### BEGIN SOLUTION  notebook 07, section "7. Try it: filters and feature maps"
+SOBEL_POSITIVE_EDGE = "a"
+### END SOLUTION

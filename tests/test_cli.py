@@ -10,7 +10,10 @@ import sys
 
 import pytest
 
+from bplab.grading import registry
 from tests.paths import EXERCISES, ROOT, SOLUTIONS
+
+POINTS_00 = sum(c.points for c in registry.checks_of("00"))  # lesson 00: the warm-up and its question
 
 
 def bplab(*args, cwd=ROOT, env=None):
@@ -21,19 +24,19 @@ def bplab(*args, cwd=ROOT, env=None):
 def test_grade_solutions_full_marks_exit_0():
     run = bplab("grade", "--impl", "solutions", "--lesson", "00")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "total: 1/1 points" in run.stdout
+    assert f"total: {POINTS_00}/{POINTS_00} points" in run.stdout
 
 
 def test_grade_stubs_not_attempted_exit_1_no_traceback():
     run = bplab("grade", "--lesson", "00")
     assert run.returncode == 1
-    assert "not attempted" in run.stdout and "total: 0/1" in run.stdout
+    assert "not attempted" in run.stdout and f"total: 0/{POINTS_00}" in run.stdout
     assert "Traceback" not in run.stdout + run.stderr
 
 
 def test_json_report():
     report = json.loads(bplab("grade", "--impl", "solutions", "--lesson", "00", "--json").stdout)
-    assert report["score"] == report["max_score"] == 1
+    assert report["score"] == report["max_score"] == POINTS_00
     assert report["checks"][0]["status"] == "passed"
 
 
@@ -63,7 +66,7 @@ def test_submissions_csv(tmp_path):
     assert run.returncode == 1
     rows = list(csv.reader(grades.open()))
     assert rows[0] == ["learner", "lesson 00", "total"]
-    assert rows[1:] == [["ada", "1", "1"], ["bob", "0", "0"], ["eve", "0", "0"]]
+    assert rows[1:] == [["ada", str(POINTS_00), str(POINTS_00)], ["bob", "0", "0"], ["eve", "0", "0"]]
 
 
 def test_check_one_exercise_shows_the_diagnosis(tmp_path):

@@ -1,5 +1,7 @@
 """Every check of every lesson: full marks on the solutions, "not attempted" on the stubs."""
 
+import re
+
 import pytest
 
 from bplab.grading import registry, runner
@@ -31,8 +33,12 @@ def test_checks_are_well_formed():
         assert check.points > 0 and check.hint.startswith("notebook "), check
         assert (SOLUTIONS / f"{check.module}.py").exists(), check
         source = (SOLUTIONS / f"{check.module}.py").read_text()
+        assert check.kind in ("exercise", "question"), check
         for function in check.functions:
-            assert f"def {function}(" in source or f"class {function}" in source, (check.name, function)
+            if check.kind == "question":  # the answer is a module-level name
+                assert re.search(rf"^{function}\s*(:[^=]*)?=", source, re.M), (check.name, function)
+            else:
+                assert f"def {function}(" in source or f"class {function}" in source, (check.name, function)
 
 
 def test_find_names_what_exists():

@@ -27,7 +27,8 @@ def grade_source(tmp_path, source, checks):
 def test_solutions_get_full_marks(checks):
     outcomes = runner.grade(checks, ROOT / "solutions")
     assert [o.status for o in outcomes] == ["passed"] * len(checks), [o.message for o in outcomes]
-    assert sum(o.score for o in outcomes) == sum(c.points for c in checks) == 12
+    assert sum(o.score for o in outcomes) == sum(c.points for c in checks) == 17
+    assert sum(c.points for c in checks if c.kind == "exercise") == 12  # and 5 graded predictions
 
 
 def test_stubs_are_not_attempted(checks, tmp_path):

@@ -40,8 +40,10 @@ def test_he_init_with_relu_is_stable(flow):
     np.testing.assert_allclose(flow.prediction.chi, 1.0, rtol=1e-12)
 
 
-def test_residual_connection_rescues_the_sigmoid(flow):
-    flow.set(activation="sigmoid", scheme="xavier_uniform", scale=1.0, residual=False)
+@pytest.mark.parametrize("scheme", ["standard_uniform", "xavier_uniform"])
+def test_residual_connection_rescues_the_sigmoid(flow, scheme):
+    """Section 11 uses section 7's network (standard init); Xavier's is rescued too."""
+    flow.set(activation="sigmoid", scheme=scheme, scale=1.0, residual=False)
     assert flow.regime() == "vanishing"
     flow.set(residual=True)
     assert flow.regime() == "stable"
@@ -177,3 +179,28 @@ def test_notebook_regime_table():
                 ("relu", "he_normal", 1.0, "stable")]
     for activation, scheme, scale, regime in expected:
         assert model.set(activation=activation, scheme=scheme, scale=scale).regime() == regime
+
+
+def test_notebook_norm_factor_is_sqrt_chi():
+    """Sections 3 and 7: chi multiplies the gradient's second moment, so the norm changes by sqrt(chi) per layer.
+
+    The measured 50-layer ratios match the product of sqrt(chi) over 49 layers (within the finite-width
+    wander), and are nowhere near the product of chi itself.
+    """
+    model = GradientFlowModel(depth=50, width=64)
+    for activation, scheme, scale in [("sigmoid", "standard_uniform", 1.0), ("relu", "he_normal", 2.0)]:
+        model.set(activation=activation, scheme=scheme, scale=scale)
+        chi = model.prediction.chi
+        theory = model.prediction.back_norm[0] / model.prediction.back_norm[-1]
+        measured = model.gradient_ratio()
+        assert abs(np.log10(measured / theory)) < 0.5  # within a factor 3 over 49 layers
+        assert abs(np.log10(measured / np.prod(chi[1:]))) > 10  # chi^49 is far off: chi is not the norm factor
+    model.set(activation="relu", scheme="he_normal", scale=2.0)
+    np.testing.assert_allclose(model.prediction.chi, 4.0, rtol=1e-9)
+
+
+def test_notebook_tanh_xavier_shrinks_about_fourfold():
+    """Section 3: with Xavier the RMS of a 10-layer tanh network ends at about a quarter of its first value."""
+    xavier = _rms_ratio(activation="tanh", depth=10, width=128, scheme="xavier_uniform")
+    standard = _rms_ratio(activation="tanh", depth=10, width=128, scheme="standard_uniform")
+    assert 3.5 < 1 / xavier < 4.5 and standard < xavier / 10

@@ -210,3 +210,47 @@ def train_val_split(X, y, val_fraction=0.2, *, rng=None, seed=None):
     n_val = min(max(int(round(val_fraction * len(X))), 1), len(X) - 1)
     val, train = order[:n_val], order[n_val:]
     return X[train], X[val], y[train], y[val]
+
+
+def regression_outliers(n_samples=60, outlier_fraction=0.2, noise=0.1, outlier_shift=3.0, *, slope=1.0,
+                        intercept=0.0, rng=None, seed=None, return_mask=False):
+    """A noisy line with a chosen share of gross outliers, all on one side (for MSE vs MAE vs Huber).
+
+    Inliers follow ``y = slope * x + intercept + noise * N(0, 1)`` with ``x``
+    uniform in [-1, 1]. A share ``outlier_fraction`` of the points (chosen at
+    random) has ``outlier_shift * (1 + U(0, 1))`` added to its target: one-sided
+    outliers pull a mean-seeking fit (MSE) up, and a median-seeking one (MAE)
+    much less while they are fewer than half.
+
+    Parameters
+    ----------
+    n_samples : int
+    outlier_fraction : float in [0, 1)
+        Rounded to a whole number of points.
+    noise : float >= 0
+    outlier_shift : float >= 0
+    slope, intercept : float
+        The inliers' line.
+    rng : numpy.random.Generator, optional
+    seed : int, optional
+    return_mask : bool
+        Also return which points are outliers.
+
+    Returns
+    -------
+    X : ndarray of float64, shape (n_samples, 1)
+    y : ndarray of float64, shape (n_samples, 1)
+    is_outlier : ndarray of bool, shape (n_samples,)
+        Only when ``return_mask`` is true.
+    """
+    n_samples = check_positive_int(n_samples, "n_samples")
+    outlier_fraction = check_fraction(outlier_fraction, "outlier_fraction", 0.0, 1.0)
+    noise, outlier_shift = _noise(noise), _noise(outlier_shift)
+    rng = as_generator(rng, seed)
+    x = np.sort(rng.uniform(-1.0, 1.0, n_samples))
+    y = slope * x + intercept + noise * rng.standard_normal(n_samples)
+    is_outlier = np.zeros(n_samples, dtype=bool)
+    is_outlier[rng.permutation(n_samples)[:int(round(outlier_fraction * n_samples))]] = True
+    y[is_outlier] += outlier_shift * (1.0 + rng.uniform(size=int(is_outlier.sum())))
+    X, Y = x[:, None], y[:, None]
+    return (X, Y, is_outlier) if return_mask else (X, Y)

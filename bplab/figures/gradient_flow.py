@@ -112,5 +112,6 @@ def describe(model):
     chi = model.prediction.chi
     return (f"‖∂L/∂a_1‖ / ‖∂L/∂a_L‖ = {model.gradient_ratio():.1e} ({model.regime()}). "
             f"Dashed: the mean-field theory, Var a_l = n·Var[W]·E[h²] forward and a factor "
-            f"χ = n·Var[W]·E[f′²] per layer backward (χ ≈ {np.median(chi):.3g} here). "
+            f"χ = n·Var[W]·E[f′²] per layer backward on the variance, √χ on the norm "
+            f"(χ ≈ {np.median(chi):.3g} here). "
             f"Last layer: {100 * model.stats.saturated[-1]:.0f}% of the units saturated or off (f′ < 5% of its max).")

@@ -32,6 +32,9 @@ class Check:
         The exercise functions the check exercises.
     timeout : float
         Seconds the child may take, unless ``--timeout`` overrides it.
+    kind : str
+        ``"exercise"`` (code the learner writes) or ``"question"`` (a
+        prediction the learner records; see :mod:`bplab.grading.questions`).
     """
 
     lesson: str
@@ -43,3 +46,4 @@ class Check:
     hint: str = ""
     functions: tuple = ()
     timeout: float = 10.0
+    kind: str = "exercise"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 
 from bplab.grading import lessons
@@ -15,9 +16,16 @@ def lesson_ids():
 
 
 def checks_of(lesson):
-    """The checks of one lesson, in their defined order."""
+    """The checks of one lesson, in their defined order: exercises, then questions.
+
+    Exercises live in ``lessons/lessonNN.py``, graded predictions in
+    ``lessons/questionsNN.py`` (optional); each module has a ``CHECKS`` list.
+    """
     module = importlib.import_module(f"bplab.grading.lessons.lesson{lesson}")
-    return list(module.CHECKS)
+    checks = list(module.CHECKS)
+    if importlib.util.find_spec(f"bplab.grading.lessons.questions{lesson}") is not None:
+        checks += importlib.import_module(f"bplab.grading.lessons.questions{lesson}").CHECKS
+    return checks
 
 
 def all_checks(selected_lessons=None):

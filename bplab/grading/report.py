@@ -20,7 +20,8 @@ def rows(outcomes):
     for o in outcomes:
         error = o.worst_error
         table.append({
-            "lesson": o.check.lesson, "check": o.check.name, "score": o.score, "max_score": o.max_score,
+            "lesson": o.check.lesson, "check": o.check.name, "kind": o.check.kind,
+            "score": o.score, "max_score": o.max_score,
             "status": o.status, "worst_error": None if not np.isfinite(error) else error,
             "diagnosis": clean(o.diagnosis), "message": clean(o.message), "hint": o.check.hint if o.status != "passed" else "",
             "seconds": round(o.seconds, 3),
@@ -81,7 +82,10 @@ def gradescope(outcomes):
     """Gradescope's results.json: score and tests with name, score, max_score, status, output."""
     tests = []
     for row, outcome in zip(rows(outcomes), outcomes):
-        detail = "\n".join(clean(r.message) for r in outcome.results) or row["message"]
+        if row["kind"] == "question" and row["status"] == "passed":
+            detail = row["message"]  # the reason the prediction is right
+        else:
+            detail = "\n".join(clean(r.message) for r in outcome.results) or row["message"]
         output = f"{row['status']}" + (f": {detail}" if detail else "") + (f"\nRead {row['hint']}." if row["hint"] else "")
         tests.append({"name": f"{row['lesson']}.{row['check']}", "score": row["score"], "max_score": row["max_score"],
                       "status": "passed" if row["status"] == "passed" else "failed", "output": output})

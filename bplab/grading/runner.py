@@ -309,8 +309,12 @@ def _verdict(check, reply):
                        message=f"returned values of the wrong form ({type(error).__name__}: {error})"[:300])
     passed = bool(results) and all(r.passed for r in results)
     failing = next((r for r in results if not r.passed), None)
+    if failing is not None:
+        message = failing.message
+    else:  # a right prediction is told why it is right
+        message = "; ".join(r.detail for r in results if r.detail) if check.kind == "question" else ""
     return Outcome(check, "passed" if passed else "failed", score=float(check.points) if passed else 0.0,
-                   results=results, message="" if failing is None else failing.message, seconds=seconds)
+                   results=results, message=message, seconds=seconds)
 
 
 def grade_submissions(submissions_dir, checks, *, jobs=None, timeout=None, unconfined=False):

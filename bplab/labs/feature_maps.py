@@ -78,6 +78,75 @@ def train_digits(model, seed=CNN_TRAINING["seed"], epochs=CNN_TRAINING["epochs"]
     return history, evaluate(model, nn.softmax_cross_entropy, X_test, y_test)[1]
 
 
+def deeper_cnn(rng, ops=None):
+    """Two conv layers: the lesson's CNN with a second 3x3 convolution (16 filters) after the first pooling.
+
+    ``Unflatten -> Conv2d(1, 8, 3x3, pad 1) -> ReLU -> MaxPool2d(2) -> Conv2d(8, 16, 3x3, pad 1) -> ReLU
+    -> MaxPool2d(2) -> Flatten -> Linear(16*2*2, 10)``; 1,898 parameters.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator or int
+    ops : namespace, optional
+        The functional pairs (``bplab.nn`` by default).
+
+    Returns
+    -------
+    bplab.nn.layers.Sequential
+    """
+    from bplab.nn.conv_layers import Conv2d, Flatten, MaxPool2d, Unflatten
+    from bplab.nn.layers import Linear, ReLU, Sequential
+    from bplab.validation import as_generator
+
+    rng = rng if isinstance(rng, np.random.Generator) else as_generator(seed=rng)
+    return Sequential([Unflatten((1, 8, 8)), Conv2d(1, N_FILTERS, 3, rng, pad=1, ops=ops), ReLU(ops=ops),
+                       MaxPool2d(2, ops=ops), Conv2d(N_FILTERS, 2 * N_FILTERS, 3, rng, pad=1, ops=ops), ReLU(ops=ops),
+                       MaxPool2d(2, ops=ops), Flatten(), Linear(2 * N_FILTERS * 2 * 2, 10, rng, ops=ops)])
+
+
+def receptive_field(layers):
+    """Side of the input square that one output unit depends on, and the step between neighbouring units.
+
+    Parameters
+    ----------
+    layers : list of (kernel, stride)
+        Each convolution or pooling layer, first to last.
+
+    Returns
+    -------
+    field : int
+        Each layer adds ``(kernel - 1) * step`` input pixels, where ``step`` is
+        the product of the strides of the layers before it.
+    step : int
+        Input pixels between neighbouring units of the last layer.
+    """
+    field, step = 1, 1
+    for kernel, stride in layers:
+        kernel, stride = check_positive_int(kernel, "kernel"), check_positive_int(stride, "stride")
+        field += (kernel - 1) * step
+        step *= stride
+    return field, step
+
+
+def accuracies_over_seeds(build, seeds, ops=None):
+    """Test accuracy of ``build(seed, ops)`` trained with :data:`CNN_TRAINING` on each seed.
+
+    The seed sets both the initialization and the batch order, so two models
+    run on the same seeds can be compared seed by seed (:func:`bplab.stats.paired_difference`).
+
+    Returns
+    -------
+    accuracies : ndarray, shape (len(seeds),)
+    models : list of Sequential, the trained models
+    """
+    accuracies, models = [], []
+    for seed in seeds:
+        model = build(seed, ops)
+        accuracies.append(train_digits(model, seed=seed)[1])
+        models.append(model)
+    return np.array(accuracies), models
+
+
 def parameter_count(model):
     """Number of trainable numbers in ``model.params``."""
     return int(sum(p.size for p in model.params))

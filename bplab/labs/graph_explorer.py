@@ -24,7 +24,7 @@ from bplab.graph_layout import expression_graph, layered_layout
 
 PRESETS = {
     "x used twice: f = x·y + tanh(x)": (lambda x, y: x * y + x.tanh(), {"x": 0.5, "y": -1.5}),
-    "CS231n: f = (x + y)·z": (lambda x, y, z: (x + y) * z, {"x": -2.0, "y": 2.5, "z": -3.0}),
+    "CS231n: f = (x + y)·z": (lambda x, y, z: (x + y) * z, {"x": -2.0, "y": 5.0, "z": -4.0}),
     "neuron: f = tanh(w·x + b)": (lambda w, x, b: (w * x + b).tanh(), {"w": -1.0, "x": 1.5, "b": 0.5}),
     "one node, two edges: f = x·x + y": (lambda x, y: x * x + y, {"x": 1.5, "y": -1.0}),
     "softplus: f = log(1 + exp(x·y))": (lambda x, y: (1 + (x * y).exp()).log(), {"x": 1.0, "y": 0.5}),

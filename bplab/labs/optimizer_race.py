@@ -265,3 +265,16 @@ class OptimizerRaceModel:
     def diverged(self):
         """Names of the selected optimizers whose run diverged, with the step."""
         return {name: run.diverged_at for name, run in self.runs.items() if run.diverged_at is not None}
+
+    def first_step_beyond(self, distance, coordinate=1):
+        """For each selected optimizer, the first step at which ``|p[coordinate]| > distance`` (None if never).
+
+        On the saddle ``x² - y²`` with ``coordinate=1`` and ``distance=1``: the step at which a run has left
+        the saddle along its escaping direction ``y``.
+        """
+        steps = {}
+        for name, run in self.runs.items():
+            beyond = np.flatnonzero(np.abs(run.path[:, coordinate]) > distance)
+            steps[name] = int(beyond[0]) if len(beyond) else None
+        return steps
+

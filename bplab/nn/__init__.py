@@ -13,3 +13,4 @@ from bplab.nn.batchnorm import batchnorm_forward, batchnorm_backward  # lesson 0
 from bplab.nn.layers import Linear, ReLU, Sigmoid, Tanh, LeakyReLU, Sequential, mlp  # lesson 02
 from bplab.nn.rnn import rnn_step_forward, rnn_step_backward, rnn_forward, rnn_backward  # lesson 03
 from bplab.nn.conv import conv2d_forward, conv2d_backward, maxpool2d_forward, maxpool2d_backward  # lesson 07
+from bplab.nn.losses import huber_loss  # lesson 02 (regression with outliers)

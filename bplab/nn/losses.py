@@ -10,6 +10,7 @@ softmax_cross_entropy     ``F.cross_entropy(logits, y)``                  K-clas
 bce_with_logits           ``F.binary_cross_entropy_with_logits(x, t)``    binary / multi-label
 mse_loss                  ``F.mse_loss(pred, target)``                    regression
 mae_loss                  ``F.l1_loss(pred, target)``                     regression with outliers
+huber_loss                ``F.huber_loss(pred, target, delta=delta)``     regression, robust and smooth
 ========================  ==============================================  =====================
 
 The gradient is of the *mean*, so it carries a ``1/N`` (or ``1/size``) factor.
@@ -147,3 +148,36 @@ def mae_loss(pred, target):
     p, t = _elementwise_pair(pred, target, "pred")
     diff = p - t
     return float(np.mean(np.abs(diff))), np.sign(diff) / p.size
+
+
+def huber_loss(pred, target, delta=1.0):
+    """Huber loss over all elements, mean-reduced (``torch.nn.functional.huber_loss``).
+
+    Quadratic near the target, linear far from it: with ``d = pred - target``,
+    ``loss_i = 0.5 d_i^2`` where ``|d_i| <= delta`` and
+    ``delta (|d_i| - 0.5 delta)`` elsewhere. The two pieces meet with the same
+    value and slope at ``|d| = delta``, so the gradient is continuous: it is
+    ``d`` (MSE-like, up to a factor 2) near the target and ``delta sign(d)``
+    (MAE-like) far from it, which caps the pull of an outlier.
+
+    Parameters
+    ----------
+    pred : ndarray, any shape
+    target : ndarray, shape of ``pred``
+    delta : float > 0
+        Where the quadratic turns linear.
+
+    Returns
+    -------
+    loss : float
+    dpred : ndarray, shape of ``pred``
+        ``clip(pred - target, -delta, delta) / pred.size``.
+    """
+    p, t = _elementwise_pair(pred, target, "pred")
+    if isinstance(delta, bool) or not isinstance(delta, (int, float, np.floating)) or not np.isfinite(delta) \
+            or delta <= 0:
+        raise ValueError(f"delta must be a finite number > 0, got {delta!r}")
+    diff = p - t
+    size = np.abs(diff)
+    elementwise = np.where(size <= delta, 0.5 * diff * diff, delta * (size - 0.5 * delta))
+    return float(np.mean(elementwise)), np.clip(diff, -delta, delta) / p.size

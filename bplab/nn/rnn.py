@@ -8,9 +8,11 @@ through the unrolled graph: the gradient reaching ``h_t`` is the upstream
 gradient of ``h_t`` itself plus what flows back from ``h_{t+1}``, and the
 shared weights' gradients are summed over the steps.
 
-Going back one step multiplies the gradient by ``diag(f'(a_t)) @ Wh.T``, so
-over a distance ``k`` it is scaled roughly like ``ρ(Wh)^k``: the vanishing and
-exploding gradients of lesson 03.
+Going back one step multiplies the gradient by ``diag(f'(a_t)) @ Wh.T``. When
+the loss reads ``h_T`` alone, the gradient ``k`` steps back is therefore at most
+``(max|f'| · ||Wh||_2)^k`` times ``||dL/dh_T||``, with ``||Wh||_2`` the spectral
+norm (largest singular value; it equals the spectral radius ``ρ(Wh)`` only for
+normal matrices): the vanishing and exploding gradients of lesson 03.
 """
 
 from __future__ import annotations

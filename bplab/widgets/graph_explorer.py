@@ -8,7 +8,7 @@ from bplab.figures.graph_explorer import GraphExplorerFigure
 from bplab.labs.graph_explorer import CUSTOM, DEFAULT_PRESET, PRESETS, GraphExplorerModel
 from bplab.widgets.base import Lab
 
-SLIDER_RANGE = (-4.0, 4.0)
+SLIDER_RANGE = (-5.0, 5.0)  # wide enough for CS231n's example, x = -2, y = 5, z = -4
 
 
 class GraphExplorer(Lab):

@@ -400,6 +400,65 @@ def _judge_fixed(values):
         for key in params]
 
 
+# -- softmax cross-entropy, staged: the softmax Jacobian, then a vector-Jacobian product --------------
+# Every reference is a central difference of the independent formulas above.
+
+def _staged_ce_inputs():
+    rng = np.random.default_rng(206)
+    logits, y = rng.normal(size=(5, 4)) * 1.5, rng.integers(0, 4, size=5)
+    z = rng.normal(size=4)
+    return logits, y, z
+
+
+def _softmax_row(z):
+    return np.exp(z - _logsumexp(z[None, :])[0])
+
+
+def _produce_ce_staged(ex):
+    logits, y, z = _staged_ce_inputs()
+    jacobian, modified_j = call(ex.softmax_jacobian, _softmax_row(z), names=("p",))
+    result, modified = call(ex.softmax_cross_entropy_staged, logits, y, names=("logits", "y"))
+    return {"jacobian": jacobian, "result": result, "modified": modified_j + modified}
+
+
+def _staged_ce_mistakes(logits, y):
+    """Wrong dlogits a learner gets from a wrong stage, recomputed from the same inputs."""
+    n = len(y)
+    rows = np.arange(n)
+    p = np.exp(logits - _logsumexp(logits)[:, None])
+    jacobians = [np.diag(row) - np.outer(row, row) for row in p]
+
+    def through_jacobian(dp):
+        return np.stack([jacobians[i].T @ dp[i] for i in range(n)])
+
+    every_entry = -1.0 / (n * p)
+    not_reciprocal = np.zeros_like(p)
+    not_reciprocal[rows, y] = -p[rows, y] / n
+    right_dp = np.zeros_like(p)
+    right_dp[rows, y] = -1.0 / (n * p[rows, y])
+    return {"dp = -1/(N p) at every entry: the loss reads only p[n, y[n]], so dp is 0 at the other entries":
+                through_jacobian(every_entry),
+            "dp uses -p instead of -1/p: the derivative of -log(p) is -1/p": through_jacobian(not_reciprocal),
+            "only the Jacobian's diagonal was used: dp_i also moves every other logit, through -p_i p_j":
+                p * (1 - p) * right_dp}
+
+
+def _judge_ce_staged(values):
+    logits, y, z = _staged_ce_inputs()
+    p = _softmax_row(z)
+    numeric_jacobian = np.stack([gradcheck.numerical_gradient(lambda v, i=i: _softmax_row(v)[i], z.copy())
+                                 for i in range(len(z))])
+    loss, dlogits = gradcheck.unpack(values.get("result"), 2, "softmax_cross_entropy_staged")
+    grad = gradcheck.numerical_gradient(lambda v: _cross_entropy(v, y), logits.copy())
+    return [gradcheck.not_modified(values.get("modified")),
+            gradcheck.compare("softmax_jacobian", _array(values.get("jacobian")), numeric_jacobian, mistakes={
+                "only the diagonal p_i (1 - p_i): p_i also depends on every other logit z_j through the sum in "
+                "its denominator (entries i != j)": np.diag(p * (1 - p)),
+                "diag(p) alone: the quotient rule also differentiates the denominator": np.diag(p)}),
+            _compare_loss(loss, _cross_entropy(logits, y), "the loss is mean over rows of -log p[n, y[n]]"),
+            gradcheck.compare("dlogits", dlogits, grad, batch_size=len(y), mistakes=_staged_ce_mistakes(logits, y))]
+
+
 CHECKS = [
     Check(lesson="02", name="linear_forward", points=2, module=MODULE, produce=_produce_linear_forward,
           judge=_judge_linear_forward, functions=("linear_forward",), hint=SECTIONS["linear"]),
@@ -420,4 +479,7 @@ CHECKS = [
           judge=_judge_two_layer_loss, functions=("two_layer_loss",), hint=SECTIONS["net"]),
     Check(lesson="02", name="fixed_two_layer_backward", points=3, module=MODULE, produce=_produce_fixed,
           judge=_judge_fixed, functions=("fixed_two_layer_backward",), hint=SECTIONS["bug"]),
+    Check(lesson="02", name="softmax_cross_entropy_staged", points=3, module=MODULE, produce=_produce_ce_staged,
+          judge=_judge_ce_staged, functions=("softmax_jacobian", "softmax_cross_entropy_staged"),
+          hint=SECTIONS["loss"]),
 ]

@@ -302,6 +302,58 @@ def _judge_bptt(values):
     return results
 
 
+# -- RNN step, staged (issue 13: derive, don't transcribe) ---------------------------------------
+# Stage 1 goes back through tanh, stage 2 into the five inputs of the affine map. Each stage is checked
+# against central differences of its own forward map, so a mistake is located in the stage that makes it.
+
+def _staged_inputs():
+    rng = np.random.default_rng(38)
+    N, D, H = 3, 4, 5
+    x, h_prev = rng.normal(size=(N, D)), rng.normal(size=(N, H))
+    Wx, Wh, b = rng.normal(size=(D, H)) * 0.5, rng.normal(size=(H, H)) * 0.5, rng.normal(size=H) * 0.5
+    return x, h_prev, Wx, Wh, b, rng.normal(size=(N, H)), rng.normal(size=(N, H))
+
+
+def _produce_staged(ex):
+    x, h_prev, Wx, Wh, b, dh, da = _staged_inputs()
+    h = np.tanh(x @ Wx + h_prev @ Wh + b)
+    stage1, modified1 = call(ex.rnn_tanh_backward, dh, h, names=("dh", "h"))
+    stage2, modified2 = call(ex.rnn_affine_backward, da, x, h_prev, Wx, Wh,
+                             names=("da", "x", "h_prev", "Wx", "Wh"))
+    return {"da": stage1, "grads": stage2, "modified": modified1 + modified2}
+
+
+def _judge_staged(values):
+    x, h_prev, Wx, Wh, b, dh, da = _staged_inputs()
+    a = x @ Wx + h_prev @ Wh + b
+    h = np.tanh(a)
+    # Stage 1: the gradient of sum(tanh(a) * dh) with respect to a, by central differences.
+    expected_da = gradcheck.numerical_gradient_array(np.tanh, a.copy(), dh)
+    results = [gradcheck.not_modified(values.get("modified")),
+               gradcheck.compare("stage 1: da", values.get("da"), expected_da, threshold=1e-7, mistakes={
+                   "stage 1: tanh's local derivative is missing (da must differ from dh)": dh,
+                   "stage 1: that is the sigmoid's derivative h(1 - h); tanh's is different": dh * h * (1 - h),
+                   "stage 1: the derivative is written in h, but (1 - h) lacks its square": dh * (1 - h),
+                   "stage 1: tanh was applied to h again: h is already tanh(a)": dh * (1 - np.tanh(h) ** 2)})]
+    # Stage 2: each input of a = x Wx + h_prev Wh + b, with da as the upstream gradient.
+    inputs = [x, h_prev, Wx, Wh, b]
+    names = ["dx", "dh_prev", "dWx", "dWh", "db"]
+    # Known wrong answers, recomputed from the same inputs (a transposed dx or dWx changes the shape, which
+    # compare diagnoses by itself; Wh is square, so its transposition needs naming).
+    known = {1: {"dh_prev: Wh must be transposed: the gradient flows back through Wh.T": da @ Wh},
+             3: {"dWh is transposed (Wh is square, so the shape cannot tell): compare with dWx": da.T @ h_prev},
+             4: {"db: averaged over the batch; the bias is added to every row, so its gradient is the sum":
+                 da.mean(axis=0)}}
+    for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_affine_backward"))):
+        def affine(value, i=i):
+            args = [value if j == i else arg for j, arg in enumerate(inputs)]
+            return args[0] @ args[2] + args[1] @ args[3] + args[4]
+        expected = gradcheck.numerical_gradient_array(affine, inputs[i].copy(), da)
+        results.append(gradcheck.compare(f"stage 2: {name}", got, expected, threshold=1e-7,
+                                         mistakes=known.get(i, {})))
+    return results
+
+
 CHECKS = [
     Check(lesson="03", name="xavier_uniform", points=2, module=MODULE,
           produce=_produce_init("xavier_uniform", XAVIER_CASES), judge=_judge_init("xavier_uniform", XAVIER_CASES,
@@ -318,4 +370,6 @@ CHECKS = [
           judge=_judge_step, functions=("rnn_step_forward", "rnn_step_backward"), hint=SECTIONS["rnn"]),
     Check(lesson="03", name="rnn_backward", points=3, module=MODULE, produce=_produce_bptt, judge=_judge_bptt,
           functions=("rnn_forward", "rnn_backward"), hint=SECTIONS["bptt"]),
+    Check(lesson="03", name="rnn_step_backward_staged", points=3, module=MODULE, produce=_produce_staged,
+          judge=_judge_staged, functions=("rnn_tanh_backward", "rnn_affine_backward"), hint=SECTIONS["rnn"]),
 ]

@@ -296,6 +296,91 @@ def _judge_pool_backward(values):
     return results
 
 
+# -- conv2d backward, staged: the loop over output positions --------------------------------------------------
+
+def loop_conv_gradients(dout, x, W, stride, pad, mistake=None):
+    """``[dx, dW, db]`` by the loop over output positions, right or with one classic mistake.
+
+    ``mistake``: ``None`` (right), ``"dx assigned"`` and ``"dW assigned"`` (``=`` where windows or positions
+    must add up), ``"stride ignored"`` (window p starts at p, not p * stride), ``"padding kept"`` (dx of the
+    padded input returned uncropped). Used by the judge to recognize these answers from the same inputs.
+    """
+    n, c, h, w = x.shape
+    f, _, kh, kw = W.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp, dW, db = np.zeros_like(xp), np.zeros_like(W), np.zeros(f)
+    step = 1 if mistake == "stride ignored" else stride
+    for i in range(n):
+        for k in range(f):
+            for p in range(dout.shape[2]):
+                for q in range(dout.shape[3]):
+                    rows, cols = slice(p * step, p * step + kh), slice(q * step, q * step + kw)
+                    g = dout[i, k, p, q]
+                    db[k] += g
+                    if mistake == "dW assigned":
+                        dW[k] = g * xp[i, :, rows, cols]
+                    else:
+                        dW[k] += g * xp[i, :, rows, cols]
+                    if mistake == "dx assigned":
+                        dxp[i, :, rows, cols] = g * W[k]
+                    else:
+                        dxp[i, :, rows, cols] += g * W[k]
+    dx = dxp if mistake == "padding kept" else dxp[:, :, pad:pad + h, pad:pad + w]
+    return [dx, dW, db]
+
+
+def _produce_conv_backward_staged(ex):
+    grads, modified = [], []
+    for case in range(len(CONV_CASES)):
+        x, W, _, stride, pad, dout = _conv_inputs(case)
+        result, changed = call(ex.conv2d_backward_loops, dout, x, W, stride, pad,
+                               names=("dout", "x", "W", "stride", "pad"))
+        grads.append(result)
+        modified += changed
+    return {"grads": grads, "modified": modified}
+
+
+def _judge_conv_backward_staged(values):
+    all_grads = values.get("grads")
+    all_grads = all_grads if isinstance(all_grads, list) and len(all_grads) == len(CONV_CASES) \
+        else [None] * len(CONV_CASES)
+    results = [gradcheck.not_modified(values.get("modified"))]
+    for case, grads in enumerate(all_grads):
+        x, W, b, stride, pad, dout = _conv_inputs(case)
+        dx, dW, db = gradcheck.unpack(grads, 3, "conv2d_backward_loops")
+        label = f"(stride {stride}, pad {pad})"
+        numeric = numerical_conv_gradients(x, W, b, stride, pad, dout)
+        wrong = {m: loop_conv_gradients(dout, x, W, stride, pad, m) for m in
+                 ("dx assigned", "dW assigned", "stride ignored", "padding kept")}
+        dx_mistakes = {"padding not cropped: dx must have x's shape; drop the pad rows and columns of the padded"
+                       " input's gradient at the end": wrong["padding kept"][0]}
+        dW_mistakes = {"dW assigned (=) at each output position: a weight is used at EVERY position, so its"
+                       " gradient is the SUM over positions and the batch (+=)": wrong["dW assigned"][1]}
+        if stride > 1:
+            dx_mistakes["stride ignored: the window of output (p, q) starts at (p * stride, q * stride)"] = \
+                wrong["stride ignored"][0]
+            dW_mistakes["stride ignored: the window of output (p, q) starts at (p * stride, q * stride)"] = \
+                wrong["stride ignored"][1]
+        if not np.allclose(wrong["dx assigned"][0], numeric[0]):
+            dx_mistakes["dx assigned (=) where windows overlap: an input pixel feeds every output whose window"
+                        " covers it, so its gradient is the SUM of their contributions (+=)"] = wrong["dx assigned"][0]
+        uncropped = wrong["padding kept"][0]
+        if pad and isinstance(dx, np.ndarray) and dx.shape == uncropped.shape \
+                and gradcheck.rel_error(dx, uncropped) <= THRESHOLD:  # before the generic shape message
+            dx_result = gradcheck.verdict(f"dx {label}", False, f"has shape {dx.shape}, expected {x.shape}",
+                                          next(iter(dx_mistakes)))
+        else:
+            dx_result = gradcheck.compare(f"dx {label}", dx, numeric[0], threshold=THRESHOLD, batch_size=x.shape[0],
+                                          mistakes=dx_mistakes)
+        results += [
+            dx_result,
+            gradcheck.compare(f"dW {label}", dW, numeric[1], threshold=THRESHOLD, batch_size=x.shape[0],
+                              mistakes=dW_mistakes),
+            gradcheck.compare(f"db {label}", db, numeric[2], threshold=THRESHOLD, batch_size=x.shape[0]),
+        ]
+    return results
+
+
 CHECKS = [
     Check(lesson="07", name="conv2d_forward", points=2, module="ex07_convolutions",
           produce=_produce_conv_forward, judge=_judge_conv_forward, functions=("conv2d_forward",),
@@ -309,4 +394,7 @@ CHECKS = [
     Check(lesson="07", name="maxpool2d_backward", points=2, module="ex07_convolutions",
           produce=_produce_pool_backward, judge=_judge_pool_backward, functions=("maxpool2d_backward",),
           hint=HINT_POOL),
+    Check(lesson="07", name="conv2d_backward_staged", points=2, module="ex07_convolutions",
+          produce=_produce_conv_backward_staged, judge=_judge_conv_backward_staged,
+          functions=("conv2d_backward_loops",), hint=HINT_CONV),
 ]

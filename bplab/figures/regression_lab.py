@@ -1,0 +1,60 @@
+"""The regression lab's figure: the data and the fitted line; the loss of a constant prediction with mean and median."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bplab.figures.base import PALETTE, new_figure
+from bplab.labs.regression_lab import LABELS
+
+
+class RegressionLabFigure:
+    def __init__(self, model):
+        self.figure = new_figure(9.0, 3.4)
+        self.fit_axes, self.constant_axes = self.figure.subplots(1, 2)
+        ax = self.fit_axes
+        self.inliers = ax.scatter([], [], s=14, color=PALETTE["blue"], label="inliers")
+        self.outliers = ax.scatter([], [], s=18, marker="^", color=PALETTE["vermillion"], label="outliers")
+        line_x = np.array([-1.0, 1.0])
+        ax.plot(line_x, model.TRUE_SLOPE * line_x + model.TRUE_INTERCEPT, ":", color=PALETTE["black"],
+                label="inliers' line")
+        (self.fit_line,) = ax.plot(line_x, line_x, color=PALETTE["orange"], linewidth=2, label="fitted line")
+        self.line_x = line_x
+        ax.set_xlim(-1.05, 1.05)
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+        ax.legend(fontsize=7, loc="upper left")
+        self.fit_title = ax.set_title("", fontsize=9)
+
+        ax = self.constant_axes
+        (self.curve,) = ax.plot([], [], color=PALETTE["orange"], label="loss of predicting c for every point")
+        self.mean_line = ax.axvline(0.0, color=PALETTE["green"], linestyle="--", label="mean of the targets")
+        self.median_line = ax.axvline(0.0, color=PALETTE["purple"], linestyle="-.", label="median of the targets")
+        (self.best,) = ax.plot([], [], "o", color=PALETTE["black"], label="smallest loss")
+        ax.set_xlabel("constant prediction c")
+        ax.set_ylabel("loss")
+        ax.legend(fontsize=7, loc="upper center")
+        self.constant_title = ax.set_title("", fontsize=9)
+        self.update(model)
+        # Lay out once, then freeze: re-running the constrained layout on every draw costs more than the drawing.
+        self.figure.get_layout_engine().execute(self.figure)
+        self.figure.set_layout_engine("none")
+
+    def update(self, model):
+        x, y = model.X[:, 0], model.y[:, 0]
+        self.inliers.set_offsets(np.column_stack([x[~model.is_outlier], y[~model.is_outlier]]))
+        self.outliers.set_offsets(np.column_stack([x[model.is_outlier], y[model.is_outlier]]))
+        self.fit_line.set_ydata(model.w * self.line_x + model.b)
+        low, high = min(y.min(), -1.5), max(y.max(), 1.5)
+        self.fit_axes.set_ylim(low - 0.3, high + 0.8)
+        self.fit_title.set_text(f"{LABELS[model.loss]}: slope {model.w:.2f}, intercept {model.b:.2f}")
+
+        self.curve.set_data(model.grid, model.curve)
+        self.mean_line.set_xdata([model.mean, model.mean])
+        self.median_line.set_xdata([model.median, model.median])
+        self.best.set_data([model.best_constant], [float(model.curve.min())])
+        self.constant_axes.set_xlim(model.grid[0], model.grid[-1])
+        top = float(model.curve.max())
+        self.constant_axes.set_ylim(0.0, 1.35 * top if top > 0 else 1.0)
+        self.constant_title.set_text(f"{LABELS[model.loss]} of a constant: smallest at c = {model.best_constant:.2f} "
+                                     f"(mean {model.mean:.2f}, median {model.median:.2f})")
