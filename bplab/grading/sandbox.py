@@ -111,6 +111,9 @@ def _prepare(config):
     for info in pkgutil.walk_packages(bplab.__path__, "bplab."):  # what checks import lazily, before any submission
         if not info.name.startswith(_NOT_PRELOADED):
             __import__(info.name)
+    from bplab.datasets import load_digits
+
+    load_digits()  # read once here (cached): the child's uid may not be able to read the package's data files
     facts = confine.probe()
     if config.get("landlock_abi") is not None:  # only ever lowered: to test what happens without Landlock
         facts["landlock"] = min(facts["landlock"], config["landlock_abi"])
