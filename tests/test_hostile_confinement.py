@@ -20,6 +20,9 @@ import pytest
 from bplab.grading import confine, integrity, registry, report, runner
 from tests.paths import ROOT, SOLUTIONS
 
+WARM_UP = [c for c in registry.checks_of("00") if c.name == "sum_of_squares_gradient"]
+"""Lesson 00's exercise: the target of every attack here (the lesson also holds questions)."""
+
 TIMEOUT = 4.0
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="a dedicated uid needs a grader running as root")
 LANDLOCK = pytest.mark.skipif(confine.landlock_abi() < 1, reason="this kernel has no Landlock")
@@ -32,7 +35,7 @@ def _grade(tmp_path, body, *, name="submission", checks=None, **kwargs):
     source = "import os, sys, signal, socket, time\n\ndef sum_of_squares_gradient(x):\n" + textwrap.indent(
         textwrap.dedent(body), "    ")
     (folder / "ex00_welcome.py").write_text(source)
-    [outcome] = runner.grade(checks or registry.checks_of("00"), folder, timeout=TIMEOUT, **kwargs)
+    [outcome] = runner.grade(checks or WARM_UP, folder, timeout=TIMEOUT, **kwargs)
     return outcome
 
 
@@ -217,7 +220,7 @@ def test_classmates_cannot_be_harmed(tmp_path):
             exec(source, namespace)
             return namespace["sum_of_squares_gradient"](x)
         """))
-    graded = runner.grade_submissions(classroom, registry.checks_of("00"), jobs=2, timeout=TIMEOUT)
+    graded = runner.grade_submissions(classroom, WARM_UP, jobs=2, timeout=TIMEOUT)
     assert graded["honest"][0].score == 1
     assert graded["hostile"][0].score == 0
     assert _sha(honest_file) == before
@@ -230,7 +233,7 @@ def test_links_and_planted_bytecode_are_not_taken(tmp_path):
     linked = tmp_path / "linked"
     linked.mkdir()
     (linked / "ex00_welcome.py").symlink_to(SOLUTIONS / "ex00_welcome.py")
-    [outcome] = runner.grade(registry.checks_of("00"), linked, timeout=TIMEOUT)
+    [outcome] = runner.grade(WARM_UP, linked, timeout=TIMEOUT)
     assert outcome.score == 0 and outcome.status == "missing" and "link" in outcome.message, outcome.message
 
     planted = tmp_path / "planted"
@@ -241,7 +244,7 @@ def test_links_and_planted_bytecode_are_not_taken(tmp_path):
     pyc.parent.mkdir()
     py_compile.compile(str(SOLUTIONS / "ex00_welcome.py"), cfile=str(pyc),
                        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
-    [outcome] = runner.grade(registry.checks_of("00"), planted, timeout=TIMEOUT)
+    [outcome] = runner.grade(WARM_UP, planted, timeout=TIMEOUT)
     assert outcome.score == 0 and outcome.status == "not attempted", outcome.message
 
 
@@ -251,12 +254,12 @@ def test_without_landlock_grading_is_refused_unless_unconfined(tmp_path):
     with pytest.raises(runner.SandboxUnavailable, match="--unconfined"):
         runner.Sandbox(_landlock_abi=0, trusted=True)
     with runner.Sandbox(_landlock_abi=0, unconfined=True, trusted=True) as sandbox:
-        [outcome] = runner.grade(registry.checks_of("00"), folder, sandbox=sandbox)
+        [outcome] = runner.grade(WARM_UP, folder, sandbox=sandbox)
     assert outcome.score == 1 and "UNCONFINED" in outcome.confinement
 
 
 def test_every_output_says_which_confinement_was_in_force(tmp_path):
-    outcomes = runner.grade(registry.checks_of("00"), SOLUTIONS)
+    outcomes = runner.grade(WARM_UP, SOLUTIONS)
     confinement = outcomes[0].confinement
     assert confinement and ("Landlock ABI" in confinement or "UNCONFINED" in confinement)
     import json
@@ -295,7 +298,7 @@ def test_a_stopped_sandbox_process_is_noticed_at_once(tmp_path, target):
         stopper = threading.Thread(target=stop_soon)
         stopper.start()
         start = time.monotonic()
-        [outcome] = runner.grade(registry.checks_of("00"), folder, timeout=30, sandbox=sandbox)
+        [outcome] = runner.grade(WARM_UP, folder, timeout=30, sandbox=sandbox)
         elapsed = time.monotonic() - start
         stopper.join()
     assert outcome.score == 0 and outcome.status == "crashed" and "stopped" in outcome.message, outcome.message

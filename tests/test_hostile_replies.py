@@ -10,6 +10,9 @@ import time
 from bplab.grading import registry, report, runner
 from tests.paths import ROOT
 
+WARM_UP = [c for c in registry.checks_of("00") if c.name == "sum_of_squares_gradient"]
+"""Lesson 00's exercise: the target of every attack here (the lesson also holds questions)."""
+
 TIMEOUT = 4.0
 CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
@@ -29,11 +32,11 @@ WRITE_RAW = textwrap.dedent("""
     """)
 
 
-def _grade(tmp_path, source, lesson="00"):
+def _grade(tmp_path, source):
     folder = tmp_path / "submission"
     folder.mkdir(exist_ok=True)
     (folder / "ex00_welcome.py").write_text(source)
-    [outcome] = runner.grade(registry.checks_of(lesson), folder, timeout=TIMEOUT)
+    [outcome] = runner.grade(WARM_UP, folder, timeout=TIMEOUT)
     return outcome
 
 
@@ -64,7 +67,8 @@ def test_a_60_mb_reply_does_not_blow_up_the_supervisor(tmp_path):
     script = textwrap.dedent(f"""
         import resource, sys
         from bplab.grading import registry, runner
-        [o] = runner.grade(registry.checks_of("00"), {str(folder)!r}, timeout={TIMEOUT})
+        checks = [c for c in registry.checks_of("00") if c.name == "sum_of_squares_gradient"]
+        [o] = runner.grade(checks, {str(folder)!r}, timeout={TIMEOUT})
         print(o.status, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024, o.message)
         """)
     run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -86,7 +90,7 @@ def test_terminal_escapes_never_reach_any_output(tmp_path):
     odd.mkdir()
     (odd / "ex00_welcome.py").write_text(
         f"def sum_of_squares_gradient(x):\n    return {{{ESCAPES!r}: type({ESCAPES!r}, (), {{}})()}}\n")
-    graded = runner.grade_submissions(classroom, registry.checks_of("00"), jobs=1, timeout=TIMEOUT)
+    graded = runner.grade_submissions(classroom, WARM_UP, jobs=1, timeout=TIMEOUT)
     csv_path = tmp_path / "grades.csv"
     report.write_csv(csv_path, graded, ["00"])
     outputs = [csv_path.read_text(), *graded]
