@@ -248,13 +248,18 @@ def test_links_and_planted_bytecode_are_not_taken(tmp_path):
     assert outcome.score == 0 and outcome.status == "not attempted", outcome.message
 
 
-def test_without_landlock_grading_is_refused_unless_unconfined(tmp_path):
+def test_without_landlock_untrusted_code_is_refused_unless_unconfined(tmp_path, monkeypatch):
+    monkeypatch.setenv("BPLAB_STATE_DIR", str(tmp_path / "state"))
     folder = tmp_path / "s"
     shutil.copytree(SOLUTIONS, folder)
     with pytest.raises(runner.SandboxUnavailable, match="--unconfined"):
-        runner.Sandbox(_landlock_abi=0, trusted=True)
-    with runner.Sandbox(_landlock_abi=0, unconfined=True, trusted=True) as sandbox:
+        runner.Sandbox(_landlock_abi=0)
+    with runner.Sandbox(_landlock_abi=0, unconfined=True) as sandbox:
         [outcome] = runner.grade(WARM_UP, folder, sandbox=sandbox)
+    assert outcome.score == 1 and "UNCONFINED" in outcome.confinement
+    # The course's own folders (a learner checking their exercises) still grade, and say how.
+    with runner.Sandbox(_landlock_abi=0, trusted=True) as sandbox:
+        [outcome] = runner.grade(WARM_UP, SOLUTIONS, sandbox=sandbox)
     assert outcome.score == 1 and "UNCONFINED" in outcome.confinement
 
 

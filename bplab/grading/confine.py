@@ -127,11 +127,17 @@ def set_limits(memory_mb=MEMORY_MB, *, dedicated_uid):
     plus ``PROCESSES``.
     """
     memory = memory_mb * 1024 * 1024
-    processes = PROCESSES if dedicated_uid else _tasks_of(os.getuid()) + PROCESSES
-    for limit, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_CORE, 0),
-                         (resource.RLIMIT_FSIZE, FILE_MB * 1024 * 1024), (resource.RLIMIT_NOFILE, OPEN_FILES),
-                         (resource.RLIMIT_NPROC, processes)):
-        resource.setrlimit(limit, (value, value))
+    linux = sys.platform.startswith("linux")
+    limits = [(resource.RLIMIT_AS, memory), (resource.RLIMIT_CORE, 0), (resource.RLIMIT_FSIZE, FILE_MB * 1024 * 1024),
+              (resource.RLIMIT_NOFILE, OPEN_FILES)]
+    if linux:  # elsewhere there is no /proc to count the processes a uid has
+        limits.append((resource.RLIMIT_NPROC, PROCESSES if dedicated_uid else _tasks_of(os.getuid()) + PROCESSES))
+    for limit, value in limits:
+        try:
+            resource.setrlimit(limit, (value, value))
+        except (ValueError, OSError):
+            if linux:
+                raise  # elsewhere some limits cannot be lowered (macOS and RLIMIT_AS): best effort
 
 
 def _tasks_of(uid):

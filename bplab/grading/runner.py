@@ -158,10 +158,13 @@ class Sandbox:
         self._record = None
         self.workspace = tempfile.mkdtemp(prefix="bplab-grading-", dir=_traversable_tmp())
         os.chmod(self.workspace, 0o711)  # the children's uid walks through to its own scratch folder
-        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # Requests (with a socket for the answers) travel as datagrams; the zygote's stdin is the lifeline:
+        # end-of-file there means this process closed the sandbox or died.
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         package = os.path.dirname(os.path.realpath(bplab.__file__))
         state = integrity.state_dir()
         config = {"control_fd": theirs.fileno(), "workspace": self.workspace, "unconfined": unconfined,
+                  "landlock_required": not trusted,
                   "package_dir": package, "course_root": str(loader.course_root()), "state_dir": str(state),
                   "forbidden": [str(f) for f in forbidden], "landlock_abi": _landlock_abi}
         env = dict(sandbox_module.CHILD_ENV, HOME=self.workspace, TMPDIR=self.workspace)
@@ -170,12 +173,14 @@ class Sandbox:
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-X", f"pycache_prefix={state / 'pycache'}", "-c",
              _BOOT.format(parent=os.path.dirname(package)), json.dumps(config)],
-            pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            pass_fds=[theirs.fileno()], env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
             stderr=None if debug else subprocess.DEVNULL, start_new_session=True, cwd=self.workspace)
         theirs.close()
+        hello, deadline = {}, time.monotonic() + 120
         try:
-            ready, _, _ = select.select([self._control], [], [], 120)
-            hello = json.loads(self._control.recv(1 << 16) or b"{}") if ready else {}
+            while not hello and self.process.poll() is None and time.monotonic() < deadline:
+                if select.select([self._control], [], [], 0.05)[0]:
+                    hello = json.loads(self._control.recv(1 << 16) or b"{}")
         except (OSError, ValueError):
             hello = {}
         if not hello.get("ready"):
@@ -196,6 +201,7 @@ class Sandbox:
     def close(self, check=False):
         """Stop the zygote (it kills everything it started), remove the scratch folder, check the files."""
         self._control.close()
+        self.process.stdin.close()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
