@@ -20,6 +20,8 @@ import numpy as np
 
 from bplab import nn
 from bplab.datasets import first_token
+from bplab.nn.activations import sigmoid
+from bplab.optim import clip_grad_norm
 from bplab.recurrent import accuracy, init_classifier, loss_and_gradients, train
 
 TASK = {"n_classes": 4, "noise": 1.0, "train": 512, "test": 512}
@@ -130,7 +132,8 @@ def tune_learning_rate(cell, lag=COMPARISON_LAG, rates=LEARNING_RATES, seeds=SEE
 
 
 def first_input_gradient(lag, truncate, seed=0):
-    """``max |∂L/∂x_0|`` for the untrained RNN on one batch, with truncated BPTT of length ``truncate``."""
+    """``max |∂L/∂x_1|`` (the first input, ``x[:, 0]``) for the untrained RNN on one batch, with truncated BPTT
+    of length ``truncate``."""
     x, y = data(lag, seed)
     model = init_classifier("rnn", TASK["n_classes"], TRAINING["hidden"], TASK["n_classes"], seed=seed)
     p = model.params
@@ -142,8 +145,12 @@ def first_input_gradient(lag, truncate, seed=0):
     return float(np.max(np.abs(dx[:, 0])))
 
 
-def backward_seconds(lag, truncates, repeat=5, seed=0):
-    """Median seconds of one forward + truncated backward pass (batch 32) for each truncation length."""
+def backward_seconds(lag, truncates, repeat=7, seed=0):
+    """Seconds of one forward + truncated backward pass (batch 32) for each truncation length.
+
+    The fastest of ``repeat`` timings: on a shared machine other work only ever adds time, so the minimum is the
+    estimate least disturbed by it (as :mod:`timeit` recommends).
+    """
     x, y = data(lag, seed)
     model = init_classifier("rnn", TASK["n_classes"], TRAINING["hidden"], TASK["n_classes"], seed=seed)
     times = {}
@@ -153,5 +160,51 @@ def backward_seconds(lag, truncates, repeat=5, seed=0):
             start = time.perf_counter()
             loss_and_gradients(model, x[:32], y[:32], truncate=k)
             samples.append(time.perf_counter() - start)
-        times[k] = float(np.median(samples))
+        times[k] = float(min(samples))
     return times
+
+
+def clipped_gradient(seed=0):
+    """One gradient of the unclipped SGD run of :func:`exploding_runs` (its trained model, first 32 sequences),
+    before and after clipping at ``EXPLODING["clip"]``.
+
+    Returns
+    -------
+    norm_before, norm_after, cosine : float
+        The global norms, and the cosine of the angle between the whole gradient before and after clipping.
+    """
+    x, y = data(EXPLODING["lag"], seed)
+    model = exploding_runs(seeds=(seed,))[0].model
+    grads = list(loss_and_gradients(model, x[:32], y[:32])[1].values())
+    before = np.concatenate([g.ravel() for g in grads])
+    norm_before = clip_grad_norm(grads, EXPLODING["clip"])
+    after = np.concatenate([g.ravel() for g in grads])
+    norm_after = float(np.linalg.norm(after))
+    return float(norm_before), norm_after, float(before @ after / (np.linalg.norm(before) * norm_after))
+
+
+def cell_path_reach(forget_bias=TRAINING["forget_bias"], lag=80, seed=0, factor=10.0):
+    """How many steps back the gradient along an initialized LSTM's cell state falls ``factor`` times.
+
+    Along the cell state alone one step back multiplies the gradient by the forget gates (``∂c_t/∂c_{t-1} =
+    diag(f_t)``), so ``k`` steps back from the last state multiply it by the product of the last ``k`` gates.
+
+    Returns
+    -------
+    mean_gate : float
+        The forget gates' mean over the first 32 sequences, every step and unit.
+    steps : int
+        The first ``k`` at which the median (over sequences and units) of that product is below ``1 / factor``;
+        0 when it never is within the sequence.
+    """
+    model = init_classifier("lstm", TASK["n_classes"], TRAINING["hidden"], TASK["n_classes"], seed=seed,
+                            forget_bias=forget_bias)
+    H, p = model.hidden, model.params
+    x, _ = data(lag, seed)
+    x = x[:32]
+    h, _ = nn.lstm_forward(x, np.zeros((32, H)), p["Wx"], p["Wh"], p["b"])
+    h_prev = np.concatenate([np.zeros((32, 1, H)), h[:, :-1]], axis=1)  # the state each step reads
+    gates = sigmoid(x @ p["Wx"][:, H:2 * H] + h_prev @ p["Wh"][:, H:2 * H] + p["b"][H:2 * H])  # (N, T, H): f
+    typical = np.median(np.cumprod(gates[:, ::-1], axis=1), axis=(0, 2))  # column k-1: the last k gates
+    below = np.nonzero(typical < 1.0 / factor)[0]
+    return float(gates.mean()), int(below[0]) + 1 if below.size else 0

@@ -231,7 +231,7 @@ def lstm_backward(dh, cache):
     ### END SOLUTION
 
 
-# -- Questions (graded predictions): answer each BEFORE running the cell below it in the notebook --------------
+# -- Questions (graded predictions): answer each BEFORE running the demo below it in the notebook --------------
 
 # Question (notebook 08, section "3. Gradients through time, during training"). The vanilla RNN of section 2 at
 # lag 20, seed 0: before training, the gradient reaching the first step is a tiny fraction of the one at the last
@@ -249,7 +249,7 @@ CLIPPING_CHANGES = "b"
 ### END SOLUTION
 
 # Question (notebook 08, section "5. Truncated BPTT"). A sequence with lag 10 (11 steps, the label is the first
-# input x_0, the loss reads h_T), trained with truncated BPTT of length 3. What is ∂L/∂x_0?
+# input x_1, the loss reads h_T), trained with truncated BPTT of length 3. What is ∂L/∂x_1?
 #   (a) the same as with full BPTT   (b) smaller but not zero   (c) exactly zero   (d) larger
 ### BEGIN SOLUTION  notebook 08, section "5. Truncated BPTT"
 TRUNCATED_FIRST_INPUT = "c"
@@ -263,8 +263,9 @@ FORGET_BIAS_REACH = float(np.log(10.0) / -np.log(1.0 / (1.0 + np.exp(-3.0))))
 ### END SOLUTION
 
 # Question (notebook 08, section "9. Try it: the gradient-through-time explorer"). At initialization, lag 40,
-# 16 hidden units, b_f = +3: which network has the larger ratio ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ (the gradient reaching
-# the first step, relative to the last)?   (a) the vanilla RNN   (b) the LSTM   (c) they are about equal
+# 16 hidden units, but a forget-gate bias b_f = -2: which network has the larger ratio ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖
+# (the gradient reaching the first step, relative to the last)?
+#   (a) the vanilla RNN   (b) the LSTM   (c) they are about equal
 ### BEGIN SOLUTION  notebook 08, section "9. Try it: the gradient-through-time explorer"
-FURTHER_BACK = "b"
+FURTHER_BACK = "a"
 ### END SOLUTION

@@ -39,6 +39,15 @@ def test_section3_training_grows_w_h_and_the_reach_of_the_gradient(runs):
     assert f"{first[0] / first[-1]:.1e}" == "7.0e-05" and f"{last[0] / last[-1]:.1e}" == "3.8e+00"
     assert f"{rnn.log.spectral[0]:.2f}" == "1.06" and f"{rnn.log.spectral[-1]:.2f}" == "5.05"
     assert rnn.log.checkpoints[-1] == experiments.TRAINING["updates"]
+    assert f"{rnn.accuracy:.2f}" == "0.85"  # "this run learned lag 20"
+
+
+def test_section3_at_lag_40_the_ratio_grows_but_stays_small(sweep):
+    far = experiments.run("rnn", 40, 0)
+    first, last = far.log.state_norms[0], far.log.state_norms[-1]
+    assert f"{first[0] / first[-1]:.1e}" == "8.8e-09" and f"{last[0] / last[-1]:.1e}" == "2.2e-03"
+    assert all(experiments.run("rnn", 40, seed).log.state_norms[-1][0]
+               < 0.1 * experiments.run("rnn", 40, seed).log.state_norms[-1][-1] for seed in experiments.SEEDS)
 
 
 def test_section4_clipping_rescues_the_exploding_sgd_run():
@@ -49,9 +58,16 @@ def test_section4_clipping_rescues_the_exploding_sgd_run():
     assert all(max(r.log.grad_norm) > 10 * np.median(r.log.grad_norm) for r in unclipped)  # spikes
     assert all(max(r.log.spectral) < 15 for r in clipped)
     assert all(r.accuracy < 0.4 for r in unclipped)  # "ends near chance"
+    for r in unclipped + clipped:  # "the gradient norm spikes, once ||W_h|| has grown": no spike before
+        norms = np.asarray(r.log.grad_norm)
+        first_spike = int(np.argmax(norms > 10 * norms[0]))
+        assert first_spike > 0 and r.log.spectral[first_spike // experiments.RECORD_EVERY] > 3
     difference = paired_difference([r.accuracy for r in clipped], [r.accuracy for r in unclipped])
     gain, se = difference.mean, difference.se
     assert (f"{gain:.2f}", f"{se:.2f}") == ("0.55", "0.05") and gain > 3 * se
+    norm_before, norm_after, cosine = experiments.clipped_gradient(seed=0)
+    assert norm_before > experiments.EXPLODING["clip"] and abs(norm_after - experiments.EXPLODING["clip"]) < 1e-5
+    assert f"{cosine:.6f}" == "1.000000"  # "kept its direction exactly"
 
 
 def test_section5_truncation_zeroes_the_far_gradient_and_costs_accuracy(sweep):
@@ -74,6 +90,14 @@ def test_section8_the_lstm_reaches_further_back_and_learns_more_often(runs):
     ahead, se = difference.mean, difference.se
     assert (f"{ahead:.2f}", f"{se:.2f}", f"{ahead / se:.1f}") == ("0.34", "0.12", "2.7")
     assert sum(r.accuracy >= 0.9 for r in lstm) == 4 and sum(r.accuracy >= 0.9 for r in rnn) == 1
+
+
+def test_section8_the_forget_gates_pass_the_cell_gradient_about_sigma3_far():
+    mean_gate, steps = experiments.cell_path_reach(forget_bias=3.0)
+    assert (f"{mean_gate:.3f}", steps) == ("0.953", 49)
+    estimate = np.log(10) / -np.log(1 / (1 + np.exp(-3)))  # the question's answer, 47.4
+    assert abs(steps - estimate) < 0.1 * estimate  # "the sigma(3) estimate, give or take"
+    assert experiments.cell_path_reach(forget_bias=0.0)[1] < 6  # with f near 1/2 the reach collapses
 
 
 @pytest.mark.slow

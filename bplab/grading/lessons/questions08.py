@@ -21,8 +21,8 @@ CHECKS = [
                    "gradient back",
              look="watch the right panel: what happens to the spectral norm of W_h during training, and what does "
                   "that do to the factor one step back multiplies the gradient by?",
-             mistakes={"a": "the network is learning to use the first token: the gradient from the loss to the first "
-                            "steps must get through, not less",
+             mistakes={"a": "compare the two printed ratios, before and after training; then think about what a "
+                            "larger W_h does to the factor one step back multiplies the gradient by",
                        "b": "W_h changes a lot during training (see its spectral norm)"},
              hint='notebook 08, section "3. Gradients through time, during training"'),
     question(lesson="08", name="q_clipping_changes", module=MODULE, answer="CLIPPING_CHANGES",
@@ -31,16 +31,19 @@ CHECKS = [
                    "whole update is kept, only its length is capped",
              look="write the clipped gradient as a function of the original one: is every entry scaled by the same "
                   "factor?",
-             mistakes={"a": "all entries are scaled by one positive number: the direction cannot change",
-                       "c": "all entries are scaled by one positive number: the direction cannot change",
-                       "d": "when the norm exceeds the threshold the update does get shorter"},
+             mistakes={"a": "look at the cosine the demo prints between the gradient before and after clipping: "
+                            "what does that value say about the angle between them?",
+                       "c": "look at the cosine the demo prints between the gradient before and after clipping: "
+                            "what does that value say about the angle between them?",
+                       "d": "compare the two norms the demo prints, before and after clipping"},
              hint='notebook 08, section "4. Exploding gradients, and clipping"'),
     question(lesson="08", name="q_truncated_first_input", module=MODULE, answer="TRUNCATED_FIRST_INPUT",
              expected=Choice("c"),
-             right="the loss term at T reaches back only through h_T, h_{T-1}, h_{T-2}; x_0 enters at the first "
-                   "step, 10 steps before, so no path within the window leads to it",
+             right="the loss term at T reaches back only through h_T, h_{T-1}, h_{T-2}; x_1 enters at step 1, "
+                   "10 steps before h_T, so no path within the window leads to it",
              look="list the steps whose inputs the truncated backward pass visits for the loss at the last step",
-             mistakes={"b": "truncation does not shrink the far gradient, it cuts it: is x_0 inside the window?",
+             mistakes={"b": "look at the printed max |dL/dx_1| with truncation to 3 steps, and count: is x_1's step "
+                            "inside the window of the loss at the last step?",
                        "a": "truncation changes which steps the gradient reaches"},
              hint='notebook 08, section "5. Truncated BPTT"'),
     question(lesson="08", name="q_forget_bias_reach", module=MODULE, answer="FORGET_BIAS_REACH",
@@ -53,12 +56,15 @@ CHECKS = [
                        -REACH: "a number of steps is positive"},
              hint='notebook 08, section "8. The LSTM through time"'),
     question(lesson="08", name="q_further_back", module=MODULE, answer="FURTHER_BACK",
-             expected=Choice("b", options="abc"),
-             right="the RNN multiplies the gradient by diag(tanh') W_h^T at every step: with ‖W_h‖₂ near 1 and "
-                   "tanh' below 1 it shrinks geometrically; the LSTM's cell state passes it on through f ≈ σ(3) ≈ 0.95",
-             look="compare what one step back multiplies the gradient by in each network at initialization",
-             mistakes={"a": "at torch's initialization W_h's largest singular value is near 1 and tanh' is below 1 "
-                             "for units in use: the RNN's gradient shrinks at every step",
-                       "c": "one network has a path where the gradient is multiplied by about 0.95 per step"},
+             expected=Choice("a", options="abc"),
+             right="with b_f = -2 the cell path multiplies the gradient by about σ(-2) ≈ 0.12 per step, about 1e-37 "
+                   "over 40 steps, while the RNN loses a factor of about 0.6 per step (7e-05 over 20 steps in section "
+                   "8): the LSTM's reach is its forget gates, not its name",
+             look="compare what one step back multiplies the gradient by: along the LSTM's cell path σ(b_f), in the "
+                  "RNN the factor that gave section 8's ratio at lag 20; then raise each to the 40th power",
+             mistakes={"b": "the cell path passes the gradient on only as well as the forget gates let it: what is "
+                            "σ(-2), and what is it to the 40th power?",
+                       "c": "the two lose very different factors per step: about 0.12 along the cell path with b_f = -2, "
+                            "against the RNN's per-step factor from section 8 (7e-05 over 20 steps)"},
              hint='notebook 08, section "9. Try it: the gradient-through-time explorer"'),
 ]
