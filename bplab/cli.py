@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bplab import exercise_builder, loader, release
-from bplab.grading import autograder, registry, report, runner
+from bplab.grading import autograder, integrity, registry, report, runner
 
 
 def main(argv=None):
@@ -15,7 +15,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, FileNotFoundError, FileExistsError) as error:
+    except (ValueError, FileNotFoundError, FileExistsError, runner.SandboxUnavailable, integrity.Tampered) as error:
         print(f"bplab: {error}", file=sys.stderr)
         return 2
 
@@ -34,6 +34,8 @@ def _parser():
     grade.add_argument("--csv", type=Path, metavar="FILE", help="with --submissions: write the grades as CSV")
     grade.add_argument("--jobs", type=int, default=None, metavar="N", help="with --submissions: learners in parallel")
     grade.add_argument("--report", type=Path, metavar="FILE", help="with --submissions: write an HTML class report")
+    grade.add_argument("--unconfined", action="store_true",
+                       help="grade without Landlock and the network namespace (only for code you trust; reported)")
     grade.set_defaults(run=_grade)
 
     check = commands.add_parser("check", help="run one exercise's checks, as the notebook shows them")
@@ -65,7 +67,8 @@ def _grade(args):
     if (args.csv or args.report) and not args.submissions:
         raise ValueError("--csv and --report need --submissions DIR (a folder with one subfolder per learner)")
     if args.submissions:
-        graded = runner.grade_submissions(args.submissions, checks, jobs=args.jobs, timeout=args.timeout)
+        graded = runner.grade_submissions(args.submissions, checks, jobs=args.jobs, timeout=args.timeout,
+                                          unconfined=args.unconfined)
         lessons = sorted({c.lesson for c in checks})
         if args.csv:
             report.write_csv(args.csv, graded, lessons)
@@ -77,7 +80,7 @@ def _grade(args):
         for learner, outcomes in sorted(graded.items()):
             print(f"{learner:<30} {sum(o.score for o in outcomes):g}/{total:g}")
         return 0 if all(o.status == "passed" for outcomes in graded.values() for o in outcomes) else 1
-    outcomes = runner.grade(checks, loader.impl_dir(args.impl), timeout=args.timeout)
+    outcomes = runner.grade(checks, loader.impl_dir(args.impl), timeout=args.timeout, unconfined=args.unconfined)
     print(report.to_json(outcomes) if args.json else report.text_table(outcomes))
     if args.gradescope:
         args.gradescope.write_text(report.gradescope(outcomes))

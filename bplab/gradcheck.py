@@ -15,12 +15,19 @@ numerical noise of central differences into a relative error of 1.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 TINY = 1e-12
 """Floor of the denominator of :func:`rel_error`."""
+
+FLOOR = 1e-8
+"""Below this magnitude an array is zero up to round-off for the diagnoses: no ratio of two such arrays means anything."""
+
+MATCH = 1e-6
+"""Largest :func:`rel_error` at which an answer is taken to *be* a known wrong answer."""
 
 
 def numerical_gradient(f, x, h=1e-5):
@@ -172,6 +179,66 @@ class GradCheckResult:
         return self.message
 
 
+class AnyOf:
+    """Several arrays that are all one mistake (for example the same bug under two loop orders).
+
+    Use as a value of ``compare(..., mistakes={text: AnyOf(a, b)})``.
+    """
+
+    def __init__(self, *arrays):
+        self.arrays = arrays
+
+
+def formula_mistakes(name, right, candidates):
+    """Wrong answers named by the formula that gives them: ``{"name is <expr>; it is <right>": array}``.
+
+    Parameters
+    ----------
+    name : str
+        What is compared (``"dh_prev"``).
+    right : str
+        The right formula, in the notation of the notebook (``"da @ Wh.T"``).
+    candidates : dict of str to ndarray
+        Formulas a learner may have written instead, each evaluated on the check's inputs; the right formula,
+        if it is among them, is left out.
+    """
+    return {f"{name} is computed as {expr}; it is {right}": value for expr, value in candidates.items()
+            if expr.replace(" ", "") != right.replace(" ", "")}
+
+
+def merge_mistakes(first, *more):
+    """``first``, then the wrong answers of ``more`` that are not already among ``first``'s (same numbers).
+
+    Lets a check add generic formula candidates after its hand-named mistakes without naming one answer twice.
+    """
+    merged = dict(first)
+    for extra in more:
+        for text, value in extra.items():
+            value = np.asarray(value, dtype=np.float64)
+            known = [a for v in merged.values() for a in (v.arrays if isinstance(v, AnyOf) else (v,))]
+            if not any(np.shape(a) == value.shape and np.allclose(a, value, rtol=1e-9, atol=1e-12, equal_nan=True)
+                       for a in known):
+                merged[text] = value
+    return merged
+
+
+def products(named, shape):
+    """Every ``A @ B`` (either transposed) of the named 2-D arrays that has ``shape``: ``{"A @ B.T": array}``.
+
+    Used with :func:`formula_mistakes` to recognise a wrong operand or a misplaced transpose in a matrix product.
+    """
+    found = {}
+    for name_a, a in named.items():
+        for name_b, b in named.items():
+            for ta in (False, True):
+                for tb in (False, True):
+                    left, right = (a.T if ta else a), (b.T if tb else b)
+                    if left.ndim == right.ndim == 2 and left.shape[1] == right.shape[0] \
+                            and (left.shape[0], right.shape[1]) == tuple(shape):
+                        found[f"{name_a}{'.T' if ta else ''} @ {name_b}{'.T' if tb else ''}"] = left @ right
+    return found
+
+
 def verdict(name, passed, detail="", diagnosis=""):
     """A result that is not a numeric comparison (a statistic, a behaviour).
 
@@ -182,7 +249,7 @@ def verdict(name, passed, detail="", diagnosis=""):
     return GradCheckResult(name=name, passed=bool(passed), detail=detail, diagnosis=diagnosis)
 
 
-def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes=None):
+def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes=None, kind=None):
     """Compare ``actual`` with ``expected`` and diagnose the common mistakes.
 
     Parameters
@@ -198,27 +265,39 @@ def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes
     batch_size : int, optional
         When given, a constant factor equal to it is reported as a batch
         average that was forgotten (or applied twice).
-    mistakes : dict of str to array_like, optional
-        Check-specific wrong answers, for example the gradient that results
-        when fan-out is not accumulated; a match is reported by its key.
+    mistakes : dict of str to array_like or AnyOf, or a callable returning one, optional
+        Check-specific wrong answers, recomputed from the same inputs (a callable is called only when the
+        comparison fails, so that costly wrong answers cost nothing when the answer is right), for
+        example the gradient that results when fan-out is not accumulated. A
+        match is reported by its key, before any generic diagnosis (even when
+        the wrong answer has another shape); when several match, all are named.
+    kind : {"gradient", "output"}, optional
+        What is compared, for the wording of the messages; guessed from
+        ``name`` when omitted (``dx``, ``dW``, ``d/dx`` ... are gradients).
 
     Returns
     -------
     GradCheckResult
     """
     expected = np.asarray(expected, dtype=np.float64)
+    kind = kind or _kind_of(name)
     result = GradCheckResult(name=name, passed=False, threshold=threshold)
-    problem = _form_problem(actual, expected)
+    problem = _form_problem(actual, expected, kind)
     if problem:
         result.detail, result.diagnosis = problem
+        known = _known_mistakes(actual, _evaluate(mistakes), expected) if actual is not None and _is_numeric(actual) \
+            else ""
+        result.diagnosis = known or result.diagnosis
         return result
 
     actual_array = np.asarray(actual)
     if not np.all(np.isfinite(actual_array)):
         bad = np.argwhere(~np.isfinite(actual_array))
-        index = tuple(int(i) for i in bad[0])
+        index = tuple(int(i) for i in bad[0]) if actual_array.ndim else ()
         result.detail = f"contains {actual_array[index]} at {name}{list(index)} ({len(bad)} non-finite entries)"
-        result.diagnosis = "NaN or inf: look for an overflow (exp of a large number) or a division by zero or log of 0"
+        result.diagnosis = (_known_mistakes(actual_array, _evaluate(mistakes), expected)
+                            or "NaN or inf: look for an overflow (exp of a large number), a division by zero, "
+                               "a log of 0 or the square root of a negative number")
         return result
 
     actual_array = actual_array.astype(np.float64)
@@ -227,11 +306,21 @@ def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes
     if result.passed:
         return result
     result.where = _worst_entry(name, actual_array, expected)
-    result.diagnosis = _diagnose(actual_array, expected, batch_size, mistakes or {})
+    result.diagnosis = _diagnose(actual_array, expected, batch_size, _evaluate(mistakes), kind)
     return result
 
 
-def _form_problem(actual, expected):
+_NOT_GRADIENTS = {"deep", "dropping", "determinism", "distribution", "dropped", "data"}
+
+
+def _kind_of(name):
+    """``"gradient"`` for names such as ``dx``, ``dW (stride 2)``, ``expr: d/dx``; ``"output"`` otherwise."""
+    words = re.split(r"[\s:(\[]+", str(name).strip())
+    return "gradient" if any(re.fullmatch(r"d(/d)?[A-Za-z_]\w*", w) and w.lower() not in _NOT_GRADIENTS
+                             for w in words) else "output"
+
+
+def _form_problem(actual, expected, kind="gradient"):
     """(detail, diagnosis) when ``actual`` is not even a float array of the right shape."""
     if actual is None:
         return "is None", "missing: the function returned None (is a return statement missing?)"
@@ -249,7 +338,8 @@ def _form_problem(actual, expected):
                 )
         return (
             f"has shape {actual_array.shape}, expected {expected.shape}",
-            "wrong shape: a gradient has the shape of what it is the gradient of",
+            "wrong shape: a gradient has the shape of what it is the gradient of" if kind == "gradient" else
+            f"wrong shape: this output has shape {expected.shape} (check the shapes each operation produces)",
         )
     if actual_array.dtype.kind not in "f":
         return (
@@ -279,17 +369,60 @@ def _worst_entry(name, actual, expected):
     return f"{label}: got {actual[index]:.6g}, expected {expected[index]:.6g}"
 
 
-def _diagnose(actual, expected, batch_size, mistakes):
-    """Name the mistake that explains ``actual``, or return ''."""
+def _evaluate(mistakes):
+    """The mistakes dict, computing it first when it was given as a callable."""
+    if callable(mistakes):
+        mistakes = mistakes()
+    return mistakes or {}
+
+
+def _known_mistakes(actual, mistakes, expected=None):
+    """The descriptions of every known wrong answer ``actual`` equals, joined; '' when none.
+
+    A wrong answer that equals the expected one on these inputs tells nothing and is skipped; a match
+    must also be ten times closer to the wrong answer than the wrong answer is to the right one.
+    """
+    try:
+        actual = np.asarray(actual, dtype=np.float64)
+    except (TypeError, ValueError):
+        return ""
+    found = []
     for description, wrong in mistakes.items():
-        wrong = np.asarray(wrong, dtype=np.float64)
-        if wrong.shape == actual.shape and rel_error(actual, wrong) < 1e-6:
-            return description
-    scale = float(np.max(np.abs(expected)))
-    if scale == 0:
-        return "expected all zeros here: nothing downstream depends on this input"
-    if not np.any(actual):
-        return "zero gradient: is the gradient missing, or computed but not returned?"
+        candidates = wrong.arrays if isinstance(wrong, AnyOf) else (wrong,)
+        for candidate in candidates:
+            candidate = np.asarray(candidate, dtype=np.float64)
+            if candidate.shape != actual.shape or description in found:
+                continue
+            finite = np.isfinite(candidate)
+            if not np.array_equal(finite, np.isfinite(actual)) or not finite.any():
+                continue  # a wrong answer with NaN or inf matches the same non-finite entries, and the rest
+            if not finite.all():
+                actual_part, candidate_part = actual[finite], candidate[finite]
+                if rel_error(actual_part, candidate_part) < MATCH:
+                    found.append(description)
+                continue
+            distance = rel_error(actual, candidate)
+            apart = rel_error(candidate, expected) if expected is not None and expected.shape == candidate.shape \
+                else np.inf
+            if distance < MATCH and distance < 0.1 * apart:
+                found.append(description)
+    if len(found) > 1:  # the inputs cannot tell these apart: name them all rather than guess
+        return "one of these (they give the same numbers here): " + " | ".join(found)
+    return found[0] if found else ""
+
+
+def _diagnose(actual, expected, batch_size, mistakes, kind="gradient"):
+    """Name the mistake that explains ``actual``, or return ''."""
+    known = _known_mistakes(actual, mistakes, expected)
+    if known:
+        return known
+    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
+    if scale <= FLOOR:
+        return ("expected all zeros here: nothing downstream depends on this input" if kind == "gradient"
+                else "expected (numerically) zero here")
+    if float(np.max(np.abs(actual))) <= FLOOR * scale:
+        return ("zero gradient: is the gradient missing, or computed but not returned?" if kind == "gradient"
+                else "all zeros: is the result computed but not returned (or overwritten)?")
     if rel_error(actual, -expected) < 1e-6:
         return "sign flipped: the right magnitude with the wrong sign"
     if actual.ndim == 2 and actual.shape[0] == actual.shape[1] and rel_error(actual.T, expected) < 1e-6:
@@ -307,7 +440,9 @@ def _diagnose(actual, expected, batch_size, mistakes):
 
 
 def _constant_factor(actual, expected):
-    """The c with ``actual == c * expected``, or None."""
+    """The c with ``actual == c * expected``, or None (never for arrays of round-off size)."""
+    if float(np.max(np.abs(actual))) <= FLOOR or float(np.max(np.abs(expected))) <= FLOOR:
+        return None
     nonzero = np.abs(expected) > 1e-8 * np.max(np.abs(expected))
     ratios = actual[nonzero] / expected[nonzero]
     factor = float(np.median(ratios))
@@ -406,6 +541,10 @@ def not_modified(modified_names):
     if not modified_names:
         return verdict("inputs unchanged", True)
     names = ", ".join(str(n) for n in modified_names)
+    if any(str(n).startswith("cache") or "second call on it" in str(n) for n in modified_names):
+        return verdict("inputs unchanged", False, f"{names} changed by the call",
+                       "the cache was changed in place (an in-place operation such as *=, += or a[...] = on an "
+                       "array held in the cache): a second backward on it gives other gradients; build new arrays")
     return verdict("inputs unchanged", False, f"{names} changed by the call",
                    "input modified in place: work on a copy (x = x.copy()) or build a new array")
 

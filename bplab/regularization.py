@@ -126,7 +126,11 @@ class Penalized:
     ``l1_mode="subgradient"``, the L1 subgradient) to the gradients of the
     weight matrices, lets the wrapped optimizer step, then, with
     ``l1_mode="proximal"``, soft-thresholds the weights by ``lr * l1``
-    (proximal gradient descent: exact zeros).
+    (exact zeros). After a plain SGD step that is proximal gradient descent
+    (ISTA); after a momentum or Adam step it is a common heuristic, not ISTA,
+    and the L1 and L2 strengths no longer compare at face value: momentum
+    accumulates the L2 gradient over about ``1 / (1 - momentum)`` steps, the
+    threshold stays ``lr * l1`` (notebook 05, section 3).
 
     Parameters
     ----------

@@ -11,10 +11,13 @@ compared by :func:`transfer_experiment`:
 
 Freezing follows PyTorch's practice: frozen parameters are simply not given
 to the optimizer (``requires_grad=False``), so nothing, not even weight decay,
-changes them; frozen layers run in evaluation mode (``model.eval()`` on a
-frozen feature extractor), so dropout is off and batch-norm statistics stay
-as they were. Because frozen layers never change, :func:`fine_tune` computes
-their output once and trains the remaining layers on it.
+changes them. Frozen layers also run in evaluation mode, so dropout is off
+and batch-norm statistics stay as they were: that is this course's choice,
+and in PyTorch it takes a separate ``.eval()`` on the frozen part, because
+``requires_grad=False`` alone leaves dropout dropping and batch norm updating
+its running statistics (a classic fine-tuning bug). Because frozen layers
+never change, :func:`fine_tune` computes their output once and trains the
+remaining layers on it.
 
 :func:`nearest_mean_accuracy` asks the representations themselves, without
 training, whether the pretrained features separate the new classes better
@@ -203,7 +206,7 @@ def with_new_head(pretrained, architecture, n_classes, rng, ops=None):
 
 @dataclass
 class TransferResult:
-    """Test accuracies of the three strategies against the number of labelled examples.
+    """Validation accuracies of the three strategies against the number of labelled examples.
 
     Attributes
     ----------
@@ -212,10 +215,10 @@ class TransferResult:
     accuracy : dict of str to ndarray, shape (S, K)
         One row per seed, for each of :data:`STRATEGIES`.
     source_accuracy : float
-        The pretrained network's test accuracy on its own task.
+        The pretrained network's validation accuracy on its own task.
     source_classes, target_classes : tuple of int
     nearest_mean : dict of str to ndarray, shape (S, K)
-        A training-free look at the representations themselves: the test
+        A training-free look at the representations themselves: the validation
         accuracy of :func:`nearest_mean_accuracy` on the same few labelled
         images, in ``"pixels"`` and in the ``"pretrained features"`` (the
         output of the pretrained hidden layers).
@@ -234,8 +237,25 @@ class TransferResult:
 
     def sem(self, strategy):
         """Standard error of the mean over seeds, shape (K,) (0 with one seed)."""
-        values = self.accuracy[strategy]
-        return values.std(axis=0, ddof=1) / np.sqrt(len(values)) if len(values) > 1 else np.zeros(values.shape[1])
+        return _sem(self.accuracy[strategy])
+
+    def paired_difference(self, strategy, other):
+        """``strategy`` minus ``other``, seed by seed: (mean difference, its standard error), each shape (K,).
+
+        Both strategies of a seed train on the same labelled images from the
+        same new head, so the differences cancel most of the luck of the draw:
+        their standard error is smaller than that of either mean.
+        """
+        from bplab.stats import paired_difference
+
+        a, b = self.accuracy[strategy], self.accuracy[other]
+        pairs = [paired_difference(a[:, k], b[:, k]) for k in range(a.shape[1])]
+        return np.array([pair.mean for pair in pairs]), np.array([pair.se for pair in pairs])
+
+
+def _sem(values):
+    """Standard error of the mean over rows (seeds), shape (K,); 0 with one row."""
+    return values.std(axis=0, ddof=1) / np.sqrt(len(values)) if len(values) > 1 else np.zeros(values.shape[1])
 
 
 def nearest_mean_accuracy(features_few, y_few, features_test, y_test):
@@ -290,10 +310,12 @@ def transfer_experiment(label_counts=(1, 2, 5, 10, 20), seeds=(0, 1, 2), *, sour
                         lr=None, ops=None, fine_tune=fine_tune, loss_fn=None, progress=None):
     """Pretrain on the source digits, then compare the strategies on the target digits with few labels.
 
-    For every seed and every count ``n``, ``n`` labelled training images of
-    each target class are drawn; the three strategies train on them for
-    ``steps`` full-batch Adam steps and are scored on every test image of the
-    target classes.
+    The source network trains on the train split's source digits. For every
+    seed and every count ``n``, ``n`` labelled train-split images of each
+    target class are drawn; the three strategies train on them for ``steps``
+    full-batch Adam steps and are scored on every validation image of the
+    target classes (comparing strategies is choosing: the test split is left
+    for the end).
 
     Parameters
     ----------
@@ -337,10 +359,11 @@ def transfer_experiment(label_counts=(1, 2, 5, 10, 20), seeds=(0, 1, 2), *, sour
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds must name at least one seed")
-    X_train, y_train, X_test, y_test = load_digits()
+    X_train, y_train = load_digits("train")
+    X_val, y_val = load_digits("val")  # the experiment chooses between strategies: the test split stays unread
     X_source, y_source = _select(X_train, y_train, source_classes)
     X_pool, y_pool = _select(X_train, y_train, target_classes)
-    X_eval, y_eval = _select(X_test, y_test, target_classes)
+    X_eval, y_eval = _select(X_val, y_val, target_classes)
     k = len(target_classes)
     if label_counts.max() > np.bincount(y_pool).min():
         raise ValueError(f"label_counts go up to {label_counts.max()}, but a target class has only"
@@ -351,7 +374,7 @@ def transfer_experiment(label_counts=(1, 2, 5, 10, 20), seeds=(0, 1, 2), *, sour
     optimizer = Adam(pretrained.params, lr=3e-3)
     for _ in range(pretrain_epochs):
         train_epoch(pretrained, loss_fn, optimizer, X_source, y_source, 32, rng)
-    source_accuracy = _accuracy(pretrained, *_select(X_test, y_test, source_classes))
+    source_accuracy = _accuracy(pretrained, *_select(X_val, y_val, source_classes))
 
     accuracy = {s: np.zeros((len(seeds), len(label_counts))) for s in STRATEGIES}
     n_hidden_layers = len(pretrained.layers) - 1

@@ -26,7 +26,7 @@ def sum_of_squares_gradient(x):
 
 # Question (notebook 00, section "4. Break it on purpose"). Once your warm-up passes, change its return
 # value to ``x`` (forgetting the 2 of the derivative of x ** 2) and, BEFORE running the check, predict
-# which diagnosis the checker will print. Then run it, and put your answer back.
+# which diagnosis the checker will print. Then run it, and put the 2 back.
 #   (a) "sign flipped"   (b) "off by a constant factor of 0.5"   (c) "transposed"   (d) "zero gradient"
 # Write the letter in quotes, for example BREAK_IT_DIAGNOSIS = "a".
 BREAK_IT_DIAGNOSIS = None

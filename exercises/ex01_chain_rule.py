@@ -67,12 +67,12 @@ def d_power(x, n):
     raise NotImplementedError('d_power: not written yet. Read notebook 01, section "2. Local derivatives".')
 
 
-# Question (notebook 01, section "4. Computational graphs"). For f = (x + y) * z at y = 5, z = -4, move x to 0:
-# what is df/dz? (a number)
+# Question (notebook 01, section "4. Computational graphs: forward and backward passes").
+# For f = (x + y) * z at y = 5, z = -4, move x to 0: what is df/dz? (a number)
 GRAPH_DFDZ = None
 
-# Question (notebook 01, section "5. Fan-out"). For f = x * y + tanh(x) at x = 0.5, y = -1.5: what is df/dx?
-# (a number, to 2 decimals)
+# Question (notebook 01, section "5. Fan-out: gradients add up"). For f = x * y + tanh(x) at x = 0.5, y = -1.5:
+# what is df/dx? (a number, to 2 decimals)
 FANOUT_DFDX = None
 
 

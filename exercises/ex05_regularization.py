@@ -30,6 +30,18 @@ def l2_penalty(W, strength):
     raise NotImplementedError('l2_penalty: not written yet. Read notebook 05, section "2. L2 and weight decay".')
 
 
+# Question (notebook 05, section "1. Overfitting and generalization", above the lab). The lab applies
+# L1 = 0.01 by soft-thresholding the weights after every step. After 300 epochs, what share of the
+# network's 1,152 weights will be exactly 0?
+#   (a) none   (b) fewer than 10 %   (c) between 10 % and 50 %   (d) more than half
+L1_ZERO_SHARE = None
+
+# Question (notebook 05, section "3. L1: sparsity and the subgradient"). Trained with the L1 SUBGRADIENT
+# strength * sign(W) added to the gradient instead (no soft-thresholding), how many of the 1,152 weights
+# will be exactly 0 after 300 epochs? (a number)
+L1_SUBGRADIENT_ZEROS = None
+
+
 def l1_penalty(W, strength):
     """L1 penalty and its subgradient.
 
@@ -46,6 +58,11 @@ def l1_penalty(W, strength):
         ``strength * sign(W)``, and 0 where ``W == 0``.
     """
     raise NotImplementedError('l1_penalty: not written yet. Read notebook 05, section "3. L1: sparsity and the subgradient".')
+
+
+# Question (notebook 05, section "4. Dropout"). Inverted dropout with p = 0.5: in evaluation, by what
+# factor is each unit's value multiplied? (a number)
+DROPOUT_EVAL_FACTOR = None
 
 
 def dropout_forward(x, p, train, rng=None, mask=None):
@@ -91,6 +108,12 @@ def dropout_backward(dout, cache):
     raise NotImplementedError('dropout_backward: not written yet. Read notebook 05, section "4. Dropout".')
 
 
+# Question (notebook 05, section "6. Batch normalization"). The weights W of a layer feed a batch norm
+# (in training mode). Multiply W by 4: by what factor does the gradient of the loss with respect to W
+# change? (a number; ignore eps)
+BN_GRADIENT_FACTOR = None
+
+
 def batchnorm_forward(x, gamma, beta, running, train, momentum=0.1, eps=1e-5):
     """Batch normalization, forward (``torch.nn.BatchNorm1d``).
 
@@ -117,6 +140,41 @@ def batchnorm_forward(x, gamma, beta, running, train, momentum=0.1, eps=1e-5):
         Whatever your ``batchnorm_backward`` needs.
     """
     raise NotImplementedError('batchnorm_forward: not written yet. Read notebook 05, section "6. Batch normalization".')
+
+
+def batchnorm_backward_staged(dout, x, gamma, eps=1e-5):
+    """Batch normalization's backward pass in training mode, one node of the graph at a time.
+
+    The forward pass, written as a graph of small steps (each line one node)::
+
+        mu      = x.mean(axis=0)                 # (D,)
+        xc      = x - mu                         # (N, D)   mu is broadcast to every row
+        var     = (xc ** 2).mean(axis=0)         # (D,)     biased: divide by N
+        inv_std = 1 / np.sqrt(var + eps)         # (D,)
+        x_hat   = xc * inv_std                   # (N, D)
+        y       = gamma * x_hat + beta           # (N, D)
+
+    Go through it backward, from ``dout`` = dL/dy, and return the gradient of
+    the loss with respect to every node. Where a node feeds several others,
+    add up the gradients coming back from each of them.
+
+    Parameters
+    ----------
+    dout : ndarray of float64, shape (N, D)
+        dL/dy.
+    x : ndarray of float64, shape (N, D)
+    gamma : ndarray of float64, shape (D,)
+    eps : float
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``"dbeta"`` (D,), ``"dgamma"`` (D,), ``"dx_hat"`` (N, D),
+        ``"dinv_std"`` (D,), ``"dvar"`` (D,), ``"dxc"`` (N, D),
+        ``"dmu"`` (D,), ``"dx"`` (N, D): dL/d(node) for every node, with
+        everything downstream of that node taken into account.
+    """
+    raise NotImplementedError('batchnorm_backward_staged: not written yet. Read notebook 05, section "6. Batch normalization".')
 
 
 def batchnorm_backward(dout, cache):

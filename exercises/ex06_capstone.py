@@ -54,7 +54,8 @@ def fine_tune(model, n_frozen, loss_fn, make_optimizer, X, y, *, epochs, batch_s
     the optimizer with ``make_optimizer(params)`` on the parameters of
     ``model.layers[n_frozen:]`` only (weight decay would move any parameter it
     is given, even one whose gradient is zero). Frozen layers run in
-    evaluation mode (``train=False``). Because they never change, compute
+    evaluation mode (``train=False``): this course's choice, which PyTorch
+    needs a separate ``.eval()`` for. Because they never change, compute
     their output for ``X`` once, then train the remaining layers on it with
     your ``train_epoch``, once per epoch, passing ``rng`` along.
 
@@ -86,3 +87,59 @@ def fine_tune(model, n_frozen, loss_fn, make_optimizer, X, y, *, epochs, batch_s
     layers (the same layer objects, so training it trains ``model``).
     """
     raise NotImplementedError('fine_tune: not written yet. Read notebook 06, section "5. Transfer learning".')
+
+
+# Questions (notebook 06). Write each prediction BEFORE running the cell it is about.
+#
+# Section "3. Your network on the digits": before training, the network's 10 scores are small and
+# random. What should the mean cross-entropy loss be for 10 classes at initialization? (a number)
+INITIAL_LOSS = None
+
+# Section "3. Your network on the digits": with dropout p = 0.3 during training, what will the training
+# accuracy (evaluated after training, dropout off) be?
+#   (a) about 70 %: dropout removes 30 % of the units, so the network cannot fit every image
+#   (b) about the validation accuracy: dropout stops the network from memorizing
+#   (c) 100 % or very nearly: about 50,000 weights can still fit 1,078 images
+DROPOUT_TRAIN_ACCURACY = None
+
+# Section "4. What the network gets wrong": the dashboard's training curve is the running mean of the
+# batch losses during each epoch (dropout on, weights still changing); the training loss can also be
+# evaluated after the epoch (dropout off). At the last epoch, which is larger?
+#   (a) the running mean during the epoch   (b) the loss evaluated after the epoch   (c) they are equal
+RUNNING_VS_EVALUATED = None
+
+# Section "5. Transfer learning": the source network is 64 -> 256 -> 5. For the new task, how many numbers
+# does the optimizer update in the "frozen features + new head" strategy (the new head is 256 -> 5)?
+FROZEN_TRAINED_PARAMETERS = None
+
+# Section "5. Transfer learning": fine-tuned minus frozen is the paired difference in test accuracy.
+# As the labels per class grow from 1 to 20, what happens to it?
+#   (a) it grows: more labels let fine-tuning adapt the features further
+#   (b) it shrinks toward 0: the new task's own labels outweigh the starting point
+#   (c) it stays about the same
+TRANSFER_GAP_TREND = None
+
+
+def digits_recipe():
+    """Your training recipe for the digits: the settings of a whole training run.
+
+    Return a dict with any of these settings (the others keep the defaults
+    of ``bplab.recipes.DEFAULTS``): ``hidden`` (units of each hidden layer,
+    a tuple), ``activation`` (``"relu"``, ``"tanh"``, ``"sigmoid"``,
+    ``"leaky_relu"``), ``dropout`` (probability of dropping, in [0, 1)),
+    ``optimizer`` (``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``), ``lr``,
+    ``momentum``, ``weight_decay``, ``batch_size`` and ``epochs``.
+
+    Try recipes in the notebook with ``train_recipe(recipe)``, which trains
+    on the train split and shows the validation split only. The grader trains
+    your recipe the same way for 3 seeds, keeps each run's epoch of lowest
+    validation loss, and scores the mean accuracy on the test split: 2 points
+    from 95 %, 1 more from 97.5 %. Training the 3 seeds may cost at most
+    1e11 multiply-adds and 30,000 optimizer steps (about 20 s here);
+    ``bplab.recipes.training_cost(recipe, seeds=3)`` counts them.
+
+    Returns
+    -------
+    dict
+    """
+    raise NotImplementedError('digits_recipe: not written yet. Read notebook 06, section "6. Your own recipe".')

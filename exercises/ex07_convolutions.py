@@ -96,8 +96,8 @@ def conv2d_backward(dout, cache):
 
 
 # Question (notebook 07, section "4. Max pooling"). A 5 x 5 input has a single largest entry, at the
-# centre (row 2, column 2). It goes through max pooling with windows of size 3 and stride 2. Into how many
-# windows' upstream gradients does the centre entry's gradient collect? (a number)
+# centre (row 2, column 2). It goes through max pooling with windows of size 3 and stride 2. How many
+# windows send their upstream gradient to the centre entry? (a number)
 POOL_CENTRE_WINDOWS = None
 
 

@@ -80,14 +80,14 @@ def d_power(x, n):
     ### END SOLUTION
 
 
-# Question (notebook 01, section "4. Computational graphs"). For f = (x + y) * z at y = 5, z = -4, move x to 0:
-# what is df/dz? (a number)
+# Question (notebook 01, section "4. Computational graphs: forward and backward passes").
+# For f = (x + y) * z at y = 5, z = -4, move x to 0: what is df/dz? (a number)
 ### BEGIN SOLUTION  notebook 01, section "4. Computational graphs: forward and backward passes"
 GRAPH_DFDZ = 5.0
 ### END SOLUTION
 
-# Question (notebook 01, section "5. Fan-out"). For f = x * y + tanh(x) at x = 0.5, y = -1.5: what is df/dx?
-# (a number, to 2 decimals)
+# Question (notebook 01, section "5. Fan-out: gradients add up"). For f = x * y + tanh(x) at x = 0.5, y = -1.5:
+# what is df/dx? (a number, to 2 decimals)
 ### BEGIN SOLUTION  notebook 01, section "5. Fan-out: gradients add up"
 FANOUT_DFDX = -0.71
 ### END SOLUTION

@@ -459,8 +459,8 @@ RELU_KINK_NUMERIC = 0.55
 # 9. Regression: outliers and the choice of loss
 # ---------------------------------------------------------------------------------------------
 
-# Question (notebook 02, section "9. Regression"). The targets are 1, 2, 3, 4 and 100. Which constant prediction c
-# has the smallest MAE, mean(|c - target|)? (a number)
+# Question (notebook 02, section "9. Regression: outliers and the choice of loss"). The targets are 1, 2, 3, 4
+# and 100. Which constant prediction c has the smallest MAE, mean(|c - target|)? (a number)
 ### BEGIN SOLUTION  notebook 02, section "9. Regression: outliers and the choice of loss"
 MAE_BEST_CONSTANT = 3
 ### END SOLUTION

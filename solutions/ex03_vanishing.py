@@ -3,9 +3,10 @@
 Write the marked parts of each function, save the file, and run the check
 cells of ``notebooks/03_vanishing_exploding.ipynb`` (or ``bplab check 03``).
 
-(These are the reference answers; ``bplab.init``, ``bplab.optim.clip`` and
-``bplab.nn.rnn`` implement the same formulas for the demos. That pair is the
-only intended repetition in the course.)
+The gradient-flow explorer draws its Xavier and He weights with your
+``xavier_uniform`` and ``he_normal`` once their checks pass ("powered by your
+code"); until then, and everywhere else, the notebook uses reference versions of
+the same formulas (``bplab.init``, ``bplab.optim.clip``, ``bplab.nn.rnn``).
 """
 
 import numpy as np
@@ -101,43 +102,6 @@ def layer_gradient_norms(x, weights, biases, dout):
 ### BEGIN SOLUTION  notebook 03, section "7. Per-layer gradient norms"
 SIGMOID_LARGEST_LAYER = "c"
 RELU_SCALE2_NORM_FACTOR = 2.0
-### END SOLUTION
-
-
-def clip_grad_norm(grads, max_norm):
-    """Clip gradients by their global norm, in place (``torch.nn.utils.clip_grad_norm_``).
-
-    The total norm is ``sqrt(sum_i ||grads[i]||²)``. When
-    ``c = max_norm / (total_norm + 1e-6)`` is below 1, multiply every gradient
-    in place by ``c``; otherwise leave them unchanged.
-
-    Parameters
-    ----------
-    grads : list of ndarray of float64
-        Changed in place.
-    max_norm : float
-
-    Returns
-    -------
-    total_norm : float
-        The global norm *before* clipping.
-    """
-    ### BEGIN SOLUTION  notebook 03, section "10. Gradient clipping"
-    total_norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
-    coefficient = max_norm / (total_norm + 1e-6)
-    if coefficient < 1.0:
-        for g in grads:
-            g *= coefficient
-    return total_norm
-    ### END SOLUTION
-
-
-# Question (notebook 03, section "10. Gradient clipping"), answered BEFORE you run the clipping demo.
-# The BPTT explorer's RNN (linear, rho = 1.2, 60 steps) has a parameter gradient of global norm far above 1.
-# Clipping it at max_norm = 1: by what factor does the ratio ||dL/dh_1|| / ||dL/dh_T|| (how much the
-# gradient decayed through time) change? (a number)
-### BEGIN SOLUTION  notebook 03, section "10. Gradient clipping"
-CLIP_DECAY_RATIO_FACTOR = 1.0
 ### END SOLUTION
 
 
@@ -301,4 +265,42 @@ def rnn_backward(dh, cache):
 # step, by how much does log10 ||dL/dh_t|| change? (a number: negative if the gradient shrinks)
 ### BEGIN SOLUTION  notebook 03, section "9. Backpropagation through time"
 BPTT_LOG10_SLOPE = -0.0969
+### END SOLUTION
+
+
+def clip_grad_norm(grads, max_norm):
+    """Clip gradients by their global norm, in place (``torch.nn.utils.clip_grad_norm_``).
+
+    The total norm is ``sqrt(sum_i ||grads[i]||²)``. When
+    ``c = max_norm / (total_norm + 1e-6)`` is below 1, multiply every gradient
+    in place by ``c``; otherwise leave them unchanged.
+
+    Parameters
+    ----------
+    grads : list of ndarray of float64
+        Changed in place.
+    max_norm : float
+
+    Returns
+    -------
+    total_norm : float
+        The global norm *before* clipping.
+    """
+    ### BEGIN SOLUTION  notebook 03, section "10. Gradient clipping"
+    total_norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
+    coefficient = max_norm / (total_norm + 1e-6)
+    if coefficient < 1.0:
+        for g in grads:
+            g *= coefficient
+    return total_norm
+    ### END SOLUTION
+
+
+# Question (notebook 03, section "10. Gradient clipping"), answered BEFORE you run the clipping demo.
+# The BPTT explorer's RNN (linear, rho = 1.2, 60 steps) has a parameter gradient (dWx, dWh, db) that sums what
+# every time step contributes (step t through dL/dh_t); its global norm is far above 1. Clip it at max_norm = 1:
+# by what factor does the ratio of the first step's share to the last step's, ||dL/dh_1|| / ||dL/dh_T|| (how much
+# the gradient changed through time), change? (a number)
+### BEGIN SOLUTION  notebook 03, section "10. Gradient clipping"
+CLIP_DECAY_RATIO_FACTOR = 1.0
 ### END SOLUTION

@@ -17,9 +17,9 @@ the names torch.optim uses (``"momentum_buffer"``, ``"square_avg"``, ``"exp_avg"
 ``"exp_avg_sq"``, ``"step"``), and the rules are torch's, so the numbers you get are the
 numbers PyTorch gives.
 
-(These are the reference answers; ``bplab.optim`` implements the same rules as
-in-place optimizer classes for the demos. That pair is the only intended repetition in
-the course.)
+The optimizer race runs on your step functions once their checks pass ("powered by your
+code"); until then, and in the other demos, the notebook uses ``bplab.optim``, which
+implements the same rules as in-place optimizer classes.
 """
 
 import numpy as np
@@ -166,10 +166,18 @@ def adam_step(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):
 
 # Questions: write each answer BEFORE you run the demo it is about.
 
+# Q (notebook 04, section "4. The best step on a quadratic"). SGD with momentum at a fixed learning rate:
+# the momentum goes from 0.9 to 0.99. By what factor does the effective step lr / (1 - momentum) grow?
+# (a number)
+### BEGIN SOLUTION  notebook 04, section "4. The best step on a quadratic"
+EFFECTIVE_STEP_FACTOR = 10
+### END SOLUTION
+
 # Q (notebook 04, section "7. Learning-rate schedules"). Mini-batch SGD at a constant learning rate on a
 # least-squares problem ends jiggling around the minimum: its excess loss L(w) - L(w*) settles at a noise
 # floor. Halve the learning rate (same batch size, enough steps to settle): the floor is multiplied by
-# about what? (a number)
+# about what? (a number. Two things set the floor: how much each step's random kick adds, and how fast the
+# pull towards the minimum, a factor 1 - lr * h per step, forgets old kicks.)
 ### BEGIN SOLUTION  notebook 04, section "7. Learning-rate schedules"
 NOISE_FLOOR_FACTOR = 0.5
 ### END SOLUTION
@@ -183,16 +191,20 @@ NOISE_FLOOR_FACTOR = 0.5
 SADDLE_FIRST = "c"
 ### END SOLUTION
 
-# Q (notebook 04, section "9. Choosing a learning rate"). Gradient descent on L(x) = 2 x² (curvature 4), in a
-# range test whose learning rate grows a little at every step. Above which learning rate does the loss
+# Q (notebook 04, section "9. Choosing a learning rate"). Gradient descent on L(x) = 2 x², in a range test
+# whose learning rate grows a little at every step. Above which learning rate does the loss
 # start to grow? (a number)
 ### BEGIN SOLUTION  notebook 04, section "9. Choosing a learning rate"
 BLOWUP_LR = 0.5
 ### END SOLUTION
 
-# Q (notebook 04, section "10. A fair race on the network"). SGD with momentum at a fixed learning rate:
-# the momentum goes from 0.9 to 0.99. By what factor does the effective step lr / (1 - momentum) grow?
-# (a number)
+# Q (notebook 04, section "10. A fair race on the network"). On the spiral network, SGD at lr 0.1 against momentum
+# 0.9 at lr 0.1 (effective step 1.0) shows a large gap. Now momentum runs at lr 0.01, whose effective step is SGD's
+# 0.1. Compared with the race at equal lr, how does it end against SGD?
+#   (a) far below SGD again, about as at equal lr
+#   (b) close to SGD: the gap shrinks to a small fraction of the equal-lr gap
+#   (c) far above SGD
+# Write the letter in quotes, for example MOMENTUM_EQUAL_STEP = "a".
 ### BEGIN SOLUTION  notebook 04, section "10. A fair race on the network"
-EFFECTIVE_STEP_FACTOR = 10
+MOMENTUM_EQUAL_STEP = "b"
 ### END SOLUTION

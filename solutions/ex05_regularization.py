@@ -33,6 +33,22 @@ def l2_penalty(W, strength):
     ### END SOLUTION
 
 
+# Question (notebook 05, section "1. Overfitting and generalization", above the lab). The lab applies
+# L1 = 0.01 by soft-thresholding the weights after every step. After 300 epochs, what share of the
+# network's 1,152 weights will be exactly 0?
+#   (a) none   (b) fewer than 10 %   (c) between 10 % and 50 %   (d) more than half
+### BEGIN SOLUTION  notebook 05, section "1. Overfitting and generalization"
+L1_ZERO_SHARE = "d"
+### END SOLUTION
+
+# Question (notebook 05, section "3. L1: sparsity and the subgradient"). Trained with the L1 SUBGRADIENT
+# strength * sign(W) added to the gradient instead (no soft-thresholding), how many of the 1,152 weights
+# will be exactly 0 after 300 epochs? (a number)
+### BEGIN SOLUTION  notebook 05, section "3. L1: sparsity and the subgradient"
+L1_SUBGRADIENT_ZEROS = 0
+### END SOLUTION
+
+
 def l1_penalty(W, strength):
     """L1 penalty and its subgradient.
 
@@ -53,6 +69,13 @@ def l1_penalty(W, strength):
     dW = strength * np.sign(W)
     return float(penalty), dW
     ### END SOLUTION
+
+
+# Question (notebook 05, section "4. Dropout"). Inverted dropout with p = 0.5: in evaluation, by what
+# factor is each unit's value multiplied? (a number)
+### BEGIN SOLUTION  notebook 05, section "4. Dropout"
+DROPOUT_EVAL_FACTOR = 1
+### END SOLUTION
 
 
 def dropout_forward(x, p, train, rng=None, mask=None):
@@ -111,6 +134,14 @@ def dropout_backward(dout, cache):
     ### END SOLUTION
 
 
+# Question (notebook 05, section "6. Batch normalization"). The weights W of a layer feed a batch norm
+# (in training mode). Multiply W by 4: by what factor does the gradient of the loss with respect to W
+# change? (a number; ignore eps)
+### BEGIN SOLUTION  notebook 05, section "6. Batch normalization"
+BN_GRADIENT_FACTOR = 0.25
+### END SOLUTION
+
+
 def batchnorm_forward(x, gamma, beta, running, train, momentum=0.1, eps=1e-5):
     """Batch normalization, forward (``torch.nn.BatchNorm1d``).
 
@@ -149,6 +180,58 @@ def batchnorm_forward(x, gamma, beta, running, train, momentum=0.1, eps=1e-5):
     x_hat = (x - mean) * inv_std
     out = gamma * x_hat + beta
     return out, (x_hat, gamma, inv_std, train)
+    ### END SOLUTION
+
+
+def batchnorm_backward_staged(dout, x, gamma, eps=1e-5):
+    """Batch normalization's backward pass in training mode, one node of the graph at a time.
+
+    The forward pass, written as a graph of small steps (each line one node)::
+
+        mu      = x.mean(axis=0)                 # (D,)
+        xc      = x - mu                         # (N, D)   mu is broadcast to every row
+        var     = (xc ** 2).mean(axis=0)         # (D,)     biased: divide by N
+        inv_std = 1 / np.sqrt(var + eps)         # (D,)
+        x_hat   = xc * inv_std                   # (N, D)
+        y       = gamma * x_hat + beta           # (N, D)
+
+    Go through it backward, from ``dout`` = dL/dy, and return the gradient of
+    the loss with respect to every node. Where a node feeds several others,
+    add up the gradients coming back from each of them.
+
+    Parameters
+    ----------
+    dout : ndarray of float64, shape (N, D)
+        dL/dy.
+    x : ndarray of float64, shape (N, D)
+    gamma : ndarray of float64, shape (D,)
+    eps : float
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``"dbeta"`` (D,), ``"dgamma"`` (D,), ``"dx_hat"`` (N, D),
+        ``"dinv_std"`` (D,), ``"dvar"`` (D,), ``"dxc"`` (N, D),
+        ``"dmu"`` (D,), ``"dx"`` (N, D): dL/d(node) for every node, with
+        everything downstream of that node taken into account.
+    """
+    ### BEGIN SOLUTION  notebook 05, section "6. Batch normalization"
+    n = x.shape[0]
+    mu = x.mean(axis=0)
+    xc = x - mu
+    var = (xc ** 2).mean(axis=0)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = xc * inv_std
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dx_hat = dout * gamma
+    dinv_std = (dx_hat * xc).sum(axis=0)
+    dvar = dinv_std * -0.5 * (var + eps) ** -1.5
+    dxc = dx_hat * inv_std + dvar * 2.0 * xc / n
+    dmu = -dxc.sum(axis=0)
+    dx = dxc + dmu / n
+    return {"dbeta": dbeta, "dgamma": dgamma, "dx_hat": dx_hat, "dinv_std": dinv_std, "dvar": dvar,
+            "dxc": dxc, "dmu": dmu, "dx": dx}
     ### END SOLUTION
 
 

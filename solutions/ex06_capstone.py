@@ -64,7 +64,8 @@ def fine_tune(model, n_frozen, loss_fn, make_optimizer, X, y, *, epochs, batch_s
     the optimizer with ``make_optimizer(params)`` on the parameters of
     ``model.layers[n_frozen:]`` only (weight decay would move any parameter it
     is given, even one whose gradient is zero). Frozen layers run in
-    evaluation mode (``train=False``). Because they never change, compute
+    evaluation mode (``train=False``): this course's choice, which PyTorch
+    needs a separate ``.eval()`` for. Because they never change, compute
     their output for ``X`` once, then train the remaining layers on it with
     your ``train_epoch``, once per epoch, passing ``rng`` along.
 
@@ -102,4 +103,72 @@ def fine_tune(model, n_frozen, loss_fn, make_optimizer, X, y, *, epochs, batch_s
     for layer in model.layers[:n_frozen]:
         features = layer.forward(features, train=False)
     return [train_epoch(trainable, loss_fn, optimizer, features, y, batch_size, rng) for _ in range(epochs)]
+    ### END SOLUTION
+
+
+# Questions (notebook 06). Write each prediction BEFORE running the cell it is about.
+#
+# Section "3. Your network on the digits": before training, the network's 10 scores are small and
+# random. What should the mean cross-entropy loss be for 10 classes at initialization? (a number)
+### BEGIN SOLUTION  notebook 06, section "3. Your network on the digits"
+INITIAL_LOSS = 2.303
+### END SOLUTION
+
+# Section "3. Your network on the digits": with dropout p = 0.3 during training, what will the training
+# accuracy (evaluated after training, dropout off) be?
+#   (a) about 70 %: dropout removes 30 % of the units, so the network cannot fit every image
+#   (b) about the validation accuracy: dropout stops the network from memorizing
+#   (c) 100 % or very nearly: about 50,000 weights can still fit 1,078 images
+### BEGIN SOLUTION  notebook 06, section "3. Your network on the digits"
+DROPOUT_TRAIN_ACCURACY = "c"
+### END SOLUTION
+
+# Section "4. What the network gets wrong": the dashboard's training curve is the running mean of the
+# batch losses during each epoch (dropout on, weights still changing); the training loss can also be
+# evaluated after the epoch (dropout off). At the last epoch, which is larger?
+#   (a) the running mean during the epoch   (b) the loss evaluated after the epoch   (c) they are equal
+### BEGIN SOLUTION  notebook 06, section "4. What the network gets wrong"
+RUNNING_VS_EVALUATED = "a"
+### END SOLUTION
+
+# Section "5. Transfer learning": the source network is 64 -> 256 -> 5. For the new task, how many numbers
+# does the optimizer update in the "frozen features + new head" strategy (the new head is 256 -> 5)?
+### BEGIN SOLUTION  notebook 06, section "5. Transfer learning"
+FROZEN_TRAINED_PARAMETERS = 1285
+### END SOLUTION
+
+# Section "5. Transfer learning": fine-tuned minus frozen is the paired difference in test accuracy.
+# As the labels per class grow from 1 to 20, what happens to it?
+#   (a) it grows: more labels let fine-tuning adapt the features further
+#   (b) it shrinks toward 0: the new task's own labels outweigh the starting point
+#   (c) it stays about the same
+### BEGIN SOLUTION  notebook 06, section "5. Transfer learning"
+TRANSFER_GAP_TREND = "b"
+### END SOLUTION
+
+
+def digits_recipe():
+    """Your training recipe for the digits: the settings of a whole training run.
+
+    Return a dict with any of these settings (the others keep the defaults
+    of ``bplab.recipes.DEFAULTS``): ``hidden`` (units of each hidden layer,
+    a tuple), ``activation`` (``"relu"``, ``"tanh"``, ``"sigmoid"``,
+    ``"leaky_relu"``), ``dropout`` (probability of dropping, in [0, 1)),
+    ``optimizer`` (``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``), ``lr``,
+    ``momentum``, ``weight_decay``, ``batch_size`` and ``epochs``.
+
+    Try recipes in the notebook with ``train_recipe(recipe)``, which trains
+    on the train split and shows the validation split only. The grader trains
+    your recipe the same way for 3 seeds, keeps each run's epoch of lowest
+    validation loss, and scores the mean accuracy on the test split: 2 points
+    from 95 %, 1 more from 97.5 %. Training the 3 seeds may cost at most
+    1e11 multiply-adds and 30,000 optimizer steps (about 20 s here);
+    ``bplab.recipes.training_cost(recipe, seeds=3)`` counts them.
+
+    Returns
+    -------
+    dict
+    """
+    ### BEGIN SOLUTION  notebook 06, section "6. Your own recipe"
+    return {"hidden": (256, 128), "dropout": 0.3, "optimizer": "adam", "lr": 3e-3, "batch_size": 32, "epochs": 20}
     ### END SOLUTION

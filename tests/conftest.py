@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
 _TIMINGS = pytest.StashKey[list]()
@@ -23,3 +27,12 @@ def pytest_terminal_summary(terminalreporter, config):
         terminalreporter.section("wall times")
         for label, seconds in rows:
             terminalreporter.write_line(f"{seconds:7.1f} s  {label}")
+
+
+@pytest.fixture
+def walkable_tmp():
+    """A temporary folder another uid can walk through (pytest's own is private to root): for sandbox scratch."""
+    folder = Path(tempfile.mkdtemp(prefix="bplab-test-", dir="/tmp"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

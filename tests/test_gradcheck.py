@@ -225,3 +225,109 @@ def test_numerical_gradient_of_a_non_contiguous_array():
     x = np.random.default_rng(9).normal(size=(3, 4)).T
     assert not x.flags.c_contiguous
     assert gradcheck.rel_error(gradcheck.numerical_gradient(lambda v: np.sum(v ** 3), x), 3 * x ** 2) < 1e-8
+
+
+# -- diagnoses that name the mistake (issue 14) ------------------------------------------------------------------
+
+def test_a_known_mistake_of_another_shape_is_named_before_the_shape():
+    dout = np.random.default_rng(10).normal(size=(5, 3))
+    result = gradcheck.compare("db", dout, dout.sum(axis=0), mistakes={"db is not summed over the batch": dout})
+    assert not result.passed and result.diagnosis == "db is not summed over the batch"
+    assert "has shape (5, 3)" in result.detail
+
+
+def test_every_matching_mistake_is_named_when_the_inputs_cannot_tell_them_apart():
+    x = np.array([1.0, 2.0, 3.0])
+    result = gradcheck.compare("dx", 2 * x, x, mistakes={"a 2 too many": 2 * x, "the square's factor": x + x,
+                                                          "unrelated": 3 * x})
+    assert "a 2 too many" in result.diagnosis and "the square's factor" in result.diagnosis
+    assert "unrelated" not in result.diagnosis
+
+
+def test_a_mistake_that_equals_the_right_answer_is_never_named():
+    x = np.array([1.0, -2.0, 3.0])
+    result = gradcheck.compare("dx", 1.5 * x, x, mistakes={"looks wrong but is right here": x.copy(),
+                                                           "far off": -x})
+    assert "right here" not in result.diagnosis and "far off" not in result.diagnosis
+
+
+def test_any_of_names_a_mistake_whichever_form_it_takes():
+    x = np.arange(4.0)
+    mistakes = {"overwritten instead of added": gradcheck.AnyOf(x * 0 + 1, x[::-1].copy())}
+    assert gradcheck.compare("dx", x[::-1].copy(), x + 10, mistakes=mistakes).diagnosis == "overwritten instead of added"
+
+
+def test_round_off_is_never_called_a_constant_factor():
+    """Two arrays of order 1e-16 have a 'ratio', and it means nothing."""
+    result = gradcheck.compare("dx", np.full(3, -7.7e-17), np.full(3, 1e-16))
+    assert "factor" not in result.diagnosis
+    assert "zeros" in result.diagnosis
+
+
+def test_forward_values_are_called_outputs_not_gradients():
+    out = gradcheck.compare("out (stride 2, pad 1)", np.zeros((2, 3)), np.zeros((2, 2)))
+    assert "output" in out.diagnosis and "gradient" not in out.diagnosis
+    grad = gradcheck.compare("dW (stride 2, pad 1)", np.zeros((2, 3)), np.zeros((2, 2)))
+    assert "gradient" in grad.diagnosis
+    assert "gradient" in gradcheck.compare("expression 1: d/dx", np.zeros(2), np.zeros(3)).diagnosis
+
+
+def test_call_sees_arrays_changed_inside_a_cache():
+    from bplab.grading.harness import call
+
+    def backward_in_place(dout, cache):
+        x, w = cache
+        x *= w  # in place, on the cached x
+        return dout * x
+
+    rng = np.random.default_rng(11)
+    x, w, dout = rng.normal(size=3), rng.normal(size=3), rng.normal(size=3)
+    _, modified = call(backward_in_place, dout, (x.copy(), w), names=("dout", "cache"))
+    assert modified == ["cache[0]"]
+    verdict = gradcheck.not_modified(modified)
+    assert not verdict.passed and "cache" in verdict.diagnosis and "second backward" in verdict.diagnosis
+
+
+def test_call_twice_reveals_a_backward_that_consumes_its_cache():
+    from bplab.grading.harness import call
+
+    def backward_pops(dout, cache):
+        return dout * cache.pop("x")  # a second backward on this cache fails
+
+    def backward_counts(dout, cache):
+        cache["calls"].append(1)  # no array changes, yet a second call differs
+        return dout * len(cache["calls"])
+
+    dout = np.ones(2)
+    _, modified = call(backward_pops, dout, {"x": np.full(2, 3.0)}, names=("dout", "cache"), repeat=True)
+    assert any("second call on it raised KeyError" in m for m in modified)
+    _, modified = call(backward_counts, dout, {"calls": []}, names=("dout", "cache"), repeat=True)
+    assert modified == ["cache['calls']", "cache (a second call on it gave another result)"]
+    _, modified = call(lambda d, c: d * c["x"], dout, {"x": np.full(2, 3.0)}, names=("dout", "cache"), repeat=True)
+    assert modified == []
+
+
+def test_numpy_shape_errors_are_retold_as_a_sentence_about_shapes():
+    from bplab.grading.harness import explain_text, explained_errors
+
+    with pytest.raises(ValueError, match=r"shapes do not fit: numpy cannot combine arrays of shapes \(2,3\) \(4,\)"):
+        with explained_errors():
+            np.ones((2, 3)) + np.ones(4)
+    with pytest.raises(ValueError, match="matrix product.*transpose"):
+        with explained_errors():
+            np.ones((2, 3)) @ np.ones((2, 3))
+    told = explain_text("line 4 in f: ValueError: operands could not be broadcast together with shapes (5,3) (5,) ")
+    assert told.startswith("line 4 in f: ValueError: shapes do not fit") and "(5,3) (5,)" in told
+    assert explain_text("line 4 in f: KeyError: 'W1'") == "line 4 in f: KeyError: 'W1'"
+
+
+def test_costly_mistakes_are_computed_only_for_a_wrong_answer():
+    calls = []
+
+    def mistakes():
+        calls.append(1)
+        return {"half of it": np.ones(3) / 2}
+
+    assert gradcheck.compare("dx", np.ones(3), np.ones(3), mistakes=mistakes).passed and calls == []
+    assert gradcheck.compare("dx", np.ones(3) / 2, np.ones(3), mistakes=mistakes).diagnosis == "half of it"
+    assert calls == [1]

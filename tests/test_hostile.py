@@ -14,6 +14,9 @@ import pytest
 from bplab.grading import registry, runner
 from tests.paths import ROOT, SOLUTIONS
 
+WARM_UP = [c for c in registry.checks_of("00") if c.name == "sum_of_squares_gradient"]
+"""Lesson 00's exercise: the target of every attack here (the lesson also holds questions)."""
+
 TIMEOUT = 2.0
 SLACK = 6.0  # start-up and clean-up on a loaded 2-core machine: the time-limit contract, not a speed figure
 
@@ -72,7 +75,7 @@ def _submission(tmp_path, source):
 def test_hostile_submission_scores_zero(tmp_path, case):
     source, statuses, message = HOSTILE[case]
     start = time.monotonic()
-    [outcome] = runner.grade(registry.checks_of("00"), _submission(tmp_path, source), timeout=TIMEOUT)
+    [outcome] = runner.grade(WARM_UP, _submission(tmp_path, source), timeout=TIMEOUT)
     elapsed = time.monotonic() - start
     assert outcome.score == 0
     assert outcome.status in statuses.split("|"), (outcome.status, outcome.message)
@@ -81,21 +84,19 @@ def test_hostile_submission_scores_zero(tmp_path, case):
     assert elapsed < TIMEOUT + SLACK, f"grading took {elapsed:.1f} s"
 
 
-def test_supervisor_killed_by_the_submission(tmp_path, monkeypatch):
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the grader puts the children's scratch folders
-    report = tmp_path / "cwd.txt"
-    source = textwrap.dedent(f"""
+def test_the_submission_cannot_kill_its_supervisor(walkable_tmp, tmp_path, monkeypatch):
+    """Killing the supervisor is refused (another uid as root; Landlock's signal scope otherwise); scratch is removed."""
+    monkeypatch.setattr(tempfile, "tempdir", str(walkable_tmp))  # where the grader puts the children's scratch folders
+    source = textwrap.dedent("""
         import os, signal
         def sum_of_squares_gradient(x):
-            open("left-behind.txt", "w").write("scratch")
-            open({str(report)!r}, "w").write(os.getcwd())
+            open("left-behind.txt", "w").write(os.getcwd())
             os.kill(os.getppid(), signal.SIGKILL)
         """)
-    [outcome] = runner.grade(registry.checks_of("00"), _submission(tmp_path, source), timeout=TIMEOUT)
-    assert outcome.score == 0 and outcome.status == "crashed" and "stopped" in outcome.message
-    scratch = report.read_text()
-    assert scratch.startswith(str(tmp_path)), "the child works in the grader's scratch folder"
-    assert not os.path.exists(scratch), "the grader removes the scratch folder even when the supervisor was killed"
+    [outcome] = runner.grade(WARM_UP, _submission(tmp_path, source), timeout=TIMEOUT)
+    assert outcome.score == 0 and outcome.status == "error", (outcome.status, outcome.message)
+    assert "PermissionError" in outcome.message
+    assert not list(walkable_tmp.iterdir()), "the grader removes the scratch folder"
 
 
 def test_a_hostile_learner_does_not_spoil_the_class(tmp_path):
@@ -104,7 +105,7 @@ def test_a_hostile_learner_does_not_spoil_the_class(tmp_path):
     (classroom / "hostile").mkdir()
     (classroom / "hostile" / "ex00_welcome.py").write_text(
         "import os, signal\nos.killpg(0, signal.SIGKILL)\ndef sum_of_squares_gradient(x):\n    return 2 * x\n")
-    graded = runner.grade_submissions(classroom, registry.checks_of("00"), jobs=2, timeout=TIMEOUT)
+    graded = runner.grade_submissions(classroom, WARM_UP, jobs=2, timeout=TIMEOUT)
     assert graded["honest"][0].score == 1
     assert graded["hostile"][0].score == 0
 

@@ -26,7 +26,7 @@ def test_best_steps_sit_near_sqrt_eps_and_the_cube_root_of_eps():
     assert abs(math.log10(best_forward) - math.log10(math.sqrt(EPS))) < 1.0
     assert abs(math.log10(best_central) - math.log10(EPS ** (1 / 3))) < 1.0
     assert best_forward < 1e-6 < best_central  # the forward difference keeps improving well below 1e-5
-    assert central.min() < forward.min() / 100  # "a thousand times smaller" (7e-12 against 4e-09 here)
+    assert central.min() < forward.min() / 100  # "hundreds of times smaller" (7e-12 against 4e-09 here)
     # below 1e-5 the central difference's rounding error takes over: at 1e-9 it is worse than at 1e-5
     (_,), (at_1e9,) = difference_errors(math.tanh, EXACT, X, [1e-9])
     (_,), (at_1e5,) = difference_errors(math.tanh, EXACT, X, [1e-5])

@@ -19,7 +19,7 @@ def _verdict(name, answer):
 # (question, answers that must pass, wrong answers that must fail: each one a mistake a learner makes)
 CASES = {
     "q_graph_dfdz": ([5, 5.0, "5"], [-4, 3, -20, 0, 1]),
-    "q_fanout_dfdx": ([-0.71, -0.714, -0.7136], [-1.5, 0.786, -0.5, 0.71, -0.72]),
+    "q_fanout_dfdx": ([-0.71, -0.714, -0.7136], [-1.5, 0.786, -0.5, 0.71, -0.72, -0.7]),
     "q_best_step": ([-5, -5.2, -6, -4.5], [-8, -16, -12, -3, -7]),
     "q_numeric_cost": ([2000, "2000"], [1000, 1001, 2, 2001, 4000]),
     "q_custom_dfdb": ([-0.20, -0.202], [0.21, -0.412, 0.622, -0.21, 0.20]),
@@ -41,6 +41,7 @@ def test_known_wrong_answers_get_their_own_sentence():
     assert "forward difference" in _verdict("q_best_step", -8).diagnosis
     assert "only the path through x * y" in _verdict("q_fanout_dfdx", -1.5).diagnosis
     assert "one partial derivative needs two" in _verdict("q_numeric_cost", 1000).diagnosis
+    assert "2 decimals" in _verdict("q_fanout_dfdx", -0.7).diagnosis  # a right path sum, rounded to 1 decimal
 
 
 def test_answers_are_what_the_lesson_computes():

@@ -18,7 +18,7 @@ def _verdict(name, answer):
 
 # (question, answers that must pass, wrong answers that must fail: each one a mistake a learner makes)
 CASES = {
-    "q_mse_saturation": ([75, 75.2, "75", 74, 77], [2, 4, 150, 1, 37.6]),
+    "q_mse_saturation": ([75, 75.2, "75", 74, 77], [2, 4, 150, 1, 37.6, 0.0133, "1/75"]),
     "q_initial_loss": ([1.10, 1.0986, math.log(3), "1.1"], [1 / 3, 0, math.log2(3), -math.log(3), 3, 1.0]),
     "q_steps_per_epoch": ([8, "8"], [7.5, 7, 240, 9, 32]),
     "q_linear_dataset": (["d", "D", " d "], ["a", "b", "c"]),
@@ -40,6 +40,7 @@ def test_tolerance_accepts_sound_answers_and_rejects_the_usual_wrong_ones(name):
 
 def test_known_wrong_answers_get_their_own_sentence():
     assert "z = 0" in _verdict("q_mse_saturation", 2).diagnosis
+    assert "cross-entropy's divided by MSE's" in _verdict("q_mse_saturation", 0.0132).diagnosis  # the ratio upside down
     assert "minus its log" in _verdict("q_initial_loss", 1 / 3).diagnosis
     assert "smaller eighth batch" in _verdict("q_steps_per_epoch", 7.5).diagnosis
     assert "analytic derivative" in _verdict("q_relu_kink", 1).diagnosis

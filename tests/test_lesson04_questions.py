@@ -24,16 +24,18 @@ def judged(name, answer):
 # name -> (sound answers, {usual wrong answer: words its diagnosis must contain})
 CASES = {
     # the floor is proportional to lr: 0.5 (measured 0.48); 0.25 squares it, 1 ignores it, 0.707 takes a root
-    "q_noise_floor": ([0.5, "1/2", 0.48, 0.42, 0.58], {0.25: "proportional to lr", 1: "set by the size",
-                                                       0.2: "proportional to lr", math.sqrt(0.5): "variance of w", 2: "balance"}),
+    "q_noise_floor": ([0.5, "1/2", 0.48, 0.42, 0.58], {0.25: "survives", 1: "set by the size",
+                                                       0.2: "survives", math.sqrt(0.5): "variance of w", 2: "balance"}),
     # Adam's per-coordinate normalization
     "q_saddle_first": (["c", " C "], {"a": "hundreds", "b": "proportional to the tiny", "d": "react differently"}),
     # 2 / curvature, curvature 4
-    "q_blowup_lr": ([0.5, "1/2", 0.505, 0.4951, 0.52], {0.25: "one step", 1: "curvature of 2x² is", 2: "divided",
+    "q_blowup_lr": ([0.5, "1/2", 0.505, 0.4951, 0.52], {0.25: "one step", 1: "curvature of 2x² is", 2: "curvature of 1",
                                                  4: "curvature itself", 0.6: "|factor|"}),
     # 1 / (1 - 0.99) over 1 / (1 - 0.9)
     "q_effective_step": ([10, "10", 9.9, "100/10"], {1.1: "ratio of the momenta", 100: "started from",
                                                     0.1: "approaches 1", 9: "settle"}),
+    # at equal effective step the slow directions behave alike: the gap shrinks (b)
+    "q_momentum_equal_step": (["b", "(B)"], {"a": "ten times", "c": "nothing there", "d": "one letter"}),
 }
 
 
@@ -75,11 +77,21 @@ def test_answers_follow_from_the_lesson():
                                 lr_max=10.0, steps=300, smoothing=0.0, blowup=1.0)
     assert judged("q_blowup_lr", test.blowup_lr).passed  # the grid's first rate above 0.5 (0.5157) is accepted
     assert judged("q_effective_step", (1 / (1 - 0.99)) / (1 / (1 - 0.9))).passed
+    steps = {}
+    for momentum in (0.9, 0.99):  # the notebook's demo: a constant gradient fills the buffer
+        p = np.zeros(1)
+        opt = optim.SGD([p], lr=0.01, momentum=momentum)
+        for _ in range(1000):
+            before = p.copy()
+            opt.step([np.ones(1)])
+        steps[momentum] = (before - p)[0]
+    assert judged("q_effective_step", steps[0.99] / steps[0.9]).passed
 
 
 @pytest.mark.parametrize("name, lab", [("q_noise_floor", "floors = {lr:"), ("q_saddle_first", "OptimizerRace()"),
                                        ("q_blowup_lr", "quadratic_test = lr_finder.range_test"),
-                                       ("q_effective_step", "momentum_01 = losses")])
+                                       ("q_effective_step", "after 1000 steps of the constant gradient"),
+                                       ("q_momentum_equal_step", "momentum_01 = losses")])
 def test_each_question_is_asked_above_its_lab_and_checked_after_it(name, lab):
     cells = nbformat.read(NOTEBOOKS / "04_optimizers.ipynb", as_version=4).cells
     answer = QUESTIONS[name].functions[0]

@@ -4,12 +4,14 @@ import numpy as np
 import pytest
 
 from bplab import nn, optim
+from bplab.datasets import load_digits
 from bplab.grading.lessons import lesson06
-from bplab.labs.training_dashboard import confusion_matrix, learner_ops, train_capstone
+from bplab.labs.training_dashboard import CAPSTONE, accuracy, confusion_matrix, learner_ops, train_capstone
 from bplab.nn.layers import Linear, ReLU, Sequential, Tanh
 from bplab.nn.regularization_layers import Dropout
 from bplab.transfer import (
     STRATEGIES,
+    TransferResult,
     digits_network,
     fine_tune,
     frozen_features,
@@ -118,34 +120,74 @@ def test_confusion_matrix_counts_pairs_like_a_loop():
         confusion_matrix(y_true, y_pred + 1, 4)
 
 
-def test_a_network_of_the_solutions_layers_reaches_97_percent_on_the_digits():
-    # The spec's capstone target (and the notebook's claim): accuracy asserted, time only reported (benchmark).
+@pytest.fixture(scope="module")
+def capstone():
+    """The notebook's capstone run on the solutions' layers and loop: (model, record)."""
     ops, loop, _, label = learner_ops("solutions")
     assert label.count("powered by your code") == 4, label
-    _, record = train_capstone(30, ops=ops, train_epoch=loop)
-    assert record.test_acc[-1] >= 0.97
-    assert record.epochs_to_accuracy(0.97) is not None and record.time_to_accuracy(0.97) <= record.seconds[-1]
-    assert record.train_acc[-1] >= record.test_acc[-1]
+    return train_capstone(30, ops=ops, train_epoch=loop)
+
+
+def test_the_capstone_chosen_on_validation_reaches_97_percent_on_test(capstone):
+    # The spec's capstone target (and the notebook's claim, read once at its end): accuracy asserted, time only
+    # reported (benchmark). The model is the epoch of lowest validation loss.
+    model, record = capstone
+    X_test, y_test = load_digits("test")
+    assert record.best_epoch is not None and record.val_acc[record.best_epoch - 1] >= 0.97
+    assert accuracy(model, X_test, y_test) >= 0.97
+
+
+def test_the_capstone_claims_of_sections_3_and_4(capstone):
+    model, record = capstone
+    # q_dropout_train_accuracy: dropout does not prevent memorization, the training accuracy is 100 %.
+    assert record.train_acc[-1] == 1.0
+    # q_running_vs_evaluated_loss: the running mean (dropout on, older weights) is above the evaluated loss.
+    assert record.train_loss[-1] > record.train_loss_eval[-1]
+    # q_digits_initial_loss: an untrained network's loss is near ln 10 (a little above: the scores are not all equal).
+    untrained = digits_network(CAPSTONE["hidden"], 10, np.random.default_rng(CAPSTONE["seed"]), dropout=CAPSTONE["dropout"])
+    X_val, y_val = load_digits("val")
+    initial = nn.softmax_cross_entropy(untrained.forward(X_val, train=False), y_val)[0]
+    assert np.log(10) <= initial < np.log(10) + 0.15
+
+
+def test_the_recipe_chosen_on_validation_is_the_capstones(capstone):
+    # Section 6: dropout 0.3 against no dropout, each at its best epoch, chosen by the validation loss.
+    _, record = capstone
+    ops, loop, _, _ = learner_ops("solutions")
+    _, other = train_capstone(30, ops=ops, train_epoch=loop, dropout=0.0)
+    assert record.val_loss[record.best_epoch - 1] < other.val_loss[other.best_epoch - 1]
 
 
 def test_the_reference_recipe_reaches_97_percent_too():
-    _, record = train_capstone(30)
-    assert record.test_acc[-1] >= 0.97
+    model, _ = train_capstone(30)
+    assert accuracy(model, *load_digits("test")) >= 0.97
 
 
+@pytest.mark.slow
 def test_the_notebooks_transfer_claims():
-    # Exactly the notebook's experiment; its three statements, measured.
-    result = transfer_experiment(label_counts=(1, 2, 5, 10, 20), seeds=(0, 1, 2))
-    frozen, tuned, scratch = (result.mean(s) for s in STRATEGIES)
+    # Exactly the notebook's experiment, scored on validation; its statements, as paired differences over 10 seeds.
+    result = transfer_experiment(label_counts=(1, 5, 20), seeds=range(10))
     assert result.source_accuracy > 0.97
-    assert np.all(tuned[:3] > frozen[:3]), "fine-tuning beats frozen features with 1, 2 and 5 labels per class"
-    assert np.all(scratch[:2] > tuned[:2]), "from scratch beats fine-tuning with 1 and 2 labels per class"
-    assert max(m[-1] for m in (frozen, tuned, scratch)) - min(m[-1] for m in (frozen, tuned, scratch)) < 0.02
+    tuned_frozen, se_tf = result.paired_difference("fine-tuned", "frozen")
+    assert np.all(tuned_frozen > 3 * se_tf), "fine-tuning beats frozen features at every count, by several s.e."
+    assert tuned_frozen[0] > tuned_frozen[-1] > 0, "q_transfer_gap: the gap shrinks toward 0 with more labels"
+    tuned_scratch, se_ts = result.paired_difference("fine-tuned", "scratch")
+    assert np.all(np.abs(tuned_scratch) < 1.5 * se_ts), "fine-tuning and from scratch match within 1.5 s.e."
     for strategy in STRATEGIES:  # more labels help every strategy
         assert result.mean(strategy)[-1] > result.mean(strategy)[0] + 0.2
     # The notebook's explanation: the pretrained features separate 5-9 worse than the raw pixels do.
     pixels, features = (result.nearest_mean[name].mean(axis=0) for name in ("pixels", "pretrained features"))
     assert np.all(pixels > features), (pixels, features)
+
+
+def test_paired_difference_is_the_mean_and_standard_error_of_the_seedwise_differences():
+    rng = np.random.default_rng(2)
+    accuracy_ = {s: rng.uniform(0.5, 1, size=(6, 3)) for s in STRATEGIES}
+    result = TransferResult(np.array([1, 5, 20]), accuracy_)
+    mean, sem = result.paired_difference("fine-tuned", "frozen")
+    d = accuracy_["fine-tuned"] - accuracy_["frozen"]
+    np.testing.assert_allclose(mean, d.mean(axis=0))
+    np.testing.assert_allclose(sem, [np.std(d[:, k], ddof=1) / np.sqrt(6) for k in range(3)])
 
 
 def test_nearest_mean_accuracy_matches_a_loop_over_images():

@@ -28,12 +28,12 @@ def test_dashboard_model_selects_epochs_and_digits(record):
     model.set_epoch(-3)
     assert model.epoch == 1
     confusion = model.confusion()
-    assert confusion.sum() == len(record.y_test) and np.trace(confusion) / confusion.sum() == model.accuracy
+    assert confusion.sum() == len(record.y_val) == 269 and np.trace(confusion) / confusion.sum() == model.accuracy
     shown, total = model.misclassified()
-    assert total == np.sum(model.predictions != record.y_test) and len(shown) == min(5, total)
-    model.digit = int(record.y_test[shown[0]]) if total else 0
+    assert total == np.sum(model.predictions != record.y_val) and len(shown) == min(5, total)
+    model.digit = int(record.y_val[shown[0]]) if total else 0
     shown, total = model.misclassified()
-    assert np.all(record.y_test[shown] == model.digit)
+    assert np.all(record.y_val[shown] == model.digit)
     with pytest.raises(TypeError):
         TrainingDashboard("not a record")
 
@@ -50,8 +50,8 @@ def test_dashboard_shows_divergence_as_a_message():
     n = 20
     y = np.arange(n) % 10
     nan = float("nan")
-    diverged = TrainingRecord(y_test=y, images=np.zeros((n, 8, 8)), train_loss=[2.0, nan], test_loss=[2.1, nan],
-                              test_acc=[0.2, 0.1], train_acc=[0.2, 0.1], predictions=[y, np.zeros(n, int)],
+    diverged = TrainingRecord(y_val=y, images=np.zeros((n, 8, 8)), train_loss=[2.0, nan], val_loss=[2.1, nan],
+                              val_acc=[0.2, 0.1], train_acc=[0.2, 0.1], predictions=[y, np.zeros(n, int)],
                               seconds=[0.1, 0.2], stopped="diverged")
     lab = TrainingDashboardLab(diverged)
     exercise_every_control(lab, unchanged_ok=("digit",))
@@ -75,8 +75,28 @@ def test_transfer_comparison_model_and_lab():
 
 
 def test_record_reports_the_first_epoch_and_time_to_reach_an_accuracy():
-    record = TrainingRecord(y_test=np.zeros(1, int), images=np.zeros((1, 8, 8)), train_loss=[1.0, 0.5, 0.4, 0.3],
-                            test_acc=[0.90, 0.97, 0.96, 0.98], seconds=[0.1, 0.25, 0.4, 0.55])
+    record = TrainingRecord(y_val=np.zeros(1, int), images=np.zeros((1, 8, 8)), train_loss=[1.0, 0.5, 0.4, 0.3],
+                            val_acc=[0.90, 0.97, 0.96, 0.98], seconds=[0.1, 0.25, 0.4, 0.55])
     assert record.epochs_to_accuracy(0.97) == 2 and record.time_to_accuracy(0.97) == 0.25
     assert record.epochs_to_accuracy(0.98) == 4 and record.time_to_accuracy(0.98) == 0.55
     assert record.epochs_to_accuracy(0.99) is None and record.time_to_accuracy(0.99) is None
+
+
+def test_record_keeps_the_best_validation_epoch_and_restores_its_weights():
+    from bplab import nn, optim
+    from bplab.datasets import load_digits
+    from bplab.recipes import record_training
+    from bplab.transfer import digits_network
+
+    X, y = load_digits("train")
+    X_val, y_val = load_digits("val")
+    rng = np.random.default_rng(3)
+    model = digits_network((16,), 10, rng)
+    # A learning rate high enough that the validation loss is not monotone over 6 epochs.
+    record = record_training(model, nn.softmax_cross_entropy, optim.SGD(model.params, lr=2.0), X, y, X_val, y_val,
+                             epochs=6, batch_size=64, rng=rng)
+    finite = [v if np.isfinite(v) else np.inf for v in record.val_loss]
+    assert record.best_epoch == int(np.argmin(finite)) + 1
+    restored = nn.softmax_cross_entropy(model.forward(X_val, train=False), y_val)[0]
+    assert restored == record.val_loss[record.best_epoch - 1]
+    assert len(record.train_loss_eval) == record.epochs and record.images.shape == (269, 8, 8)

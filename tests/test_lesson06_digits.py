@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bplab.datasets import load_digits
-from bplab.datasets.digits import DATA_FILE, stratified_split
+from bplab.datasets.digits import DATA_FILE, split_indices, stratified_split
 
 # Published with the UCI data (and in scikit-learn's description of the same file).
 PUBLISHED_COUNTS = [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
@@ -47,6 +47,37 @@ def test_default_split_is_stratified_fixed_and_disjoint():
     assert train_index.size + test_index.size == 1797
 
 
+def test_validation_split_is_disjoint_stratified_seeded_and_leaves_test_alone():
+    y = load_digits("all")[1]
+    parts = split_indices(y)
+    train, val, test = parts["train"], parts["val"], parts["test"]
+    assert (train.size, val.size, test.size) == (1078, 269, 450)
+    assert np.intersect1d(train, val).size == np.intersect1d(train, test).size == np.intersect1d(val, test).size == 0
+    np.testing.assert_array_equal(np.sort(np.concatenate([train, val, test])), np.arange(y.size))
+    np.testing.assert_array_equal(np.sort(np.concatenate([train, val])), parts["train+val"])
+    # Stratified: every digit gives a fifth (rounded) of its non-test images to validation.
+    rest = np.bincount(y[parts["train+val"]], minlength=10)
+    np.testing.assert_array_equal(np.bincount(y[val], minlength=10), np.round(0.2 * rest).astype(int))
+    # The test images are the ones the split had before validation existed (and for any val_fraction).
+    for fraction in (0.0, 0.1, 0.3):
+        np.testing.assert_array_equal(split_indices(y, val_fraction=fraction)["test"], test)
+    np.testing.assert_array_equal(stratified_split(y, 0.25, 0)[1], test)
+    assert split_indices(y, val_fraction=0.0)["val"].size == 0
+    # Seeded: the same parts every time, other parts for another seed.
+    again = split_indices(y)
+    assert all(np.array_equal(parts[k], again[k]) for k in parts)
+    assert not np.array_equal(split_indices(y, seed=1)["val"], val)
+    # The named parts and the two-part default agree with the indices.
+    X_all = load_digits("all")[0]
+    for name in ("train", "val", "test", "train+val"):
+        X, labels = load_digits(name)
+        np.testing.assert_array_equal(X, X_all[parts[name]])
+        np.testing.assert_array_equal(labels, y[parts[name]])
+    X_rest, _, X_test, _ = load_digits()
+    np.testing.assert_array_equal(X_rest, X_all[parts["train+val"]])
+    np.testing.assert_array_equal(X_test, X_all[test])
+
+
 def test_named_parts_and_images_and_other_seeds():
     X_train, y_train = load_digits("train")
     X_test, y_test = load_digits("test", images=True)
@@ -64,6 +95,8 @@ def test_named_parts_and_images_and_other_seeds():
     ({"test_fraction": 0.0}, ValueError),
     ({"test_fraction": 1.0}, ValueError),
     ({"test_fraction": "a lot"}, TypeError),
+    ({"split": "val", "val_fraction": 1.0}, ValueError),
+    ({"split": "val", "val_fraction": -0.1}, ValueError),
     ({"images": "yes"}, TypeError),
 ])
 def test_bad_arguments_say_what_was_expected(kwargs, error):

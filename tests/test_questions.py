@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 from bplab.exercise_builder import stub_source
@@ -19,13 +20,13 @@ def judged(check, answer):
     return result
 
 
-@pytest.mark.parametrize("answer", [10, 10.4, "10", "9.6", "20/2", "1e1"])
+@pytest.mark.parametrize("answer", [10, 10.4, "10", "9.6", "20/2", "1e1", np.float64(10.0), np.array(10.0), np.int64(10)])
 def test_number_accepts_sound_answers(answer):
     result = judged(Q, answer)
     assert result.passed and result.detail == "because"
 
 
-@pytest.mark.parametrize("answer", [9.4, 11, 0, -10, "ten", True, [10], float("nan"), "inf"])
+@pytest.mark.parametrize("answer", [9.4, 11, 0, -10, "ten", True, [10], float("nan"), "inf", np.array([10.0]), np.bool_(True)])
 def test_number_rejects_wrong_or_malformed_answers_with_advice(answer):
     result = judged(Q, answer)
     assert not result.passed and result.diagnosis

@@ -6,8 +6,13 @@ Recognition of Handwritten Digits" data (E. Alpaydin and C. Kaynak, 1998,
 CC BY 4.0); see ``DIGITS_LICENSE.md`` beside this file for the source, the
 licence and how ``digits.npz`` was made. Nothing is downloaded at run time.
 
-The train/test split is stratified and seeded, so every learner, test and
-benchmark sees the same split for the same ``seed``.
+The split is stratified and seeded, so every learner, test and benchmark
+sees the same parts for the same ``seed``. A quarter of every digit is the
+**test** set (450 images). The other 1,347 images (``"train+val"``) are split
+again, a fifth of every digit to **validation** (269 images) and the rest to
+**train** (1,078 images): train to fit, validation to choose (the epoch, the
+recipe), test to report once at the end. The test images are the same with
+or without the validation split: carving out validation only shrinks train.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ MAX_PIXEL = 16
 CLASS_COUNTS = (178, 182, 177, 183, 181, 182, 181, 179, 174, 180)
 """Images per digit 0..9, as published with the data (1,797 in all)."""
 
-_SPLITS = ("train", "test", "all")
+_SPLITS = ("train", "val", "test", "train+val", "all")
+VAL_SEED_OFFSET = 1
+"""The validation split's shuffle is seeded with ``[seed, VAL_SEED_OFFSET]``, independent of the test split's."""
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +55,7 @@ def stratified_split(y, test_fraction, seed):
         Class labels.
     test_fraction : float in (0, 1)
         Share of each class that goes to the test set (rounded per class).
-    seed : int
+    seed : int or sequence of int
         Seed of the ``numpy.random.default_rng`` that shuffles each class.
 
     Returns
@@ -70,15 +77,55 @@ def stratified_split(y, test_fraction, seed):
     return train_index, test_index
 
 
-def load_digits(split=None, *, test_fraction=0.25, seed=0, images=False):
+def split_indices(y, *, test_fraction=0.25, val_fraction=0.2, seed=0):
+    """Indices of the stratified train / validation / test parts of ``y``.
+
+    The test part is ``stratified_split(y, test_fraction, seed)``'s; the
+    validation part takes ``val_fraction`` of every class of the rest, with
+    its own seeded shuffle, so the test images do not depend on
+    ``val_fraction``.
+
+    Parameters
+    ----------
+    y : ndarray of int, shape (N,)
+    test_fraction : float in (0, 1)
+    val_fraction : float in [0, 1)
+        Share of every class of the non-test images that goes to validation;
+        0 leaves validation empty.
+    seed : int
+
+    Returns
+    -------
+    dict of str to ndarray of int
+        ``"train"``, ``"val"``, ``"test"`` and ``"train+val"``: sorted indices
+        into ``y``; train, val and test are disjoint and cover every sample.
+    """
+    check_fraction(val_fraction, "val_fraction", inclusive=(True, False))
+    rest, test = stratified_split(y, test_fraction, seed)
+    if val_fraction == 0:
+        val = np.array([], dtype=rest.dtype)
+    else:
+        inner_train, inner_val = stratified_split(np.asarray(y)[rest], val_fraction, [seed, VAL_SEED_OFFSET])
+        val = rest[inner_val]
+    train = np.setdiff1d(rest, val)
+    return {"train": train, "val": np.sort(val), "test": test, "train+val": rest}
+
+
+def load_digits(split=None, *, test_fraction=0.25, val_fraction=0.2, seed=0, images=False):
     """The handwritten digits, scaled to [0, 1], with a fixed stratified split.
 
     Parameters
     ----------
-    split : {None, "train", "test", "all"}
-        ``None`` returns both halves of the split; a name returns one part.
+    split : {None, "train", "val", "test", "train+val", "all"}
+        A name returns that part: ``"train"`` (1,078 images by default) to
+        fit, ``"val"`` (269) to choose, ``"test"`` (450) to report once,
+        ``"train+val"`` the 1,347 non-test images, ``"all"`` every image.
+        ``None`` returns ``"train+val"`` and ``"test"``, for work that selects
+        nothing (what every lesson but 06 does).
     test_fraction : float
         Share of every digit held out for testing (0.25: 450 test images).
+    val_fraction : float
+        Share of every digit of the non-test images held out for validation.
     seed : int
         Seed of the split (the default 0 is the course's split).
     images : bool
@@ -87,14 +134,16 @@ def load_digits(split=None, *, test_fraction=0.25, seed=0, images=False):
     Returns
     -------
     X_train, y_train, X_test, y_test
-        When ``split`` is None. ``X`` is float64 of shape ``(N, 64)`` (or
-        ``(N, 8, 8)``) with values in [0, 1]; ``y`` is int64 of shape ``(N,)``
-        with the digit 0..9.
+        When ``split`` is None (``X_train`` is ``"train+val"``). ``X`` is
+        float64 of shape ``(N, 64)`` (or ``(N, 8, 8)``) with values in [0, 1];
+        ``y`` is int64 of shape ``(N,)`` with the digit 0..9.
     X, y
         When ``split`` names a part.
 
     Examples
     --------
+    >>> [load_digits(part)[0].shape[0] for part in ("train", "val", "test")]
+    [1078, 269, 450]
     >>> X_train, y_train, X_test, y_test = load_digits()
     >>> X_train.shape, X_test.shape
     ((1347, 64), (450, 64))
@@ -109,9 +158,8 @@ def load_digits(split=None, *, test_fraction=0.25, seed=0, images=False):
     y = raw_labels.astype(np.int64)
     if split == "all":
         return X, y
-    train_index, test_index = stratified_split(y, test_fraction, seed)
-    if split == "train":
-        return X[train_index], y[train_index]
-    if split == "test":
-        return X[test_index], y[test_index]
-    return X[train_index], y[train_index], X[test_index], y[test_index]
+    parts = split_indices(y, test_fraction=test_fraction, val_fraction=val_fraction, seed=seed)
+    if split is not None:
+        return X[parts[split]], y[parts[split]]
+    rest, test = parts["train+val"], parts["test"]
+    return X[rest], y[rest], X[test], y[test]

@@ -20,7 +20,7 @@ _STRATEGY_COLOURS = {"frozen": PALETTE["orange"], "fine-tuned": PALETTE["blue"],
 
 
 class TrainingDashboardFigure:
-    """Loss and accuracy curves, the confusion matrix and misclassified test images at one epoch.
+    """Loss and accuracy curves, the confusion matrix and misclassified validation images at one epoch.
 
     Parameters
     ----------
@@ -37,9 +37,9 @@ class TrainingDashboardFigure:
 
         loss = axes["loss"]
         with np.errstate(all="ignore"):
-            finite = [v for v in record.train_loss + record.test_loss if np.isfinite(v)]
-        loss.plot(epochs, record.train_loss, color=PALETTE["blue"], label="training (during the epoch)")
-        loss.plot(epochs, record.test_loss, color=PALETTE["vermillion"], label="test")
+            finite = [v for v in record.train_loss + record.val_loss if np.isfinite(v)]
+        loss.plot(epochs, record.train_loss, color=PALETTE["blue"], label="training (running mean, dropout on)")
+        loss.plot(epochs, record.val_loss, color=PALETTE["vermillion"], label="validation")
         loss.set_yscale("log")
         loss.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost text layout on every redraw
         loss.yaxis.set_minor_formatter(NullFormatter())
@@ -51,7 +51,7 @@ class TrainingDashboardFigure:
 
         acc = axes["acc"]
         acc.plot(epochs, record.train_acc, color=PALETTE["blue"], label="training")
-        acc.plot(epochs, record.test_acc, color=PALETTE["vermillion"], label="test")
+        acc.plot(epochs, record.val_acc, color=PALETTE["vermillion"], label="validation")
         acc.axhline(TARGET_ACCURACY, color=PALETTE["green"], lw=0.8, ls="--", label=f"{TARGET_ACCURACY:.0%}")
         acc.set_ylim(0.85, 1.005)
         acc.set_xlabel("epoch")
@@ -65,7 +65,7 @@ class TrainingDashboardFigure:
 
         cm_ax = axes["cm"]
         confusion = model.confusion()
-        row_totals = np.bincount(record.y_test, minlength=10).max()
+        row_totals = np.bincount(record.y_val, minlength=10).max()
         self.cm_image = cm_ax.imshow(confusion, cmap=SEQUENTIAL_CMAP, norm=Normalize(0, max(row_totals, 1)))
         cm_ax.set_xticks(range(10))
         cm_ax.set_yticks(range(10))
@@ -110,7 +110,7 @@ class TrainingDashboardFigure:
                 text.set_text(str(confusion[i, j]))
                 text.set_visible(i != j and bool(confusion[i, j]))
                 text.set_color("black" if confusion[i, j] > high else "white")
-        self.cm_title.set_text(f"test images: {np.trace(confusion)} of {confusion.sum()} on the diagonal")
+        self.cm_title.set_text(f"validation images: {np.trace(confusion)} of {confusion.sum()} on the diagonal")
 
         shown, total = model.misclassified()
         self.mosaic[...] = np.nan
@@ -120,7 +120,7 @@ class TrainingDashboardFigure:
                 index = shown[slot]
                 r, c = divmod(slot, cols)
                 self.mosaic[r * _TILE_H:r * _TILE_H + 8, c * _TILE_W:c * _TILE_W + 8] = record.images[index]
-                label.set_text(f"{record.y_test[index]}→{model.predictions[index]}")
+                label.set_text(f"{record.y_val[index]}→{model.predictions[index]}")
             else:
                 label.set_text("")
         self.mis_image.set_data(self.mosaic)
@@ -129,7 +129,7 @@ class TrainingDashboardFigure:
                                                                          else ""))
 
         seconds = record.seconds[epoch - 1]
-        self.title.set_text(f"epoch {epoch} of {record.epochs} · test accuracy {model.accuracy:.1%}"
+        self.title.set_text(f"epoch {epoch} of {record.epochs} · validation accuracy {model.accuracy:.1%}"
                             f" · {seconds:.2f} s of training")
         show_message(self.figure, "training diverged at this epoch (the loss is NaN or inf):\n"
                      "retrain with a smaller learning rate" if model.diverged else "")
@@ -157,7 +157,7 @@ class TransferFigure:
         curve.set_xticks(counts, [str(c) for c in counts])
         curve.minorticks_off()
         curve.set_xlabel("labelled examples per class (new task)")
-        curve.set_ylabel("test accuracy, mean ± s.e.")
+        curve.set_ylabel("validation accuracy, mean ± s.e.")
         source = ", ".join(str(c) for c in result.source_classes)
         target = ", ".join(str(c) for c in result.target_classes)
         curve.set_title(f"pretrained on {source} ({result.source_accuracy:.1%}), new task {target}", fontsize=9)
@@ -176,7 +176,7 @@ class TransferFigure:
         detail.set_xticks(positions, ["frozen", "fine-tuned", "scratch"], fontsize=8)
         low = min(float(v.min()) for v in result.accuracy.values())
         detail.set_ylim(max(0.0, low - 0.1), 1.05)
-        detail.set_ylabel("test accuracy")
+        detail.set_ylabel("validation accuracy")
         detail.legend(fontsize=8, loc="upper left", frameon=False)
         self.detail_title = detail.set_title("", fontsize=9)
         self.update(model)

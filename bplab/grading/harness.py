@@ -2,36 +2,215 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import re
 
 import numpy as np
 
+_BROADCAST = re.compile(r"operands could not be broadcast together with (?:remapped )?shapes? (.*)")
+_EINSUM = re.compile(r"size of label '(\w)' for operand (\d+) \((\d+)\) does not match previous terms \((\d+)\)")
+_MATMUL = re.compile(r"matmul: Input operand \d+ has a mismatch in its core dimension")
+_ALIGNED = re.compile(r"shapes (\(.*?\)) and (\(.*?\)) not aligned")
 
-def call(fn, *args, names=None):
+
+_RESHAPE = re.compile(r"cannot reshape array of size (\d+) into shape (\(.*?\))")
+_ATTRIBUTE = re.compile(r"'(\w+)' object has no attribute '(\w+)'")
+_RENAMED = {"_prev": "children", "prev": "children", "_op": "op", "value": "data", "val": "data",
+            "gradient": "grad"}
+_INDEX = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
+
+
+def explain_text(message):
+    """``message`` with numpy's broadcasting or matrix-product error text retold as a sentence about shapes.
+
+    Used on error messages that reach the learner (``"line 12 in f: ValueError: operands could not ..."``).
+    """
+    index = _INDEX.search(message)
+    if index:
+        start = message.rfind(": ", 0, index.start())
+        value, axis, size = index.groups()
+        return (message[:start + 2] if start >= 0 else "") + (
+            f"an index goes past the end of an array: index {value} on axis {axis}, whose size is {size}; check "
+            "how the indices are computed (window position times stride, offsets inside a window, the output size)")
+    attribute = _ATTRIBUTE.search(message)
+    if attribute:
+        start = message.rfind(": ", 0, attribute.start())
+        kind, name = attribute.groups()
+        if kind in ("tuple", "list"):
+            advice = (f"a {kind} was used where an array was expected (.{name}): unpack it first, for example a "
+                      "cache or a function's (out, cache) result")
+        elif name in _RENAMED:
+            advice = f"{kind} has no .{name}: the attribute is called .{_RENAMED[name]} here"
+        else:
+            advice = f"{kind} has no attribute .{name}: check the name (and the type of the object)"
+        return (message[:start + 2] if start >= 0 else "") + advice
+    if "inhomogeneous" in message or "setting an array element with a sequence" in message:
+        start = message.rfind(": ", 0, message.find("setting an array element") if "setting an array element"
+                              in message else message.find("inhomogeneous"))
+        return (message[:start + 2] if start >= 0 else "") + (
+            "an array was put where one number goes, or arrays of different shapes were stacked into one: reduce "
+            "each to a number first (float(...), np.linalg.norm(M) without axis) or handle a list of arrays one "
+            "by one (sum(np.sum(g ** 2) for g in grads))")
+    reshape = _RESHAPE.search(message)
+    if reshape:
+        start = message.rfind(": ", 0, reshape.start())
+        return (message[:start + 2] if start >= 0 else "") + (
+            f"cannot reshape {reshape.group(1)} entries into shape {reshape.group(2)}: the sizes do not divide as "
+            "the reshape assumes (windows that overlap, or a size that is not a multiple); print the shapes")
+    for marker in ("operands could not be broadcast", "matmul: Input operand", "not aligned", "size of label"):
+        start = message.find(marker)
+        if start >= 0:
+            sentence = explain(ValueError(message))
+            cut = message.rfind(": ", 0, start)  # keep "line 12 in f: ValueError: "
+            return (message[:cut + 2] if cut >= 0 else "") + sentence if sentence else message
+    return message
+
+
+def explain(error):
+    """A sentence about shapes for numpy's broadcasting and matrix-product errors, else None.
+
+    Parameters
+    ----------
+    error : BaseException
+
+    Returns
+    -------
+    str or None
+    """
+    text = str(error)
+    match = _BROADCAST.search(text)
+    if match:
+        shapes = match.group(1).strip().rstrip(".")
+        return (f"shapes do not fit: numpy cannot combine arrays of shapes {shapes} element by element; "
+                "print the shapes of what you combine: a sum over an axis that is missing, a wrong axis, or an "
+                "index that needs None to line up (b[None, :, None, None]) is the usual cause")
+    match = _EINSUM.search(text)
+    if match:
+        label, operand, got, before = match.groups()
+        return (f"shapes do not fit in an einsum: axis '{label}' has size {got} in operand {operand} but {before} "
+                "before; print the shapes you pass (is an axis padded, transposed or taken from the wrong array?)")
+    if _MATMUL.search(text) or _ALIGNED.search(text):
+        detail = _ALIGNED.search(text)
+        shapes = f" ({detail.group(1)} @ {detail.group(2)})" if detail else ""
+        return (f"shapes do not fit in a matrix product{shapes}: the inner sizes must agree; "
+                "is a transpose (.T) missing or misplaced?")
+    return None
+
+
+@contextlib.contextmanager
+def explained_errors():
+    """Retell numpy's shape errors raised in the learner's code as a sentence about shapes.
+
+    The same exception is re-raised (its traceback still points at the
+    learner's line); only its message changes.
+    """
+    try:
+        yield
+    except ValueError as error:
+        sentence = explain(error)
+        if sentence is not None and not str(error).startswith("shapes do not fit"):
+            error.args = (sentence,)
+        raise
+
+
+def _snapshot(value, depth=0, leaves=False):
+    """Copies of the arrays inside ``value`` (through tuples, lists and dicts), for a later comparison.
+
+    Other leaves become None (not compared), or are kept as they are when ``leaves``.
+    """
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if depth < 4 and isinstance(value, tuple):
+        return tuple(_snapshot(v, depth + 1, leaves) for v in value)
+    if depth < 4 and isinstance(value, list):
+        return [_snapshot(v, depth + 1, leaves) for v in value]
+    if depth < 4 and isinstance(value, dict):
+        return {k: _snapshot(v, depth + 1, leaves) for k, v in value.items()}
+    return value if leaves else None
+
+
+def _changes(name, before, after, depth=0):
+    """Names of the arrays (``cache[0]``, ``cache['x']``) whose values differ from the snapshot."""
+    if isinstance(before, np.ndarray):
+        same = isinstance(after, np.ndarray) and after.shape == before.shape \
+            and np.array_equal(after, before, equal_nan=True)
+        return [] if same else [name]
+    if isinstance(before, (tuple, list)):
+        if not isinstance(after, (tuple, list)) or len(after) != len(before):
+            return [name]
+        return [c for i, (b, a) in enumerate(zip(before, after)) for c in _changes(f"{name}[{i}]", b, a, depth + 1)]
+    if isinstance(before, dict):
+        if not isinstance(after, dict):
+            return [name]
+        return [c for k, b in before.items()
+                for c in (_changes(f"{name}[{k!r}]", b, after.get(k), depth + 1) if k in after else [f"{name}[{k!r}]"])]
+    return []
+
+
+def same_values(a, b):
+    """Whether two results (arrays, numbers, and tuples/lists/dicts of them) are equal, NaN equal to NaN."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        try:
+            a, b = np.asarray(a), np.asarray(b)
+            return a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+        except (TypeError, ValueError):
+            return False
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(same_values(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_values(a[k], b[k]) for k in a)
+    try:
+        return bool(a == b) or (a != a and b != b)
+    except Exception:  # noqa: BLE001 - an object without a usable ==: cannot tell, say same
+        return True
+
+
+def call(fn, *args, names=None, repeat=False):
     """Call ``fn(*args)`` on copies and report which inputs it changed in place.
+
+    Top-level arrays are passed as fresh copies, so that one call cannot spoil
+    the inputs of the next. Arrays *inside* a tuple, list or dict argument (a
+    cache) are passed as they are, and a change to them is reported as
+    ``cache[0]`` or ``cache['x']``: a backward pass that writes into its cache
+    gives a different answer the second time it is called on it.
 
     Parameters
     ----------
     fn : callable
         The learner's function.
     *args
-        Its arguments; arrays are passed as fresh copies so that one call cannot
-        spoil the inputs of the next.
+        Its arguments.
     names : tuple of str, optional
-        Names of the arguments for the report; ``arg0, arg1, ...`` by default.
+        Names of the arguments for the report; ``arg0, arg1, ...`` by default
+        (and for arguments beyond the names given).
+    repeat : bool
+        Call ``fn`` a second time on the same arguments (after restoring the
+        top-level arrays) and report ``"<name of the last argument> (a second
+        call gave another result)"`` when the results differ.
 
     Returns
     -------
     result : object
-        What ``fn`` returned.
+        What ``fn`` returned (the first call's).
     modified : list of str
-        Names of the array arguments whose values changed during the call.
+        Names of the arguments (or arrays inside them) whose values changed.
     """
-    names = names or tuple(f"arg{i}" for i in range(len(args)))
+    names = tuple(names or ()) + tuple(f"arg{i}" for i in range(len(names or ()), len(args)))
     passed = [a.copy() if isinstance(a, np.ndarray) else copy.copy(a) for a in args]
-    kept = [a.copy() if isinstance(a, np.ndarray) else None for a in args]
-    result = fn(*passed)
-    modified = [name for name, before, after in zip(names, kept, passed)
-                if before is not None and not (isinstance(after, np.ndarray) and after.shape == before.shape
-                                               and np.array_equal(after, before, equal_nan=True))]
+    kept = [_snapshot(a) for a in args]
+    with explained_errors():
+        result = fn(*passed)
+    modified = [c for name, before, after in zip(names, kept, passed) for c in _changes(name, before, after)]
+    if repeat:
+        again_args = [a.copy() if isinstance(a, np.ndarray) else p for a, p in zip(args, passed)]
+        first = _snapshot(result, leaves=True)
+        try:
+            with explained_errors():
+                again = fn(*again_args)
+        except Exception as error:  # noqa: BLE001 - the first call worked: the cache is what changed
+            modified.append(f"{names[len(args) - 1]} (a second call on it raised {type(error).__name__})")
+        else:
+            if not same_values(first, again):
+                modified.append(f"{names[len(args) - 1]} (a second call on it gave another result)")
     return result, modified

@@ -33,6 +33,8 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from bplab import gradcheck
 from bplab.grading.checks import Check
 
@@ -53,6 +55,7 @@ class Number:
 
     def parse(self, answer):
         """The answer as a float, or a sentence saying why it is not one."""
+        answer = _scalar(answer)
         if isinstance(answer, bool):
             return None, "a number is expected, not True or False"
         if isinstance(answer, (int, float)):
@@ -108,6 +111,15 @@ class Choice:
 
     def describe(self):
         return f"one letter among {', '.join(self.options)}"
+
+
+def _scalar(answer):
+    """A numpy number (``np.log10(0.9)``) arrives as a 0-d array: take it as the number it is."""
+    if isinstance(answer, np.generic):
+        answer = np.asarray(answer)
+    if isinstance(answer, np.ndarray) and answer.shape == () and answer.dtype.kind in "iuf":
+        return float(answer)
+    return answer
 
 
 def _fraction_or_float(text):

@@ -8,23 +8,42 @@ import json
 
 import numpy as np
 
+from bplab.grading.encode import clean
+from bplab.grading.harness import explain_text
+
 STATUS_MARK = {"passed": "pass", "failed": "FAIL", "not attempted": "not attempted", "error": "ERROR",
                "timeout": "TIMEOUT", "crashed": "CRASHED", "missing": "MISSING"}
 
 
+def shown_case(outcome):
+    """The failing result whose message is shown (the first one), or None."""
+    return next((r for r in outcome.results if not r.passed), None)
+
+
+def cases(outcome):
+    """Every result of an outcome with its own message and diagnosis (never another case's)."""
+    return [{"name": r.name, "passed": bool(r.passed), "message": clean(r.message),
+             "diagnosis": "" if r.passed else clean(r.diagnosis)} for r in outcome.results]
+
+
 def rows(outcomes):
-    """One dict per outcome with the columns every format shows."""
+    """One dict per outcome with the columns every format shows.
+
+    ``message`` and ``diagnosis`` describe one and the same case: the first failing one.
+    """
     table = []
     for o in outcomes:
         error = o.worst_error
         if o.status == "failed":  # the failing comparisons' error; none when they could not compare (shape...)
             error = max((r.error for r in o.results if not r.passed and np.isfinite(r.error)), default=float("nan"))
+        shown = shown_case(o)
         table.append({
             "lesson": o.check.lesson, "check": o.check.name, "kind": o.check.kind,
             "score": o.score, "max_score": o.max_score,
             "status": o.status, "worst_error": None if not np.isfinite(error) else error,
-            "diagnosis": o.diagnosis, "message": _message(o), "hint": o.check.hint if o.status != "passed" else "",
-            "seconds": round(o.seconds, 3),
+            "diagnosis": clean(shown.diagnosis) if shown is not None else "", "message": clean(explain_text(_message(o))),
+            "hint": o.check.hint if o.status != "passed" else "", "seconds": round(o.seconds, 3),
+            "cases": cases(o),
         })
     return table
 
@@ -53,7 +72,13 @@ def text_table(outcomes):
         lines.append(f"{row['lesson']}.{row['check']:<25} {points:>7}  {STATUS_MARK[row['status']]:<13} {error:>11}  {advice}")
     score, total = sum(o.score for o in outcomes), sum(o.max_score for o in outcomes)
     lines.append(f"total: {score:g}/{total:g} points")
+    lines += [f"confinement: {c}" for c in confinements(outcomes)]
     return "\n".join(lines)
+
+
+def confinements(outcomes):
+    """The confinement(s) the outcomes were graded under, in order of appearance (usually one)."""
+    return list(dict.fromkeys(getattr(o, "confinement", "") or "unknown" for o in outcomes))
 
 
 def html_table(outcomes):
@@ -69,7 +94,7 @@ def html_table(outcomes):
             f"<td>{row['score']:g}/{row['max_score']:g}</td>"
             f"<td style='color:{colour};font-weight:bold'>{html.escape(STATUS_MARK[row['status']])}</td>"
             f"<td>{error}</td>"
-            f"<td>{html.escape(row['diagnosis'] or row['message'])}</td>"
+            f"<td>{html.escape(row['message'] or row['diagnosis'])}</td>"
             f"<td>{html.escape(row['hint'] if row['hint'] not in row['message'] else '')}</td>"
             "</tr>")
     score, total = sum(o.score for o in outcomes), sum(o.max_score for o in outcomes)
@@ -80,7 +105,8 @@ def html_table(outcomes):
 
 def to_json(outcomes):
     score, total = sum(o.score for o in outcomes), sum(o.max_score for o in outcomes)
-    return json.dumps({"score": score, "max_score": total, "checks": rows(outcomes)}, indent=2)
+    return json.dumps({"score": score, "max_score": total, "confinement": "; ".join(confinements(outcomes)),
+                       "checks": rows(outcomes)}, indent=2)
 
 
 def gradescope(outcomes):
@@ -90,11 +116,13 @@ def gradescope(outcomes):
         if row["kind"] == "question" and row["status"] == "passed":
             detail = row["message"]  # the reason the prediction is right
         else:
-            detail = "\n".join(r.message for r in outcome.results) or row["message"]
+            detail = "\n".join(clean(r.message) for r in outcome.results) or row["message"]
         output = f"{row['status']}" + (f": {detail}" if detail else "") + (f"\nRead {row['hint']}." if row["hint"] else "")
         tests.append({"name": f"{row['lesson']}.{row['check']}", "score": row["score"], "max_score": row["max_score"],
                       "status": "passed" if row["status"] == "passed" else "failed", "output": output})
-    return json.dumps({"score": sum(o.score for o in outcomes), "tests": tests}, indent=2)
+    confinement = "; ".join(confinements(outcomes))
+    return json.dumps({"score": sum(o.score for o in outcomes), "output": f"Graded under: {confinement}",
+                       "confinement": confinement, "tests": tests}, indent=2)
 
 
 def write_csv(path, graded_by_learner, lessons):
@@ -104,4 +132,4 @@ def write_csv(path, graded_by_learner, lessons):
         writer.writerow(["learner", *[f"lesson {lesson}" for lesson in lessons], "total"])
         for learner, outcomes in sorted(graded_by_learner.items()):
             per_lesson = [sum(o.score for o in outcomes if o.check.lesson == lesson) for lesson in lessons]
-            writer.writerow([learner, *[f"{s:g}" for s in per_lesson], f"{sum(per_lesson):g}"])
+            writer.writerow([clean(learner), *[f"{s:g}" for s in per_lesson], f"{sum(per_lesson):g}"])

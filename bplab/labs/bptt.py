@@ -45,6 +45,8 @@ class BPTTModel:
         ``||dL/dh_t||`` for ``t = 1 .. T``, after :meth:`update`.
     prediction : ndarray, shape (T,)
         ``ρ^(T - t) ||dL/dh_T||``.
+    gradients : list of ndarray
+        The parameter gradient ``[dWx, dWh, db]`` before clipping.
     total_norm : float
         Global norm of ``(dWx, dWh, db)`` before clipping.
     coefficient : float
@@ -65,6 +67,7 @@ class BPTTModel:
         self._x = rng.normal(size=(batch, 0, inputs))
         self._rng = rng
         self.step_norm = self.prediction = None
+        self.gradients = []
         self.total_norm, self.coefficient, self.message = float("nan"), 1.0, ""
         self.update()
 
@@ -108,7 +111,8 @@ class BPTTModel:
             self.step_norm = np.sqrt(np.sum(dh_total * dh_total, axis=(0, 2)))
             distance = np.arange(T - 1, -1, -1)
             self.prediction = self.rho ** distance * self.step_norm[-1]
-            grads = [dWx, dWh, db]
+            self.gradients = [dWx, dWh, db]
+            grads = [g.copy() for g in self.gradients]
             self.total_norm = global_norm(grads)
             if self.clip:
                 clip_grad_norm(grads, self.threshold)

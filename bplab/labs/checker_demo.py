@@ -30,4 +30,4 @@ class CheckerDemoModel:
     def set_factor(self, factor):
         self.factor = float(factor)
         self.candidate = self.factor * 2 * self.x
-        self.result = gradcheck.compare("grad", self.candidate, self.numeric)
+        self.result = gradcheck.compare("grad", self.candidate, self.numeric, kind="gradient")

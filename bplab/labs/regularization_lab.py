@@ -3,7 +3,8 @@
 40 noisy "moons" points, a 2-32-32-2 ReLU network (1,152 weights), full-batch
 SGD with momentum: without regularization the training loss goes to 0 while the
 validation loss turns up after a few dozen epochs. The settings add L2, L1
-(proximal, so weights reach exactly 0), dropout after each hidden activation,
+(soft-thresholded after each momentum step, so weights reach exactly 0: a
+heuristic, not ISTA, see :class:`bplab.regularization.Penalized`), dropout after each hidden activation,
 batch norm before each activation, and early stopping with a patience.
 
 Training is progressive: :meth:`RegularizationLabModel.train` runs a few epochs
@@ -64,7 +65,7 @@ class RegularizationLabModel:
     Parameters
     ----------
     l2, l1 : float >= 0
-        Penalty strengths on the weight matrices (L1 applied as a proximal step).
+        Penalty strengths on the weight matrices (L1 applied as a soft-threshold after each step).
     dropout : float in [0, 1]
     batchnorm : bool
     patience : int >= 0

@@ -1,24 +1,24 @@
 """The capstone's training dashboard: a recorded training run on the digits, and the transfer comparison.
 
 :func:`record_training` trains a network epoch by epoch and keeps what the
-dashboard shows: losses, accuracies, the test predictions of every epoch and
-the training time. :class:`TrainingDashboard` selects an epoch (and a digit)
-of such a record and derives the confusion matrix and the misclassified test
-images; :class:`TransferComparison` selects a label count of a
+dashboard shows: losses, accuracies, the validation predictions of every
+epoch and the training time (the test split is for the end, never shown
+during training). :class:`TrainingDashboard` selects an epoch (and a digit)
+of such a record and derives the confusion matrix and the misclassified
+validation images; :class:`TransferComparison` selects a label count of a
 :class:`bplab.transfer.TransferResult`. No drawing and no ipywidgets here.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import numpy as np
 
 from bplab import transfer
-from bplab.datasets.digits import IMAGE_SHAPE, N_CLASSES, load_digits
-from bplab.validation import as_float_array, check_positive_int
+from bplab.datasets.digits import N_CLASSES, load_digits
+from bplab.recipes import TrainingRecord, accuracy, record_training  # noqa: F401 - re-exported for the notebook
+from bplab.validation import check_positive_int
 
 CAPSTONE = {"hidden": (256, 128), "dropout": 0.3, "lr": 3e-3, "batch_size": 32, "seed": 0}
 """The capstone's recipe: 64-256-128-10 ReLU network, dropout 0.3, Adam(3e-3), batches of 32."""
@@ -47,102 +47,12 @@ def confusion_matrix(y_true, y_pred, n_classes=N_CLASSES):
     return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
-@dataclass
-class TrainingRecord:
-    """One training run, epoch by epoch.
-
-    Attributes
-    ----------
-    train_loss : list of float
-        What ``train_epoch`` returned (mean loss over the epoch's batches).
-    test_loss, test_acc, train_acc : list of float
-        Evaluated after each epoch in evaluation mode.
-    predictions : list of ndarray of int, shape (N_test,)
-        The test predictions after each epoch.
-    seconds : list of float
-        Training time (evaluations excluded) from the start to the end of each epoch.
-    y_test : ndarray of int, shape (N_test,)
-    images : ndarray of float, shape (N_test, 8, 8)
-    stopped : str
-        ``"completed"``, ``"stopped"`` (by the progress callback) or ``"diverged"``.
-    """
-
-    y_test: np.ndarray
-    images: np.ndarray
-    train_loss: list = field(default_factory=list)
-    test_loss: list = field(default_factory=list)
-    test_acc: list = field(default_factory=list)
-    train_acc: list = field(default_factory=list)
-    predictions: list = field(default_factory=list)
-    seconds: list = field(default_factory=list)
-    stopped: str = "completed"
-
-    @property
-    def epochs(self):
-        return len(self.train_loss)
-
-    def time_to_accuracy(self, target):
-        """Training seconds until the test accuracy first reached ``target``, or None."""
-        epoch = self.epochs_to_accuracy(target)
-        return None if epoch is None else self.seconds[epoch - 1]
-
-    def epochs_to_accuracy(self, target):
-        """The first epoch (from 1) whose test accuracy reached ``target``, or None."""
-        return next((i + 1 for i, acc in enumerate(self.test_acc) if acc >= target), None)
-
-
-def record_training(model, loss_fn, optimizer, X_train, y_train, X_test, y_test, *, epochs, batch_size, rng,
-                    train_epoch=transfer.train_epoch, progress=None):
-    """Train for ``epochs`` epochs and record every epoch (see :class:`TrainingRecord`).
-
-    Parameters
-    ----------
-    model, loss_fn, optimizer
-        As for :func:`bplab.transfer.train_epoch`.
-    X_train, y_train, X_test, y_test : ndarray
-        ``X`` of shape (N, 64) with pixel values in [0, 1].
-    epochs, batch_size : int
-    rng : numpy.random.Generator
-    train_epoch : callable
-        The epoch loop (the learner's in the notebook).
-    progress : callable, optional
-        ``progress(epoch, record) -> bool`` after every epoch; True stops.
-
-    Returns
-    -------
-    TrainingRecord
-    """
-    X_train = as_float_array(X_train, "X_train", ndim=2)
-    X_test = as_float_array(X_test, "X_test", ndim=2)
-    epochs = check_positive_int(epochs, "epochs", minimum=0)
-    record = TrainingRecord(y_test=np.asarray(y_test), images=X_test.reshape(len(X_test), *IMAGE_SHAPE))
-    elapsed = 0.0
-    for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        loss = float(train_epoch(model, loss_fn, optimizer, X_train, y_train, batch_size, rng))
-        elapsed += time.perf_counter() - start
-        with np.errstate(all="ignore"):  # a diverged network is recorded, then reported by the dashboard
-            out = model.forward(X_test, train=False)
-            test_loss = float(loss_fn(out, y_test)[0]) if np.all(np.isfinite(out)) else float("nan")
-            predicted = np.argmax(np.nan_to_num(out, nan=-np.inf), axis=1)
-            train_predicted = np.argmax(np.nan_to_num(model.forward(X_train, train=False), nan=-np.inf), axis=1)
-        record.train_loss.append(loss)
-        record.test_loss.append(test_loss)
-        record.predictions.append(predicted)
-        record.test_acc.append(float(np.mean(predicted == y_test)))
-        record.train_acc.append(float(np.mean(train_predicted == y_train)))
-        record.seconds.append(elapsed)
-        if not np.isfinite(loss):
-            record.stopped = "diverged"
-            break
-        if progress is not None and progress(epoch, record):
-            record.stopped = "stopped"
-            break
-    return record
-
-
 def train_capstone(epochs=30, *, ops=None, train_epoch=transfer.train_epoch, progress=None, **recipe):
-    """Train the capstone network on the digits; ``(model, record)``.
+    """Train the capstone network on the digits' train split, watched on validation; ``(model, record)``.
+
+    The model comes back with the weights of the epoch with the lowest
+    validation loss (``record.best_epoch``). The test split is not touched:
+    evaluate it once, at the end, with :func:`accuracy`.
 
     Parameters
     ----------
@@ -167,11 +77,12 @@ def train_capstone(epochs=30, *, ops=None, train_epoch=transfer.train_epoch, pro
         raise TypeError(f"unknown recipe settings {sorted(unknown)}; known: {sorted(CAPSTONE)}")
     recipe = CAPSTONE | recipe
     loss_fn = ops.softmax_cross_entropy if ops is not None else _reference_loss()
-    X_train, y_train, X_test, y_test = load_digits()
+    X_train, y_train = load_digits("train")
+    X_val, y_val = load_digits("val")
     rng = np.random.default_rng(recipe["seed"])
     model = transfer.digits_network(recipe["hidden"], N_CLASSES, rng, dropout=recipe["dropout"], ops=ops)
     optimizer = Adam(model.params, lr=recipe["lr"])
-    record = record_training(model, loss_fn, optimizer, X_train, y_train, X_test, y_test, epochs=epochs,
+    record = record_training(model, loss_fn, optimizer, X_train, y_train, X_val, y_val, epochs=epochs,
                              batch_size=recipe["batch_size"], rng=rng, train_epoch=train_epoch, progress=progress)
     return model, record
 
@@ -243,7 +154,7 @@ class TrainingDashboard:
 
     @property
     def accuracy(self):
-        return self.record.test_acc[self.epoch - 1]
+        return self.record.val_acc[self.epoch - 1]
 
     @property
     def diverged(self):
@@ -251,14 +162,14 @@ class TrainingDashboard:
         return not np.isfinite(self.record.train_loss[self.epoch - 1])
 
     def confusion(self):
-        """Confusion matrix of the selected epoch's test predictions, (10, 10)."""
-        return confusion_matrix(self.record.y_test, self.predictions)
+        """Confusion matrix of the selected epoch's validation predictions, (10, 10)."""
+        return confusion_matrix(self.record.y_val, self.predictions)
 
     def misclassified(self):
-        """Indices of up to ``n_shown`` misclassified test images (of ``digit`` when set), and how many there are."""
-        wrong = self.predictions != self.record.y_test
+        """Indices of up to ``n_shown`` misclassified validation images (of ``digit`` when set), and how many."""
+        wrong = self.predictions != self.record.y_val
         if self.digit is not None:
-            wrong &= self.record.y_test == self.digit
+            wrong &= self.record.y_val == self.digit
         indices = np.flatnonzero(wrong)
         return indices[: self.n_shown], len(indices)
 

@@ -14,3 +14,4 @@ from bplab.nn.layers import Linear, ReLU, Sigmoid, Tanh, LeakyReLU, Sequential, 
 from bplab.nn.rnn import rnn_step_forward, rnn_step_backward, rnn_forward, rnn_backward  # lesson 03
 from bplab.nn.conv import conv2d_forward, conv2d_backward, maxpool2d_forward, maxpool2d_backward  # lesson 07
 from bplab.nn.losses import huber_loss  # lesson 02 (regression with outliers)
+from bplab.nn.lstm import lstm_step_forward, lstm_step_backward, lstm_forward, lstm_backward  # lesson 08

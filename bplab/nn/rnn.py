@@ -13,6 +13,9 @@ the loss reads ``h_T`` alone, the gradient ``k`` steps back is therefore at most
 ``(max|f'| · ||Wh||_2)^k`` times ``||dL/dh_T||``, with ``||Wh||_2`` the spectral
 norm (largest singular value; it equals the spectral radius ``ρ(Wh)`` only for
 normal matrices): the vanishing and exploding gradients of lesson 03.
+
+Truncated BPTT (lesson 08, ``truncate=k`` in :func:`rnn_backward`) lets each loss term's gradient travel back
+at most ``k`` steps, as if the state ``k`` steps before it were a constant (``detach()`` in torch).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from bplab.nn.activations import relu_backward, relu_forward, tanh_backward, tanh_forward
-from bplab.validation import as_float_array, check_shape
+from bplab.validation import as_float_array, check_positive_int, check_shape
 
 NONLINEARITIES = ("tanh", "relu", "linear")
 
@@ -155,7 +158,7 @@ def rnn_forward(x, h0, Wx, Wh, b, *, nonlinearity="tanh"):
     return h, caches
 
 
-def hidden_state_gradients(dh, cache):
+def hidden_state_gradients(dh, cache, truncate=None):
     """BPTT, keeping the total gradient that reaches every hidden state.
 
     Parameters
@@ -164,20 +167,34 @@ def hidden_state_gradients(dh, cache):
         Upstream gradient of each ``h_t`` (from outside the recurrence).
     cache : list of tuple
         From :func:`rnn_forward`.
+    truncate : int, optional
+        Truncated BPTT: the gradient of each loss term (each ``dh[:, t]``) flows back through at most
+        ``truncate`` steps, into ``h_t, ..., h_{t-truncate+1}`` and the weights of those steps, and stops there,
+        as if ``h_{t-truncate}`` were a constant (``detach()`` in torch). None (or ``truncate >= T``) is full BPTT.
 
     Returns
     -------
     dh_total : ndarray, shape (N, T, H)
-        ``dL/dh_t``: the upstream part plus what flows back from ``h_{t+1}``.
+        ``dL/dh_t``: the upstream part plus what flows back from later steps (within the truncation).
     grads : tuple
         ``(dx, dh0, dWx, dWh, db)``, as :func:`rnn_backward` returns them.
     """
     if not isinstance(cache, list) or not cache:
         raise TypeError("cache must be the list of step caches returned by rnn_forward")
-    x0, h_prev0, Wx, Wh, _, _ = cache[0]
+    _, h_prev0, Wx, Wh, _, _ = cache[0]
     N, H, T = h_prev0.shape[0], Wh.shape[0], len(cache)
     dh = as_float_array(dh, "dh", ndim=3)
     check_shape(dh, "dh", ((N, "N"), (T, "T"), (H, "H")))
+    if truncate is not None:
+        truncate = check_positive_int(truncate, "truncate")
+    if truncate is None or truncate >= T:
+        return _full_bptt(dh, cache)
+    return _truncated_bptt(dh, cache, truncate)
+
+
+def _full_bptt(dh, cache):
+    _, h_prev0, Wx, Wh, _, _ = cache[0]
+    N, H, T = h_prev0.shape[0], Wh.shape[0], len(cache)
     dx = np.empty((N, T, Wx.shape[0]))
     dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H)
     dh_total = np.empty_like(dh)
@@ -192,7 +209,35 @@ def hidden_state_gradients(dh, cache):
     return dh_total, (dx, dh_next, dWx, dWh, db)
 
 
-def rnn_backward(dh, cache):
+def _truncated_bptt(dh, cache, k):
+    """Each loss term's own backward pass over its last ``k`` steps: ``k`` step backwards per term.
+
+    The terms cannot share one backward sweep (each stops at a different step), so a loss at every step costs
+    ``T·k`` step backwards; terms whose upstream gradient is zero are skipped, so a loss on the last step only
+    (the lesson's task) costs ``k``: that is the time truncation saves.
+    """
+    _, h_prev0, Wx, Wh, _, _ = cache[0]
+    N, H, T = h_prev0.shape[0], Wh.shape[0], len(cache)
+    dx = np.zeros((N, T, Wx.shape[0]))
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H)
+    dh_total, dh0 = np.zeros_like(dh), np.zeros((N, H))
+    for end in range(T):
+        if not np.any(dh[:, end]):
+            continue
+        grad = dh[:, end]
+        for t in range(end, max(end - k, -1), -1):
+            dh_total[:, t] += grad
+            dx_t, grad, dWx_t, dWh_t, db_t = rnn_step_backward(grad, cache[t])
+            dx[:, t] += dx_t
+            dWx += dWx_t
+            dWh += dWh_t
+            db += db_t
+        if end - k < 0:  # this term's window reached the first step: what is left is h0's gradient
+            dh0 += grad
+    return dh_total, (dx, dh0, dWx, dWh, db)
+
+
+def rnn_backward(dh, cache, truncate=None):
     """Backpropagation through time over a whole sequence.
 
     Parameters
@@ -201,6 +246,8 @@ def rnn_backward(dh, cache):
         Upstream gradient of every hidden state ``h[:, t]``.
     cache : list of tuple
         From :func:`rnn_forward`.
+    truncate : int, optional
+        Truncated BPTT (see :func:`hidden_state_gradients`); None is full BPTT.
 
     Returns
     -------
@@ -210,4 +257,4 @@ def rnn_backward(dh, cache):
     dWh : ndarray, shape (H, H)
     db : ndarray, shape (H,)
     """
-    return hidden_state_gradients(dh, cache)[1]
+    return hidden_state_gradients(dh, cache, truncate)[1]

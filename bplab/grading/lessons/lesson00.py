@@ -23,8 +23,16 @@ def _produce(ex):
 def _judge(values):
     x = _inputs()
     numeric = gradcheck.numerical_gradient(lambda v: np.sum(v ** 2), x)
+    mistakes = {"the factor 2 is missing: the derivative of x ** 2 is 2 * x": x,
+                "returned x ** 2, the terms of f: return the derivative 2 * x": x ** 2,
+                "returned 2 * x ** 2: the derivative of x ** 2 is 2 * x (the power drops by one)": 2 * x ** 2,
+                "summed to one number: the gradient has one entry per entry of x (2 * x, not its sum)":
+                    gradcheck.AnyOf(np.sum(2 * x), np.sum(x ** 2)),
+                "np.gradient differences neighbouring entries of an array; here each entry of the answer is the "
+                "derivative of x[i] ** 2, which is 2 * x[i]": gradcheck.AnyOf(np.gradient(x ** 2), np.gradient(x))}
     return [gradcheck.not_modified(values.get("modified")),
-            gradcheck.compare("grad", values.get("grad"), numeric, threshold=1e-7)]
+            gradcheck.compare("grad", values.get("grad"), numeric, threshold=1e-7, kind="gradient",
+                              mistakes=mistakes)]
 
 
 CHECKS = [

@@ -79,6 +79,20 @@ def _marker_result(name, item):
     return None
 
 
+def _consistent_mutants(items, expressions, points):
+    """The known wrong rules whose gradients equal the learner's in every expression that ran (maybe none)."""
+    found = None
+    for expression, item in zip(expressions, items):
+        grads = item.get("grads") if isinstance(item, dict) else None
+        if not isinstance(grads, np.ndarray) or grads.ndim != 2 or grads.dtype.kind != "f":
+            continue
+        mutants = _mutant_gradients(expression["f"], expression.get("points", points), grads.shape[1])
+        agree = {text for text, wrong in mutants.items()
+                 if wrong.shape == grads.shape and np.allclose(wrong, grads, rtol=1e-6, atol=1e-9, equal_nan=True)}
+        found = agree if found is None else found & agree
+    return found or set()
+
+
 def _evaluate_with_values(module, expression, points):
     """Values and leaf gradients of ``expression`` built from the learner's ``Value`` at each point."""
     outputs, grads = [], []
@@ -92,16 +106,34 @@ def _evaluate_with_values(module, expression, points):
 
 
 def _produce_expressions(module, expressions, points):
-    items = [_attempt(lambda e=e: _evaluate_with_values(module, e["f"], points)) for e in expressions]
+    items = [_attempt(lambda e=e: _evaluate_with_values(module, e["f"], e.get("points", points)))
+             for e in expressions]
     _all_not_written(items)
-    return {"expressions": items}
+    return {"expressions": items, "visits": _attempt(lambda: _visits_probe(module))}
+
+
+def _visits_result(values):
+    """A failed verdict when backward() ran a node's rule more than once, else None."""
+    visits = values.get("visits")
+    if isinstance(visits, (int, float)) and not isinstance(visits, bool) and visits > 1:
+        return gradcheck.verdict("each node's rule runs once", False,
+                                 f"one node's backward rule ran {int(visits)} times in one backward()", NO_VISITED)
+    return None
 
 
 def _judge_expressions(values, expressions, points, names, threshold):
     items = values.get("expressions")
     if not isinstance(items, list) or len(items) != len(expressions):
         return [gradcheck.verdict("expressions", False, "returned values of the wrong form")]
-    results = []
+    visits = _visits_result(values)
+    results = [visits] if visits is not None else []
+    memo = {}
+
+    def consistent():
+        if "set" not in memo:
+            memo["set"] = _consistent_mutants(items, expressions, points)
+        return memo["set"]
+
     for expression, item in zip(expressions, items):
         marker = _marker_result(expression["name"], item)
         if marker is not None:
@@ -109,21 +141,39 @@ def _judge_expressions(values, expressions, points, names, threshold):
             continue
         item = item if isinstance(item, dict) else {}
         f = expression["f"]
-        forward = np.array([f(FLOAT_OPS, *p) for p in points])
-        numeric = np.array([gradcheck.numerical_gradient(lambda v, f=f: f(FLOAT_OPS, *v), np.array(p, dtype=np.float64))
-                            for p in points])
+        points_e = expression.get("points", points)
+        forward = np.array([f(FLOAT_OPS, *p) for p in points_e])
+        if "exact" in expression:  # at a kink: the documented convention, in closed form
+            numeric = np.array([expression["exact"](*p) for p in points_e], dtype=np.float64)
+        else:
+            numeric = np.array([gradcheck.numerical_gradient(lambda v, f=f: f(FLOAT_OPS, *v),
+                                                             np.array(p, dtype=np.float64)) for p in points_e])
         results.append(gradcheck.compare(f"{expression['name']}: value", item.get("value"), forward, threshold=1e-10))
         grads = item.get("grads")
         grads = np.asarray(grads) if isinstance(grads, np.ndarray) and grads.shape == numeric.shape else None
         for i, name in enumerate(names[:numeric.shape[1]]):
-            mistakes = {}
-            if name in expression.get("overwrite", {}):
-                wrong = np.array([expression["overwrite"][name](*p) for p in points])
-                mistakes[OVERWRITE.format(name=name)] = wrong
             actual = grads[:, i] if grads is not None else item.get("grads")
-            results.append(gradcheck.compare(f"{expression['name']}: d/d{name}", actual, numeric[:, i],
-                                             threshold=threshold, mistakes=mistakes))
+            results.append(gradcheck.compare(
+                f"{expression['name']}: d/d{name}", actual, numeric[:, i], threshold=threshold,
+                mistakes=lambda expression=expression, points_e=points_e, i=i, name=name, n=numeric.shape[1]:
+                    _expression_mistakes(expression, points_e, i, name, n, consistent())))
     return results
+
+
+def _expression_mistakes(expression, points_e, i, name, n_inputs, consistent):
+    """The known wrong answers for d/d(name) of one expression (computed only when that gradient is wrong)."""
+    mutants = _mutant_gradients(expression["f"], points_e, n_inputs)
+    if consistent:  # the wrong rules that explain every expression, not just this one
+        mutants = {text: wrong for text, wrong in mutants.items() if text in consistent}
+    mistakes = {}
+    overwriting = not consistent or any("overwrites" in text for text in consistent)
+    if name in expression.get("overwrite", {}) and overwriting:
+        mistakes[OVERWRITE.format(name=name)] = np.array([expression["overwrite"][name](*p) for p in points_e])
+    named = list(mistakes.values())
+    for text, wrong in mutants.items():  # a rule's mistake, unless the overwrite above names it already
+        if not any(np.allclose(wrong[:, i], known, rtol=1e-9, atol=1e-12) for known in named):
+            mistakes[text] = wrong[:, i]
+    return mistakes
 
 
 def _points(seed, count, low, high, n_inputs=2, away_from_zero=0.0):
@@ -131,6 +181,294 @@ def _points(seed, count, low, high, n_inputs=2, away_from_zero=0.0):
     points = rng.uniform(low, high, size=(count, n_inputs))
     # keep kinks (relu at 0) out of reach of the central difference
     return np.where(np.abs(points) < away_from_zero, np.sign(points + 1e-300) * away_from_zero, points)
+
+
+
+# ---------------------------------------------------------------------------------
+# Known wrong backward rules, recomputed: a small engine with the learner's Value's
+# structure (one backward closure per operation, the same derived operations), in
+# which one rule at a time is replaced by a known wrong version.
+# ---------------------------------------------------------------------------------
+
+def _add(a, b, out):
+    a.grad += out.grad
+    b.grad += out.grad
+
+
+def _mul(a, b, out):
+    a.grad += b.data * out.grad
+    b.grad += a.data * out.grad
+
+
+RULES = {
+    "+": _add,
+    "*": _mul,
+    "**": lambda a, n, out: setattr(a, "grad", a.grad + n * a.data ** (n - 1) * out.grad),
+    "exp": lambda a, out: setattr(a, "grad", a.grad + out.data * out.grad),
+    "log": lambda a, out: setattr(a, "grad", a.grad + out.grad / a.data),
+    "tanh": lambda a, out: setattr(a, "grad", a.grad + (1 - out.data ** 2) * out.grad),
+    "sigmoid": lambda a, out: setattr(a, "grad", a.grad + out.data * (1 - out.data) * out.grad),
+    "relu": lambda a, out: setattr(a, "grad", a.grad + (1.0 if a.data > 0 else 0.0) * out.grad),
+}
+
+
+def _set(a, value):
+    a.grad = value
+
+
+def _add_overwrite(a, b, out):
+    a.grad = out.grad
+    b.grad = out.grad
+
+
+def _mul_overwrite(a, b, out):
+    a.grad = b.data * out.grad
+    b.grad = a.data * out.grad
+
+
+def _mul_swapped(a, b, out):
+    a.grad += a.data * out.grad
+    b.grad += b.data * out.grad
+
+
+def _mul_no_upstream(a, b, out):
+    a.grad += b.data
+    b.grad += a.data
+
+
+_UNARY_OVERWRITE = {op: (lambda rule: lambda a, out: (_set(a, 0.0), rule(a, out)))(RULES[op])
+                    for op in ("exp", "log", "tanh", "sigmoid", "relu")}
+
+# (description, {op: wrong rule}, how backward() is wrong); a description names the rule and the section.
+RULE_MISTAKES = [
+    ("__add__'s backward overwrites (self.grad = ...): use += so that every use of a value adds its share",
+     {"+": _add_overwrite}, None),
+    ("__mul__'s backward overwrites (self.grad = ...): use += so that every use of a value adds its share",
+     {"*": _mul_overwrite}, None),
+    ("every backward rule overwrites (self.grad = ...): use += so that every use of a value adds its share",
+     {"+": _add_overwrite, "*": _mul_overwrite, "**": lambda a, n, out: _set(a, n * a.data ** (n - 1) * out.grad),
+      **_UNARY_OVERWRITE}, None),
+    ("__mul__'s backward swaps the factors: d(a*b)/da is b, so self.grad += other.data * out.grad",
+     {"*": _mul_swapped}, None),
+    ("__mul__'s backward forgets out.grad (the chain rule): self.grad += other.data * out.grad",
+     {"*": _mul_no_upstream}, None),
+    ("__add__'s backward forgets out.grad (the chain rule): self.grad += out.grad",
+     {"+": lambda a, b, out: (setattr(a, "grad", a.grad + 1.0), setattr(b, "grad", b.grad + 1.0))}, None),
+    ("__pow__'s backward: d(x**n)/dx is n * x**(n - 1)",
+     {"**": lambda a, n, out: setattr(a, "grad", a.grad + n * a.data ** n * out.grad)}, None),
+    ("__pow__'s backward misses the factor n: d(x**n)/dx is n * x**(n - 1)",
+     {"**": lambda a, n, out: setattr(a, "grad", a.grad + a.data ** (n - 1) * out.grad)}, None),
+    ("exp's backward: d exp(x)/dx is exp(x), that is out.data (times out.grad)",
+     {"exp": lambda a, out: setattr(a, "grad", a.grad + a.data * out.grad)}, None),
+    ("exp's backward forgets out.grad (the chain rule): self.grad += out.data * out.grad",
+     {"exp": lambda a, out: setattr(a, "grad", a.grad + out.data)}, None),
+    ("log's backward divides by the output: d log(x)/dx is 1 / self.data",
+     {"log": lambda a, out: setattr(a, "grad", a.grad + out.grad / out.data)}, None),
+    ("log's backward forgets out.grad (the chain rule): self.grad += out.grad / self.data",
+     {"log": lambda a, out: setattr(a, "grad", a.grad + 1 / a.data)}, None),
+    ("tanh's backward uses the input: the derivative is 1 - t**2 with t = out.data, the OUTPUT",
+     {"tanh": lambda a, out: setattr(a, "grad", a.grad + (1 - a.data ** 2) * out.grad)}, None),
+    ("tanh's backward forgets out.grad (the chain rule): self.grad += (1 - t**2) * out.grad",
+     {"tanh": lambda a, out: setattr(a, "grad", a.grad + (1 - out.data ** 2))}, None),
+    ("tanh's backward: the derivative is 1 - t**2 (t = out.data), not 1 - t",
+     {"tanh": lambda a, out: setattr(a, "grad", a.grad + (1 - out.data) * out.grad)}, None),
+    ("sigmoid's backward uses the input: the derivative is s * (1 - s) with s = out.data, the OUTPUT",
+     {"sigmoid": lambda a, out: setattr(a, "grad", a.grad + a.data * (1 - a.data) * out.grad)}, None),
+    ("sigmoid's backward forgets out.grad (the chain rule): self.grad += s * (1 - s) * out.grad",
+     {"sigmoid": lambda a, out: setattr(a, "grad", a.grad + out.data * (1 - out.data))}, None),
+    ("relu's backward passes the gradient everywhere: only where the input is > 0",
+     {"relu": lambda a, out: setattr(a, "grad", a.grad + out.grad)}, None),
+    ("relu's backward forgets out.grad (the chain rule): self.grad += (self.data > 0) * out.grad",
+     {"relu": lambda a, out: setattr(a, "grad", a.grad + (1.0 if a.data > 0 else 0.0))}, None),
+    ("at 0 relu's derivative is taken as 0 (as PyTorch): use self.data > 0, not >= 0",
+     {"relu": lambda a, out: setattr(a, "grad", a.grad + (1.0 if a.data >= 0 else 0.0) * out.grad)}, None),
+    ("backward() runs the rules in the wrong order: from the output back, i.e. over reversed(topological order)",
+     {}, "forward order"),
+    ("backward() lists a node once per path (no visited set): each node must be visited once in the topological "
+     "sort, otherwise its rule runs several times and its gradient is counted again", {}, "no visited set"),
+    ("backward() does not seed the output: set self.grad = 1.0 before running the rules", {}, "no seed"),
+    ("__mul__'s backward uses the other factor's .grad; it needs its .data: self.grad += other.data * out.grad",
+     {"*": lambda a, b, out: (setattr(a, "grad", a.grad + b.grad * out.grad),
+                              setattr(b, "grad", b.grad + a.grad * out.grad))}, None),
+    ("__mul__'s backward updates only self: other.grad += self.data * out.grad too",
+     {"*": lambda a, b, out: setattr(a, "grad", a.grad + b.data * out.grad)}, None),
+    ("__add__'s backward updates only self: other.grad += out.grad too",
+     {"+": lambda a, b, out: setattr(a, "grad", a.grad + out.grad)}, None),
+    ("sigmoid's backward: the derivative is s * (1 - s) with s = out.data (a factor s is missing)",
+     {"sigmoid": lambda a, out: setattr(a, "grad", a.grad + (1 - out.data) * out.grad)}, None),
+    ("exp's backward applies exp again: out.data already is exp(self.data)",
+     {"exp": lambda a, out: setattr(a, "grad", a.grad + math.exp(min(out.data, 700.0)) * out.grad)}, None),
+    ("backward() runs only the output's own rule: build the topological order and run every node's rule, from the "
+     "output back", {}, "output only"),
+    ("backward() runs the rules in breadth-first order: a node's rule must run after the rules of every node that "
+     "uses it, i.e. in reversed topological order (depth-first, each node after its children)", {}, "breadth-first"),
+    ("__pow__'s backward: write n * self.data ** (n - 1) * out.grad (x ** n - 1 is (x ** n) - 1)",
+     {"**": lambda a, n, out: setattr(a, "grad", a.grad + n * a.data ** n - 1 * out.grad)}, None),
+]
+
+
+class _MutantValue:
+    """A scalar with the learner's Value's structure, under a set of backward rules."""
+
+    rules = RULES
+    mode = None
+
+    def __init__(self, data, children=(), op=""):
+        self.data, self.grad, self.children, self.op = float(data), 0.0, tuple(children), op
+        self._backward = lambda: None
+
+    def _wrap(self, other):
+        return other if isinstance(other, _MutantValue) else type(self)(other)
+
+    def __add__(self, other):
+        other = self._wrap(other)
+        out = type(self)(self.data + other.data, (self, other), "+")
+        out._backward = lambda: self.rules["+"](self, other, out)
+        return out
+
+    def __mul__(self, other):
+        other = self._wrap(other)
+        out = type(self)(self.data * other.data, (self, other), "*")
+        out._backward = lambda: self.rules["*"](self, other, out)
+        return out
+
+    def __pow__(self, n):
+        out = type(self)(self.data ** n, (self,), "**")
+        out._backward = lambda: self.rules["**"](self, n, out)
+        return out
+
+    def _unary(self, op, value):
+        out = type(self)(value, (self,), op)
+        out._backward = lambda: self.rules[op](self, out)
+        return out
+
+    def exp(self):
+        return self._unary("exp", math.exp(self.data))
+
+    def log(self):
+        return self._unary("log", math.log(self.data))
+
+    def tanh(self):
+        return self._unary("tanh", math.tanh(self.data))
+
+    def sigmoid(self):
+        return self._unary("sigmoid", _sigmoid(self.data))
+
+    def relu(self):
+        return self._unary("relu", max(self.data, 0.0))
+
+    def __neg__(self):
+        return self * -1
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __truediv__(self, other):
+        return self * self._wrap(other) ** -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __rsub__(self, other):
+        return (-self) + other
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __rtruediv__(self, other):
+        return type(self)(other) * self ** -1
+
+    def backward(self):
+        order, visited = [], set()
+
+        def build(node):
+            if self.mode != "no visited set":
+                if id(node) in visited:
+                    return
+                visited.add(id(node))
+            for child in node.children:
+                build(child)
+            order.append(node)
+
+        build(self)
+        if self.mode == "breadth-first":
+            order, seen, queue = [], {id(self)}, [self]
+            while queue:
+                node = queue.pop(0)
+                order.append(node)
+                for child in node.children:
+                    if id(child) not in seen:
+                        seen.add(id(child))
+                        queue.append(child)
+            order.reverse()
+        if self.mode == "output only":
+            order = [self]
+        self.grad = 0.0 if self.mode == "no seed" else 1.0
+        for node in (order if self.mode == "forward order" else reversed(order)):
+            node._backward()
+
+
+_MUTANT_MEMO = {}
+
+
+def _mutant_gradients(expression, points, n_inputs):
+    """{description: leaf gradients (points, inputs)} of ``expression`` under each known wrong rule (memoized)."""
+    key = (id(expression), np.asarray(points, dtype=np.float64).tobytes(), n_inputs)
+    if key not in _MUTANT_MEMO:
+        if len(_MUTANT_MEMO) > 512:
+            _MUTANT_MEMO.clear()
+        _MUTANT_MEMO[key] = (expression, _compute_mutant_gradients(expression, points, n_inputs))
+    return _MUTANT_MEMO[key][1]
+
+
+def _compute_mutant_gradients(expression, points, n_inputs):
+    found = {}
+    for description, rules, mode in RULE_MISTAKES:
+        engine = type("Mutant", (_MutantValue,), {"rules": {**RULES, **rules}, "mode": mode})
+        grads = []
+        try:
+            for point in points:
+                leaves = [engine(float(v)) for v in point[:n_inputs]]
+                out = expression(VALUE_OPS, *leaves)
+                out.backward()
+                grads.append([leaf.grad for leaf in leaves])
+        except (ArithmeticError, ValueError, RecursionError):
+            continue
+        found[description] = np.array(grads)
+    return found
+
+
+def _visits_probe(module, depth=12):
+    """How often backward() runs one node's rule, on a graph whose nodes are each used twice (child side).
+
+    Without a visited set the topological sort lists a node once per path to it (2**depth here), and on the
+    deep chain the work would never end: this says why, instead of a time-out.
+    """
+    x = module.Value(0.5)
+    v = x
+    for _ in range(depth):
+        v = v * 0.5 + v
+    counts, stack, seen = {}, [v], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        rule, key = node._backward, id(node)
+
+        def counted(rule=rule, key=key):
+            counts[key] = counts.get(key, 0) + 1
+            return rule()
+
+        node._backward = counted
+        stack.extend(node.children)
+    v.backward()
+    return max(counts.values(), default=0)
+
+
+NO_VISITED = ("backward() runs a node's rule more than once (no visited set in the topological sort): a value used "
+              "twice is listed once per path, so gradients are counted again and, on a deep graph, the work doubles "
+              "at every level (the deep chain would never finish). Mark nodes as visited")
 
 
 # ---------------------------------------------------------------------------------
@@ -156,6 +494,10 @@ def _local_inputs():
     return inputs
 
 
+RELU_KINK = np.array([-1.0, 0.0, 2.0, 0.0, -0.5])
+"""Exact zeros, where d_relu's documented convention (0 at 0, as PyTorch) decides."""
+
+
 def _produce_local(ex):
     inputs = _local_inputs()
     items = {}
@@ -163,7 +505,60 @@ def _produce_local(ex):
         args = (inputs[name], 3.0) if name == "d_power" else (inputs[name],)
         items[name] = _attempt(lambda name=name, args=args: call(getattr(ex, name), *args, names=("x", "n"))[0])
     _all_not_written(list(items.values()))
+    items["d_relu at 0"] = _attempt(lambda: call(ex.d_relu, RELU_KINK, names=("x",))[0])
     return items
+
+
+_LOCAL_RIGHT = {"d_exp": "exp(x)", "d_log": "1 / x", "d_tanh": "1 - tanh(x)**2", "d_sigmoid": "s * (1 - s)",
+                "d_relu": "(x > 0)", "d_power": "n * x ** (n - 1)"}
+
+
+def _formula_library(x, n=3.0):
+    """Elementary formulas a learner may return for a local derivative, evaluated at x (NaN where undefined)."""
+    s = 0.5 * (1 + np.tanh(0.5 * x))
+    with np.errstate(all="ignore"):
+        return {"exp(x)": np.exp(x), "x * exp(x - 1)": x * np.exp(x - 1), "log(x)": np.log(x), "1 / x": 1 / x,
+                "-1 / x**2": -1 / x ** 2, "1 / log(x)": 1 / np.log(x), "tanh(x)": np.tanh(x),
+                "1 - tanh(x)**2": 1 - np.tanh(x) ** 2, "1 - tanh(x)": 1 - np.tanh(x),
+                "1 + tanh(x)**2": 1 + np.tanh(x) ** 2, "tanh(x)**2 - 1": np.tanh(x) ** 2 - 1, "1 - x**2": 1 - x ** 2,
+                "sigmoid(x)": s, "s * (1 - s)": s * (1 - s), "x * (1 - x)": x * (1 - x), "s * (1 + s)": s * (1 + s),
+                "1 - s": 1 - s, "max(x, 0)": np.maximum(x, 0.0), "(x > 0)": (x > 0) * 1.0, "(x >= 0)": (x >= 0) * 1.0,
+                "1": np.ones_like(x), "x": x.copy(), "n * x ** (n - 1)": n * x ** (n - 1), "x ** (n - 1)": x ** (n - 1),
+                "n * x ** n": n * x ** n, "(n - 1) * x ** (n - 1)": (n - 1) * x ** (n - 1),
+                "n * x ** n - 1 (x ** n - 1 is (x ** n) - 1: write x ** (n - 1))": n * x ** n - 1,
+                "x ** n": x ** n, "n * x": n * x}
+
+
+def _local_mistakes(name, x):
+    """Known wrong derivatives, recomputed at the same inputs: named ones first, then the formula library."""
+    return gradcheck.merge_mistakes(_named_local_mistakes(name, x),
+                                    gradcheck.formula_mistakes(name, _LOCAL_RIGHT[name], _formula_library(x)))
+
+
+def _named_local_mistakes(name, x):
+    """Known wrong derivatives, recomputed at the same inputs."""
+    s = 0.5 * (1 + np.tanh(0.5 * x))
+    itself = "returned the function itself, not its derivative"
+    with np.errstate(all="ignore"):
+        return {
+            "d_exp": {"the power rule does not apply to exp: d exp(x)/dx is exp(x)": x * np.exp(x - 1)},
+            "d_log": {f"{itself}: d log(x)/dx is 1 / x": np.log(np.abs(x)),
+                      "-1 / x**2 is the derivative of 1 / x; d log(x)/dx is 1 / x": -1 / x ** 2},
+            "d_tanh": {"used x as if it were tanh(x): the derivative is 1 - tanh(x)**2, from tanh(x)": 1 - x ** 2,
+                       "the derivative of tanh is 1 - tanh(x)**2, not 1 - tanh(x)": 1 - np.tanh(x),
+                       f"{itself}: d tanh(x)/dx is 1 - tanh(x)**2": np.tanh(x)},
+            "d_sigmoid": {"used x as if it were sigmoid(x): the derivative is s * (1 - s) with s = sigmoid(x)":
+                          x * (1 - x),
+                          "the derivative of the sigmoid is s * (1 - s) (a sign or a factor is wrong)":
+                          gradcheck.AnyOf(s * (1 + s), 1 - s, (1 - s) ** 2),
+                          f"{itself}: d sigmoid(x)/dx is s * (1 - s)": s},
+            "d_relu": {f"{itself}: d relu(x)/dx is 1 where x > 0 and 0 elsewhere": np.maximum(x, 0.0),
+                       "at x == 0 the derivative is taken as 0 (as PyTorch): use x > 0, not x >= 0":
+                       (x >= 0).astype(np.float64)},
+            "d_power": {"the factor n is missing: d(x**n)/dx is n * x**(n - 1)": x ** 2,
+                        "the power must drop by one: d(x**n)/dx is n * x**(n - 1)": 3 * x ** 3,
+                        "the factor is n, not n - 1: d(x**n)/dx is n * x**(n - 1)": 2 * x ** 2},
+        }[name]
 
 
 def _judge_local(values):
@@ -176,7 +571,14 @@ def _judge_local(values):
             results.append(marker)
             continue
         numeric = gradcheck.numerical_gradient(lambda v, f=function: np.sum(f(v)), inputs[name].copy())
-        results.append(gradcheck.compare(name, item, numeric, threshold=1e-7))
+        results.append(gradcheck.compare(name, item, numeric, threshold=1e-7, kind="gradient",
+                                         mistakes=lambda name=name: _local_mistakes(name, inputs[name])))
+    item = values.get("d_relu at 0")
+    if _marker_result("d_relu", item) is None and "d_relu at 0" in values:
+        # No derivative at the kink: the documented convention is checked by its closed form.
+        results.append(gradcheck.compare("d_relu at x = 0", item, (RELU_KINK > 0).astype(np.float64),
+                                         threshold=1e-12, kind="gradient",
+                                         mistakes=lambda: _local_mistakes("d_relu", RELU_KINK)))
     return results
 
 
@@ -203,7 +605,7 @@ def _staged_inputs():
 def _produce_staged(ex):
     x, y, df = _staged_inputs()
     (f, cache), modified = call(ex.staged_forward, x, y, names=("x", "y"))
-    grads, modified_back = call(ex.staged_backward, df, cache, names=("df",))
+    grads, modified_back = call(ex.staged_backward, df, cache, names=("df", "cache"), repeat=True)
     return {"f": f, "grads": grads, "modified": modified + modified_back}
 
 
@@ -227,19 +629,57 @@ def _missing_use_mistakes(name, contributions, uses):
             text = (f"gradient not accumulated: {name} is used {len(uses)} times and d{name} has only the "
                     f"contribution through {names}; add every use's contribution (d{name} += ...)")
             mistakes[text] = sum(contributions[k] for k in kept)
+    total = sum(contributions)
+    for k, use in enumerate(uses):
+        mistakes[f"the contribution of {name} through {use} has the wrong sign (check that stage's local "
+                 f"derivative)"] = total - 2 * contributions[k]
+        mistakes[f"the contribution of {name} through {use} is counted twice"] = total + contributions[k]
     return mistakes
+
+
+def _staged_variant(x, y, df, mistake):
+    """The staged backward pass with one known wrong local derivative (recomputed to recognise it)."""
+    sig = lambda v: 0.5 * (1 + np.tanh(0.5 * v))
+    sig_y, sig_x, xpy = sig(y), sig(x), x + y
+    num, den = x + sig_y, sig_x + xpy ** 2
+    up = 1.0 if mistake == "no upstream df" else df
+    dnum, dinv = up / den, num * up
+    dden = {"inverse sign": 1 / den ** 2, "inverse power": -1 / den}.get(mistake, -1 / den ** 2) * dinv
+    dxpy = (1 if mistake == "square" else 2) * xpy * dden
+    local_x, local_y = sig_x * (1 - sig_x), sig_y * (1 - sig_y)
+    if mistake == "sigmoid input":
+        local_x, local_y = x * (1 - x), y * (1 - y)
+    dx = dxpy + local_x * dden + dnum
+    dy = dxpy + local_y * dnum
+    if mistake == "upstream":
+        dx, dy = dxpy + local_x + dnum, dxpy + local_y
+    return dx, dy
+
+
+_STAGED_MISTAKES = {
+    "inverse sign": "the derivative of 1/den is -1/den**2: the minus sign is missing",
+    "inverse power": "the derivative of 1/den is -1/den**2, not -1/den",
+    "square": "the derivative of (x + y)**2 is 2 * (x + y): the factor 2 is missing",
+    "sigmoid input": "the sigmoid's derivative is s * (1 - s) with s = sigmoid(.), the stage's OUTPUT, not its input",
+    "upstream": "a sigmoid stage's local derivative is not multiplied by its upstream gradient (the chain rule)",
+    "no upstream df": "the upstream gradient df is never used: the backward pass starts from dnum = inv_den * df "
+                      "and dinv_den = num * df",
+}
 
 
 def _judge_staged(values):
     x, y, df = _staged_inputs()
     dx_parts, dy_parts = _use_partials(x, y, df)
     dx, dy = gradcheck.unpack(values.get("grads"), 2, "staged_backward")
+    variants = {text: _staged_variant(x, y, df, key) for key, text in _STAGED_MISTAKES.items()}
     return [gradcheck.not_modified(values.get("modified")),
             gradcheck.compare("f", values.get("f"), _staged_f(x, x, x, y, y), threshold=1e-10),
             gradcheck.compare("dx", dx, sum(dx_parts), threshold=1e-7,
-                              mistakes=_missing_use_mistakes("x", dx_parts, _X_USES)),
+                              mistakes={**_missing_use_mistakes("x", dx_parts, _X_USES),
+                                        **{text: v[0] for text, v in variants.items()}}),
             gradcheck.compare("dy", dy, sum(dy_parts), threshold=1e-7,
-                              mistakes=_missing_use_mistakes("y", dy_parts, _Y_USES))]
+                              mistakes={**_missing_use_mistakes("y", dy_parts, _Y_USES),
+                                        **{text: v[1] for text, v in variants.items()}})]
 
 
 # ---------------------------------------------------------------------------------
@@ -265,12 +705,16 @@ POW_SUB_DIV = [
     {"name": "(x - y) / (x + y)", "f": lambda o, x, y: (x - y) / (x + y)},
 ]
 UNARY = [
+    {"name": "relu(x) + x * y at x = 0", "f": lambda o, x, y: o.relu(x) + x * y, "points": [(0.0, 1.5), (0.0, -0.5)],
+     "exact": lambda x, y: (y, x)},  # relu'(0) = 0, as PyTorch
     {"name": "exp(x) * y", "f": lambda o, x, y: o.exp(x) * y},
     {"name": "log(x * x + y * y)", "f": lambda o, x, y: o.log(x * x + y * y)},
     {"name": "tanh(x * y)", "f": lambda o, x, y: o.tanh(x * y)},
     {"name": "sigmoid(x) * sigmoid(y)", "f": lambda o, x, y: o.sigmoid(x) * o.sigmoid(y)},
     {"name": "relu(x) + relu(y) * x", "f": lambda o, x, y: o.relu(x) + o.relu(y) * x},
     {"name": "tanh(exp(x) - y)", "f": lambda o, x, y: o.tanh(o.exp(x) - y)},
+    # tanh and log inside the expression, so that their rules must use out.grad
+    {"name": "y * tanh(x) + x * log(y * y + 1)", "f": lambda o, x, y: y * o.tanh(x) + x * o.log(y * y + 1)},
 ]
 _SETS = {
     "add_mul": (ADD_MUL, lambda: _points(3, 5, -2.0, 2.0, away_from_zero=0.2)),
@@ -394,6 +838,9 @@ def _chain_point():
 
 def _produce_chain(ex):
     x0, y0 = _chain_point()
+    visits = _attempt(lambda: _visits_probe(ex))
+    if isinstance(visits, int) and visits > 1:  # the chain would take 2**2500 steps: say why instead of timing out
+        return {"chain": {"visits": visits}}
 
     def run():
         x, y = ex.Value(x0), ex.Value(y0)
@@ -411,6 +858,9 @@ def _judge_chain(values):
     marker = _marker_result("deep chain", item)
     if marker is not None:
         return [marker]
+    if isinstance(item, dict) and "visits" in item:
+        return [_visits_result(item)
+                or gradcheck.verdict("deep chain", False, "returned values of the wrong form")]
     item = item if isinstance(item, dict) else {}
     point = np.array(_chain_point())
     numeric = gradcheck.numerical_gradient(lambda v: _chain(v[0], v[1], FLOAT_OPS), point.copy())

@@ -125,7 +125,7 @@ def _judge_linear_forward(values):
 def _produce_linear_backward(ex):
     x, W, b, dout = _linear_inputs()
     _, cache = ex.linear_forward(x.copy(), W.copy(), b.copy())
-    grads, modified = call(ex.linear_backward, dout, cache, names=("dout",))
+    grads, modified = call(ex.linear_backward, dout, cache, names=("dout", "cache"), repeat=True)
     return {"grads": grads, "modified": modified}
 
 
@@ -137,11 +137,21 @@ def _judge_linear_backward(values):
     db = gradcheck.numerical_gradient_array(lambda v: x @ W + v, b.copy(), dout)
     got_dx, got_dW, got_db = gradcheck.unpack(values.get("grads"), 3, "linear_backward")
     per_layer = "the layer's gradient is a sum over the batch; the 1/N belongs to the loss, not here"
+    order = "the gradients are returned in the wrong order: return dx, dW, db"
+    named = {"dout": dout, "W": W, "x": x}
     return [gradcheck.not_modified(values.get("modified")),
-            gradcheck.compare("dx", got_dx, dx),
-            gradcheck.compare("dW", got_dW, dW, mistakes={f"dW divided by N: {per_layer}": dW / n}),
-            gradcheck.compare("db", got_db, db, mistakes={f"db averaged over the batch: {per_layer}": db / n,
-                                                          "db summed over the wrong axis": dout.sum(axis=1)})]
+            gradcheck.compare("dx", got_dx, dx, mistakes=gradcheck.merge_mistakes(
+                {order: gradcheck.AnyOf(dW, db), f"dx divided by N: {per_layer}": dx / n},
+                gradcheck.formula_mistakes("dx", "dout @ W.T", gradcheck.products(named, dx.shape)))),
+            gradcheck.compare("dW", got_dW, dW, mistakes=gradcheck.merge_mistakes(
+                {f"dW divided by N: {per_layer}": dW / n, order: gradcheck.AnyOf(dx, db)},
+                gradcheck.formula_mistakes("dW", "x.T @ dout", gradcheck.products(named, dW.shape)))),
+            gradcheck.compare("db", got_db, db, mistakes={
+                f"db averaged over the batch: {per_layer}": db / n,
+                "db summed over the wrong axis: b is shared by the rows, so db = dout.sum(axis=0)":
+                    gradcheck.AnyOf(dout.sum(axis=1), dout.sum()),
+                "db is not summed over the batch: b is shared by every row, so db = dout.sum(axis=0)": dout,
+                "db has shape (1, M): drop keepdims=True, b has shape (M,)": dout.sum(axis=0, keepdims=True)})]
 
 
 # -- activations ----------------------------------------------------------------------------------
@@ -162,32 +172,87 @@ _ACTIVATIONS = {
 }
 
 
+_RIGHT = {"relu": "dout * (x > 0)", "sigmoid": "dout * s * (1 - s)", "tanh": "dout * (1 - t**2)",
+          "leaky_relu": "np.where(x > 0, dout, slope * dout)"}
+
+
+def _activation_formulas(name, x):
+    """What a learner may multiply dout by (or return alone), named in the notebook's notation."""
+    if name in ("relu", "leaky_relu"):
+        blocks = {"x": x, "max(x, 0)": np.maximum(x, 0.0), "(x > 0)": (x > 0) * 1.0, "(x < 0)": (x < 0) * 1.0,
+                  "(x <= 0)": (x <= 0) * 1.0, "1": np.ones_like(x)}
+        if name == "leaky_relu":
+            blocks.update({"slope": np.full_like(x, LEAKY_SLOPE),
+                           "np.where(x > 0, slope, 1)": np.where(x > 0, LEAKY_SLOPE, 1.0),
+                           "np.where(x < 0, 1, slope)": np.where(x < 0, 1.0, LEAKY_SLOPE),
+                           "np.where(x > 0, x, slope * x)": np.where(x > 0, x, LEAKY_SLOPE * x)})
+        return blocks
+    y = _sigmoid(x) if name == "sigmoid" else np.tanh(x)
+    v = "s" if name == "sigmoid" else "t"
+    return {v: y, f"(1 - {v})": 1 - y, f"{v} * (1 - {v})": y * (1 - y), f"(1 - {v}**2)": 1 - y ** 2,
+            f"{v}**2": y ** 2, f"(1 + {v})": 1 + y, f"(1 - {v}**2)**2": (1 - y ** 2) ** 2,
+            f"({v} * (1 - {v}))**2": (y * (1 - y)) ** 2, f"(1 - {v})**2": (1 - y) ** 2}
+
+
+def _formula_candidates(name, x, dout):
+    blocks = _activation_formulas(name, x)
+    return gradcheck.formula_mistakes("dx", _RIGHT[name], {**{f"dout * {k}": dout * v for k, v in blocks.items()},
+                                                           **{k: v for k, v in blocks.items()}})
+
+
 def _activation_mistakes(name, x, dout):
+    return gradcheck.merge_mistakes(_named_activation_mistakes(name, x, dout), _formula_candidates(name, x, dout))
+
+
+def _named_activation_mistakes(name, x, dout):
     if name == "relu":
         return {"the mask uses dout > 0; it must use the forward's input x > 0": dout * (dout > 0),
-                "returned the local derivative only: multiply by dout (the chain rule)": (x > 0) * 1.0}
+                "returned the local derivative only: multiply by dout (the chain rule)": (x > 0) * 1.0,
+                "at x == 0 ReLU's derivative is taken as 0 (as PyTorch): mask with x > 0, not x >= 0":
+                    dout * (x >= 0)}
     if name == "sigmoid":
         s = _sigmoid(x)
         s2 = _sigmoid(s)
         return {"applied the sigmoid again: the cache already holds s = sigmoid(x)": dout * s2 * (1 - s2),
-                "returned the local derivative only: multiply by dout (the chain rule)": s * (1 - s)}
+                "returned the local derivative only: multiply by dout (the chain rule)": s * (1 - s),
+                "the derivative of the sigmoid is s * (1 - s) (a sign or a factor of it is wrong)":
+                    gradcheck.AnyOf(dout * s * (1 + s), dout * (1 - s), dout * s, dout * (1 - s) ** 2)}
     if name == "tanh":
         t = np.tanh(x)
         return {"used 1 - t; the derivative of tanh is 1 - t**2": dout * (1 - t),
                 "applied tanh again: the cache already holds t = tanh(x)": dout * (1 - np.tanh(t) ** 2),
-                "returned the local derivative only: multiply by dout (the chain rule)": 1 - t ** 2}
+                "returned the local derivative only: multiply by dout (the chain rule)": 1 - t ** 2,
+                "the derivative of tanh is 1 - t**2 (a sign is wrong)": gradcheck.AnyOf(dout * (1 + t ** 2),
+                                                                                    dout * (t ** 2 - 1))}
     return {"the slope is missing on the negative side (that is ReLU's backward)": dout * (x > 0),
             "the slope is hard-coded to 0.01: take it from the cache": np.where(x > 0, dout, 0.01 * dout),
-            "returned the local derivative only: multiply by dout (the chain rule)": np.where(x > 0, 1.0, LEAKY_SLOPE)}
+            "returned the local derivative only: multiply by dout (the chain rule)": np.where(x > 0, 1.0, LEAKY_SLOPE),
+            "the slope is on the wrong side: dout passes unchanged where x > 0, times the slope elsewhere":
+                np.where(x > 0, LEAKY_SLOPE * dout, dout),
+            "at x == 0 leaky ReLU's derivative is the slope (as PyTorch): use x > 0, not x >= 0":
+                np.where(x >= 0, dout, LEAKY_SLOPE * dout)}
+
+
+def _kink_inputs():
+    """Inputs with exact zeros, where the documented convention decides (PyTorch's: x > 0 is the active side)."""
+    rng = np.random.default_rng(206)
+    x = rng.choice([-1.5, 0.0, 0.0, 2.0], size=(3, 4))
+    x[0, :2] = 0.0
+    return x, rng.normal(size=(3, 4))
 
 
 def _produce_activation(name):
     def produce(ex):
-        x, dout = _activation_inputs()
         forward = getattr(ex, f"{name}_forward")
-        _, cache = forward(x.copy(), LEAKY_SLOPE) if name == "leaky_relu" else forward(x.copy())
-        dx, modified = call(getattr(ex, f"{name}_backward"), dout, cache, names=("dout",))
-        return {"dx": dx, "modified": modified}
+        values = {"modified": []}
+        for key, (x, dout) in (("dx", _activation_inputs()), ("dx_kink", _kink_inputs())):
+            if key == "dx_kink" and name not in ("relu", "leaky_relu"):
+                continue
+            _, cache = forward(x.copy(), LEAKY_SLOPE) if name == "leaky_relu" else forward(x.copy())
+            values[key], modified = call(getattr(ex, f"{name}_backward"), dout, cache, names=("dout", "cache"),
+                                         repeat=True)
+            values["modified"] += modified
+        return values
     return produce
 
 
@@ -195,8 +260,16 @@ def _judge_activation(name):
     def judge(values):
         x, dout = _activation_inputs()
         expected = gradcheck.numerical_gradient_array(_ACTIVATIONS[name], x.copy(), dout)
-        return [gradcheck.not_modified(values.get("modified")),
-                gradcheck.compare("dx", values.get("dx"), expected, mistakes=_activation_mistakes(name, x, dout))]
+        results = [gradcheck.not_modified(values.get("modified")),
+                   gradcheck.compare("dx", values.get("dx"), expected,
+                                     mistakes=lambda: _activation_mistakes(name, x, dout))]
+        if name in ("relu", "leaky_relu"):
+            # At x == 0 there is no derivative: the convention (PyTorch's) is checked on its own, by its closed form.
+            x, dout = _kink_inputs()
+            at_zero = np.where(x > 0, dout, 0.0 if name == "relu" else LEAKY_SLOPE * dout)
+            results.append(gradcheck.compare("dx where some x == 0", values.get("dx_kink"), at_zero,
+                                             mistakes=lambda: _activation_mistakes(name, x, dout)))
+        return results
     return judge
 
 
@@ -224,17 +297,61 @@ def _judge_ce(values):
     big_softmax = np.exp(big - _logsumexp(big)[:, None])
     big_grad = (big_softmax - np.eye(big.shape[1])[y]) / n  # closed form: central differences lose 1e3 scales
     loss, dlogits = gradcheck.unpack(values.get("result"), 2, "softmax_cross_entropy")
+    rows, onehot = np.arange(n), np.eye(logits.shape[1])[y]
+    columns = softmax.copy()
+    columns[:, y] -= 1.0  # numpy applies a repeated column once
+    column_softmax = np.exp(logits - logits.max(axis=0)) / np.exp(logits - logits.max(axis=0)).sum(axis=0)
+    column_grad = column_softmax.copy()
+    column_grad[rows, y] -= 1.0
+    picked = "pick one entry per row with [np.arange(N), y]; [:, y] takes whole columns"
     return ([gradcheck.not_modified(values.get("modified")),
              _compare_loss(loss, _cross_entropy(logits, y),
                            "the loss is mean over rows of (log sum_j exp(logits[i, j]) - logits[i, y[i]])",
                            mistakes={"the loss is summed over the batch: average it (mean over N)":
-                                     np.asarray(n * _cross_entropy(logits, y))}),
+                                     np.asarray(n * _cross_entropy(logits, y)),
+                                     f"the loss averages log-probabilities of the wrong entries: {picked}":
+                                     np.asarray(-np.mean(np.log(softmax[:, y]))),
+                                     "the softmax is taken over the wrong axis: normalise each row (axis=1)":
+                                     np.asarray(-np.mean(np.log(column_softmax[rows, y])))}),
              gradcheck.compare("dlogits", dlogits, grad, batch_size=n,
                                mistakes={"the softmax gradient is missing its / N (the loss is a mean over N)":
                                          grad * n,
                                          "the one-hot of y is not subtracted: dlogits = (softmax - onehot) / N":
-                                         softmax / n})]
+                                         softmax / n,
+                                         "the one-hot of y is added: dlogits = (softmax - onehot) / N":
+                                         (softmax + onehot) / n,
+                                         f"the -1 went to the wrong entries: {picked}": gradcheck.AnyOf(
+                                             columns / n, _rows_minus_one(softmax, y) / n),
+                                         "the true class's entry was set, not decreased by 1: "
+                                         "dlogits[np.arange(N), y] -= 1": gradcheck.AnyOf(
+                                             _set_at_label(softmax, y, -1.0) / n,
+                                             _set_at_label(softmax, y, None) / n),
+                                         "the -1 went to every entry: subtract 1 only at the true class y[i] of "
+                                         "each row (softmax - onehot)": (softmax - 1) / n,
+                                         "the softmax is taken over the wrong axis: normalise each row (axis=1)":
+                                         column_grad / n,
+                                         "the softmax is not normalised: divide exp(logits - max) by its row sum":
+                                         _unnormalised_grad(logits, y) / n})]
             + _stability_results(values, _cross_entropy(big, y), big_grad))
+
+
+def _rows_minus_one(softmax, y):
+    wrong = softmax.copy()
+    wrong[y] -= 1.0  # indexes rows by the labels
+    return wrong
+
+
+def _set_at_label(softmax, y, value):
+    wrong = softmax.copy()
+    rows = np.arange(len(y))
+    wrong[rows, y] = value if value is not None else 1.0 - softmax[rows, y]
+    return wrong
+
+
+def _unnormalised_grad(logits, y):
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    e[np.arange(len(y)), y] -= 1.0
+    return e
 
 
 def _regression_inputs(ties=False):
@@ -263,9 +380,18 @@ def _judge_mse(values):
     return [gradcheck.not_modified(values.get("modified")),
             _compare_loss(loss, f(pred), "the loss is the mean of (pred - target)**2 over all elements",
                           mistakes={"averaged over rows only: the mean is over all N * D elements":
-                                    np.asarray(np.sum(diff ** 2) / n)}),
+                                    np.asarray(np.sum(diff ** 2) / n),
+                                    "the loss has a 1/2: the MSE is mean((pred - target)**2), without 1/2":
+                                    np.asarray(0.5 * f(pred)),
+                                    "the loss is summed: the MSE is the mean over all N * D elements":
+                                    np.asarray(np.sum(diff ** 2)),
+                                    "the square root was taken (that is the RMSE): the MSE is mean((pred - target)**2)":
+                                    np.asarray(np.sqrt(f(pred))),
+                                    "averaged before squaring: square each difference first, mean((pred - target)**2)":
+                                    np.asarray(np.mean(diff) ** 2)}),
             gradcheck.compare("dpred", dpred, grad, mistakes={
                 "divided by the number of rows N: the mean is over all N * D elements": 2 * diff / n,
+                "not divided by the number of elements: the mean is over all N * D elements": 2 * diff,
                 "the factor 2 of the square's derivative is missing": diff / diff.size,
                 "sign flipped: the derivative of (pred - target)**2 in pred is +2 (pred - target)": -grad})]
 
@@ -278,10 +404,20 @@ def _judge_mae(values):
     loss, dpred = gradcheck.unpack(values.get("result"), 2, "mae_loss")
     return [gradcheck.not_modified(values.get("modified")),
             _compare_loss(loss, f(pred), "the loss is the mean of |pred - target| over all elements"),
-            gradcheck.compare("dpred", dpred, grad, mistakes={
-                "at pred == target use the subgradient 0, as torch's l1_loss (np.sign(0) is 0)":
-                    np.where(diff >= 0, 1.0, -1.0) / diff.size,
-                "divided by the number of rows N: the mean is over all N * D elements": np.sign(diff) / n})]
+            _mae_gradient(dpred, grad, diff, n)]
+
+
+def _mae_gradient(dpred, grad, diff, n):
+    ties = "at pred == target use the subgradient 0, as torch's l1_loss (np.sign(0) is 0)"
+    result = gradcheck.compare("dpred", dpred, grad, mistakes={
+        ties: gradcheck.AnyOf(np.where(diff >= 0, 1.0, -1.0) / diff.size, np.where(diff > 0, 1.0, -1.0) / diff.size),
+        "divided by the number of rows N: the mean is over all N * D elements": np.sign(diff) / n,
+        "not divided by the number of elements: the mean is over all N * D elements": np.sign(diff)})
+    got = np.asarray(dpred) if isinstance(dpred, np.ndarray) and np.shape(dpred) == diff.shape else None
+    if got is not None and got.dtype.kind == "f" and not np.all(np.isfinite(got)) \
+            and np.all(np.isfinite(got[diff != 0])):
+        result.diagnosis = f"NaN where pred == target (0 / 0): {ties}"
+    return result
 
 
 def _bce_inputs():
@@ -309,7 +445,9 @@ def _judge_bce(values):
              gradcheck.compare("dlogits", dlogits, grad, mistakes={
                  "not divided by the number of elements (the loss is a mean over all of them)": grad * logits.size,
                  "divided by the number of rows N: the mean is over all N * D elements":
-                     grad * logits.size / len(logits)})]
+                     grad * logits.size / len(logits),
+                 "the sigmoid's derivative is applied again: on logits the gradient is simply (s - t) / size, "
+                 "s = sigmoid(x)": grad * _sigmoid(logits) * (1 - _sigmoid(logits))})]
             + _stability_results(values, _bce(big, big_target), (_sigmoid(big) - big_target) / big.size))
 
 
@@ -356,10 +494,24 @@ def _judge_two_layer_loss(values):
     results = [gradcheck.not_modified(values.get("modified")),
                _compare_loss(loss, _cross_entropy(_two_layer_scores(X, params), y),
                              "the forward pass is wrong somewhere: it uses your linear_forward, relu_forward and"
-                             " softmax_cross_entropy; do their checks pass?")]
+                             " softmax_cross_entropy; do their checks pass?",
+                             mistakes={"the loss is summed over the batch: average it (mean over N)":
+                                       np.asarray(n * _cross_entropy(_two_layer_scores(X, params), y)),
+                                       "a bias is missing from the forward pass: X @ W1 + b1, then h @ W2 + b2":
+                                       gradcheck.AnyOf(*[np.asarray(_cross_entropy(_two_layer_scores(
+                                           X, {**params, key: 0 * params[key]}), y)) for key in ("b1", "b2")]),
+                                       "the ReLU is missing from the forward pass: h = relu(X @ W1 + b1)":
+                                       np.asarray(_cross_entropy((X @ params["W1"] + params["b1"]) @ params["W2"]
+                                                                 + params["b2"], y))})]
     if not isinstance(grads, dict):
         results.append(gradcheck.verdict("grads", False, f"is a {type(grads).__name__}",
                                          "wrong type: return a dict with keys 'W1', 'b1', 'W2', 'b2'"))
+        return results
+    missing = [k for k in params if k not in grads]
+    if missing:
+        results.append(gradcheck.verdict("grads", False, f"has the keys {sorted(map(str, grads))}",
+                                         f"return the gradients under the parameters' own keys {list(params)}"
+                                         f" (missing: {missing})"))
         return results
     dscores = gradcheck.numerical_gradient(lambda v: _cross_entropy(v, y), _two_layer_scores(X, params))
     wrong = _wrong_backwards(X, params, dscores)
@@ -372,16 +524,20 @@ def _wrong_backwards(X, params, dscores):
     """First-layer gradients of two predictable mistakes, recomputed to recognise them."""
     dh = dscores @ params["W2"].T
     planted = dh * (X @ params["W1"] > 0)  # the planted bug: the mask ignores b1
+    h = np.maximum(X @ params["W1"] + params["b1"], 0.0)
+    right = dh * (h > 0)
     return {"the planted bug is still there: the ReLU's mask ignores the bias b1 (use X @ W1 + b1 > 0, or h > 0)":
             {"W1": X.T @ planted, "b1": planted.sum(axis=0)},
-            "the ReLU's mask is missing: the gradient must be zeroed where the unit was inactive":
-            {"W1": X.T @ dh, "b1": dh.sum(axis=0)}}
+            "the ReLU's mask is missing (or always true, as h >= 0 is): the gradient must be zeroed where the unit"
+            " was inactive (h > 0)": {"W1": X.T @ dh, "b1": dh.sum(axis=0)},
+            "dW1 pairs the hidden units' gradient with the layer's input X: X.T @ dh_pre (not h.T @ dh_pre)":
+            {"W1": h.T @ right}}
 
 
 def _produce_fixed(ex):
     X, _, params, dscores = _net_inputs()
     _, cache = ex.two_layer_forward(X.copy(), _copy(params))
-    grads, modified = call(ex.fixed_two_layer_backward, dscores, cache, names=("dscores",))
+    grads, modified = call(ex.fixed_two_layer_backward, dscores, cache, names=("dscores", "cache"), repeat=True)
     return {"grads": grads, "modified": modified}
 
 

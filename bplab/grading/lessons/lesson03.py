@@ -56,8 +56,105 @@ def _produce_init(name, cases):
     return produce
 
 
-def _statistics(name, W, shape, std, kind, bound=None):
-    """Verdicts on one random matrix: its shape and dtype, mean, std, kurtosis and (uniform) bound."""
+# Known wrong formulas: (description, std of the draws as a function of (fan_in, fan_out, gain), distribution).
+# The judge names the ones whose predicted std and shape fit EVERY case (the cases differ in fans and gain,
+# so that two formulas that agree by coincidence on one case are told apart on the other).
+INIT_MISTAKES = {
+    "uniform": [
+        ("only fan_in in the bound: a = gain * sqrt(6 / (fan_in + fan_out))",
+         lambda fi, fo, g: g * math.sqrt(6.0 / fi) / math.sqrt(3.0), "uniform"),
+        ("only fan_out in the bound: a = gain * sqrt(6 / (fan_in + fan_out))",
+         lambda fi, fo, g: g * math.sqrt(6.0 / fo) / math.sqrt(3.0), "uniform"),
+        ("a std formula used as the bound: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) has std "
+         "a / sqrt(3)", lambda fi, fo, g: g * math.sqrt(2.0 / (fi + fo)) / math.sqrt(3.0), "uniform"),
+        ("the gain is missing from the bound a", lambda fi, fo, g: math.sqrt(6.0 / (fi + fo)) / math.sqrt(3.0),
+         "uniform"),
+        ("the square root is missing: a = gain * sqrt(6 / (fan_in + fan_out))",
+         lambda fi, fo, g: g * 6.0 / (fi + fo) / math.sqrt(3.0), "uniform"),
+        ("drew from a normal with std a: Xavier uniform draws from U(-a, a) (rng.uniform)",
+         lambda fi, fo, g: g * math.sqrt(6.0 / (fi + fo)), "normal"),
+        ("drew from a normal (that is xavier_normal): draw from U(-a, a) (rng.uniform)",
+         lambda fi, fo, g: g * math.sqrt(2.0 / (fi + fo)), "normal"),
+        ("the square root covers only the 6: a = gain * sqrt(6 / (fan_in + fan_out))",
+         lambda fi, fo, g: g * math.sqrt(6.0) / (fi + fo) / math.sqrt(3.0), "uniform"),
+        ("a bracket is missing: a = gain * sqrt(6 / (fan_in + fan_out)), not sqrt(6 / fan_in + fan_out)",
+         lambda fi, fo, g: g * math.sqrt(6.0 / fi + fo) / math.sqrt(3.0), "uniform"),
+        ("the bound uses 2 instead of 6: a = gain * sqrt(6 / (fan_in + fan_out))",
+         lambda fi, fo, g: g * math.sqrt(2.0 / (fi + fo)) / math.sqrt(3.0), "uniform"),
+        ("the bound uses 3 instead of 6: a = gain * sqrt(6 / (fan_in + fan_out))",
+         lambda fi, fo, g: g * math.sqrt(3.0 / (fi + fo)) / math.sqrt(3.0), "uniform"),
+        ("the gain is inside the square root: a = gain * sqrt(6 / (fan_in + fan_out))",
+         lambda fi, fo, g: math.sqrt(g * 6.0 / (fi + fo)) / math.sqrt(3.0), "uniform"),
+        ("the gain is applied twice: a = gain * sqrt(6 / (fan_in + fan_out)), then draw U(-a, a) (no more gain)",
+         lambda fi, fo, g: g * g * math.sqrt(6.0 / (fi + fo)) / math.sqrt(3.0), "uniform"),
+        ("the draws span half the range: draw from U(-a, a), with a = gain * sqrt(6 / (fan_in + fan_out))",
+         lambda fi, fo, g: g * math.sqrt(6.0 / (fi + fo)) / 2 / math.sqrt(3.0), "uniform"),
+    ],
+    "normal": [
+        ("used fan_out: He's fan_in mode has std = gain / sqrt(fan_in)",
+         lambda fi, fo, g: g / math.sqrt(fo), "normal"),
+        ("used fan_in + fan_out (that is Xavier's): He's std is gain / sqrt(fan_in)",
+         lambda fi, fo, g: g * math.sqrt(2.0 / (fi + fo)), "normal"),
+        ("the gain argument is ignored (a hard-coded sqrt(2)): std = gain / sqrt(fan_in)",
+         lambda fi, fo, g: math.sqrt(2.0 / fi), "normal"),
+        ("the gain is missing: std = gain / sqrt(fan_in)", lambda fi, fo, g: 1.0 / math.sqrt(fi), "normal"),
+        ("a factor 2 applied on top of the gain: std = gain / sqrt(fan_in), nothing more",
+         lambda fi, fo, g: g * math.sqrt(2.0 / fi), "normal"),
+        ("the variance was passed as the std: rng.normal takes the std, gain / sqrt(fan_in)",
+         lambda fi, fo, g: g * g / fi, "normal"),
+        ("the square root is missing: std = gain / sqrt(fan_in)", lambda fi, fo, g: g / fi, "normal"),
+        ("drew from a uniform: He normal draws from N(0, std**2) (rng.normal)",
+         lambda fi, fo, g: g / math.sqrt(fi), "uniform"),
+        ("drew from U(-std, std): He normal draws from N(0, std**2) (rng.normal)",
+         lambda fi, fo, g: g / math.sqrt(fi) / math.sqrt(3.0), "uniform"),
+        ("used fan_in + fan_out: He's std is gain / sqrt(fan_in)", lambda fi, fo, g: g / math.sqrt(fi + fo), "normal"),
+        ("the gain is inside the square root: std = gain / sqrt(fan_in)", lambda fi, fo, g: math.sqrt(g / fi),
+         "normal"),
+        ("the gain multiplies fan_in: std = gain / sqrt(fan_in)", lambda fi, fo, g: 1 / math.sqrt(g * fi), "normal"),
+        ("the gain is squared: std = gain / sqrt(fan_in)", lambda fi, fo, g: g * g / math.sqrt(fi), "normal"),
+        ("the square root covers only the gain: std = gain / sqrt(fan_in)", lambda fi, fo, g: math.sqrt(g) / fi,
+         "normal"),
+        ("divided by 2 * fan_in: with the default gain sqrt(2), std = sqrt(2 / fan_in) = gain / sqrt(fan_in)",
+         lambda fi, fo, g: g / math.sqrt(2 * fi), "normal"),
+    ],
+}
+KURTOSIS = {"uniform": 1.8, "normal": 3.0}
+
+
+def _fits(W, std, kind):
+    """Whether the draws W are consistent (within TOLERANCE_SE) with a zero-mean ``kind`` distribution of ``std``."""
+    n = W.size
+    s = float(W.std())
+    mean = float(W.mean())
+    if s == 0 or abs(s / std - 1.0) > TOLERANCE_SE * math.sqrt((KURTOSIS[kind] - 1.0) / (4.0 * n)):
+        return False
+    kurtosis = float(np.mean((W - mean) ** 4) / s ** 4)
+    return abs(kurtosis - KURTOSIS[kind]) <= TOLERANCE_SE * (math.sqrt(24.0 / n) if kind == "normal" else 1.12 / math.sqrt(n))
+
+
+def _init_diagnosis(draws, cases, kind):
+    """The known wrong formulas that fit every case's draws (all of them when several do), or ''."""
+    arrays = []
+    for (fan_in, fan_out, _, _), W in zip(cases, draws):
+        if not isinstance(W, np.ndarray) or W.shape != (fan_in, fan_out) or W.dtype.kind != "f" \
+                or not np.all(np.isfinite(W)):
+            return ""
+        arrays.append(W.astype(np.float64))
+    found = [text for text, std_of, drawn in INIT_MISTAKES[kind]
+             if all(_fits(W, std_of(fi, fo, g), drawn) for W, (fi, fo, g, _) in zip(arrays, cases))]
+    if len(found) > 1:
+        return "one of these (they give the same numbers here): " + " | ".join(found)
+    return found[0] if found else ""
+
+
+def _statistics(name, W, shape, std, kind, bound=None, known=""):
+    """Verdicts on one random matrix: its shape and dtype, mean, std, kurtosis and (uniform) bound.
+
+    ``known`` names a wrong formula that fits every case: it is the diagnosis of every failing statistic.
+    """
+    if isinstance(W, np.ndarray) and W.shape == shape[::-1] and shape[0] != shape[1]:
+        return [gradcheck.verdict(name, False, f"has shape {W.shape}, expected {shape}",
+                                  "the shape is transposed: W has shape (fan_in, fan_out)")]
     form = gradcheck.compare(name, W, np.zeros(shape))  # reuses the shape / dtype / NaN diagnoses
     if form.detail:
         return [form]
@@ -70,10 +167,11 @@ def _statistics(name, W, shape, std, kind, bound=None):
     results = [
         gradcheck.verdict(f"{name} mean", abs(mean) <= TOLERANCE_SE * std / math.sqrt(n),
                           f"mean {mean:.4g}, expected 0 (within {TOLERANCE_SE * std / math.sqrt(n):.2g})",
-                          "the entries must be centred on 0"),
+                          "the entries must be centred on 0" + (": draw from U(-a, a), not U(0, a)" if kind == "uniform"
+                                                                else ": N(0, std**2)")),
         gradcheck.verdict(f"{name} std", abs(s / std - 1.0) <= TOLERANCE_SE * se_std,
                           f"sample std {s:.5g}, expected {std:.5g} (ratio {s / std:.4f}, allowed "
-                          f"1 ± {TOLERANCE_SE * se_std:.3f} over {n} entries)", _std_diagnosis(s / std, kind)),
+                          f"1 ± {TOLERANCE_SE * se_std:.3f} over {n} entries)", known or _std_diagnosis(s / std, kind)),
     ]
     # Standard errors of the sample kurtosis: sqrt(24 / n) for a normal, about 1.12 / sqrt(n) for a uniform
     # (by simulation: 1000 samples of 20000 draws).
@@ -81,26 +179,21 @@ def _statistics(name, W, shape, std, kind, bound=None):
     results.append(gradcheck.verdict(
         f"{name} distribution", abs(kurtosis - kurtosis_expected) <= kurtosis_tolerance,
         f"sample kurtosis {kurtosis:.3f}, expected {kurtosis_expected} for a {kind} distribution",
-        f"draw from a {kind} distribution" + (" (rng.uniform(-a, a, size=...))" if kind == "uniform"
-                                              else " (rng.normal(0, std, size=...))")))
+        known or f"draw from a {kind} distribution" + (" (rng.uniform(-a, a, size=...))" if kind == "uniform"
+                                                       else " (rng.normal(0, std, size=...))")))
     if bound is not None:
         largest = float(np.max(np.abs(W)))
         results.append(gradcheck.verdict(
             f"{name} bound", bound * (1 - 1e-3) < largest <= bound,
             f"largest |W| is {largest:.5g}, the bound a is {bound:.5g}",
-            "U(-a, a) reaches (almost) a and never exceeds it: check the formula of a"))
+            known or "U(-a, a) reaches (almost) a and never exceeds it: check the formula of a"))
     return results
 
 
 def _std_diagnosis(ratio, kind):
-    known = {math.sqrt(3.0): "std is sqrt(3) too large: a is the uniform's bound, its std is a / sqrt(3)",
-             1 / math.sqrt(3.0): "std is sqrt(3) too small: a std formula was used as the uniform's bound a",
-             math.sqrt(2.0): "std is sqrt(2) too large: is a factor 2 applied twice (gain and formula)?",
-             1 / math.sqrt(2.0): "std is sqrt(2) too small: is the gain (sqrt(2) for ReLU) missing?"}
-    for factor, text in known.items():
-        if abs(ratio / factor - 1.0) < 0.03:
-            return text
-    return "compare your formula with the one in the docstring (fan_in, fan_out, gain, square roots)"
+    """No known formula fits every case: say how far off this case is, without guessing a cause."""
+    return (f"the spread is {ratio:.3g} times the expected one: compare your formula with the docstring's "
+            "(fan_in, fan_out, gain, square roots)")
 
 
 def _determinism(values, name):
@@ -121,15 +214,21 @@ def _judge_init(name, cases, kind):
     def judge(values):
         draws = values.get("draws")
         draws = list(draws) if isinstance(draws, (list, tuple)) else [None] * len(cases)
-        results = []
-        for i, ((fan_in, fan_out, gain, _), W) in enumerate(zip(cases, draws + [None] * len(cases))):
-            if kind == "uniform":
-                bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-                std, extra = bound / math.sqrt(3.0), {"bound": bound}
-            else:
-                std, extra = gain / math.sqrt(fan_in), {}
-            results += _statistics(f"W{i + 1} ({fan_in}x{fan_out}, gain {gain:.3g})", W, (fan_in, fan_out),
-                                   std, kind, **extra)
+        def statistics(known):
+            results = []
+            for i, ((fan_in, fan_out, gain, _), W) in enumerate(zip(cases, draws + [None] * len(cases))):
+                if kind == "uniform":
+                    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+                    std, extra = bound / math.sqrt(3.0), {"bound": bound}
+                else:
+                    std, extra = gain / math.sqrt(fan_in), {}
+                results += _statistics(f"W{i + 1} ({fan_in}x{fan_out}, gain {gain:.3g})", W, (fan_in, fan_out),
+                                       std, kind, known=known, **extra)
+            return results
+
+        results = statistics("")
+        if not all(r.passed for r in results):  # name the wrong formula only when there is one to name
+            results = statistics(_init_diagnosis(draws, cases, kind))
         return results + [_determinism(values, name)]
     return judge
 
@@ -157,6 +256,32 @@ def _tanh_net(x, weights, biases):
     return h
 
 
+_NORM_MISTAKES = {
+    "pre": "tanh's derivative taken from the pre-activation z: it is 1 - h**2 with h = tanh(z), the layer's OUTPUT",
+    "no tanh": "tanh's derivative (1 - h_l**2) is missing from the backward pass",
+    "activations": "these are the norms of dL/dh_l (the activations' gradients); the weights' are h_(l-1).T @ da_l",
+    "propagate": "the gradient is passed down without tanh's derivative: dh_(l-1) = da @ W.T with "
+                 "da = dh * (1 - h**2), not dh @ W.T",
+    "mean": "divided by the batch size: the upstream dout already carries any average",
+}
+
+
+def _norms_variant(x, weights, biases, dout, mistake):
+    """Per-layer norms computed with one known mistake (recomputed to recognise it)."""
+    hs, zs = [x], []
+    for W, b in zip(weights, biases):
+        zs.append(hs[-1] @ W + b)
+        hs.append(np.tanh(zs[-1]))
+    norms, dh = np.zeros(len(weights)), dout
+    for k in reversed(range(len(weights))):
+        local = {"pre": 1.0 - zs[k] ** 2, "no tanh": 1.0}.get(mistake, 1.0 - hs[k + 1] ** 2)
+        da = dh * local
+        grad = hs[k].T @ da / (len(x) if mistake == "mean" else 1)
+        norms[k] = np.linalg.norm(dh if mistake == "activations" else grad)
+        dh = (dh if mistake == "propagate" else da) @ weights[k].T
+    return norms
+
+
 def _judge_norms(values):
     x, weights, biases, dout = _norm_inputs()
     expected = []
@@ -166,7 +291,8 @@ def _judge_norms(values):
         expected.append(np.linalg.norm(gradcheck.numerical_gradient(loss, weights[k].copy())))
     expected = np.array(expected)
     mistakes = {"listed from the last layer to the first: norms[0] must be the first layer's": expected[::-1],
-                "squared norms: take the square root (np.linalg.norm)": expected ** 2}
+                "squared norms: take the square root (np.linalg.norm)": expected ** 2,
+                **{text: _norms_variant(x, weights, biases, dout, key) for key, text in _NORM_MISTAKES.items()}}
     return [gradcheck.not_modified(values.get("modified")),
             gradcheck.compare("norms", values.get("norms"), expected, threshold=1e-7, mistakes=mistakes)]
 
@@ -201,18 +327,32 @@ def _judge_clip(values):
         flat = np.concatenate([g.ravel() for g in grads])
         total = math.sqrt(float(np.sum(flat ** 2)))
         expected = flat * min(1.0, max_norm / (total + 1e-6))
-        per_tensor = np.concatenate([g.ravel() * min(1.0, max_norm / np.linalg.norm(g)) for g in grads])
+        per_tensor = [np.concatenate([g.ravel() * min(1.0, max_norm / (np.linalg.norm(g) + eps)) for g in grads])
+                      for eps in (0.0, 1e-6)]
+        summed = sum(float(np.linalg.norm(g)) for g in grads)  # a sum of norms is not the global norm
         label = f"max_norm={max_norm:g}"
         after_mistakes = {"the gradients were not changed in place (g *= c changes the array itself)": flat,
                           "the 1e-6 is missing: the factor is max_norm / (total_norm + 1e-6), as torch's":
                               flat * min(1.0, max_norm / total),
                           "each gradient was clipped by its own norm; clip by the global norm of all of them":
-                              per_tensor}
+                              gradcheck.AnyOf(*per_tensor),
+                          "clipped by value (each entry into [-max_norm, max_norm]); clip_grad_norm scales every "
+                          "gradient by one factor, from the global norm": np.clip(flat, -max_norm, max_norm),
+                          "the total norm is the sum of the gradients' norms; it is sqrt(sum of all squares)":
+                              flat * min(1.0, max_norm / (summed + 1e-6)),
+                          "scaled even though the norm is below max_norm: multiply only when the factor is below 1":
+                              flat * max_norm / (total + 1e-6)}
         results.append(gradcheck.compare(f"total_norm ({label})", got.get("total"), total, threshold=1e-9,
                                          mistakes={"returned the norm after clipping; return the one before":
-                                                   min(total, max_norm)}))
+                                                   min(total, max_norm),
+                                                   "returned the squared norm: take the square root": total ** 2,
+                                                   "returned the clipping factor; return the total norm (before "
+                                                   "clipping)": gradcheck.AnyOf(max_norm / (total + 1e-6),
+                                                                                min(1.0, max_norm / (total + 1e-6))),
+                                                   "the total norm is the sum of the gradients' norms; it is "
+                                                   "sqrt(sum of all squares)": summed}))
         results.append(gradcheck.compare(f"clipped grads ({label})", got.get("after"), expected, threshold=1e-9,
-                                         mistakes=after_mistakes if max_norm < total else {}))
+                                         mistakes=after_mistakes))
     return results
 
 
@@ -229,7 +369,7 @@ def _produce_step(ex):
     x, h_prev, Wx, Wh, b, dh = _step_inputs()
     names = ("x", "h_prev", "Wx", "Wh", "b")
     (h, cache), modified = call(ex.rnn_step_forward, x, h_prev, Wx, Wh, b, names=names)
-    grads, modified_back = call(ex.rnn_step_backward, dh, cache, names=("dh",))
+    grads, modified_back = call(ex.rnn_step_backward, dh, cache, names=("dh", "cache"), repeat=True)
     return {"h": h, "grads": grads, "modified": modified + modified_back}
 
 
@@ -242,16 +382,43 @@ def _judge_step(values):
         return np.tanh(args[0] @ args[2] + args[1] @ args[3] + args[4])
 
     h = step(*inputs)
+    z = x @ Wx + h_prev @ Wh + b
     results = [gradcheck.not_modified(values.get("modified")),
-               gradcheck.compare("h", values.get("h"), h, threshold=1e-9)]
-    # The gradients without tanh's derivative: what forgetting (1 - h²) gives.
-    no_tanh = [dh @ Wx.T, dh @ Wh.T, x.T @ dh, h_prev.T @ dh, dh.sum(axis=0)]
+               gradcheck.compare("h", values.get("h"), h, threshold=1e-9, mistakes={
+                   "the bias b is missing: h = tanh(x @ Wx + h_prev @ Wh + b)": step(x, h_prev, Wx, Wh, 0 * b),
+                   "tanh is missing: h = tanh(x @ Wx + h_prev @ Wh + b)": z,
+                   "the bias is added after tanh: it goes inside, h = tanh(x @ Wx + h_prev @ Wh + b)":
+                       np.tanh(z - b) + b})]
+
+    def grads_from(da, h_prev=h_prev):
+        return [da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)]
+
+    da = dh * (1 - h ** 2)
+    known = {"tanh's derivative is missing: multiply dh by (1 - h**2) first": grads_from(dh),
+             "tanh's derivative taken from the pre-activation z: it is 1 - h**2 with h = tanh(z), the OUTPUT":
+                 grads_from(dh * (1 - z ** 2)),
+             "tanh's derivative taken from h_prev: it is 1 - h**2 with h this step's OUTPUT":
+                 grads_from(dh * (1 - h_prev ** 2)),
+             "dWh pairs da with this step's h; it multiplies h_prev, so dWh = h_prev.T @ da": [
+                 None, None, None, h.T @ da, None]}
+    order = "the gradients are returned in the wrong order: dx, dh_prev, dWx, dWh, db"
+    right = grads_from(da)
     for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_step_backward"))):
         def f(value, i=i):
             return step(*[value if j == i else a for j, a in enumerate(inputs)])
         numeric = gradcheck.numerical_gradient_array(f, inputs[i].copy(), dh)
-        results.append(gradcheck.compare(name, got, numeric, threshold=1e-7, mistakes={
-            "tanh's derivative is missing: multiply dh by (1 - h**2) first": no_tanh[i]}))
+        mistakes = {text: g[i] for text, g in known.items() if g[i] is not None}
+        mistakes[order] = gradcheck.AnyOf(*[g for j, g in enumerate(right) if j != i])
+        if name == "db":
+            mistakes["db is not summed over the batch: b is shared by every row, db = da.sum(axis=0)"] = da
+            mistakes["db is summed over the wrong axis: db = da.sum(axis=0)"] = gradcheck.AnyOf(da.sum(axis=1),
+                                                                                              da.sum())
+        else:
+            named = {"da": da, "x": x, "h_prev": h_prev, "h": h, "Wx": Wx, "Wh": Wh}
+            formulas = {"dx": "da @ Wx.T", "dh_prev": "da @ Wh.T", "dWx": "x.T @ da", "dWh": "h_prev.T @ da"}
+            mistakes = gradcheck.merge_mistakes(mistakes, gradcheck.formula_mistakes(
+                name, formulas[name], gradcheck.products(named, numeric.shape)))
+        results.append(gradcheck.compare(name, got, numeric, threshold=1e-7, mistakes=mistakes))
     return results
 
 
@@ -267,7 +434,7 @@ def _bptt_inputs():
 def _produce_bptt(ex):
     x, h0, Wx, Wh, b, dh = _bptt_inputs()
     (h, cache), modified = call(ex.rnn_forward, x, h0, Wx, Wh, b, names=("x", "h0", "Wx", "Wh", "b"))
-    grads, modified_back = call(ex.rnn_backward, dh, cache, names=("dh",))
+    grads, modified_back = call(ex.rnn_backward, dh, cache, names=("dh", "cache"), repeat=True)
     return {"h": h, "grads": grads, "modified": modified + modified_back}
 
 
@@ -285,20 +452,66 @@ def _truncated(inputs, dh):
     return grads
 
 
+_BPTT_MISTAKES = {
+    "forwards": "the backward loop runs forwards in time: go from t = T-1 down to 0 (reversed(range(T))), so that "
+                "dh_next comes from step t+1",
+    "overwrite": "the weight gradients are overwritten at each step: they are shared over time, so add every "
+                 "step's contribution (dWx += ..., dWh += ..., db += ...)",
+    "last only": "only the last step's upstream gradient is used: every h[:, t] has its own dh[:, t], added to "
+                 "the gradient flowing back from t+1",
+}
+
+
+def _bptt_variant(inputs, dh, mistake):
+    """BPTT with one known mistake (a loop of this file's own, with the step's closed-form gradients)."""
+    x, h0, Wx, Wh, b = inputs
+    T = x.shape[1]
+    hs, prev = [], h0
+    for t in range(T):
+        prev = np.tanh(x[:, t] @ Wx + prev @ Wh + b)
+        hs.append(prev)
+    dx, dWx, dWh, db = np.zeros_like(x), np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)
+    dh_next = np.zeros_like(h0)
+    for t in (range(T) if mistake == "forwards" else reversed(range(T))):
+        upstream = dh[:, t] if mistake != "last only" or t == T - 1 else 0.0
+        da = (upstream + dh_next) * (1 - hs[t] ** 2)
+        h_before = hs[t - 1] if t > 0 else h0
+        dx[:, t] = da @ Wx.T
+        dh_next = da @ Wh.T
+        step = (x[:, t].T @ da, h_before.T @ da, da.sum(axis=0))
+        if mistake == "overwrite":
+            dWx, dWh, db = step
+        else:
+            dWx, dWh, db = dWx + step[0], dWh + step[1], db + step[2]
+    return [dx, dh_next, dWx, dWh, db]
+
+
 def _judge_bptt(values):
     x, h0, Wx, Wh, b, dh = _bptt_inputs()
     inputs = [x, h0, Wx, Wh, b]
     names = ["dx", "dh0", "dWx", "dWh", "db"]
+    h_right = nn.rnn_forward(*inputs)[0]
+    h_shifted = np.concatenate([h0[:, None], h_right[:, :-1]], axis=1)
     results = [gradcheck.not_modified(values.get("modified")),
-               gradcheck.compare("h", values.get("h"), nn.rnn_forward(*inputs)[0], threshold=1e-9)]
+               gradcheck.compare("h", values.get("h"), h_right, threshold=1e-9, mistakes={
+                   "h[:, t] holds the state before step t: store the new state h_t after computing it":
+                       h_shifted,
+                   "h includes h0: return the T new states h_1 .. h_T, shape (N, T, H)":
+                       np.concatenate([h0[:, None], h_right], axis=1),
+                   "h0 is used at every step: feed each step the previous step's state (h_prev = h_t)":
+                       np.stack([np.tanh(x[:, t] @ Wx + h0 @ Wh + b) for t in range(x.shape[1])], axis=1)})]
     truncated = _truncated(inputs, dh)
+    variants = {text: _bptt_variant(inputs, dh, key) for key, text in _BPTT_MISTAKES.items()}
     for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_backward"))):
         def f(value, i=i):
             return nn.rnn_forward(*[value if j == i else a for j, a in enumerate(inputs)])[0]
         numeric = gradcheck.numerical_gradient_array(f, inputs[i].copy(), dh)
-        results.append(gradcheck.compare(name, got, numeric, threshold=1e-7, mistakes={
-            "the gradient flowing back from step t+1 is not added: dh[:, t] + dh_next goes into step t":
-                truncated[i]}))
+        mistakes = {"the gradient flowing back from step t+1 is not added: dh[:, t] + dh_next goes into step t":
+                    truncated[i], **{text: v[i] for text, v in variants.items()}}
+        if name == "dx":
+            mistakes["dx is overwritten at each step: store each step's dx in dx[:, t]"] = \
+                gradcheck.AnyOf(variants[_BPTT_MISTAKES["forwards"]][0][:, -1], numeric[:, 0])
+        results.append(gradcheck.compare(name, got, numeric, threshold=1e-7, mistakes=mistakes))
     return results
 
 

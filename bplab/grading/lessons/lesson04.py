@@ -78,7 +78,13 @@ def _run(fn, stateful, kwargs, grads, p0, steps=None):
         grad = grads[t] if steps is None else grads(param)
         inputs = (param.copy(), grad.copy(), _snapshot(state))
         args = (param, grad, state) if stateful else (param, grad)
-        result = fn(*args, **kwargs)
+        try:
+            result = fn(*args, **kwargs)
+        except KeyError as error:
+            if stateful and not inputs[2]:  # the message, not the traceback, changes: it still points at the line
+                error.args = (f"{error.args[0] if error.args else ''!r}: the state is empty on the first step "
+                              "({}): read it with state.get(key, default) or test `key in state` first",)
+            raise
         for name, before, after in zip(("param", "grad"), inputs[:2], (param, grad), strict=True):
             if _changed(before, after):
                 modified.add(name)
@@ -195,7 +201,8 @@ def _judge_sgd(values):
         lr = kwargs["lr"]
         expected = P0 - lr * np.cumsum(G, axis=0)
         mistakes = {"the step goes uphill: use param - lr * grad": P0 + lr * np.cumsum(G, axis=0),
-                    "the learning rate is missing": P0 - np.cumsum(G, axis=0)}
+                    "the learning rate is missing": P0 - np.cumsum(G, axis=0),
+                    "the step divides by the learning rate: param - lr * grad": P0 - np.cumsum(G, axis=0) / lr}
         results += _stream_results(values, i, f"lr={lr:g}", expected, mistakes, {})
     surface = _quadratic()
     reference = _reference_run(surface, lambda ps: SGD(ps, lr=GD_LR), 120)
@@ -232,7 +239,10 @@ def _judge_momentum_like(values, nesterov):
         lr, momentum = kwargs["lr"], kwargs["momentum"]
         G, buf, ema, plain, look_ahead = _momentum_closed_forms(lr, momentum, nesterov)
         sgd = P0 - lr * np.cumsum(G, axis=0)
+        previous = np.vstack([np.zeros((1, 3)), buf[:-1]])  # the buffer before this step's update
         mistakes = {"momentum is ignored: this is plain SGD": sgd,
+                    "the step uses the buffer from before this step's update: update buf first, then step with it":
+                        P0 - lr * np.cumsum(previous if not nesterov else G + momentum * previous, axis=0),
                     "the buffer is an average, buf = m*buf + (1-m)*grad; torch adds the whole gradient":
                         P0 - lr * np.cumsum(ema if not nesterov else G + momentum * ema, axis=0)}
         if nesterov:
@@ -259,6 +269,31 @@ def _judge_momentum_like(values, nesterov):
 
 # RMSProp -----------------------------------------------------------------------------------------
 
+def _unsquared_path(G, lr, alpha, eps):
+    """RMSProp's path when the average takes grad, not grad**2 (NaN from the root of a negative average)."""
+    with np.errstate(all="ignore"):
+        return P0 - lr * np.cumsum(G / (np.sqrt(_average_variant(G, alpha)) + eps), axis=0)
+
+
+def _nan_path(values):
+    """A parameter path whose later steps are NaN once one is (a learner's NaN propagates)."""
+    values = np.array(values, dtype=np.float64)
+    bad = np.where(~np.all(np.isfinite(values), axis=1))[0]
+    if bad.size:
+        values[bad[0]:] = np.where(np.isfinite(values[bad[0]:]), values[bad[0]:], np.nan)
+    return values
+
+
+def _average_variant(X, decay, mode=""):
+    """``a_t = decay * a_(t-1) + (1 - decay) * X_t`` from ``a = 0``, or from ``a_0 = X_0`` ("start at first"):
+    the recurrence itself, used only to recognise wrong initializations (the references are closed forms)."""
+    out, a = [], None
+    for t, x in enumerate(X):
+        a = (x.copy() if mode == "start at first" else (1 - decay) * x) if t == 0 else decay * a + (1 - decay) * x
+        out.append(a)
+    return np.array(out)
+
+
 RMS_CASES = ({"lr": 0.01, "alpha": 0.99, "eps": 1e-8}, {"lr": 0.02, "alpha": 0.9, "eps": 0.1})
 RMS_SURFACES = ((rosenbrock, {"lr": 3e-3}, 3000),)
 
@@ -270,15 +305,30 @@ def _judge_rmsprop(values):
         lr, alpha, eps = kwargs["lr"], kwargs["alpha"], kwargs["eps"]
         sq = (1 - alpha) * (_weights(alpha) @ G**2)   # square_avg_t = (1-alpha) sum_s alpha^(t-s) g_s^2
         corrected = sq / (1 - alpha ** np.arange(1, STEPS + 1))[:, None]
-        mistakes = {"eps is inside the square root; torch adds it after: grad / (sqrt(square_avg) + eps)":
+        started = _average_variant(G ** 2, alpha, "start at first")
+
+        def mistakes(lr=lr, alpha=alpha, eps=eps, sq=sq, corrected=corrected, started=started):
+            return {"eps is inside the square root; torch adds it after: grad / (sqrt(square_avg) + eps)":
                         P0 - lr * np.cumsum(G / np.sqrt(sq + eps), axis=0),
+                    "square_avg starts at grad**2 on the first step; it starts at 0 (then alpha * 0 + (1 - alpha) "
+                    "* grad**2)": P0 - lr * np.cumsum(G / (np.sqrt(started) + eps), axis=0),
+                    "the square root is missing: divide by sqrt(square_avg) + eps":
+                        P0 - lr * np.cumsum(G / (sq + eps), axis=0),
+                    "alpha and 1 - alpha are swapped: square_avg = alpha * square_avg + (1 - alpha) * grad**2":
+                        P0 - lr * np.cumsum(G / (np.sqrt(_average_variant(G ** 2, 1 - alpha)) + eps), axis=0),
+                    "the gradient is not squared in the average: square_avg = alpha * square_avg + (1 - alpha) "
+                    "* grad**2 (the square root of a negative average gives NaN)":
+                        _nan_path(_unsquared_path(G, lr, alpha, eps)),
                     "the (1 - alpha) factor is missing from the average":
                         P0 - lr * np.cumsum(G / (np.sqrt(sq / (1 - alpha)) + eps), axis=0),
                     "RMSProp has no bias correction (that is Adam's)":
                         P0 - lr * np.cumsum(G / (np.sqrt(corrected) + eps), axis=0)}
+
         expected = P0 - lr * np.cumsum(G / (np.sqrt(sq) + eps), axis=0)
         results += _stream_results(values, i, f"lr={lr:g}, alpha={alpha:g}, eps={eps:g}", expected, mistakes,
-                                   {"square_avg": (sq[-1], {"the (1 - alpha) factor is missing": sq[-1] / (1 - alpha)})})
+                                   {"square_avg": (sq[-1], {"the (1 - alpha) factor is missing": sq[-1] / (1 - alpha),
+                                                            "square_avg starts at grad**2 on the first step; it starts"
+                                                            " at 0": started[-1]})})
     surface = rosenbrock()
     make, kwargs, steps = RMS_SURFACES[0]
     reference = _reference_run(surface, lambda ps: RMSprop(ps, **kwargs), steps)
@@ -288,6 +338,44 @@ def _judge_rmsprop(values):
 
 
 # Adam ----------------------------------------------------------------------------------------------
+
+_ADAM_MISTAKES = {
+    "store hat": "the bias-corrected m_hat and v_hat are kept as the state; keep the raw averages exp_avg and "
+                 "exp_avg_sq (correct them only for the step)",
+    "start at first": "the averages start at grad and grad**2 on the first step; they start at 0 "
+                      "(then beta * 0 + (1 - beta) * grad)",
+    "step stays 1": "the step counter is not carried over: step = state.get('step', 0) + 1, stored in the new state",
+    "betas swapped": "beta1 and beta2 are swapped: beta1 (0.9) averages the gradient, beta2 (0.999) its square",
+    "no 1 - beta": "the (1 - beta) factors are missing from the averages: exp_avg = beta1 * exp_avg + "
+                   "(1 - beta1) * grad",
+    "step late": "the bias correction uses the step count before it is incremented: step = step + 1 first "
+                 "(with step 0, 1 - beta ** 0 = 0 divides by zero)",
+    "not squared": "the gradient is not squared in the second moment: exp_avg_sq = beta2 * exp_avg_sq + "
+                   "(1 - beta2) * grad**2",
+    "no denominator": "the step is not divided by sqrt(v_hat) + eps: new_param = param - lr * m_hat / "
+                      "(sqrt(v_hat) + eps)",
+}
+
+
+def _adam_variant(G, lr, beta1, beta2, eps, mode):
+    """The parameter path of Adam with one known mistake, by its recurrence (only to recognise the mistake)."""
+    param, m, v, step, path = P0.copy(), np.zeros(3), np.zeros(3), 0, []
+    b1, b2 = (beta2, beta1) if mode == "betas swapped" else (beta1, beta2)
+    for k, g in enumerate(G):
+        step = 1 if mode == "step stays 1" else step + 1
+        w1, w2 = (1.0, 1.0) if mode == "no 1 - beta" else (1 - b1, 1 - b2)
+        if mode == "start at first" and k == 0:
+            m, v = g.copy(), g * g
+        else:
+            m, v = b1 * m + w1 * g, b2 * v + w2 * (g if mode == "not squared" else g * g)
+        used = step - 1 if mode == "step late" else step
+        with np.errstate(all="ignore"):
+            m_hat, v_hat = m / (1 - b1 ** used), v / (1 - b2 ** used)
+            param = param - lr * m_hat / (1.0 if mode == "no denominator" else np.sqrt(v_hat) + eps)
+        if mode == "store hat":
+            m, v = m_hat, v_hat
+        path.append(param)
+    return np.array(path)
 
 ADAM_CASES = ({"lr": 0.01}, {"lr": 0.05, "betas": (0.8, 0.99), "eps": 0.1})
 ADAM_SURFACES = ((rosenbrock, {"lr": 0.05}, 2000),)
@@ -309,14 +397,19 @@ def _judge_adam(values):
             return P0 - lr * np.cumsum(num / den, axis=0)
 
         expected = path(m_hat, np.sqrt(v_hat) + eps)
-        mistakes = {"no bias correction: divide m by (1 - beta1**step) and v by (1 - beta2**step)":
+
+        def mistakes(path=path, m=m, v=v, m_hat=m_hat, v_hat=v_hat, lr=lr, beta1=beta1, beta2=beta2, eps=eps):
+            return {"no bias correction: divide m by (1 - beta1**step) and v by (1 - beta2**step)":
                         path(m, np.sqrt(v) + eps),
                     "only the first moment is bias-corrected": path(m_hat, np.sqrt(v) + eps),
                     "only the second moment is bias-corrected": path(m, np.sqrt(v_hat) + eps),
                     "eps is inside the square root; torch adds it after: m_hat / (sqrt(v_hat) + eps)":
                         path(m_hat, np.sqrt(v_hat + eps)),
                     "the step counter starts at 0 in the bias correction (use step = 1 on the first step)":
-                        path(m / (1 - beta1 ** (t + 1)), np.sqrt(v / (1 - beta2 ** (t + 1))) + eps)}
+                        path(m / (1 - beta1 ** (t + 1)), np.sqrt(v / (1 - beta2 ** (t + 1))) + eps),
+                    **{text: _nan_path(_adam_variant(G, lr, beta1, beta2, eps, key))
+                       for key, text in _ADAM_MISTAKES.items()}}
+
         label = f"lr={lr:g}, betas=({beta1:g}, {beta2:g}), eps={eps:g}"
         state = {"exp_avg": (m[-1], {"the (1 - beta1) factor is missing": m[-1] / (1 - beta1),
                                      "you stored the bias-corrected m_hat; keep the raw average": m_hat[-1]}),

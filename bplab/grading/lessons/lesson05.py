@@ -53,22 +53,46 @@ def _judge_penalty(values, penalty_of, mistakes_of):
     penalty, dW = gradcheck.unpack(values.get("result"), 2, "penalty")
     numeric = gradcheck.numerical_gradient(penalty_of, W.copy())
     penalty_value = np.asarray(penalty) if not isinstance(penalty, (list, tuple, dict)) else penalty
+    order = "returned in the wrong order: return (penalty, dW)"
+    unsummed = "the penalty is not summed: it is one number, the sum over every entry of W"
+    dW_result = gradcheck.compare("dW", dW, numeric, threshold=1e-7,
+                                  mistakes={**mistakes_of(W, strength)["dW"], order: penalty_of(W)})
+    got = np.asarray(dW) if isinstance(dW, np.ndarray) and dW.shape == W.shape and dW.dtype.kind == "f" else None
+    if got is not None and not np.all(np.isfinite(got)) and np.all(np.isfinite(got[W != 0])):
+        dW_result.diagnosis = "NaN where W == 0 (0 / 0): the subgradient there is 0 (np.sign(0) is 0)"
     return [gradcheck.not_modified(values.get("modified")),
-            gradcheck.compare("penalty", penalty_value, penalty_of(W), threshold=1e-9,
-                              mistakes=mistakes_of(W, strength)["penalty"]),
-            gradcheck.compare("dW", dW, numeric, threshold=1e-7, mistakes=mistakes_of(W, strength)["dW"])]
+            gradcheck.compare("penalty", penalty_value, penalty_of(W), threshold=1e-9, kind="output",
+                              mistakes={**mistakes_of(W, strength)["penalty"], order: numeric,
+                                        unsummed: gradcheck.AnyOf(strength * np.abs(W), 0.5 * strength * W * W,
+                                                                  strength * W * W)}),
+            dW_result]
 
 
 def _l2_mistakes(W, strength):
-    return {"penalty": {"the 1/2 is missing: the penalty is strength / 2 * sum(W ** 2)": strength * np.sum(W * W)},
-            "dW": {"off by 2: with the 1/2 in the penalty, the gradient is strength * W": 2 * strength * W}}
+    missing = "strength (lambda) is missing: multiply by it"
+    return {"penalty": {"the 1/2 is missing: the penalty is strength / 2 * sum(W ** 2)": strength * np.sum(W * W),
+                        missing: gradcheck.AnyOf(0.5 * np.sum(W * W), np.sum(W * W)),
+                        "a mean instead of a sum: the penalty is strength / 2 * sum(W ** 2)":
+                            gradcheck.AnyOf(0.5 * strength * np.mean(W * W), strength * np.mean(W * W)),
+                        "the square is missing: the penalty is strength / 2 * sum(W ** 2)":
+                            0.5 * strength * np.sum(W)},
+            "dW": {"off by 2: with the 1/2 in the penalty, the gradient is strength * W": 2 * strength * W,
+                   missing: gradcheck.AnyOf(W, 2 * W),
+                   "that is the subgradient of the L1 penalty; L2's gradient is strength * W":
+                       strength * np.sign(W)}}
 
 
 def _l1_mistakes(W, strength):
-    return {"penalty": {"sum(W) instead of sum(|W|): take the absolute value": strength * np.sum(W)},
+    missing = "strength (lambda) is missing: multiply by it"
+    return {"penalty": {"sum(W) instead of sum(|W|): take the absolute value": strength * np.sum(W),
+                        missing: np.sum(np.abs(W)),
+                        "a mean instead of a sum: the penalty is strength * sum(|W|)": strength * np.mean(np.abs(W)),
+                        "that is the L2 penalty; L1's is strength * sum(|W|)":
+                            gradcheck.AnyOf(0.5 * strength * np.sum(W * W), strength * np.sum(W * W))},
             "dW": {"at W == 0 the subgradient must be 0 (np.sign(0) is 0), not +strength": strength * np.where(W >= 0, 1.0, -1.0),
                    "at W == 0 the subgradient must be 0 (np.sign(0) is 0), not -strength": strength * np.where(W > 0, 1.0, -1.0),
-                   "that is the gradient of the L2 penalty; L1's is strength * sign(W)": strength * W}}
+                   "that is the gradient of the L2 penalty; L1's is strength * sign(W)": strength * W,
+                   missing: np.sign(W)}}
 
 
 def _judge_l2(values):
@@ -118,12 +142,15 @@ def _judge_dropout_forward(values):
     keep = 1.0 - DROPOUT_P
     results = [
         gradcheck.not_modified(values.get("modified")),
-        gradcheck.compare("training output, fixed mask", values.get("fixed"), x * mask / keep, threshold=1e-12, mistakes={
+        _mask_ignored(gradcheck.compare("training output, fixed mask", values.get("fixed"), x * mask / keep,
+                                        threshold=1e-12, mistakes={
             "kept units are not scaled: inverted dropout multiplies them by 1 / (1 - p) in training": x * mask,
             "scaled by 1 / p: the kept units are a fraction 1 - p, so scale by 1 / (1 - p)": x * mask / DROPOUT_P,
             "the mask is used the wrong way round: mask is True where a unit is KEPT": x * ~mask / keep}),
-        gradcheck.compare("evaluation output", values.get("eval"), x, threshold=1e-12, mistakes={
+            values.get("fixed"), x, mask),
+        _dropped_in_eval(gradcheck.compare("evaluation output", values.get("eval"), x, threshold=1e-12, mistakes={
             "scaled in evaluation: inverted dropout scales in training only, evaluation is the identity": x / keep}),
+            values.get("eval"), x),
         _dropout_statistics(values.get("random"), big),
         _edge("p = 1 output", values.get("p1"), np.zeros_like(x), "with p = 1 every unit is dropped: return zeros"
               " (torch does), without computing 1 / (1 - p)"),
@@ -131,6 +158,30 @@ def _judge_dropout_forward(values):
               " rng.random() >= p, which holds with probability 1 - p"),
     ]
     return results
+
+
+def _zeros_where_x(out, x):
+    """The entries of ``out`` that are 0 where ``x`` is not, or None when ``out`` is not a float array like x."""
+    if not isinstance(out, np.ndarray) or out.shape != x.shape or out.dtype.kind != "f":
+        return None
+    return (out == 0) & (x != 0)
+
+
+def _dropped_in_eval(result, out, x):
+    zeros = _zeros_where_x(out, x)
+    if not result.passed and zeros is not None and zeros.any() and not result.diagnosis.startswith("scaled"):
+        result.diagnosis = ("units are dropped in evaluation: with train=False dropout is the identity "
+                            "(return x unchanged, a copy)")
+    return result
+
+
+def _mask_ignored(result, out, x, mask):
+    zeros = _zeros_where_x(out, x)
+    if not result.passed and not result.diagnosis and zeros is not None and zeros.any() \
+            and not np.array_equal(zeros, ~mask):
+        result.diagnosis = ("the mask argument is not used: when a mask is given, keep exactly the units where it is "
+                            "True (draw one with rng only when mask is None)")
+    return result
 
 
 def _edge(name, value, expected, advice):
@@ -173,7 +224,7 @@ def _dropout_statistics(out, x):
 def _produce_dropout_backward(ex):
     x, mask, dout, _ = _dropout_inputs()
     _, cache = ex.dropout_forward(x.copy(), DROPOUT_P, True, mask=mask.copy())
-    dx, modified = call(ex.dropout_backward, dout, cache, names=("dout", "cache"))
+    dx, modified = call(ex.dropout_backward, dout, cache, names=("dout", "cache"), repeat=True)
     _, cache_eval = ex.dropout_forward(x.copy(), DROPOUT_P, False, np.random.default_rng(1))
     dx_eval, modified_eval = call(ex.dropout_backward, dout, cache_eval, names=("dout", "cache"))
     return {"dx": dx, "dx_eval": dx_eval, "modified": modified + modified_eval}
@@ -187,7 +238,10 @@ def _judge_dropout_backward(values):
             gradcheck.compare("dx (training)", values.get("dx"), numeric, mistakes={
                 "the gradient is not scaled: the forward multiplies kept units by 1 / (1 - p), so does the backward":
                     dout * mask,
-                "dropped units must pass no gradient: multiply dout by the (scaled) mask": dout / keep}),
+                "dropped units must pass no gradient: multiply dout by the (scaled) mask": dout / keep,
+                "scaled by 1 / p: the kept units are scaled by 1 / (1 - p), and so is their gradient":
+                    dout * mask / DROPOUT_P,
+                "the mask is used the wrong way round: gradient flows where the unit was KEPT": dout * ~mask / keep}),
             gradcheck.compare("dx (evaluation)", values.get("dx_eval"), dout, mistakes={
                 "evaluation is the identity, so its gradient is dout unchanged": dout * mask / keep,
                 "scaled in evaluation: the evaluation forward is the identity": dout / keep})]
@@ -262,7 +316,14 @@ def _judge_bn_forward(values):
             "normalized with the running statistics: in training use the batch's mean and variance":
                 _bn_reference(x, gamma, beta, mean, var, eps),
             "eps is misplaced: it goes under the square root, sqrt(var + eps)":
-                gamma * (x - batch_mean) / (np.sqrt(biased) + eps) + beta}))
+                gamma * (x - batch_mean) / (np.sqrt(biased) + eps) + beta,
+            "eps is missing: normalize by sqrt(var + eps)": _bn_reference(x, gamma, beta, batch_mean, biased, 0.0),
+            "gamma and beta are swapped: out = gamma * x_hat + beta":
+                _bn_reference(x, beta, gamma, batch_mean, biased, eps),
+            "divided by the variance: normalize by the standard deviation sqrt(var + eps)":
+                (x - batch_mean) / (biased + eps) * gamma + beta,
+            "the statistics are taken over all entries: each feature has its own mean and variance (axis=0)":
+                gamma * (x - x.mean()) / np.sqrt(x.var() + eps) + beta}))
         running = values.get(f"running_True_{k}")
         running = running if isinstance(running, dict) else {}
         results.append(gradcheck.compare(f"running mean after training {label}", running.get("mean"),
@@ -276,11 +337,15 @@ def _judge_bn_forward(values):
                 (1 - m) * var + m * biased,
             "momentum weights the NEW batch: running = (1 - momentum) * running + momentum * batch":
                 m * var + (1 - m) * unbiased,
+            f"the correction is upside down: the unbiased variance is the biased one times N / (N - 1) = {n}/{n - 1}":
+                (1 - m) * var + m * biased * (n - 1) / n,
             "the running variance was not updated": var}))
         results.append(gradcheck.compare(f"evaluation output {label}", values.get(f"out_False_{k}"),
                                          _bn_reference(x, gamma, beta, mean, var, eps), threshold=1e-9, mistakes={
             "normalized with the batch statistics: evaluation uses the running mean and variance":
-                _bn_reference(x, gamma, beta, batch_mean, biased, eps)}))
+                _bn_reference(x, gamma, beta, batch_mean, biased, eps),
+            "divided by the running variance: normalize by sqrt(running var + eps)":
+                gamma * (x - mean) / (var + eps) + beta}))
         running_eval = values.get(f"running_False_{k}")
         running_eval = running_eval if isinstance(running_eval, dict) else {}
         for key, before in (("mean", mean), ("var", var)):
@@ -296,7 +361,8 @@ def _produce_bn_backward(ex):
     _, _, _, _, _, dout = _bn_inputs()
     for train in (True, False):
         _, cache, _, _ = _bn_call(ex, train, BN_SETTINGS[0])
-        values[f"grads_{train}"], modified = call(ex.batchnorm_backward, dout, cache, names=("dout", "cache"))
+        values[f"grads_{train}"], modified = call(ex.batchnorm_backward, dout, cache, names=("dout", "cache"),
+                                                  repeat=True)
         values["modified"] += modified
     return values
 
@@ -328,16 +394,48 @@ def _judge_bn_backward(values):
         dx, dgamma, dbeta = gradcheck.unpack(values.get(f"grads_{train}"), 3, "batchnorm_backward")
         mode = "training" if train else "evaluation"
         if train:
-            dx_mistakes = {"the batch mean and variance were treated as constants: in training they depend on x,"
-                           " which adds the two correction terms": dout * gamma / np.sqrt(biased + eps)}
+            dx_mistakes = {"the batch mean and variance were treated as constants (the evaluation formula): in "
+                           "training they depend on x, which adds the two correction terms":
+                           dout * gamma / np.sqrt(biased + eps),
+                           **{text: _bn_train_variant(x, gamma, dout, eps, key) for key, text in _BN_MISTAKES.items()}}
         else:
             dx_mistakes = {"used the batch statistics: in evaluation the running statistics are constants":
-                           _eval_with_batch_grad(x, gamma, dout, eps)}
+                           _eval_with_batch_grad(x, gamma, dout, eps),
+                           "gamma is missing: dx = dout * gamma / sqrt(running var + eps)": expected[0] / gamma}
+        gamma_mistakes = {"dgamma sums dout alone: it is sum(dout * x_hat, axis=0)": dout.sum(axis=0),
+                          "dgamma pairs dout with x; it multiplies x_hat: sum(dout * x_hat, axis=0)":
+                              (dout * x).sum(axis=0)}
+        if train:
+            x_hat = (x - x.mean(axis=0)) / np.sqrt(biased + eps)
+            gamma_mistakes["dgamma is not summed over the batch: sum(dout * x_hat, axis=0)"] = dout * x_hat
         results += [gradcheck.compare(f"dx ({mode})", dx, expected[0], threshold=1e-7, batch_size=n,
                                       mistakes=dx_mistakes),
-                    gradcheck.compare(f"dgamma ({mode})", dgamma, expected[1], threshold=1e-7, batch_size=n),
-                    gradcheck.compare(f"dbeta ({mode})", dbeta, expected[2], threshold=1e-7, batch_size=n)]
+                    gradcheck.compare(f"dgamma ({mode})", dgamma, expected[1], threshold=1e-7, batch_size=n,
+                                      mistakes=gamma_mistakes),
+                    gradcheck.compare(f"dbeta ({mode})", dbeta, expected[2], threshold=1e-7, batch_size=n, mistakes={
+                        "dbeta is not summed over the batch: dbeta = dout.sum(axis=0)": dout,
+                        "dbeta is averaged: beta is shared by every row, so dbeta = dout.sum(axis=0)":
+                            dout.mean(axis=0)})]
     return results
+
+
+_BN_MISTAKES = {
+    "no mean": "the mean term is missing from dx: subtract the batch mean of dout * gamma (g.sum(axis=0) / N)",
+    "no var": "the variance term is missing from dx: subtract x_hat * mean(g * x_hat) too",
+    "no gamma": "gamma is missing from dx: the upstream gradient of x_hat is dout * gamma",
+}
+
+
+def _bn_train_variant(x, gamma, dout, eps, mistake):
+    """The training-mode dx with one term or factor left out (closed form, to recognise the mistake)."""
+    n = x.shape[0]
+    mean, biased, _ = _batch_stats(x)
+    inv_std = 1 / np.sqrt(biased + eps)
+    x_hat = (x - mean) * inv_std
+    g = dout if mistake == "no gamma" else dout * gamma
+    mean_term = 0 if mistake == "no mean" else g.sum(axis=0)
+    var_term = 0 if mistake == "no var" else x_hat * (g * x_hat).sum(axis=0)
+    return inv_std / n * (n * g - mean_term - var_term)
 
 
 def _eval_with_batch_grad(x, gamma, dout, eps):
@@ -380,14 +478,18 @@ def _as_epoch(value):
     return "?"
 
 
-def _early_variant(losses, patience, min_delta, strict=True):
+def _early_variant(losses, patience, min_delta, strict=True, reset=True, nan_improves=False):
     """The answer of early stopping with the given rule, to recognise a learner's off-by-one or tie rule."""
-    best_epoch, best = None, math.inf
+    best_epoch, best, waited = None, math.inf, 0
     for epoch, loss in enumerate(losses):
-        if (loss < best - min_delta) if strict else (loss <= best - min_delta):
+        improves = (loss < best - min_delta) if strict else (loss <= best - min_delta)
+        if improves or (nan_improves and loss != loss):
             best_epoch, best = epoch, loss
-        elif patience <= 0 or epoch - (-1 if best_epoch is None else best_epoch) >= patience:
-            return best_epoch, epoch
+            waited = 0 if reset else waited
+        else:
+            waited += 1
+            if patience <= 0 or waited >= patience:
+                return best_epoch, epoch
     return best_epoch, None
 
 
@@ -411,14 +513,137 @@ def _judge_early(values):
              " use a strict <"),
             (_early_variant(losses, patience, 0.0), "an improvement must beat the best loss by more than min_delta:"
              " loss < best - min_delta"),
+            (_early_variant(losses, patience, -min_delta), "min_delta has the wrong sign: an improvement is"
+             " loss < best - min_delta"),
+            (_early_variant(losses, patience, min_delta, reset=False), "the count of epochs without improvement is"
+             " not reset when an epoch improves: set it back to 0"),
+            (_early_variant(losses, patience, min_delta, nan_improves=True), "a NaN loss is never an improvement"
+             " (comparisons with NaN are False): test loss < best - min_delta, not not (loss >= ...)"),
         ]
+        stop = _early_variant(losses, patience, min_delta)[1]
+        variants.append(((expected[0], None if stop is None else stop + 1), "stop_epoch is one too large: it is the"
+                         " index of the epoch after which training stops (counting from 0)"))
         diagnosis = next((text for variant, text in variants if got == variant), "")
+        if not diagnosis and got[0] == "?" and isinstance(pair[0], (int, float)) and expected[0] is not None \
+                and pair[0] == losses[expected[0]]:
+            diagnosis = "returned the best loss; return the best epoch's index (its position in val_losses)"
+        if not diagnosis and got[1] == expected[1] and got[0] != expected[0]:
+            diagnosis = ("the stopping epoch is right, the best epoch is not: best_epoch is the index of the lowest "
+                         "loss seen up to the stop (the last improvement), not the epoch where training stops")
+        elif not diagnosis and got[0] == expected[0] and got[1] != expected[1]:
+            diagnosis = ("the best epoch is right, the stopping epoch is not: stop after `patience` epochs in a row "
+                         "without improvement; return None when that never happens")
         if not diagnosis and any(math.isnan(v) for v in losses):
             diagnosis = "a NaN loss is never an improvement (comparisons with NaN are False)"
         if not isinstance(answer, (list, tuple)) or len(answer) != 2:
             diagnosis = "return a pair (best_epoch, stop_epoch); stop_epoch is None when training does not stop"
         results.append(gradcheck.verdict(name, False, f"returned {answer!r}, expected {expected}", diagnosis))
     return results
+
+
+# -- batch norm backward, staged: every node of the graph checked on its own ---------------------
+#
+# The reference for each node is the central difference of the loss L = sum(dout * y) as a function
+# of that node's value, with everything downstream of the node recomputed from it (the graph of the
+# exercise's docstring, written again here). Wrong answers recognised: a missing fan-out branch (xc
+# into var, x into mu), the mean's 1/N, the -1/2 power, the N - 1 of the unbiased variance, gamma.
+
+STAGES = ("dbeta", "dgamma", "dx_hat", "dinv_std", "dvar", "dxc", "dmu", "dx")
+STAGED_EPS = 1e-5
+
+
+def _staged_inputs():
+    x, gamma, beta, _, _, dout = _bn_inputs()
+    return x, gamma, beta, dout
+
+
+def _produce_bn_staged(ex):
+    x, gamma, _, dout = _staged_inputs()
+    result, modified = call(ex.batchnorm_backward_staged, dout, x, gamma, STAGED_EPS, names=("dout", "x", "gamma"))
+    return {"stages": result, "modified": modified}
+
+
+def _staged_graph(x):
+    """The forward nodes of the exercise's graph: mu, xc, var, inv_std, x_hat."""
+    n = x.shape[0]
+    mu = x.sum(axis=0) / n
+    xc = x - mu
+    var = (xc * xc).sum(axis=0) / n
+    inv_std = (var + STAGED_EPS) ** -0.5
+    return mu, xc, var, inv_std, xc * inv_std
+
+
+def _staged_numeric():
+    """dL/d(node) for every node, by central differences of the downstream computation."""
+    x, gamma, beta, dout = _staged_inputs()
+    n = x.shape[0]
+    mu, xc, var, inv_std, x_hat = _staged_graph(x)
+    loss_of_y = lambda y: float(np.sum(dout * y))
+    from_x_hat = lambda v: loss_of_y(gamma * v + beta)
+    from_inv_std = lambda v: from_x_hat(xc * v)
+    from_var = lambda v: from_inv_std((v + STAGED_EPS) ** -0.5)
+    from_xc = lambda v: from_x_hat(v * ((v * v).sum(axis=0) / n + STAGED_EPS) ** -0.5)  # var recomputed from xc
+    from_mu = lambda v: from_xc(x - v)
+    from_x = lambda v: from_xc(v - v.sum(axis=0) / n)  # mu recomputed from x
+    grad = gradcheck.numerical_gradient
+    return {"dbeta": grad(lambda v: loss_of_y(gamma * x_hat + v), beta.copy()),
+            "dgamma": grad(lambda v: loss_of_y(v * x_hat + beta), gamma.copy()),
+            "dx_hat": grad(from_x_hat, x_hat.copy()),
+            "dinv_std": grad(from_inv_std, inv_std.copy()),
+            "dvar": grad(from_var, var.copy()),
+            "dxc": grad(from_xc, xc.copy()),
+            "dmu": grad(from_mu, mu.copy()),
+            "dx": grad(from_x, x.copy())}
+
+
+def _staged_mistakes():
+    """Wrong stage gradients, each computed from the same inputs with one realistic slip."""
+    x, gamma, _, dout = _staged_inputs()
+    n = x.shape[0]
+    _, xc, var, inv_std, x_hat = _staged_graph(x)
+    dx_hat = dout * gamma
+    dinv_std = (dx_hat * xc).sum(axis=0)
+    dvar = -0.5 * dinv_std * (var + STAGED_EPS) ** -1.5
+    dxc = dx_hat * inv_std + dvar * 2 * xc / n
+    dmu = -dxc.sum(axis=0)
+    return {
+        "dgamma": {"y = gamma * x_hat + beta: dgamma sums dout * x_hat over the batch, not dout alone":
+                   dout.sum(axis=0)},
+        "dx_hat": {"y = gamma * x_hat: multiply dout by gamma": dout},
+        "dinv_std": {"x_hat = xc * inv_std: multiply by xc (the centred x), not x": (dx_hat * x).sum(axis=0)},
+        "dvar": {"d/dvar (var + eps)^(-1/2) is -1/2 (var + eps)^(-3/2): the factor -1/2 is missing":
+                 dinv_std * (var + STAGED_EPS) ** -1.5,
+                 "the power: d/dvar (var + eps)^(-1/2) = -1/2 (var + eps)^(-3/2), not ^(-1/2)":
+                 -0.5 * dinv_std * (var + STAGED_EPS) ** -0.5},
+        "dxc": {"xc fans out to x_hat AND to var: add the branch through var, dvar * 2 xc / N":
+                dx_hat * inv_std,
+                "var divides by N (the biased variance), so d var / d xc = 2 xc / N, not 2 xc / (N - 1)":
+                dx_hat * inv_std + dvar * 2 * xc / (n - 1),
+                "d var / d xc = 2 xc / N: the 1/N of the mean is missing": dx_hat * inv_std + dvar * 2 * xc},
+        "dmu": {"xc = x - mu: the gradient reaching mu is MINUS the sum of dxc over the batch": dxc.sum(axis=0),
+                "mu is broadcast to every row of xc: sum dxc over the batch (axis 0)": -dxc},
+        "dx": {"x fans out to xc AND to mu: add the branch through mu, dmu / N on every row": dxc,
+               "mu is the mean of x, so d mu / d x_i = 1/N: add dmu / N, not dmu": dxc + dmu},
+    }
+
+
+def _judge_bn_staged(values):
+    x = _staged_inputs()[0]
+    stages = values.get("stages")
+    if not isinstance(stages, dict):
+        return [gradcheck.verdict("stages", False, f"returned {type(stages).__name__}",
+                                  f"return a dict with the keys {', '.join(STAGES)}")]
+    expected, mistakes = _staged_numeric(), _staged_mistakes()
+    results = [gradcheck.not_modified(values.get("modified"))]
+    for stage in STAGES:
+        if stage not in stages:
+            results.append(gradcheck.verdict(stage, False, "missing from the returned dict",
+                                             f"add the key {stage!r}: dL/d{stage[1:]}"))
+            continue
+        results.append(gradcheck.compare(stage, stages[stage], expected[stage], threshold=1e-7,
+                                         batch_size=x.shape[0], mistakes=mistakes.get(stage)))
+    return results
+
 
 
 CHECKS = [
@@ -436,4 +661,6 @@ CHECKS = [
           judge=_judge_bn_forward, functions=("batchnorm_forward",), hint=SECTIONS["bn"]),
     Check(lesson="05", name="batchnorm_backward", points=3, module=MODULE, produce=_produce_bn_backward,
           judge=_judge_bn_backward, functions=("batchnorm_forward", "batchnorm_backward"), hint=SECTIONS["bn"]),
+    Check(lesson="05", name="batchnorm_backward_staged", points=3, module=MODULE, produce=_produce_bn_staged,
+          judge=_judge_bn_staged, functions=("batchnorm_backward_staged",), hint=SECTIONS["bn"]),
 ]

@@ -189,8 +189,67 @@ def _judge_conv_forward(values):
                       " out = sum of W * window, without flipping W":
                       naive_conv2d(x, W[:, :, ::-1, ::-1], b, stride, pad),
                       "bias missing: add b[f] to every position of output channel f":
-                      naive_conv2d(x, W, np.zeros_like(b), stride, pad)}))
+                      naive_conv2d(x, W, np.zeros_like(b), stride, pad),
+                      "the stride is ignored: output position p reads the input from row p * stride":
+                      naive_conv2d(x, W, b, 1, pad),
+                      "the padding is missing: pad x with `pad` zeros on each side of both spatial axes first":
+                      naive_conv2d(x, W, b, stride, 0),
+                      "the output size misses its + 1: OH = (H + 2 pad - KH) // stride + 1":
+                      expected[:, :, :-1, :-1],
+                      "the bias is added once per kernel offset: add b once, to every position of channel f":
+                      gradcheck.AnyOf(*[expected + (W.shape[2] * W.shape[3] + extra) * b[None, :, None, None]
+                                        for extra in (-1, 0)]),
+                      "the kernel is transposed: W[f, c, i, j] multiplies the input at row offset i, column "
+                      "offset j": naive_conv2d(x, W.transpose(0, 1, 3, 2), b, stride, pad)
+                      if W.shape[2] == W.shape[3] else np.zeros(0)}))
     return results
+
+
+_CONV_MISTAKES = {
+    "stride": "the stride is ignored in the backward pass: output position p touches the input from row "
+              "p * stride (slice with step stride)",
+    "overwrite": "dx is overwritten where windows overlap: an input entry collects the gradient of every window "
+                 "that contains it (+=, not =)",
+    "no crop": "dx still has the padding: crop it off, dx = dxpad[:, :, pad:-pad, pad:-pad]",
+}
+
+
+def _conv_backward_variant(x, W, dout, stride, pad, mistake):
+    """(dx, dW) of a backward pass with one known mistake, by loops over kernel offsets; None where it changes nothing."""
+    n, c, h, w = x.shape
+    f, _, kh, kw = W.shape
+    xp = np.zeros((n, c, h + 2 * pad, w + 2 * pad))
+    xp[:, :, pad:pad + h, pad:pad + w] = x
+    out_h, out_w = dout.shape[2], dout.shape[3]
+    step = 1 if mistake == "stride" else stride
+    dxp, dW = np.zeros_like(xp), np.zeros_like(W)
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i, i + step * out_h, step)
+            cols = slice(j, j + step * out_w, step)
+            if xp[:, :, rows, cols].shape[2:] != (out_h, out_w):
+                return None, None  # the learner's code would have raised
+            dW[:, :, i, j] = np.einsum("nfhw,nchw->fc", dout, xp[:, :, rows, cols])
+            contribution = np.einsum("nfhw,fc->nchw", dout, W[:, :, i, j])
+            if mistake == "overwrite":
+                dxp[:, :, rows, cols] = contribution
+            else:
+                dxp[:, :, rows, cols] += contribution
+    if mistake == "no crop":
+        return (dxp if pad else None), None
+    return dxp[:, :, pad:pad + h, pad:pad + w], (dW if mistake == "stride" else None)
+
+
+def _overwrite_positions(dout, x_shape, W, stride, pad):
+    """dx from a loop over output positions (and filters) that assigns instead of adding."""
+    n, c, h, w = x_shape
+    kh, kw = W.shape[2:]
+    dxp = np.zeros((n, c, h + 2 * pad, w + 2 * pad))
+    for p in range(dout.shape[2]):
+        for q in range(dout.shape[3]):
+            dxp[:, :, p * stride:p * stride + kh, q * stride:q * stride + kw] = \
+                np.einsum("nf,fcij->ncij", dout[:, :, p, q], W)
+    return dxp[:, :, pad:pad + h, pad:pad + w]
 
 
 def _produce_conv_backward(ex):
@@ -198,7 +257,7 @@ def _produce_conv_backward(ex):
     for case in range(len(CONV_CASES)):
         x, W, b, stride, pad, dout = _conv_inputs(case)
         (_, cache), changed = call(ex.conv2d_forward, x, W, b, stride, pad, names=("x", "W", "b", "stride", "pad"))
-        result, changed_back = call(ex.conv2d_backward, dout, cache, names=("dout", "cache"))
+        result, changed_back = call(ex.conv2d_backward, dout, cache, names=("dout", "cache"), repeat=True)
         grads.append(result)
         modified += changed + changed_back
     return {"grads": grads, "modified": modified}
@@ -215,14 +274,26 @@ def _judge_conv_backward(values):
         label = f"(stride {stride}, pad {pad})"
         numeric = numerical_conv_gradients(x, W, b, stride, pad, dout)
         dx_unflipped = naive_conv2d_dx(dout, x.shape, W[:, :, ::-1, ::-1], stride, pad)
+        variants = {text: _conv_backward_variant(x, W, dout, stride, pad, key)
+                    for key, text in _CONV_MISTAKES.items()}
+        overwrite = _CONV_MISTAKES["overwrite"]
+        if variants[overwrite][0] is not None:  # the same mistake in a loop over output positions
+            variants[overwrite] = (gradcheck.AnyOf(variants[overwrite][0],
+                                                   _overwrite_positions(dout, x.shape, W, stride, pad)), None)
         results += [
             gradcheck.compare(f"dx {label}", dx, numeric[0], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
                 "kernel not flipped: dx is the FULL convolution of dout with the kernel flipped in both axes"
-                " (or scatter W * dout back over each window)": dx_unflipped}),
+                " (or scatter W * dout back over each window)": dx_unflipped,
+                **{text: v[0] for text, v in variants.items() if v[0] is not None}}),
             gradcheck.compare(f"dW {label}", dW, numeric[1], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
                 "dW flipped: dW[f, c, i, j] pairs dout with the input shifted by (i, j), no flip":
-                    numeric[1][:, :, ::-1, ::-1]}),
-            gradcheck.compare(f"db {label}", db, numeric[2], threshold=THRESHOLD, batch_size=x.shape[0]),
+                    numeric[1][:, :, ::-1, ::-1],
+                **{text: v[1] for text, v in variants.items() if v[1] is not None}}),
+            gradcheck.compare(f"db {label}", db, numeric[2], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
+                "db is summed over the batch only: b[f] is shared by every position, so db = dout.sum(axis=(0, 2, 3))":
+                    dout.sum(axis=0),
+                "db is summed over the wrong axes: db[f] = dout[:, f].sum(), i.e. dout.sum(axis=(0, 2, 3))":
+                    gradcheck.AnyOf(dout.sum(axis=(0, 1)), dout.sum(axis=(1, 2, 3)), dout.sum(axis=(2, 3)))}),
         ]
     return results
 
@@ -245,9 +316,30 @@ def _judge_pool_forward(values):
     results = [gradcheck.not_modified(values.get("modified"))]
     for case, out in enumerate(outs):
         x, size, stride, _ = _pool_inputs(case)
-        results.append(gradcheck.compare(f"out (size {size}, stride {stride})", out, naive_maxpool2d(x, size, stride),
-                                         threshold=THRESHOLD))
+        expected = naive_maxpool2d(x, size, stride)
+        results.append(gradcheck.compare(f"out (size {size}, stride {stride})", out, expected, threshold=THRESHOLD,
+                                         mistakes=_pool_forward_mistakes(x, size, stride, expected.shape)))
     return results
+
+
+def _pool_forward_mistakes(x, size, stride, shape):
+    mean = np.empty(shape)
+    for p in range(shape[2]):
+        for q in range(shape[3]):
+            mean[:, :, p, q] = x[:, :, p * stride:p * stride + size, q * stride:q * stride + size].mean(axis=(2, 3))
+    reduced = {name: np.empty(shape) for name in ("min", "sum")}
+    for p in range(shape[2]):
+        for q in range(shape[3]):
+            window = x[:, :, p * stride:p * stride + size, q * stride:q * stride + size]
+            reduced["min"][:, :, p, q], reduced["sum"][:, :, p, q] = window.min(axis=(2, 3)), window.sum(axis=(2, 3))
+    mistakes = {"the mean of each window: max pooling takes the maximum": mean,
+                "the minimum of each window: max pooling takes the maximum": reduced["min"],
+                "the sum of each window: max pooling takes the maximum": reduced["sum"],
+                "the stride is ignored: window (p, q) starts at row p * stride, column q * stride":
+                    naive_maxpool2d(x, size, 1)}
+    if size != stride:
+        mistakes["size and stride are swapped: windows are size x size, stride apart"] = naive_maxpool2d(x, stride, size)
+    return mistakes
 
 
 def _produce_pool_backward(ex):
@@ -257,15 +349,49 @@ def _produce_pool_backward(ex):
     inputs.append((x_tie, 2, 2, dout_tie))
     for x, size, stride, dout in inputs:
         (_, cache), changed = call(ex.maxpool2d_forward, x, size, stride, names=("x", "size", "stride"))
-        result, changed_back = call(ex.maxpool2d_backward, dout, cache, names=("dout", "cache"))
-        grads.append(gradcheck.unpack(result, 1, "maxpool2d_backward")[0])
+        result, changed_back = call(ex.maxpool2d_backward, dout, cache, names=("dout", "cache"), repeat=True)
+        grads.append(result)  # judged as returned: dx alone, not a tuple
         modified += changed + changed_back
     return {"grads": grads, "modified": modified}
+
+
+_ROUTE_MISTAKES = {
+    "swapped": "the window's row and column are swapped: for a flat index k in a size x size window, the row is "
+               "k // size and the column k % size",
+    "no offset": "the gradient goes to the maximum's place inside the window, not in x: add the window's corner "
+                 "(p * stride, q * stride)",
+    "stride decode": "the flat index is split with the stride: row k // size, column k % size (size, the window's "
+                     "side)",
+    "ones": "the maximum receives 1, not the window's gradient: dx at the maximum is dout[n, c, p, q]",
+}
+
+
+def _pool_route_variant(x, dout, size, stride, mistake):
+    """The backward pass with the maximum routed by a known wrong rule (loops); None when it cannot run."""
+    dx = np.zeros_like(x)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            for p in range(dout.shape[2]):
+                for q in range(dout.shape[3]):
+                    r0, c0 = p * stride, q * stride
+                    k = int(np.argmax(x[i, j, r0:r0 + size, c0:c0 + size]))
+                    a, b = {"swapped": (k % size, k // size),
+                            "stride decode": (k // stride, k % stride)}.get(mistake, (k // size, k % size))
+                    if mistake == "no offset":
+                        r0 = c0 = 0
+                    if not (0 <= r0 + a < x.shape[2] and 0 <= c0 + b < x.shape[3]):
+                        return None
+                    dx[i, j, r0 + a, c0 + b] += 1.0 if mistake == "ones" else dout[i, j, p, q]
+    return dx
 
 
 def _pool_mistakes(x, dout, size, stride):
     mistakes = {"gradient spread evenly over each window: that is average pooling; max pooling sends"
                 " each window's gradient to its maximum only": naive_maxpool2d_dx(x, dout, size, stride, "mean")}
+    for key, text in _ROUTE_MISTAKES.items():
+        wrong = _pool_route_variant(x, dout, size, stride, key)
+        if wrong is not None:
+            mistakes[text] = wrong
     if stride < size:
         mistakes["overlapping windows overwrite each other: an entry that is the maximum of several windows"
                  " collects the SUM of their gradients (use +=)"] = naive_maxpool2d_dx(x, dout, size, stride,
@@ -277,6 +403,10 @@ def _judge_pool_backward(values):
     grads = values.get("grads")
     grads = grads if isinstance(grads, list) and len(grads) == len(POOL_CASES) + 1 else [None] * (len(POOL_CASES) + 1)
     results = [gradcheck.not_modified(values.get("modified"))]
+    if any(isinstance(dx, (list, tuple)) for dx in grads):
+        return results + [gradcheck.verdict("dx", False, "is a tuple",
+                                            "maxpool2d_backward returns dx alone (one array of the input's shape), "
+                                            "not a tuple")]
     for case, dx in enumerate(grads[:-1]):
         x, size, stride, dout = _pool_inputs(case)
         numeric = gradcheck.numerical_gradient_array(lambda v, size=size, stride=stride: naive_maxpool2d(v, size, stride),

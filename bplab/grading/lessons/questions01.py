@@ -31,7 +31,9 @@ CHECKS = [
              look="count the edges leaving x in the graph: the gradient of x collects one contribution per edge",
              mistakes={-1.5: "that is only the path through x * y; x also feeds tanh(x)",
                        0.786: "that is only the path through tanh(x); x also feeds x * y",
-                       -0.5: "that uses tanh'(x) = 1, true only at x = 0; tanh'(0.5) = 1 - tanh(0.5)^2"},
+                       -0.5: "that uses tanh'(x) = 1, true only at x = 0; tanh'(0.5) = 1 - tanh(0.5)^2",
+                       -0.7: "close, but rounded too far: the question asks for 2 decimals (compute tanh(0.5) to "
+                             "3 digits)"},
              hint=FANOUT),
     question(lesson="01", name="q_best_step", module=MODULE, answer="BEST_CENTRAL_EXPONENT",
              expected=Number(lower=-6.0, upper=-4.5),
@@ -42,7 +44,7 @@ CHECKS = [
              mistakes={-8: "that is the forward difference's best step (sqrt(eps)), whose truncation error falls "
                            "only like h",
                        -16: "at h = eps the quotient is pure rounding noise: the rounding error eps / h is 1",
-                       -12: "the smallest h on the plot is not the best: rounding error grows like eps / h"},
+                       -12: "the smallest h of the sweep is not the best: rounding error grows like eps / h"},
              hint=NUMERIC),
     question(lesson="01", name="q_numeric_cost", module=MODULE, answer="NUMERIC_EVALUATIONS",
              expected=Number(2000, abs_tol=0.5),

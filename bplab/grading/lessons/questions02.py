@@ -24,11 +24,16 @@ CHECKS = [
              expected=Number(SATURATION, rel_tol=0.04),
              right="the ratio is 1 / (2 sigmoid'(z)), and sigmoid'(-5) = p (1 - p) is about 0.0066: a saturated "
                    "sigmoid passes back almost nothing, so MSE barely moves a confidently wrong output",
-             look="divide the two gradients: what is left is 1 / (2 p (1 - p)); compute p = sigmoid(-5) first",
+             look="divide cross-entropy's dL/dz by MSE's: the factor (p - t) cancels; evaluate what is left at "
+                  "z = -5, where p = sigmoid(-5) is small",
              mistakes={2: "that is the factor at z = 0, where sigmoid' is at its largest, 1/4; at z = -5 it is far "
                           "smaller",
                        4: "1/4 bounds sigmoid' from above; at z = -5 it is much smaller than 1/4",
-                       150: "the 2 of the square's derivative is in the MSE gradient: the ratio is 1 / (2 p (1 - p))"},
+                       150: "MSE's gradient keeps the 2 that comes from differentiating the square: put it back into "
+                            "your ratio",
+                       1 / SATURATION: "that is MSE's gradient divided by cross-entropy's (or MSE's gradient itself); "
+                                       "the question asks how many times smaller MSE's is: cross-entropy's divided "
+                                       "by MSE's"},
              hint=LOSSES),
     question(lesson="02", name="q_initial_loss", module=MODULE, answer="INITIAL_LOSS",
              expected=Number(math.log(3), abs_tol=0.015),

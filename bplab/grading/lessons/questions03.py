@@ -47,7 +47,8 @@ CHECKS = [
              look="what does one step back multiply ∂L/∂h_t by when there is no nonlinearity? What does an "
                   "orthogonal matrix do to a vector's norm? Then take log10 of the factor per step",
              mistakes={str(2 * BPTT_SLOPE): "that is the slope of the squared norm; the norm itself shrinks by 0.8",
-                       "-0.2": "1 − ρ is the first-order guess; the norm is multiplied by ρ, so the slope is log10 ρ",
+                       "-0.2": "0.2 = 1 − ρ is the first-order guess of the fraction lost per step; "
+                               "the slope is a change of log10 of the norm",
                        "-0.2231": "that is the natural logarithm of 0.8; the question asks for log10",
                        "0.8": "0.8 is the factor per step; the slope of log10 of the norm is its logarithm",
                        str(-BPTT_SLOPE): "the gradient shrinks going back (ρ < 1): the slope is negative"},
@@ -57,10 +58,10 @@ CHECKS = [
              right="clipping multiplies the whole gradient by one number, so every time step's contribution shrinks "
                    "by the same factor and their ratio is unchanged: clipping caps explosions, it cannot cure "
                    "vanishing",
-             look="clipping multiplies every gradient by the same c = max_norm / (‖g‖ + 1e-6): what happens to a "
-                  "ratio of two quantities that are both multiplied by c?",
-             mistakes={"0": "a factor near 0 is what clipping does to every gradient's size, c = max_norm / ‖g‖; "
-                            "it applies to numerator and denominator alike",
+             look="reread how clipping rescales the gradient: does it treat what the early time steps contributed "
+                  "differently from what the late ones contributed? Follow c = max_norm / (‖g‖ + 1e-6) into both",
+             mistakes={"0": "a factor near 0 is what clipping does to the gradient's size, c = max_norm / ‖g‖; "
+                            "the question is about the ratio of the first step's share to the last step's",
                        "2": "clipping never changes one time step's share of the gradient: every step is "
                             "multiplied by the same c"},
              hint=SECTIONS["clip"]),

@@ -1,0 +1,500 @@
+"""Lesson 08: the LSTM step (forward, staged backward, whole backward), the LSTM through time, truncated BPTT.
+
+Every expected gradient is a central difference of a forward pass (``bplab.nn`` gives forward values only);
+for truncated BPTT the forward pass holds ``h_{t-k}`` constant for the loss term at ``t``, which is what
+truncation means, so the reference does not share code with any backward pass.
+
+Known wrong answers are recomputed from the same inputs by :func:`step_backward_variant`,
+:func:`sequence_backward_variant` and :func:`truncated_variant` (each a deliberate mistake written out), so a
+matching submission is told which mistake it made.
+
+Thresholds: the LSTM and the tanh RNN are smooth and the inputs are of order 1, so central differences with
+``h = 1e-5`` agree with a correct analytic gradient to about 1e-9 relative; every threshold is 1e-7 (1e-9 for
+forward values, which are closed forms).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bplab import gradcheck, nn
+from bplab.grading.checks import Check
+from bplab.grading.harness import call
+from bplab.nn.activations import sigmoid
+
+MODULE = "ex08_recurrent"
+THRESHOLD = 1e-7
+FORWARD_THRESHOLD = 1e-9
+SECTIONS = {
+    "truncated": 'notebook 08, section "5. Truncated BPTT"',
+    "cell": 'notebook 08, section "6. The LSTM cell"',
+    "step": 'notebook 08, section "7. Backward through one LSTM step"',
+    "sequence": 'notebook 08, section "8. The LSTM through time"',
+}
+STEP_NAMES = ("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db")
+SEQUENCE_NAMES = ("dx", "dh0", "dWx", "dWh", "db", "dc0")
+
+
+# -- inputs: deterministic, recomputed on both sides ---------------------------------------------------------
+
+def _step_inputs(case):
+    """(x, h_prev, c_prev, Wx, Wh, b, dh, dc); case 1 has large pre-activations (saturated gates)."""
+    N, D, H = [(3, 4, 5), (2, 3, 4)][case]
+    rng = np.random.default_rng(800 + case)
+    x, h_prev, c_prev = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    scale = [0.6, 1.5][case]
+    Wx, Wh, b = scale * rng.normal(size=(D, 4 * H)), scale * rng.normal(size=(H, 4 * H)), rng.normal(size=4 * H)
+    dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    return x, h_prev, c_prev, Wx, Wh, b, dh, dc
+
+
+def _sequence_inputs(case):
+    """(x, h0, Wx, Wh, b, c0 or None, dh); case 1 passes c0."""
+    N, T, D, H = [(2, 5, 3, 4), (3, 4, 2, 3)][case]
+    rng = np.random.default_rng(810 + case)
+    x, h0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H))
+    Wx, Wh, b = 0.7 * rng.normal(size=(D, 4 * H)), 0.7 * rng.normal(size=(H, 4 * H)), rng.normal(size=4 * H)
+    c0 = rng.normal(size=(N, H)) if case == 1 else None
+    dh = rng.normal(size=(N, T, H))
+    return x, h0, Wx, Wh, b, c0, dh
+
+
+# (N, T, D, H, truncate, loss on every step?): windows of 1 and 3 with a loss everywhere, and the lesson's case:
+# a loss on the last step only, truncated to fewer steps than the sequence.
+TRUNCATED_CASES = [(2, 6, 3, 4, 3, True), (2, 5, 2, 3, 1, True), (3, 7, 3, 4, 4, False)]
+
+
+def _truncated_inputs(case):
+    N, T, D, H, k, everywhere = TRUNCATED_CASES[case]
+    rng = np.random.default_rng(820 + case)
+    x, h0 = rng.normal(size=(N, T, D)), rng.normal(size=(N, H))
+    Wx, Wh, b = rng.normal(size=(D, H)), 0.8 * rng.normal(size=(H, H)), rng.normal(size=H)
+    dh = rng.normal(size=(N, T, H))
+    if not everywhere:
+        dh[:, :-1] = 0.0
+    return x, h0, Wx, Wh, b, dh, k
+
+
+# -- references and known mistakes: the LSTM step ------------------------------------------------------------
+
+def _gates(x, h_prev, Wx, Wh, b, order="ifgo"):
+    """Gate values ``(i, f, g, o)`` when the blocks of ``a`` are read in ``order`` (torch's is "ifgo")."""
+    H = h_prev.shape[1]
+    a = x @ Wx + h_prev @ Wh + b
+    blocks = {name: a[:, k * H:(k + 1) * H] for k, name in enumerate(order)}
+    return (sigmoid(blocks["i"]), sigmoid(blocks["f"]), np.tanh(blocks["g"]), sigmoid(blocks["o"]))
+
+
+def step_forward_variant(x, h_prev, c_prev, Wx, Wh, b, mistake=None):
+    """``(h, c)`` of one LSTM step, right (``mistake=None``) or with one named mistake."""
+    i, f, g, o = _gates(x, h_prev, Wx, Wh, b, order="ifog" if mistake == "ifog" else "ifgo")
+    c = f * c_prev + i * g
+    if mistake == "no_tanh_c":
+        return o * c, c
+    return o * np.tanh(c), c
+
+
+def step_backward_variant(x, h_prev, c_prev, Wx, Wh, b, dh, dc, mistake=None):
+    """The analytic step backward, right or with one named mistake, as a dict of every stage and output.
+
+    Mistakes: ``"tanh_missing_o"`` (dc_total = dc + dh·tanh'(c)), ``"dc_ignored"`` (the upstream dc not added),
+    ``"forget_uses_c"`` (df = dc_total·c instead of c_prev), ``"sigmoid_prime_for_g"`` (g's local derivative
+    g(1-g)), ``"sign"`` (every gradient negated), ``"dc_prev_not_f"`` (dc_prev = dc_total, f forgotten),
+    ``"tanh_prime_not_squared"`` (1 - tanh(c) instead of 1 - tanh²(c)).
+    """
+    i, f, g, o = _gates(x, h_prev, Wx, Wh, b)
+    c = f * c_prev + i * g
+    tc = np.tanh(c)
+    tanh_prime = 1.0 - tc if mistake == "tanh_prime_not_squared" else 1.0 - tc ** 2
+    through_h = dh * tanh_prime if mistake == "tanh_missing_o" else dh * o * tanh_prime
+    dc_total = through_h if mistake == "dc_ignored" else dc + through_h
+    dgates = np.concatenate([dc_total * g, dc_total * (c if mistake == "forget_uses_c" else c_prev),
+                             dc_total * i, dh * tc], axis=1)
+    g_local = g * (1.0 - g) if mistake == "sigmoid_prime_for_g" else 1.0 - g ** 2
+    da = dgates * np.concatenate([i * (1.0 - i), f * (1.0 - f), g_local, o * (1.0 - o)], axis=1)
+    out = {"dc_total": dc_total, "dgates": dgates, "da": da, "dx": da @ Wx.T, "dh_prev": da @ Wh.T,
+           "dc_prev": dc_total if mistake == "dc_prev_not_f" else dc_total * f,
+           "dWx": x.T @ da, "dWh": h_prev.T @ da, "db": da.sum(axis=0)}
+    return {k: -v for k, v in out.items()} if mistake == "sign" else out
+
+
+STEP_MISTAKES = {
+    "tanh_missing_o": "the path through h = o·tanh(c) lost its factor o: dL/dc gets dh · o · (1 - tanh²(c)), "
+                      "plus the upstream dc",
+    "dc_ignored": "the upstream dc is missing: the cell state also receives dc from the next step, so "
+                  "dL/dc = dc + dh · o · (1 - tanh²(c))",
+    "forget_uses_c": "the forget gate multiplies the PREVIOUS cell state: dL/df = dL/dc · c_prev, not · c",
+    "sigmoid_prime_for_g": "g is a tanh, not a sigmoid: its local derivative is 1 - g², not g(1 - g)",
+    "dc_prev_not_f": "dc_prev misses the forget gate: c = f·c_prev + ..., so dL/dc_prev = dL/dc · f",
+    "tanh_prime_not_squared": "tanh'(c) is 1 - tanh(c)², not 1 - tanh(c)",
+    "sign": "sign flipped: every gradient has the right size and the wrong sign",
+}
+
+
+def _step_mistakes(inputs, key):
+    """``{description: wrong array}`` for one output of the step backward."""
+    return {text: step_backward_variant(*inputs, mistake=name)[key] for name, text in STEP_MISTAKES.items()}
+
+
+def _step_function(inputs, which):
+    """``f(v) -> (h, c)`` with input number ``which`` of the step replaced by ``v``."""
+    def f(v):
+        args = list(inputs[:6])
+        args[which] = v
+        h, c, _ = nn.lstm_step_forward(*args)
+        return h, c
+    return f
+
+
+def numerical_step_gradients(inputs):
+    """Central differences of ``<dh, h> + <dc, c>`` w.r.t. x, h_prev, c_prev, Wx, Wh, b."""
+    dh, dc = inputs[6], inputs[7]
+    grads = []
+    for which in range(6):
+        f = _step_function(inputs, which)
+        grads.append(gradcheck.numerical_gradient(lambda v, f=f: float(np.sum(f(v)[0] * dh) + np.sum(f(v)[1] * dc)),
+                                                  inputs[which].copy()))
+    return grads
+
+
+def numerical_stage_gradients(inputs):
+    """Central differences for the three stages: w.r.t. the new ``c``, the gate values and the pre-activations."""
+    x, h_prev, c_prev, Wx, Wh, b, dh, dc = inputs
+    H = h_prev.shape[1]
+    i, f, g, o = _gates(x, h_prev, Wx, Wh, b)
+    c = f * c_prev + i * g
+    d_c = gradcheck.numerical_gradient(lambda v: float(np.sum(dh * o * np.tanh(v)) + np.sum(dc * v)), c.copy())
+
+    def from_gates(gates):
+        gi, gf, gg, go = (gates[:, k * H:(k + 1) * H] for k in range(4))
+        cell = gf * c_prev + gi * gg
+        return float(np.sum(dh * go * np.tanh(cell)) + np.sum(dc * cell))
+
+    d_gates = gradcheck.numerical_gradient(from_gates, np.concatenate([i, f, g, o], axis=1))
+
+    def from_preactivations(a):
+        gates = np.concatenate([sigmoid(a[:, :2 * H]), np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])], axis=1)
+        return from_gates(gates)
+
+    d_a = gradcheck.numerical_gradient(from_preactivations, x @ Wx + h_prev @ Wh + b)
+    return d_c, d_gates, d_a
+
+
+# -- checks: the LSTM step -------------------------------------------------------------------------------------
+
+def _produce_step_forward(ex):
+    outs, modified = [], []
+    for case in range(2):
+        inputs = _step_inputs(case)
+        result, changed = call(ex.lstm_step_forward, *inputs[:6], names=("x", "h_prev", "c_prev", "Wx", "Wh", "b"))
+        outs.append(list(result[:2]) if isinstance(result, tuple) and len(result) == 3 else [None, None])
+        modified += changed
+    return {"outs": outs, "modified": modified}
+
+
+def _judge_step_forward(values):
+    outs = values.get("outs")
+    outs = outs if isinstance(outs, list) and len(outs) == 2 else [[None, None]] * 2
+    results = [gradcheck.not_modified(values.get("modified"))]
+    for case, pair in enumerate(outs):
+        inputs = _step_inputs(case)
+        h, c = gradcheck.unpack(pair, 2, "lstm_step_forward")
+        label = "" if case == 0 else " (saturated gates)"
+        order = {"gate blocks read in the order i, f, o, g (CS231n's and some papers'): torch's order is "
+                 "i, f, g, o": step_forward_variant(*inputs[:6], mistake="ifog")}
+        results.append(gradcheck.compare(f"h{label}", h, step_forward_variant(*inputs[:6])[0],
+                                         threshold=FORWARD_THRESHOLD,
+                                         mistakes={**{k: v[0] for k, v in order.items()},
+                                                   "h = o · c: the cell state goes through tanh first, h = o·tanh(c)":
+                                                   step_forward_variant(*inputs[:6], mistake="no_tanh_c")[0]}))
+        results.append(gradcheck.compare(f"c{label}", c, step_forward_variant(*inputs[:6])[1],
+                                         threshold=FORWARD_THRESHOLD, mistakes={k: v[1] for k, v in order.items()}))
+    return results
+
+
+def _produce_staged(ex):
+    stages, modified = [], []
+    for case in range(2):
+        inputs = _step_inputs(case)
+        (_, _, cache), changed = call(ex.lstm_step_forward, *inputs[:6], names=("x", "h_prev", "c_prev", "Wx", "Wh",
+                                                                                "b"))
+        result, changed_back = call(ex.lstm_gate_gradients, inputs[6], inputs[7], cache, names=("dh", "dc", "cache"))
+        stages.append(result)
+        modified += changed + changed_back
+    return {"stages": stages, "modified": modified}
+
+
+def _judge_staged(values):
+    stages = values.get("stages")
+    stages = stages if isinstance(stages, list) and len(stages) == 2 else [None, None]
+    results = [gradcheck.not_modified(values.get("modified"))]
+    for case, result in enumerate(stages):
+        inputs = _step_inputs(case)
+        label = "" if case == 0 else ", saturated gates"
+        dc_total, dgates, da = gradcheck.unpack(result, 3, "lstm_gate_gradients")
+        numeric = numerical_stage_gradients(inputs)
+        for stage, (name, key, actual, expected) in enumerate(zip(
+                ("dL/dc", "dL/d[i,f,g,o]", "dL/da"), ("dc_total", "dgates", "da"), (dc_total, dgates, da), numeric)):
+            results.append(gradcheck.compare(f"stage {stage + 1}: {name}{label}", actual, expected, threshold=THRESHOLD,
+                                             batch_size=inputs[0].shape[0], mistakes=_step_mistakes(inputs, key)))
+    return results
+
+
+def _produce_step_backward(ex):
+    grads, modified = [], []
+    for case in range(2):
+        inputs = _step_inputs(case)
+        (_, _, cache), changed = call(ex.lstm_step_forward, *inputs[:6], names=("x", "h_prev", "c_prev", "Wx", "Wh",
+                                                                                "b"))
+        result, changed_back = call(ex.lstm_step_backward, inputs[6], inputs[7], cache, names=("dh", "dc", "cache"))
+        grads.append(result)
+        modified += changed + changed_back
+    return {"grads": grads, "modified": modified}
+
+
+def _judge_step_backward(values):
+    grads = values.get("grads")
+    grads = grads if isinstance(grads, list) and len(grads) == 2 else [None, None]
+    results = [gradcheck.not_modified(values.get("modified"))]
+    for case, result in enumerate(grads):
+        inputs = _step_inputs(case)
+        label = "" if case == 0 else " (saturated gates)"
+        actual = gradcheck.unpack(result, 6, "lstm_step_backward")
+        for name, got, expected in zip(STEP_NAMES, actual, numerical_step_gradients(inputs)):
+            results.append(gradcheck.compare(f"{name}{label}", got, expected, threshold=THRESHOLD,
+                                             batch_size=inputs[0].shape[0], mistakes=_step_mistakes(inputs, name)))
+    return results
+
+
+# -- references and known mistakes: the LSTM through time -----------------------------------------------------
+
+def numerical_sequence_gradients(x, h0, Wx, Wh, b, c0, dh):
+    """Central differences of ``sum(dh * h)`` w.r.t. x, h0, Wx, Wh, b (and c0 when given)."""
+    args = [x, h0, Wx, Wh, b] + ([c0] if c0 is not None else [])
+
+    def f(which):
+        def run(v):
+            a = list(args)
+            a[which] = v
+            extra = {"c0": a[5]} if c0 is not None else {}
+            return float(np.sum(nn.lstm_forward(*a[:5], **extra)[0] * dh))
+        return run
+
+    return [gradcheck.numerical_gradient(f(k), args[k].copy()) for k in range(len(args))]
+
+
+def sequence_backward_variant(x, h0, Wx, Wh, b, c0, dh, mistake):
+    """The sequence backward with one named mistake, built on ``bplab.nn``'s step (only to name mistakes).
+
+    ``"overwrite"``: the weight gradients assigned, not added, at each step (a reversed loop leaves step 0's);
+    ``"last_step_only"``: the weight gradients of the last step only; ``"dc_not_carried"``: each step gets
+    ``dc = 0`` instead of the next step's ``dc_prev``; ``"dh_next_dropped"``: each step gets ``dh[:, t]`` only;
+    ``"forwards"``: the loop runs t = 0 .. T-1, carrying the gradients forwards in time.
+    """
+    N, T, H = dh.shape
+    _, cache = nn.lstm_forward(x, h0, Wx, Wh, b, c0=c0)
+    steps = cache["steps"]
+    dx = np.zeros_like(x)
+    dW = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+    dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
+    order = range(T) if mistake == "forwards" else reversed(range(T))
+    for t in order:
+        upstream = dh[:, t] if mistake == "dh_next_dropped" else dh[:, t] + dh_next
+        dc_in = np.zeros((N, H)) if mistake == "dc_not_carried" else dc_next
+        dx[:, t], dh_next, dc_next, *dW_t = nn.lstm_step_backward(upstream, dc_in, steps[t])
+        for k in range(3):
+            if mistake == "overwrite":
+                dW[k] = dW_t[k]
+            elif mistake != "last_step_only" or t == T - 1:
+                dW[k] = dW[k] + dW_t[k]
+    return [dx, dh_next] + dW + [dc_next]
+
+
+SEQUENCE_MISTAKES = {
+    "overwrite": "the weight gradients are overwritten at every step (=) instead of summed over time (+=): "
+                 "the same weights are used at every step, so their gradients add up",
+    "last_step_only": "the weight gradients come from the last step only: sum every step's contribution",
+    "dc_not_carried": "the cell-state gradient is not carried back: pass the dc_prev of step t+1 as the dc of step t",
+    "dh_next_dropped": "the gradient from the next step is missing: h_t feeds the loss AND step t+1, so its "
+                       "gradient is dh[:, t] + dh_prev of step t+1",
+    "forwards": "BPTT runs forwards in time: the backward pass must start at the last step (reversed(range(T)))",
+}
+
+
+def _sequence_mistakes(inputs, index):
+    return {text: sequence_backward_variant(*inputs, mistake=name)[index] for name, text in SEQUENCE_MISTAKES.items()}
+
+
+def _produce_sequence_forward(ex):
+    outs, modified = [], []
+    for case in range(2):
+        x, h0, Wx, Wh, b, c0, _ = _sequence_inputs(case)
+        args = (x, h0, Wx, Wh, b) + ((c0,) if c0 is not None else ())
+        result, changed = call(ex.lstm_forward, *args, names=("x", "h0", "Wx", "Wh", "b", "c0")[:len(args)])
+        outs.append(result[0] if isinstance(result, tuple) and len(result) == 2 else result)
+        modified += changed
+    return {"outs": outs, "modified": modified}
+
+
+def _judge_sequence_forward(values):
+    outs = values.get("outs")
+    outs = outs if isinstance(outs, list) and len(outs) == 2 else [None, None]
+    results = [gradcheck.not_modified(values.get("modified"))]
+    for case, h in enumerate(outs):
+        x, h0, Wx, Wh, b, c0, _ = _sequence_inputs(case)
+        c = np.zeros_like(h0) if c0 is None else c0
+        expected, h_prev = np.empty(x.shape[:2] + h0.shape[1:]), h0
+        for t in range(x.shape[1]):
+            h_prev, c = step_forward_variant(x[:, t], h_prev, c, Wx, Wh, b)
+            expected[:, t] = h_prev
+        label = "h (c0 given)" if c0 is not None else "h (c0 = None: zeros)"
+        results.append(gradcheck.compare(label, h, expected, threshold=FORWARD_THRESHOLD))
+    return results
+
+
+def _produce_sequence_backward(ex):
+    grads, modified = [], []
+    for case in range(2):
+        x, h0, Wx, Wh, b, c0, dh = _sequence_inputs(case)
+        args = (x, h0, Wx, Wh, b) + ((c0,) if c0 is not None else ())
+        (_, cache), changed = call(ex.lstm_forward, *args, names=("x", "h0", "Wx", "Wh", "b", "c0")[:len(args)])
+        result, changed_back = call(ex.lstm_backward, dh, cache, names=("dh", "cache"))
+        grads.append(result)
+        modified += changed + changed_back
+    return {"grads": grads, "modified": modified}
+
+
+def _judge_sequence_backward(values):
+    grads = values.get("grads")
+    grads = grads if isinstance(grads, list) and len(grads) == 2 else [None, None]
+    results = [gradcheck.not_modified(values.get("modified"))]
+    for case, result in enumerate(grads):
+        inputs = _sequence_inputs(case)
+        c0 = inputs[5]
+        count = 6 if c0 is not None else 5
+        label = " (c0 given)" if c0 is not None else ""
+        if isinstance(result, (list, tuple)) and len(result) != count:
+            results.append(gradcheck.verdict(
+                f"number of gradients{label}", False, f"returned {len(result)} values, expected {count}",
+                "return (dx, dh0, dWx, dWh, db), plus dc0 as the last element only when lstm_forward got c0"))
+            continue
+        actual = gradcheck.unpack(result, count, "lstm_backward")
+        numeric = numerical_sequence_gradients(*inputs)
+        for index, (name, got, expected) in enumerate(zip(SEQUENCE_NAMES, actual, numeric)):
+            results.append(gradcheck.compare(f"{name}{label}", got, expected, threshold=THRESHOLD,
+                                             batch_size=inputs[0].shape[0],
+                                             mistakes=_sequence_mistakes(inputs, index)))
+    return results
+
+
+# -- truncated BPTT --------------------------------------------------------------------------------------------
+
+def truncated_objective(x, h0, Wx, Wh, b, dh, k, anchors):
+    """``sum_t <dh_t, h_t>`` where the term at ``t`` runs only steps ``t-k+1 .. t`` from a constant start.
+
+    Parameters
+    ----------
+    anchors : ndarray, shape (N, T, H)
+        The hidden states of the untouched forward pass: the term at ``t`` starts from ``anchors[:, t-k]``
+        (held constant: that is the truncation), or from ``h0`` when ``t - k < 0``.
+    """
+    total = 0.0
+    for end in range(x.shape[1]):
+        start = end - k + 1
+        h = h0 if start <= 0 else anchors[:, start - 1]
+        for t in range(max(start, 0), end + 1):
+            h = np.tanh(x[:, t] @ Wx + h @ Wh + b)
+        total += float(np.sum(dh[:, end] * h))
+    return total
+
+
+def numerical_truncated_gradients(x, h0, Wx, Wh, b, dh, k):
+    anchors = nn.rnn_forward(x, h0, Wx, Wh, b)[0]
+    args = [x, h0, Wx, Wh, b]
+
+    def f(which):
+        def run(v):
+            a = list(args)
+            a[which] = v
+            return truncated_objective(*a, dh, k, anchors)
+        return run
+
+    return [gradcheck.numerical_gradient(f(which), args[which].copy()) for which in range(5)]
+
+
+def truncated_variant(x, h0, Wx, Wh, b, dh, k, mistake):
+    """Known wrong answers: ``"full"`` (truncation ignored), ``"one_more"`` (k + 1 steps), ``"chunks"`` (the
+    gradient stopped at multiples of k counted from the start: the chunked scheme, not this one)."""
+    if mistake == "full":
+        return list(nn.rnn_backward(dh, nn.rnn_forward(x, h0, Wx, Wh, b)[1]))
+    if mistake == "one_more":
+        return list(nn.rnn_backward(dh, nn.rnn_forward(x, h0, Wx, Wh, b)[1], truncate=k + 1))
+    N, T, H = dh.shape
+    _, cache = nn.rnn_forward(x, h0, Wx, Wh, b)
+    dx = np.zeros_like(x)
+    dW = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+    grad = np.zeros((N, H))
+    for t in reversed(range(T)):
+        if (t + 1) % k == 0:
+            grad = np.zeros((N, H))  # the chunk boundary after step t: no gradient crosses it
+        dx[:, t], grad, *parts = nn.rnn_step_backward(dh[:, t] + grad, cache[t])
+        dW = [w + p for w, p in zip(dW, parts)]
+    return [dx, grad] + dW
+
+
+TRUNCATED_MISTAKES = {
+    "full": "no truncation: this is full BPTT; each loss term's gradient must stop after `truncate` steps back",
+    "one_more": "off by one: each loss term's gradient went back truncate + 1 steps; the term at t reaches "
+                "h_t ... h_{t-truncate+1}, which is `truncate` steps",
+    "chunks": "the sequence was cut into chunks of `truncate` steps counted from the start (torch's detach every "
+              "k steps); here every loss term reaches back `truncate` steps from its own step",
+}
+
+
+def _produce_truncated(ex):
+    grads, modified = [], []
+    for case in range(len(TRUNCATED_CASES)):
+        x, h0, Wx, Wh, b, dh, k = _truncated_inputs(case)
+        _, cache = nn.rnn_forward(x, h0, Wx, Wh, b)
+        result, changed = call(ex.rnn_backward_truncated, dh, cache, k, names=("dh", "cache", "truncate"))
+        grads.append(result)
+        modified += changed
+    return {"grads": grads, "modified": modified}
+
+
+def _judge_truncated(values):
+    grads = values.get("grads")
+    grads = grads if isinstance(grads, list) and len(grads) == len(TRUNCATED_CASES) else [None] * len(
+        TRUNCATED_CASES)
+    results = [gradcheck.not_modified(values.get("modified"))]
+    for case, result in enumerate(grads):
+        inputs = _truncated_inputs(case)
+        T, k = inputs[0].shape[1], inputs[6]
+        label = f" (T = {T}, truncate = {k}" + (", loss at the end only)" if not TRUNCATED_CASES[case][5] else ")")
+        actual = gradcheck.unpack(result, 5, "rnn_backward_truncated")
+        numeric = numerical_truncated_gradients(*inputs)
+        wrong = {text: truncated_variant(*inputs, mistake=name) for name, text in TRUNCATED_MISTAKES.items()}
+        for index, (name, got, expected) in enumerate(zip(SEQUENCE_NAMES, actual, numeric)):
+            results.append(gradcheck.compare(f"{name}{label}", got, expected, threshold=THRESHOLD,
+                                             batch_size=inputs[0].shape[0],
+                                             mistakes={text: arrays[index] for text, arrays in wrong.items()}))
+    return results
+
+
+# ``functions`` names what each check grades; the step and sequence backward checks also call the learner's
+# forward pass (for the cache), but ``check("lstm_step_forward")`` should run the forward's check alone, while
+# ``check("lstm_forward")`` runs both sequence checks (the notebook checks them together).
+CHECKS = [
+    Check(lesson="08", name="rnn_backward_truncated", points=3, module=MODULE, produce=_produce_truncated,
+          judge=_judge_truncated, functions=("rnn_backward_truncated",), hint=SECTIONS["truncated"]),
+    Check(lesson="08", name="lstm_step_forward", points=2, module=MODULE, produce=_produce_step_forward,
+          judge=_judge_step_forward, functions=("lstm_step_forward",), hint=SECTIONS["cell"]),
+    Check(lesson="08", name="lstm_step_backward_staged", points=3, module=MODULE, produce=_produce_staged,
+          judge=_judge_staged, functions=("lstm_gate_gradients",), hint=SECTIONS["step"]),
+    Check(lesson="08", name="lstm_step_backward", points=3, module=MODULE, produce=_produce_step_backward,
+          judge=_judge_step_backward, functions=("lstm_step_backward",), hint=SECTIONS["step"]),
+    Check(lesson="08", name="lstm_forward", points=1, module=MODULE, produce=_produce_sequence_forward,
+          judge=_judge_sequence_forward, functions=("lstm_forward",), hint=SECTIONS["sequence"]),
+    Check(lesson="08", name="lstm_backward", points=3, module=MODULE, produce=_produce_sequence_backward,
+          judge=_judge_sequence_backward, functions=("lstm_forward", "lstm_backward"), hint=SECTIONS["sequence"]),
+]
