@@ -221,4 +221,15 @@ MISTAKES += [
     model.backward(dout)
     optimizer.step(model.grads)
     return float(loss)""", "train_epoch_digits_accuracy", "one batch per epoch", ("all batches",)),
+    # -- digits_recipe and digits_recipe_strong: recipes as learners try them first
+    Mistake("digits_recipe", "learning rate far too small", ("does not train",),
+            'def digits_recipe():\n    return {"hidden": (16,), "lr": 1e-9, "epochs": 2}\n'),
+    Mistake("digits_recipe", "SGD with a huge learning rate", ("does not train",),
+            'def digits_recipe():\n    return {"hidden": (16,), "optimizer": "sgd", "lr": 1e4, "epochs": 2}\n'),
+    Mistake("digits_recipe", "batch size 1 for many epochs", ("optimizer steps", "fewer epochs"),
+            'def digits_recipe():\n    return {"hidden": (8,), "batch_size": 1, "epochs": 20}\n'),
+    Mistake("digits_recipe_strong", "a huge network trained for long", ("over the limit", "fewer epochs"),
+            'def digits_recipe():\n    return {"hidden": (1024, 1024), "epochs": 200}\n'),
+    Mistake("digits_recipe_strong", "the learning rate spelled wrong", ("unknown recipe settings",),
+            'def digits_recipe():\n    return {"learning_rate": 1e-3}\n'),
 ]
