@@ -398,8 +398,8 @@ def summarize(result):
 
 
 def rows(labs=None):
+    from tests.chromium import CHROMIUM_ARGS, find_chromium
     from tests.jupyterlab_server import JupyterLabServer
-    from tests.test_browser import CHROMIUM_ARGS, find_chromium
 
     chromium = find_chromium()
     try:

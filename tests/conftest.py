@@ -36,3 +36,21 @@ def walkable_tmp():
     folder.chmod(0o755)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session, shared by every browser test (Playwright's sync API allows one)."""
+    from tests.chromium import CHROMIUM_ARGS, find_chromium, unavailable
+
+    chromium = find_chromium()
+    if chromium is None:
+        unavailable("no Chromium at /usr/bin/chromium or on PATH (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright Python package is not installed (pip install playwright)")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()

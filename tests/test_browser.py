@@ -20,9 +20,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-import os
 import re
-import shutil
 import time
 import warnings
 from pathlib import Path
@@ -36,8 +34,6 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 VIEWPORT = {"width": 1280, "height": 900}
 WIDGET_MANAGER = "@jupyter-widgets/jupyterlab-manager:plugin"
 
@@ -47,36 +43,7 @@ WIDGET_TIMEOUT = 30_000    # ms: every widget output rendered
 CHANGE_TIMEOUT = 10_000    # ms: a figure redrawn after a control moved
 
 
-def find_chromium():
-    """Path of the system Chromium, or None."""
-    if Path("/usr/bin/chromium").is_file():
-        return "/usr/bin/chromium"
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _unavailable(reason):
-    """Skip with ``reason``; in CI (``CI`` set) fail instead, because there the browser tests must run."""
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run: {reason}. CI is set, so they must (install chromium).", pytrace=False)
-    pytest.skip(f"browser tests skipped: {reason}")
-
-
-# -- fixtures: one browser and one server for the session, one page per notebook --------------
-@pytest.fixture(scope="session")
-def browser():
-    chromium = find_chromium()
-    if chromium is None:
-        _unavailable("no Chromium at /usr/bin/chromium or on PATH (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright Python package is not installed (pip install playwright)")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
-
-
+# -- fixtures: one browser (tests/conftest.py) and one server for the session, one page per notebook ----
 @pytest.fixture(scope="session")
 def lab_server():
     # ipywidgets 8 brings the JupyterLab widget manager; without it every widget shows as text only.

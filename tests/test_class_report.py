@@ -13,7 +13,6 @@ from bplab.gradcheck import verdict
 from bplab.grading import registry
 from bplab.grading.runner import Outcome
 from tests.paths import EXERCISES, ROOT, SOLUTIONS
-from tests.test_browser import browser  # noqa: F401 - the session's headless Chromium (skipped without it)
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>eve"
 HOSTILE_TEXT = "</svg><script>alert('x')</script>"
@@ -139,7 +138,7 @@ def test_report_needs_submissions(tmp_path):
 
 
 @pytest.mark.browser
-def test_browser_shows_the_plots(tmp_path, browser):  # noqa: F811
+def test_browser_shows_the_plots(tmp_path, browser):
     graded, checks = _class()
     report = class_report.write(tmp_path / "report.html", graded, checks)
     page = browser.new_page()
