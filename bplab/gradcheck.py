@@ -222,9 +222,10 @@ def merge_mistakes(first, *more):
     return merged
 
 
-def products(named, shape):
+def products(named, shape=None):
     """Every ``A @ B`` (either transposed) of the named 2-D arrays that has ``shape``: ``{"A @ B.T": array}``.
 
+    With ``shape`` None, every product that can be formed (a wrong operand often gives another shape).
     Used with :func:`formula_mistakes` to recognise a wrong operand or a misplaced transpose in a matrix product.
     """
     found = {}
@@ -234,7 +235,7 @@ def products(named, shape):
                 for tb in (False, True):
                     left, right = (a.T if ta else a), (b.T if tb else b)
                     if left.ndim == right.ndim == 2 and left.shape[1] == right.shape[0] \
-                            and (left.shape[0], right.shape[1]) == tuple(shape):
+                            and (shape is None or (left.shape[0], right.shape[1]) == tuple(shape)):
                         found[f"{name_a}{'.T' if ta else ''} @ {name_b}{'.T' if tb else ''}"] = left @ right
     return found
 
@@ -287,7 +288,9 @@ def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes
         result.detail, result.diagnosis = problem
         known = _known_mistakes(actual, _evaluate(mistakes), expected) if actual is not None and _is_numeric(actual) \
             else ""
-        result.diagnosis = known or result.diagnosis
+        # An exact transpose is the plainest name for what happened; any other known wrong answer comes first.
+        if not result.diagnosis.startswith("transposed"):
+            result.diagnosis = known or result.diagnosis
         return result
 
     actual_array = np.asarray(actual)
@@ -338,8 +341,9 @@ def _form_problem(actual, expected, kind="gradient"):
                 )
         return (
             f"has shape {actual_array.shape}, expected {expected.shape}",
-            "wrong shape: a gradient has the shape of what it is the gradient of" if kind == "gradient" else
-            f"wrong shape: this output has shape {expected.shape} (check the shapes each operation produces)",
+            ("wrong shape: a gradient has the shape of what it is the gradient of" if kind == "gradient" else
+             f"wrong shape: this output has shape {expected.shape} (check the shapes each operation produces)")
+            + "".join(f"; {hint}" for hint in [_shape_hint(actual_array.shape, expected.shape)] if hint),
         )
     if actual_array.dtype.kind not in "f":
         return (
@@ -352,6 +356,36 @@ def _form_problem(actual, expected, kind="gradient"):
             "wrong dtype: keep float64 (float32 is too coarse for a gradient check)",
         )
     return None
+
+
+def _shape_hint(got, want):
+    """What a wrong shape itself shows (a reduction left out, entries rearranged, one too few), or ''.
+
+    Each hint follows from the two shapes alone, so it never names a mistake the shapes do not show.
+    """
+    if len(want) == 0:
+        return (f"one number expected, an array of shape {got} returned: is the mean (or sum) over its elements "
+                "missing? (np.mean(...), then float(...))")
+    if len(got) == len(want) + 1 and tuple(got[1:]) == tuple(want):
+        return (f"an extra first axis of size {got[0]}: a parameter shared by the {got[0]} rows (examples) gets the "
+                "SUM of their contributions; is a .sum(axis=0) missing?")
+    if len(got) == len(want) + 1 and tuple(got[:-1]) == tuple(want):
+        return (f"an extra last axis of size {got[-1]}: is a sum over the last axis missing, or was a reduction's "
+                "keepdims=True kept where the result has fewer axes?")
+    if len(got) == len(want) and int(np.prod(got)) == int(np.prod(want)):
+        return ("the right number of entries in another arrangement: blocks stacked or concatenated along the wrong "
+                "axis (np.concatenate(..., axis=1) puts them side by side), or a wrong reshape or transpose?")
+    if len(got) == len(want):
+        differ = [i for i, (a, b) in enumerate(zip(got, want)) if a != b]
+        if len(differ) == 1 and abs(got[differ[0]] - want[differ[0]]) == 1:
+            axis = differ[0]
+            side = "short" if got[axis] < want[axis] else "too many"
+            return (f"one entry {side} along axis {axis} ({got[axis]} instead of {want[axis]}): an off-by-one in a "
+                    "loop or a slice (range(n - 1), range(1, n), [:-1]), or built from an array of another size?")
+        if len(got) == 1:
+            return (f"{got[0]} entries instead of {want[0]}: a sum or mean over the wrong axis (axis=0 adds up the "
+                    "rows, axis=1 the columns), or computed from the wrong array?")
+    return ""
 
 
 def _is_numeric(value):
@@ -425,6 +459,12 @@ def _diagnose(actual, expected, batch_size, mistakes, kind="gradient"):
                 else "all zeros: is the result computed but not returned (or overwritten)?")
     if rel_error(actual, -expected) < 1e-6:
         return "sign flipped: the right magnitude with the wrong sign"
+    skipped = _skipped_end(actual, expected, scale)
+    if skipped:
+        return skipped
+    swapped = _swapped_blocks(actual, expected)
+    if swapped:
+        return swapped
     if actual.ndim == 2 and actual.shape[0] == actual.shape[1] and rel_error(actual.T, expected) < 1e-6:
         return "transposed: the right numbers, transposed (check the order in the matrix product)"
     factor = _constant_factor(actual, expected)
@@ -436,6 +476,52 @@ def _diagnose(actual, expected, batch_size, mistakes, kind="gradient"):
         if batch_size and batch_size > 1 and np.isclose(abs(factor), 1 / batch_size, rtol=1e-6):
             return f"off by a factor of 1/N = 1/{batch_size}: the batch average is applied twice"
         return f"off by a constant factor of {factor:.6g}: look for a missing or extra constant (a 2, a 1/N, a scale)"
+    return ""
+
+
+def _swapped_blocks(actual, expected):
+    """The sentence when ``actual`` is ``expected`` with two equal-width blocks of its last axis exchanged, else ''.
+
+    Blocks of columns hold stacked quantities (the gates of an LSTM, the parameters of several layers); two of
+    them exchanged is a mixed-up order, which the numbers show exactly.
+    """
+    if actual.ndim == 0:
+        return ""
+    width = actual.shape[-1]
+    for count in (2, 3, 4):
+        if width % count or width == count and count > 2:
+            continue
+        size = width // count
+        blocks = [expected[..., k * size:(k + 1) * size] for k in range(count)]
+        for first in range(count):
+            for second in range(first + 1, count):
+                if np.allclose(blocks[first], blocks[second], rtol=1e-6, atol=1e-12):
+                    continue
+                order = list(blocks)
+                order[first], order[second] = order[second], order[first]
+                if rel_error(actual, np.concatenate(order, axis=-1)) < 1e-6:
+                    return (f"blocks {first} and {second} of the last axis (of {count} blocks, {size} wide each) are "
+                            "swapped: the right values in the wrong places; check the order in which the blocks "
+                            "are stacked")
+    return ""
+
+
+def _skipped_end(actual, expected, scale):
+    """The loop-bound sentence when the first or last slice along an axis is exactly zero where it should not be.
+
+    Only a slice that is all zero in the answer and clearly non-zero in the reference counts, so the sentence
+    describes what the numbers show: that index was never written.
+    """
+    for axis in range(actual.ndim):
+        if actual.shape[axis] < 2:
+            continue
+        for index, words in ((0, "the loop never reaches index 0 (range(n - 1, 0, -1) stops before 0; "
+                                  "reversed(range(n)) includes it)"),
+                             (-1, "the loop stops before the last index (range(n - 1) leaves out n - 1)")):
+            got, want = np.take(actual, index, axis=axis), np.take(expected, index, axis=axis)
+            if np.max(np.abs(got)) == 0.0 and np.max(np.abs(want)) > 1e-3 * scale:
+                position = actual.shape[axis] - 1 if index == -1 else 0
+                return f"the entries at index {position} of axis {axis} are all zero, the others not: {words}"
     return ""
 
 
@@ -562,6 +648,32 @@ def unpack(value, count, what):
     else:
         items = []
     return items + [None] * (count - len(items))
+
+
+def returned_count(value, names, what):
+    """A failed verdict when ``what`` returned a tuple of another length than ``names``, else None.
+
+    Judges put it before the comparisons, so that a missing or nested value is named as such rather than
+    as a wrong shape of whichever output moved into its place.
+
+    Parameters
+    ----------
+    value : object
+        What the learner's function returned.
+    names : sequence of str
+        The names of the values it must return, in order.
+    what : str
+        The function, for the message.
+    """
+    if not isinstance(value, (list, tuple)) or len(value) == len(names):
+        return None
+    nested = [i for i, item in enumerate(value) if isinstance(item, (list, tuple))]
+    advice = f"return {', '.join(names)} in that order"
+    if nested and len(value) < len(names):
+        advice = (f"value {nested[0] + 1} is itself a tuple of {len(value[nested[0]])}: return the arrays side by "
+                  f"side, not nested: {advice}")
+    return verdict(f"values returned by {what}", False, f"returned {len(value)} values, expected {len(names)}",
+                   advice)
 
 
 def _float64_array(x, name):

@@ -318,7 +318,8 @@ def test_numpy_shape_errors_are_retold_as_a_sentence_about_shapes():
             np.ones((2, 3)) @ np.ones((2, 3))
     told = explain_text("line 4 in f: ValueError: operands could not be broadcast together with shapes (5,3) (5,) ")
     assert told.startswith("line 4 in f: ValueError: shapes do not fit") and "(5,3) (5,)" in told
-    assert explain_text("line 4 in f: KeyError: 'W1'") == "line 4 in f: KeyError: 'W1'"
+    told = explain_text("line 4 in f: KeyError: 'W1'")
+    assert told.startswith("line 4 in f: KeyError: 'W1': the dict has no key 'W1'") and "spelling" in told
 
 
 def test_costly_mistakes_are_computed_only_for_a_wrong_answer():
@@ -331,3 +332,70 @@ def test_costly_mistakes_are_computed_only_for_a_wrong_answer():
     assert gradcheck.compare("dx", np.ones(3), np.ones(3), mistakes=mistakes).passed and calls == []
     assert gradcheck.compare("dx", np.ones(3) / 2, np.ones(3), mistakes=mistakes).diagnosis == "half of it"
     assert calls == [1]
+
+
+def test_a_wrong_shape_says_what_the_shapes_show():
+    def hint(got, want, name="db"):
+        return gradcheck.compare(name, np.ones(got), np.ones(want)).diagnosis
+
+    assert "sum(axis=0)" in hint((3, 5), (5,))
+    assert "mean" in hint((4, 3), (), name="loss")
+    assert "concatenated along the wrong axis" in hint((12, 5), (3, 20), name="dgates")
+    assert "off-by-one" in hint((4, 4), (5, 4), name="dlogits")
+    assert "wrong axis" in hint((8,), (5,), name="dgamma")
+    assert hint((2, 7), (5, 3)).startswith("wrong shape") and "off-by-one" not in hint((2, 7), (5, 3))
+
+
+def test_a_slice_never_written_is_named_a_loop_bound_and_only_then():
+    expected = np.arange(1.0, 25.0).reshape(2, 3, 4)
+    first, last = expected.copy(), expected.copy()
+    first[:, 0], last[:, -1] = 0.0, 0.0
+    assert "never reaches index 0" in gradcheck.compare("dx", first, expected).diagnosis
+    assert "before the last index" in gradcheck.compare("dx", last, expected).diagnosis
+    almost = expected.copy()
+    almost[:, 0] = 1e-3
+    assert "index 0" not in gradcheck.compare("dx", almost, expected).diagnosis
+
+
+def test_two_exchanged_blocks_of_columns_are_named():
+    rng = np.random.default_rng(0)
+    expected = rng.normal(size=(3, 20))
+    swapped = np.concatenate([expected[:, 10:15], expected[:, 5:10], expected[:, :5], expected[:, 15:]], axis=1)
+    assert "blocks 0 and 2" in gradcheck.compare("dgates", swapped, expected).diagnosis
+    other = swapped.copy()
+    other[0, 0] += 1.0
+    assert "swapped" not in gradcheck.compare("dgates", other, expected).diagnosis
+
+
+def test_returned_count_names_a_missing_or_nested_value():
+    assert gradcheck.returned_count([1, 2, 3], ("dx", "dW", "db"), "f") is None
+    assert gradcheck.returned_count(np.ones(3), ("dx", "dW", "db"), "f") is None
+    short = gradcheck.returned_count([np.ones(2), [np.ones(2), np.ones(2)]], ("dx", "dW", "db"), "f")
+    assert not short.passed and "returned 2 values, expected 3" in short.detail and "nested" in short.diagnosis
+    assert "dx, dW, db" in gradcheck.returned_count([1, 2, 3, 4], ("dx", "dW", "db"), "f").diagnosis
+
+
+def test_products_of_any_shape():
+    a, b = np.ones((2, 3)), np.ones((3, 4))
+    assert set(gradcheck.products({"a": a, "b": b}, (2, 4))) == {"a @ b"}
+    assert {"a @ b", "b.T @ a.T", "a @ a.T"} <= set(gradcheck.products({"a": a, "b": b}))
+
+
+def test_keepdims_and_matrix_sizes_are_retold():
+    from bplab.grading.harness import explain_text
+
+    told = explain_text("line 2 in f: ValueError: operands could not be broadcast together with shapes (6,4) (6,) ")
+    assert "keepdims=True" in told and len(told) < 300
+    assert "keepdims" not in explain_text("ValueError: operands could not be broadcast together with shapes (4,4) (4,) ")
+    told = explain_text("ValueError: matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc "
+                        "signature (n?,k),(k,m?)->(n?,m?) (size 5 is different from 4)")
+    assert "here 4 and 5" in told and "wrong order" in told
+
+
+def test_a_vector_on_the_wrong_axis_is_retold_within_the_sandbox_limit():
+    from bplab.grading.harness import explained_errors
+
+    with pytest.raises(ValueError) as caught:
+        with explained_errors():
+            np.ones((5, 3)) + np.ones(3)[:, None]
+    assert "last axis" in str(caught.value) and len(str(caught.value)) <= 300

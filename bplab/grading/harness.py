@@ -11,6 +11,8 @@ import numpy as np
 _BROADCAST = re.compile(r"operands could not be broadcast together with (?:remapped )?shapes? (.*)")
 _EINSUM = re.compile(r"size of label '(\w)' for operand (\d+) \((\d+)\) does not match previous terms \((\d+)\)")
 _MATMUL = re.compile(r"matmul: Input operand \d+ has a mismatch in its core dimension")
+_MATMUL_SIZES = re.compile(r"\(size (\d+) is different from (\d+)\)")
+_KEY_ERROR = re.compile(r"KeyError: ('[^']*'|\"[^\"]*\"|\d+)$")
 _ALIGNED = re.compile(r"shapes (\(.*?\)) and (\(.*?\)) not aligned")
 
 
@@ -45,6 +47,11 @@ def explain_text(message):
         else:
             advice = f"{kind} has no attribute .{name}: check the name (and the type of the object)"
         return (message[:start + 2] if start >= 0 else "") + advice
+    key = _KEY_ERROR.search(message)
+    if key:
+        return message[:key.end()] + (
+            f": the dict has no key {key.group(1)}: check the key's spelling where the dict is read and where it is "
+            "filled (a state or cache from an earlier call must hold it)")
     if "inhomogeneous" in message or "setting an array element with a sequence" in message:
         start = message.rfind(": ", 0, message.find("setting an array element") if "setting an array element"
                               in message else message.find("inhomogeneous"))
@@ -67,6 +74,31 @@ def explain_text(message):
     return message
 
 
+def _lost_axis(shapes):
+    """The sentence when the shapes show which axis is off, else ''.
+
+    One shape the other without its last axis ("(6,4) (6,)") is a reduction that lost its axis (keepdims); a
+    vector set on an earlier axis ("(5,3) (3,1)") whose size is the other's last axis belongs on that last axis.
+
+    numpy lines shapes up from the right, so a row statistic of shape (N,) meets an (N, C) array at its C axis:
+    the reduction dropped the axis that would have let it broadcast.
+    """
+    found = re.findall(r"\(([\d,\s]*)\)", shapes)
+    if len(found) != 2:
+        return ""
+    a, b = ([int(v) for v in part.split(",") if v.strip()] for part in found)
+    for big, small in ((a, b), (b, a)):
+        values = [k for k in small if k != 1]
+        if len(big) >= 2 and len(values) == 1 and small[-1] == 1 and big[-1] == values[0] != big[-2]:
+            return (f"the {tuple(small)} array has its {values[0]} values on an earlier axis, the {tuple(big)} one on "
+                    "its last: numpy lines shapes up from the right, so they belong on the last axis (drop the "
+                    "[:, None])")
+        if len(big) >= 2 and small == big[:-1] and big[-1] != big[-2]:
+            return (f"the {tuple(small)} array looks like a reduction over the last axis of the {tuple(big)} one that "
+                    "lost that axis: keep it with keepdims=True (or index [:, None]) so each row's value meets its row")
+    return ""
+
+
 def explain(error):
     """A sentence about shapes for numpy's broadcasting and matrix-product errors, else None.
 
@@ -82,6 +114,9 @@ def explain(error):
     match = _BROADCAST.search(text)
     if match:
         shapes = match.group(1).strip().rstrip(".")
+        lost = _lost_axis(shapes)
+        if lost:
+            return f"shapes do not fit: numpy cannot combine arrays of shapes {shapes} element by element; {lost}"
         return (f"shapes do not fit: numpy cannot combine arrays of shapes {shapes} element by element; "
                 "print the shapes of what you combine: a sum over an axis that is missing, a wrong axis, or an "
                 "index that needs None to line up (b[None, :, None, None]) is the usual cause")
@@ -93,8 +128,11 @@ def explain(error):
     if _MATMUL.search(text) or _ALIGNED.search(text):
         detail = _ALIGNED.search(text)
         shapes = f" ({detail.group(1)} @ {detail.group(2)})" if detail else ""
-        return (f"shapes do not fit in a matrix product{shapes}: the inner sizes must agree; "
-                "is a transpose (.T) missing or misplaced?")
+        sizes = _MATMUL_SIZES.search(text)
+        inner = f" (here {sizes.group(2)} and {sizes.group(1)})" if sizes else ""
+        return (f"shapes do not fit in a matrix product{shapes}: the inner sizes must agree{inner}; "
+                "is a transpose (.T) missing or misplaced, or are the two factors in the wrong order "
+                "(A @ B is not B @ A)? Print the shapes of both factors")
     return None
 
 

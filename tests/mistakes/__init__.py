@@ -10,6 +10,7 @@ it, case-insensitively).
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import textwrap
 import types
@@ -112,7 +113,8 @@ def grade(mistake, timeout=None):
     except _Timeout:
         reply = {"status": "timeout", "message": f"timed out after {timeout or check.timeout:g} s"}
     except Exception as error:  # noqa: BLE001 - what the sandbox reports
-        reply = {"status": "error", "message": sandbox._describe(error, fake)}
+        # The sandbox names the learner's line ("line 12 in f: ..."); its path test is on absolute paths.
+        reply = {"status": "error", "message": sandbox._describe(error, os.path.abspath(fake))}
     reply = encode.loads(encode.dumps(reply))  # what crosses from the child: JSON only
     return runner._verdict(check, reply)
 

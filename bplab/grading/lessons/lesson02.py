@@ -139,7 +139,8 @@ def _judge_linear_backward(values):
     per_layer = "the layer's gradient is a sum over the batch; the 1/N belongs to the loss, not here"
     order = "the gradients are returned in the wrong order: return dx, dW, db"
     named = {"dout": dout, "W": W, "x": x}
-    return [gradcheck.not_modified(values.get("modified")),
+    count = gradcheck.returned_count(values.get("grads"), ("dx", "dW", "db"), "linear_backward")
+    return [count] * (count is not None) + [gradcheck.not_modified(values.get("modified")),
             gradcheck.compare("dx", got_dx, dx, mistakes=gradcheck.merge_mistakes(
                 {order: gradcheck.AnyOf(dW, db), f"dx divided by N: {per_layer}": dx / n},
                 gradcheck.formula_mistakes("dx", "dout @ W.T", gradcheck.products(named, dx.shape)))),
@@ -592,7 +593,11 @@ def _staged_ce_mistakes(logits, y):
     not_reciprocal[rows, y] = -p[rows, y] / n
     right_dp = np.zeros_like(p)
     right_dp[rows, y] = -1.0 / (n * p[rows, y])
-    return {"dp = -1/(N p) at every entry: the loss reads only p[n, y[n]], so dp is 0 at the other entries":
+    whole_columns = np.zeros_like(p)
+    whole_columns[:, y] = -1.0 / (n * p[rows, y])  # what dp[:, y] = ... writes: every row, every label's column
+    return {"dp[:, y] = ... fills the columns y in EVERY row: each row has one entry, dp[np.arange(N), y]":
+                through_jacobian(whole_columns),
+            "dp = -1/(N p) at every entry: the loss reads only p[n, y[n]], so dp is 0 at the other entries":
                 through_jacobian(every_entry),
             "dp uses -p instead of -1/p: the derivative of -log(p) is -1/p": through_jacobian(not_reciprocal),
             "only the Jacobian's diagonal was used: dp_i also moves every other logit, through -p_i p_j":

@@ -403,6 +403,7 @@ def _judge_step(values):
                  None, None, None, h.T @ da, None]}
     order = "the gradients are returned in the wrong order: dx, dh_prev, dWx, dWh, db"
     right = grads_from(da)
+    results += [r for r in [gradcheck.returned_count(values.get("grads"), names, "rnn_step_backward")] if r is not None]
     for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_step_backward"))):
         def f(value, i=i):
             return step(*[value if j == i else a for j, a in enumerate(inputs)])
@@ -502,6 +503,7 @@ def _judge_bptt(values):
                        np.stack([np.tanh(x[:, t] @ Wx + h0 @ Wh + b) for t in range(x.shape[1])], axis=1)})]
     truncated = _truncated(inputs, dh)
     variants = {text: _bptt_variant(inputs, dh, key) for key, text in _BPTT_MISTAKES.items()}
+    results += [r for r in [gradcheck.returned_count(values.get("grads"), names, "rnn_backward")] if r is not None]
     for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_backward"))):
         def f(value, i=i):
             return nn.rnn_forward(*[value if j == i else a for j, a in enumerate(inputs)])[0]
@@ -536,6 +538,10 @@ def _produce_staged(ex):
     return {"da": stage1, "grads": stage2, "modified": modified1 + modified2}
 
 
+# The right formula of each matrix gradient of stage 2, in the notebook's notation (dx, dh_prev, dWx, dWh).
+STAGE2_FORMULAS = ("da @ Wx.T", "da @ Wh.T", "x.T @ da", "h_prev.T @ da")
+
+
 def _judge_staged(values):
     x, h_prev, Wx, Wh, b, dh, da = _staged_inputs()
     a = x @ Wx + h_prev @ Wh + b
@@ -557,13 +563,16 @@ def _judge_staged(values):
              3: {"dWh is transposed (Wh is square, so the shape cannot tell): compare with dWx": da.T @ h_prev},
              4: {"db: averaged over the batch; the bias is added to every row, so its gradient is the sum":
                  da.mean(axis=0)}}
+    results += [r for r in [gradcheck.returned_count(values.get("grads"), names, "rnn_affine_backward")] if r is not None]
     for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_affine_backward"))):
         def affine(value, i=i):
             args = [value if j == i else arg for j, arg in enumerate(inputs)]
             return args[0] @ args[2] + args[1] @ args[3] + args[4]
         expected = gradcheck.numerical_gradient_array(affine, inputs[i].copy(), da)
+        formulas = gradcheck.formula_mistakes(name, STAGE2_FORMULAS[i], gradcheck.products(
+            {"da": da, "x": x, "h_prev": h_prev, "Wx": Wx, "Wh": Wh})) if i < 4 else {}
         results.append(gradcheck.compare(f"stage 2: {name}", got, expected, threshold=1e-7,
-                                         mistakes=known.get(i, {})))
+                                         mistakes=gradcheck.merge_mistakes(known.get(i, {}), formulas)))
     return results
 
 

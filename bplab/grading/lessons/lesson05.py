@@ -278,6 +278,14 @@ def _batch_stats(x):
     return mean, squares / n, squares / (n - 1)
 
 
+def _row_statistics(x, gamma, beta, eps):
+    """Training outputs with the mean, the variance or both taken over axis 1 (per row) instead of axis 0."""
+    col_mean, col_var = x.mean(axis=0), x.var(axis=0)
+    row_mean, row_var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
+    return [gamma * (x - m) / np.sqrt(v + eps) + beta
+            for m, v in ((row_mean, row_var), (col_mean, row_var), (row_mean, col_var))]
+
+
 def _bn_call(ex, train, settings):
     """Call the learner's forward on copies; the output, the running dict after, and the modified inputs."""
     x, gamma, beta, mean, var, _ = _bn_inputs()
@@ -323,7 +331,9 @@ def _judge_bn_forward(values):
             "divided by the variance: normalize by the standard deviation sqrt(var + eps)":
                 (x - batch_mean) / (biased + eps) * gamma + beta,
             "the statistics are taken over all entries: each feature has its own mean and variance (axis=0)":
-                gamma * (x - x.mean()) / np.sqrt(x.var() + eps) + beta}))
+                gamma * (x - x.mean()) / np.sqrt(x.var() + eps) + beta,
+            "a statistic is taken over axis 1 (across the features of each row): each feature has its own mean "
+            "and variance over the batch, axis=0": gradcheck.AnyOf(*_row_statistics(x, gamma, beta, eps))}))
         running = values.get(f"running_True_{k}")
         running = running if isinstance(running, dict) else {}
         results.append(gradcheck.compare(f"running mean after training {label}", running.get("mean"),
@@ -392,6 +402,8 @@ def _judge_bn_backward(values):
     for train in (True, False):
         expected = _bn_numeric_grads(train)
         dx, dgamma, dbeta = gradcheck.unpack(values.get(f"grads_{train}"), 3, "batchnorm_backward")
+        results += [r for r in [gradcheck.returned_count(values.get(f"grads_{train}"), ("dx", "dgamma", "dbeta"),
+                                                         "batchnorm_backward")] if r is not None]
         mode = "training" if train else "evaluation"
         if train:
             dx_mistakes = {"the batch mean and variance were treated as constants (the evaluation formula): in "

@@ -271,6 +271,7 @@ def _judge_conv_backward(values):
     for case, grads in enumerate(all_grads):
         x, W, b, stride, pad, dout = _conv_inputs(case)
         dx, dW, db = gradcheck.unpack(grads, 3, "conv2d_backward")
+        results += [r for r in [gradcheck.returned_count(grads, ("dx", "dW", "db"), "conv2d_backward")] if r is not None]
         label = f"(stride {stride}, pad {pad})"
         numeric = numerical_conv_gradients(x, W, b, stride, pad, dout)
         dx_unflipped = naive_conv2d_dx(dout, x.shape, W[:, :, ::-1, ::-1], stride, pad)
@@ -478,6 +479,8 @@ def _judge_conv_backward_staged(values):
     for case, grads in enumerate(all_grads):
         x, W, b, stride, pad, dout = _conv_inputs(case)
         dx, dW, db = gradcheck.unpack(grads, 3, "conv2d_backward_loops")
+        results += [r for r in [gradcheck.returned_count(grads, ("dx", "dW", "db"), "conv2d_backward_loops")]
+                    if r is not None]
         label = f"(stride {stride}, pad {pad})"
         numeric = numerical_conv_gradients(x, W, b, stride, pad, dout)
         wrong = {m: loop_conv_gradients(dout, x, W, stride, pad, m) for m in

@@ -260,6 +260,7 @@ def _judge_step_backward(values):
         inputs = _step_inputs(case)
         label = "" if case == 0 else " (saturated gates)"
         actual = gradcheck.unpack(result, 6, "lstm_step_backward")
+        results += [r for r in [gradcheck.returned_count(result, STEP_NAMES, "lstm_step_backward")] if r is not None]
         for name, got, expected in zip(STEP_NAMES, actual, numerical_step_gradients(inputs)):
             results.append(gradcheck.compare(f"{name}{label}", got, expected, threshold=THRESHOLD,
                                              batch_size=inputs[0].shape[0], mistakes=_step_mistakes(inputs, name)))
@@ -431,6 +432,15 @@ def truncated_variant(x, h0, Wx, Wh, b, dh, k, mistake):
         return list(nn.rnn_backward(dh, nn.rnn_forward(x, h0, Wx, Wh, b)[1], truncate=k + 1))
     N, T, H = dh.shape
     _, cache = nn.rnn_forward(x, h0, Wx, Wh, b)
+    if mistake == "dh0_always":  # the right windows, but every term's leftover gradient added to dh0
+        right = list(nn.rnn_backward(dh, cache, truncate=k))
+        dh0 = np.zeros((N, H))
+        for end in range(T):
+            grad = dh[:, end]
+            for t in range(end, max(end - k + 1, 0) - 1, -1):
+                _, grad, *_ = nn.rnn_step_backward(grad, cache[t])
+            dh0 += grad
+        return [right[0], dh0] + right[2:]
     dx = np.zeros_like(x)
     dW = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
     grad = np.zeros((N, H))
@@ -446,6 +456,8 @@ TRUNCATED_MISTAKES = {
     "full": "no truncation: this is full BPTT; each loss term's gradient must stop after `truncate` steps back",
     "one_more": "off by one: each loss term's gradient went back truncate + 1 steps; the term at t reaches "
                 "h_t ... h_{t-truncate+1}, which is `truncate` steps",
+    "dh0_always": "dh0 collected the gradient of every loss term, also of those whose window stops before the first "
+                  "step: add to dh0 only when the window reaches step 0 (start == 0)",
     "chunks": "the sequence was cut into chunks of `truncate` steps counted from the start (torch's detach every "
               "k steps); here every loss term reaches back `truncate` steps from its own step",
 }
@@ -472,6 +484,8 @@ def _judge_truncated(values):
         T, k = inputs[0].shape[1], inputs[6]
         label = f" (T = {T}, truncate = {k}" + (", loss at the end only)" if not TRUNCATED_CASES[case][5] else ")")
         actual = gradcheck.unpack(result, 5, "rnn_backward_truncated")
+        results += [r for r in [gradcheck.returned_count(result, SEQUENCE_NAMES[:5], "rnn_backward_truncated")]
+                    if r is not None]
         numeric = numerical_truncated_gradients(*inputs)
         wrong = {text: truncated_variant(*inputs, mistake=name) for name, text in TRUNCATED_MISTAKES.items()}
         for index, (name, got, expected) in enumerate(zip(SEQUENCE_NAMES, actual, numeric)):
