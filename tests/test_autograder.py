@@ -321,3 +321,22 @@ def test_fingerprint_sees_a_file_rewritten_and_restored(tmp_path):
     target.write_text("forged!!")  # same size
     os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))  # and the old modification time
     assert autograder.changed_paths(before, autograder.fingerprint(tmp_path)) == ["source/runner.py"]
+
+
+def test_without_landlock_the_submission_is_still_graded_and_says_so(walkable_tmp, monkeypatch):
+    """On a host whose kernel (or container profile) lacks Landlock, Gradescope still gets grades, labelled."""
+    real_grade = runner.grade
+
+    def grade_without_landlock(checks, folder, **options):
+        if not options.get("unconfined") and options.get("sandbox") is None:  # the refusal a sandbox start gives
+            raise runner.SandboxUnavailable("this kernel has no Landlock")
+        return real_grade(checks, folder, **options)
+
+    monkeypatch.setattr(runner, "grade", grade_without_landlock)
+    root = walkable_tmp / "autograder"
+    (root / "submission").mkdir(parents=True)
+    shutil.copy(SOLUTIONS / "ex00_welcome.py", root / "submission")
+    results = autograder.grade_submission(root, lessons=["00"])
+    assert results["score"] == sum(c.points for c in registry.checks_of("00"))
+    assert "graded without full confinement: this kernel has no Landlock" in results["output"]
+    assert json.loads((root / "results" / "results.json").read_text())["score"] == results["score"]

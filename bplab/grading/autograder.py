@@ -253,7 +253,13 @@ def grade_submission(root, lessons=None):
     with tempfile.TemporaryDirectory(prefix="bplab-submission-") as folder:
         os.chmod(folder, 0o755)  # the grader may read it as another user
         copy_exercise_files(found, folder)
-        outcomes = runner.grade(checks, folder)
+        try:
+            outcomes = runner.grade(checks, folder)
+        except runner.SandboxUnavailable as error:
+            # Gradescope gives every submission a container of its own, so without Landlock (an older host kernel,
+            # a seccomp profile that blocks it) the submission is still graded, and everything says so.
+            notes.append(f"graded without full confinement: {error}")
+            outcomes = runner.grade(checks, folder, unconfined=True)
     results = json.loads(report.gradescope(outcomes))
     tampered = changed_paths(before, fingerprint(root))
     if tampered:
