@@ -366,6 +366,10 @@ def _shape_hint(got, want):
     if len(want) == 0:
         return (f"one number expected, an array of shape {got} returned: is the mean (or sum) over its elements "
                 "missing? (np.mean(...), then float(...))")
+    if len(got) == len(want) + 1 and 1 in (got[0], got[-1]) and tuple(d for d in got if d != 1) == \
+            tuple(d for d in want if d != 1):
+        return ("an extra axis of size 1: a reduction that kept its axis (keepdims=True) where the result has one "
+                "axis fewer? Drop keepdims here")
     if len(got) == len(want) + 1 and tuple(got[1:]) == tuple(want):
         return (f"an extra first axis of size {got[0]}: a parameter shared by the {got[0]} rows (examples) gets the "
                 "SUM of their contributions; is a .sum(axis=0) missing?")

@@ -399,3 +399,12 @@ def test_a_vector_on_the_wrong_axis_is_retold_within_the_sandbox_limit():
         with explained_errors():
             np.ones((5, 3)) + np.ones(3)[:, None]
     assert "last axis" in str(caught.value) and len(str(caught.value)) <= 300
+
+
+def test_a_kept_axis_and_a_float_size_are_named():
+    from bplab.grading.harness import explain_text
+
+    assert "keepdims" in gradcheck.compare("db", np.ones((1, 5)), np.ones(5)).diagnosis
+    assert "keepdims" in gradcheck.compare("db", np.ones((5, 1)), np.ones(5)).diagnosis
+    told = explain_text("line 3 in f: TypeError: 'float' object cannot be interpreted as an integer")
+    assert told.startswith("line 3 in f: TypeError: ") and "//" in told

@@ -13,6 +13,7 @@ _EINSUM = re.compile(r"size of label '(\w)' for operand (\d+) \((\d+)\) does not
 _MATMUL = re.compile(r"matmul: Input operand \d+ has a mismatch in its core dimension")
 _MATMUL_SIZES = re.compile(r"\(size (\d+) is different from (\d+)\)")
 _KEY_ERROR = re.compile(r"KeyError: ('[^']*'|\"[^\"]*\"|\d+)$")
+_FLOAT_AS_INT = "'float' object cannot be interpreted as an integer"
 _ALIGNED = re.compile(r"shapes (\(.*?\)) and (\(.*?\)) not aligned")
 
 
@@ -47,6 +48,11 @@ def explain_text(message):
         else:
             advice = f"{kind} has no attribute .{name}: check the name (and the type of the object)"
         return (message[:start + 2] if start >= 0 else "") + advice
+    if _FLOAT_AS_INT in message:
+        start = message.find(_FLOAT_AS_INT)
+        return message[:start] + (
+            "a float was used where an integer is needed (a shape, a range, an index): / always gives a float, "
+            "even for whole numbers; use // (or int(...))")
     key = _KEY_ERROR.search(message)
     if key:
         return message[:key.end()] + (
