@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from bplab.figures.base import PALETTE, new_figure, show_message
+from bplab.figures.base import PALETTE, Blitter, new_figure, show_message
 from bplab.figures.gradient_flow import cheap_log_axis, freeze_layout, log_limits
 
 COLOURS = {"rnn": PALETTE["blue"], "lstm": PALETTE["orange"]}
@@ -24,6 +24,9 @@ class GradientThroughTimeFigure:
         self._build_training(self.training)
         self.update(model)
         freeze_layout(self.figure)
+        # What update() changes; the rest (axes, ticks, legend) is drawn once per axis range and reused.
+        self.render = Blitter(self.figure, [*self.curves.values(), self.law, self.steps_title,
+                                            *self.loss_lines.values(), self.chance, self.training_title, self.hint]).render
 
     def _build_steps(self, ax):
         cheap_log_axis(ax)
