@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bplab.figures.base import PALETTE, new_figure
+from bplab.figures.base import PALETTE, Blitter, new_figure
 from bplab.labs.regression_lab import LABELS
 
 
@@ -39,6 +39,9 @@ class RegressionLabFigure:
         # Lay out once, then freeze: re-running the constrained layout on every draw costs more than the drawing.
         self.figure.get_layout_engine().execute(self.figure)
         self.figure.set_layout_engine("none")
+        # What update() changes; axes, ticks and legends are drawn once per axis range and reused.
+        self.render = Blitter(self.figure, [self.inliers, self.outliers, self.fit_line, self.fit_title, self.curve,
+                                            self.mean_line, self.median_line, self.best, self.constant_title]).render
 
     def update(self, model):
         x, y = model.X[:, 0], model.y[:, 0]
