@@ -63,7 +63,7 @@ class Number:
         elif isinstance(answer, str):
             try:
                 number = _fraction_or_float(answer)
-            except ValueError:
+            except (ValueError, ZeroDivisionError):
                 return None, f"a number is expected (like 0.5 or 1/3), got the text {answer[:40]!r}"
         else:
             return None, f"a number is expected, got {type(answer).__name__}"
