@@ -26,7 +26,8 @@ def test_number_accepts_sound_answers(answer):
     assert result.passed and result.detail == "because"
 
 
-@pytest.mark.parametrize("answer", [9.4, 11, 0, -10, "ten", True, [10], float("nan"), "inf", "1/0", np.array([10.0]), np.bool_(True)])
+@pytest.mark.parametrize("answer", [9.4, 11, 0, -10, "ten", True, [10], float("nan"), "inf", "1/0",
+                                    np.array([10.0]), np.bool_(True)])
 def test_number_rejects_wrong_or_malformed_answers_with_advice(answer):
     result = judged(Q, answer)
     assert not result.passed and result.diagnosis
