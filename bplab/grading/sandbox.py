@@ -47,7 +47,7 @@ import tempfile
 import time
 import traceback
 
-from bplab.grading import confine, encode, integrity, references, registry
+from bplab.grading import confine, encode, integrity, references, registry, tracebacks
 
 PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG = 36, 1
 DEFAULT_MEMORY_MB = confine.MEMORY_MB
@@ -584,6 +584,9 @@ def _describe(error, path):
     if isinstance(error, RecursionError):
         return where + "RecursionError: maximum recursion depth exceeded (an endless recursion?)"
     text = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
+    told = tracebacks.describe(error, path)  # the learner's line, its shapes, what the file declares
+    if told:
+        text = told
     if isinstance(error, ModuleNotFoundError) and error.name and error.name.split(".")[0] in sys.stdlib_module_names:
         text += " (the grader offers numpy, bplab and common standard modules only)"
     return f"{where}{type(error).__name__}" + (f": {text}" if text else "")

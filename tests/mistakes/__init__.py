@@ -10,6 +10,7 @@ it, case-insensitively).
 from __future__ import annotations
 
 import contextlib
+import linecache
 import os
 import signal
 import textwrap
@@ -94,6 +95,9 @@ def build_module(mistake, module_name):
         source = source.replace(old, new)
     source += "\n\n" + textwrap.dedent(mistake.code)
     fake = f"<mistake {mistake.check}: {mistake.what}>"
+    # The sandbox reads the learner's line from their file; this module has none, so linecache holds its source.
+    linecache.cache[os.path.abspath(fake)] = linecache.cache[fake] = (len(source), None,
+                                                                       source.splitlines(True), fake)
     module = types.ModuleType(module_name)
     module.__file__ = fake
     exec(compile(source, fake, "exec"), module.__dict__)  # noqa: S102 - our own test data
