@@ -240,6 +240,84 @@ def products(named, shape=None):
     return found
 
 
+def wrong_derivatives(kind, pre, post=None, pre_name="z", post_name="h"):
+    """Local derivatives of an activation as learners get them wrong, named in the notebook's notation.
+
+    The usual wrong quantities: the derivative computed from the output where the input is needed (or the
+    reverse), the activation applied again to its own output, another activation's formula, a missing square or
+    sign, and no derivative at all. Each check multiplies them into its own backward pass (with
+    :func:`derivative_mistakes`), so that a wrong answer is named by the formula that produces it.
+
+    Parameters
+    ----------
+    kind : {"tanh", "sigmoid", "relu"}
+    pre : ndarray
+        The activation's input (pre-activation), named ``pre_name``.
+    post : ndarray, optional
+        Its output, named ``post_name`` (computed from ``pre`` when omitted).
+
+    Returns
+    -------
+    right : str
+        The right local derivative, for example ``"(1 - h**2)"``.
+    wrong : dict of str to ndarray
+        ``{"(1 - h)": array, ...}``, the right one left out.
+    """
+    z, h = pre_name, post_name
+    if kind == "tanh":
+        post = np.tanh(pre) if post is None else post
+        right = f"(1 - {h}**2)"
+        wrong = {f"(1 - {h})": 1 - post, f"{h}**2": post ** 2, f"(1 + {h}**2)": 1 + post ** 2,
+                 f"({h}**2 - 1)": post ** 2 - 1, f"(1 - {h})**2": (1 - post) ** 2,
+                 f"(1 - {z}**2), from the input {z} instead of the output {h}": 1 - pre ** 2,
+                 f"(1 - tanh({h})**2), tanh applied again to {h} = tanh({z})": 1 - np.tanh(post) ** 2,
+                 f"{h} * (1 - {h}), the sigmoid's derivative": post * (1 - post),
+                 f"{h}, the output itself": post, "1 (no derivative)": np.ones_like(post)}
+    elif kind == "sigmoid":
+        post = 0.5 * (1.0 + np.tanh(0.5 * pre)) if post is None else post
+        again = 0.5 * (1.0 + np.tanh(0.5 * post))
+        right = f"{h} * (1 - {h})"
+        wrong = {f"(1 - {h})": 1 - post, f"{h}": post, f"{h} * (1 + {h})": post * (1 + post),
+                 f"(1 - {h})**2": (1 - post) ** 2, f"(1 - {h}**2), tanh's derivative": 1 - post ** 2,
+                 f"{z} * (1 - {z}), from the input {z} instead of the output {h}": pre * (1 - pre),
+                 f"sigmoid({h}) * (1 - sigmoid({h})), the sigmoid applied again to {h}": again * (1 - again),
+                 "1 (no derivative)": np.ones_like(post)}
+    elif kind == "relu":
+        post = np.maximum(pre, 0.0) if post is None else post
+        right = f"({z} > 0)"
+        wrong = {f"{h}, the output itself (the derivative is the mask {z} > 0)": post,
+                 f"{z}, the input itself (the derivative is the mask {z} > 0)": pre,
+                 f"({z} < 0), the mask inverted": (pre < 0) * 1.0,
+                 "1 (no mask)": np.ones_like(pre)}
+    else:
+        raise ValueError(f"kind must be 'tanh', 'sigmoid' or 'relu', got {kind!r}")
+    return right, wrong
+
+
+def derivative_mistakes(kind, pre, backward, *, post=None, pre_name="z", post_name="h", where=""):
+    """Every wrong local derivative of :func:`wrong_derivatives` pushed through the check's own backward pass.
+
+    Parameters
+    ----------
+    kind, pre, post, pre_name, post_name
+        As in :func:`wrong_derivatives`.
+    backward : callable
+        ``backward(local) -> result`` (an array, or a list of arrays, one per returned gradient): the right
+        backward pass with the activation's local derivative replaced by ``local``.
+    where : str
+        Where the derivative is used, for the message (``"da"``).
+
+    Returns
+    -------
+    dict of str to (ndarray or list)
+        ``{"da uses tanh's derivative as (1 - h); it is (1 - h**2)": backward(...)}``.
+    """
+    right, wrong = wrong_derivatives(kind, pre, post, pre_name, post_name)
+    at = f"{where} uses " if where else ""
+    found = {f"{at}{kind}'s derivative as {expr}; it is {right}": backward(local) for expr, local in wrong.items()}
+    return found
+
+
 def verdict(name, passed, detail="", diagnosis=""):
     """A result that is not a numeric comparison (a statistic, a behaviour).
 

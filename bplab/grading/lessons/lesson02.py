@@ -143,10 +143,10 @@ def _judge_linear_backward(values):
     return [count] * (count is not None) + [gradcheck.not_modified(values.get("modified")),
             gradcheck.compare("dx", got_dx, dx, mistakes=gradcheck.merge_mistakes(
                 {order: gradcheck.AnyOf(dW, db), f"dx divided by N: {per_layer}": dx / n},
-                gradcheck.formula_mistakes("dx", "dout @ W.T", gradcheck.products(named, dx.shape)))),
+                gradcheck.formula_mistakes("dx", "dout @ W.T", gradcheck.products(named)))),
             gradcheck.compare("dW", got_dW, dW, mistakes=gradcheck.merge_mistakes(
                 {f"dW divided by N: {per_layer}": dW / n, order: gradcheck.AnyOf(dx, db)},
-                gradcheck.formula_mistakes("dW", "x.T @ dout", gradcheck.products(named, dW.shape)))),
+                gradcheck.formula_mistakes("dW", "x.T @ dout", gradcheck.products(named)))),
             gradcheck.compare("db", got_db, db, mistakes={
                 f"db averaged over the batch: {per_layer}": db / n,
                 "db summed over the wrong axis: b is shared by the rows, so db = dout.sum(axis=0)":
@@ -535,6 +535,15 @@ def _wrong_backwards(X, params, dscores):
             {"W1": h.T @ right}}
 
 
+def _wrong_masks(X, params, dscores):
+    """First-layer gradients with the ReLU's local derivative replaced by the usual wrong ones."""
+    dh = dscores @ params["W2"].T
+    h_pre = X @ params["W1"] + params["b1"]
+    return gradcheck.derivative_mistakes("relu", h_pre, lambda local: {"W1": X.T @ (dh * local),
+                                                                       "b1": (dh * local).sum(axis=0)},
+                                         post=np.maximum(h_pre, 0.0), pre_name="h_pre", where="dh_pre")
+
+
 def _produce_fixed(ex):
     X, _, params, dscores = _net_inputs()
     _, cache = ex.two_layer_forward(X.copy(), _copy(params))
@@ -553,7 +562,10 @@ def _judge_fixed(values):
                                   "wrong type: return a dict with keys 'W1', 'b1', 'W2', 'b2'")]
     return [gradcheck.not_modified(values.get("modified"))] + [
         gradcheck.compare(f"d{key}", _grad_of(grads, key), expected[key], batch_size=len(X),
-                          mistakes={text: grads_[key] for text, grads_ in wrong.items() if key in grads_})
+                          mistakes=gradcheck.merge_mistakes(
+                              {text: grads_[key] for text, grads_ in wrong.items() if key in grads_},
+                              {text: grads_[key] for text, grads_ in _wrong_masks(X, params, dscores).items()
+                               if key in grads_}))
         for key in params]
 
 

@@ -282,6 +282,33 @@ def _norms_variant(x, weights, biases, dout, mistake):
     return norms
 
 
+def _norms_with_local(x, weights, biases, dout, expr):
+    """Per-layer norms with tanh's local derivative replaced by the wrong one named ``expr``."""
+    hs, zs = [x], []
+    for W, b in zip(weights, biases):
+        zs.append(hs[-1] @ W + b)
+        hs.append(np.tanh(zs[-1]))
+    norms, dh = np.zeros(len(weights)), dout
+    for k in reversed(range(len(weights))):
+        da = dh * gradcheck.wrong_derivatives("tanh", zs[k], hs[k + 1], "z", "h")[1][expr]
+        norms[k] = np.linalg.norm(hs[k].T @ da)
+        dh = da @ weights[k].T
+    return norms
+
+
+def _norms_of_da(x, weights, biases, dout):
+    """The norms of da_l (the pre-activations' gradients) instead of the weights' gradients."""
+    hs = [x]
+    for W, b in zip(weights, biases):
+        hs.append(np.tanh(hs[-1] @ W + b))
+    norms, dh = np.zeros(len(weights)), dout
+    for k in reversed(range(len(weights))):
+        da = dh * (1.0 - hs[k + 1] ** 2)
+        norms[k] = np.linalg.norm(da)
+        dh = da @ weights[k].T
+    return norms
+
+
 def _judge_norms(values):
     x, weights, biases, dout = _norm_inputs()
     expected = []
@@ -293,6 +320,13 @@ def _judge_norms(values):
     mistakes = {"listed from the last layer to the first: norms[0] must be the first layer's": expected[::-1],
                 "squared norms: take the square root (np.linalg.norm)": expected ** 2,
                 **{text: _norms_variant(x, weights, biases, dout, key) for key, text in _NORM_MISTAKES.items()}}
+    local_wrong = gradcheck.wrong_derivatives("tanh", np.zeros(1), np.zeros(1), "z", "h")
+    mistakes = gradcheck.merge_mistakes(
+        mistakes,
+        {"these are the norms of da_l = dL/dz_l; the weights' gradient is h_(l-1).T @ da_l":
+            _norms_of_da(x, weights, biases, dout)},
+        {f"tanh's derivative is computed as {expr}; it is {local_wrong[0]} with h the layer's output":
+            _norms_with_local(x, weights, biases, dout, expr) for expr in local_wrong[1]})
     return [gradcheck.not_modified(values.get("modified")),
             gradcheck.compare("norms", values.get("norms"), expected, threshold=1e-7, mistakes=mistakes)]
 
@@ -401,6 +435,7 @@ def _judge_step(values):
                  grads_from(dh * (1 - h_prev ** 2)),
              "dWh pairs da with this step's h; it multiplies h_prev, so dWh = h_prev.T @ da": [
                  None, None, None, h.T @ da, None]}
+    derived = gradcheck.derivative_mistakes("tanh", z, lambda local: grads_from(dh * local), post=h, where="da")
     order = "the gradients are returned in the wrong order: dx, dh_prev, dWx, dWh, db"
     right = grads_from(da)
     results += [r for r in [gradcheck.returned_count(values.get("grads"), names, "rnn_step_backward")] if r is not None]
@@ -410,6 +445,7 @@ def _judge_step(values):
         numeric = gradcheck.numerical_gradient_array(f, inputs[i].copy(), dh)
         mistakes = {text: g[i] for text, g in known.items() if g[i] is not None}
         mistakes[order] = gradcheck.AnyOf(*[g for j, g in enumerate(right) if j != i])
+        mistakes = gradcheck.merge_mistakes(mistakes, {text: g[i] for text, g in derived.items()})
         if name == "db":
             mistakes["db is not summed over the batch: b is shared by every row, db = da.sum(axis=0)"] = da
             mistakes["db is summed over the wrong axis: db = da.sum(axis=0)"] = gradcheck.AnyOf(da.sum(axis=1),
@@ -418,7 +454,7 @@ def _judge_step(values):
             named = {"da": da, "x": x, "h_prev": h_prev, "h": h, "Wx": Wx, "Wh": Wh}
             formulas = {"dx": "da @ Wx.T", "dh_prev": "da @ Wh.T", "dWx": "x.T @ da", "dWh": "h_prev.T @ da"}
             mistakes = gradcheck.merge_mistakes(mistakes, gradcheck.formula_mistakes(
-                name, formulas[name], gradcheck.products(named, numeric.shape)))
+                name, formulas[name], gradcheck.products(named)))
         results.append(gradcheck.compare(name, got, numeric, threshold=1e-7, mistakes=mistakes))
     return results
 
@@ -554,6 +590,11 @@ def _judge_staged(values):
                    "stage 1: that is the sigmoid's derivative h(1 - h); tanh's is different": dh * h * (1 - h),
                    "stage 1: the derivative is written in h, but (1 - h) lacks its square": dh * (1 - h),
                    "stage 1: tanh was applied to h again: h is already tanh(a)": dh * (1 - np.tanh(h) ** 2)})]
+    if not results[-1].passed and not results[-1].diagnosis:
+        retry = gradcheck.compare("stage 1: da", values.get("da"), expected_da, threshold=1e-7, mistakes={
+            f"stage 1: {text}": value for text, value in gradcheck.derivative_mistakes(
+                "tanh", a, lambda local: dh * local, post=h, pre_name="a", where="da").items()})
+        results[-1] = retry if retry.diagnosis else results[-1]
     # Stage 2: each input of a = x Wx + h_prev Wh + b, with da as the upstream gradient.
     inputs = [x, h_prev, Wx, Wh, b]
     names = ["dx", "dh_prev", "dWx", "dWh", "db"]
