@@ -214,11 +214,13 @@ def merge_mistakes(first, *more):
     merged = dict(first)
     for extra in more:
         for text, value in extra.items():
-            value = np.asarray(value, dtype=np.float64)
-            known = [a for v in merged.values() for a in (v.arrays if isinstance(v, AnyOf) else (v,))]
-            if not any(np.shape(a) == value.shape and np.allclose(a, value, rtol=1e-9, atol=1e-12, equal_nan=True)
-                       for a in known):
-                merged[text] = value
+            values = [np.asarray(v, dtype=np.float64) for v in (value.arrays if isinstance(value, AnyOf) else (value,))]
+            known = [np.asarray(a, dtype=np.float64) for v in merged.values()
+                     for a in (v.arrays if isinstance(v, AnyOf) else (v,))]
+            fresh = [v for v in values if not any(
+                a.shape == v.shape and np.allclose(a, v, rtol=1e-9, atol=1e-12, equal_nan=True) for a in known)]
+            if fresh:
+                merged[text] = fresh[0] if len(fresh) == 1 else AnyOf(*fresh)
     return merged
 
 
@@ -502,7 +504,7 @@ def _known_mistakes(actual, mistakes, expected=None):
         actual = np.asarray(actual, dtype=np.float64)
     except (TypeError, ValueError):
         return ""
-    found = []
+    found, blank = [], []
     for description, wrong in mistakes.items():
         candidates = wrong.arrays if isinstance(wrong, AnyOf) else (wrong,)
         for candidate in candidates:
@@ -510,6 +512,9 @@ def _known_mistakes(actual, mistakes, expected=None):
             if candidate.shape != actual.shape or description in found:
                 continue
             finite = np.isfinite(candidate)
+            if not finite.any() and np.array_equal(np.isnan(candidate), np.isnan(actual)) \
+                    and np.array_equal(np.nan_to_num(candidate), np.nan_to_num(actual)) and description not in blank:
+                blank.append(description)  # nothing finite to compare: the same NaN/inf everywhere, kept aside
             if not np.array_equal(finite, np.isfinite(actual)) or not finite.any():
                 continue  # a wrong answer with NaN or inf matches the same non-finite entries, and the rest
             if not finite.all():
@@ -524,6 +529,8 @@ def _known_mistakes(actual, mistakes, expected=None):
                 found.append(description)
     if len(found) > 1:  # the inputs cannot tell these apart: name them all rather than guess
         return "one of these (they give the same numbers here): " + " | ".join(found)
+    if not found and len(blank) == 1:  # only one known mistake gives NaN/inf in exactly these places
+        return f"{blank[0]} (that mistake gives NaN/inf in exactly these entries)"
     return found[0] if found else ""
 
 
@@ -747,8 +754,13 @@ def returned_count(value, names, what):
     what : str
         The function, for the message.
     """
-    if not isinstance(value, (list, tuple)) or len(value) == len(names):
-        return None
+    if value is None or len(names) < 2 or isinstance(value, (list, tuple)) and len(value) == len(names):
+        return None  # None is told by compare ("is a return statement missing?")
+    if not isinstance(value, (list, tuple)):
+        shape = np.shape(value) if _is_numeric(value) else None
+        one = f"one {type(value).__name__}" + (f" of shape {shape}" if shape else "")
+        return verdict(f"values returned by {what}", False, f"returned {one}, expected {len(names)} values",
+                       f"return all {len(names)}: return {', '.join(names)}")
     nested = [i for i, item in enumerate(value) if isinstance(item, (list, tuple))]
     advice = f"return {', '.join(names)} in that order"
     if nested and len(value) < len(names):

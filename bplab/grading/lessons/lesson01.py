@@ -304,6 +304,10 @@ RULE_MISTAKES = [
      "uses it, i.e. in reversed topological order (depth-first, each node after its children)", {}, "breadth-first"),
     ("__pow__'s backward: write n * self.data ** (n - 1) * out.grad (x ** n - 1 is (x ** n) - 1)",
      {"**": lambda a, n, out: setattr(a, "grad", a.grad + n * a.data ** n - 1 * out.grad)}, None),
+    ("__pow__'s backward uses the output: d(x**n)/dx is n * x**(n - 1) with x = self.data, the INPUT (out.data is "
+     "already x**n)", {"**": lambda a, n, out: setattr(a, "grad", a.grad + n * out.data ** (n - 1) * out.grad)}, None),
+    ("__pow__'s backward forgets out.grad (the chain rule): self.grad += n * self.data ** (n - 1) * out.grad",
+     {"**": lambda a, n, out: setattr(a, "grad", a.grad + n * a.data ** (n - 1))}, None),
 ]
 
 

@@ -92,8 +92,14 @@ def _compare_loss(actual, expected, hint, mistakes=None):
 def _stability_results(values, expected_loss, expected_grad):
     error = values.get("big_error") or ""
     if error:
-        return [gradcheck.verdict("stable at |logits| ~ 1e3", False, f"{error} for logits of magnitude 1000",
-                                  "overflow: exp of a large number; rewrite so that exp only sees numbers <= 0")]
+        # numpy names what happened: an overflow is exp of a large number; an invalid value or a division by zero
+        # is 0/0 or log(0), what is left when every exp of a row underflowed to 0 (a shift that is not the row's own
+        # maximum) or when a probability is rounded to 0 before its log.
+        why = ("overflow: exp of a large number; rewrite so that exp only sees numbers <= 0" if "overflow" in error
+               else "0/0 or log(0): every exp of a row underflowed to 0, or a probability rounded to 0 was logged; "
+                    "shift each row by its OWN maximum (max(axis=1, keepdims=True)) so that its largest exp is 1, "
+                    "and take logs of shifted logits, not of probabilities")
+        return [gradcheck.verdict("stable at |logits| ~ 1e3", False, f"{error} for logits of magnitude 1000", why)]
     loss, grad = gradcheck.unpack(values.get("big"), 2, "loss")
     return [gradcheck.compare("loss at |logits| ~ 1e3", _array(loss), expected_loss, threshold=VALUE),
             gradcheck.compare("dlogits at |logits| ~ 1e3", grad, expected_grad, threshold=GRAD)]
@@ -111,13 +117,15 @@ def _produce_linear_forward(ex):
     x, W, b, _ = _linear_inputs()
     result, modified = call(ex.linear_forward, x, W, b, names=("x", "W", "b"))
     out, _cache = gradcheck.unpack(result, 2, "linear_forward")
-    return {"out": out, "modified": modified}
+    returned = result if not isinstance(result, (tuple, list)) else tuple(range(len(result)))  # its form, not the cache
+    return {"out": out, "modified": modified, "returned": returned}
 
 
 def _judge_linear_forward(values):
     x, W, b, _ = _linear_inputs()
     expected = np.einsum("nd,dm->nm", x, W) + b
-    return [gradcheck.not_modified(values.get("modified")),
+    count = gradcheck.returned_count(values.get("returned"), ("out", "cache"), "linear_forward")
+    return [count] * (count is not None) + [gradcheck.not_modified(values.get("modified")),
             gradcheck.compare("out", values.get("out"), expected, threshold=VALUE,
                               mistakes={"the bias b is missing: out = x @ W + b": x @ W})]
 
@@ -226,6 +234,10 @@ def _named_activation_mistakes(name, x, dout):
                 "the derivative of tanh is 1 - t**2 (a sign is wrong)": gradcheck.AnyOf(dout * (1 + t ** 2),
                                                                                     dout * (t ** 2 - 1))}
     return {"the slope is missing on the negative side (that is ReLU's backward)": dout * (x > 0),
+            "the negative side returns the slope alone: it is slope * dout (the chain rule multiplies by dout)":
+                np.where(x > 0, dout, LEAKY_SLOPE),
+            "the positive side returns 1 instead of dout (the chain rule multiplies by dout)":
+                np.where(x > 0, 1.0, LEAKY_SLOPE * dout),
             "the slope is hard-coded to 0.01: take it from the cache": np.where(x > 0, dout, 0.01 * dout),
             "returned the local derivative only: multiply by dout (the chain rule)": np.where(x > 0, 1.0, LEAKY_SLOPE),
             "the slope is on the wrong side: dout passes unchanged where x > 0, times the slope elsewhere":
@@ -436,13 +448,28 @@ def _produce_bce(ex):
     return {"result": result, "modified": modified, "big": big_result, "big_error": big_error}
 
 
+def _bce_loss_mistakes(x, t):
+    """The stable formula max(x, 0) - x t + log(1 + exp(-|x|)) with one term written as learners get it wrong."""
+    softplus = np.log1p(np.exp(-np.abs(x)))
+    return {"log1p(exp(-x)) where the stable form has log1p(exp(-|x|)): the absolute value keeps it right (and "
+            "finite) for negative x": float(np.mean(np.maximum(x, 0) - x * t + np.log1p(np.exp(np.minimum(-x, 700))))),
+            "the max(x, 0) term is missing: loss = max(x, 0) - x * t + log1p(exp(-|x|))":
+                float(np.mean(-x * t + softplus)),
+            "the x * t term has the wrong sign: loss = max(x, 0) - x * t + log1p(exp(-|x|))":
+                float(np.mean(np.maximum(x, 0) + x * t + softplus)),
+            "log(exp(-|x|)) without the 1 +: the term is log1p(exp(-|x|)) = log(1 + exp(-|x|))":
+                float(np.mean(np.maximum(x, 0) - x * t - np.abs(x))),
+            "summed over the elements: the loss is the mean": float(np.sum(np.maximum(x, 0) - x * t + softplus))}
+
+
 def _judge_bce(values):
     logits, target, big, big_target = _bce_inputs()
     grad = gradcheck.numerical_gradient(lambda v: _bce(v, target), logits.copy())
     loss, dlogits = gradcheck.unpack(values.get("result"), 2, "bce_with_logits")
     return ([gradcheck.not_modified(values.get("modified")),
              _compare_loss(loss, _bce(logits, target),
-                           "the loss is mean(-t log s(x) - (1 - t) log(1 - s(x))) over all elements"),
+                           "the loss is mean(-t log s(x) - (1 - t) log(1 - s(x))) over all elements",
+                           mistakes=_bce_loss_mistakes(logits, target)),
              gradcheck.compare("dlogits", dlogits, grad, mistakes={
                  "not divided by the number of elements (the loss is a mean over all of them)": grad * logits.size,
                  "divided by the number of rows N: the mean is over all N * D elements":
@@ -627,7 +654,13 @@ def _judge_ce_staged(values):
             gradcheck.compare("softmax_jacobian", _array(values.get("jacobian")), numeric_jacobian, mistakes={
                 "only the diagonal p_i (1 - p_i): p_i also depends on every other logit z_j through the sum in "
                 "its denominator (entries i != j)": np.diag(p * (1 - p)),
-                "diag(p) alone: the quotient rule also differentiates the denominator": np.diag(p)}),
+                "diag(p) alone: the quotient rule also differentiates the denominator": np.diag(p),
+                "p @ p is a number (the inner product): J = np.diag(p) - np.outer(p, p) needs the outer product":
+                    np.diag(p) - p @ p,
+                "np.outer(p, p) alone misses the diagonal's p_i: J = np.diag(p) - np.outer(p, p)": -np.outer(p, p),
+                "the identity instead of diag(p): J = np.diag(p) - np.outer(p, p)": np.eye(len(p)) - np.outer(p, p),
+                "p * (1 - p) everywhere: the off-diagonal entries are -p_i p_j":
+                    np.broadcast_to(p * (1 - p), (len(p), len(p))).copy()}),
             _compare_loss(loss, _cross_entropy(logits, y), "the loss is mean over rows of -log p[n, y[n]]"),
             gradcheck.compare("dlogits", dlogits, grad, batch_size=len(y), mistakes=_staged_ce_mistakes(logits, y))]
 

@@ -322,7 +322,10 @@ def _judge_rmsprop(values):
                     "the (1 - alpha) factor is missing from the average":
                         P0 - lr * np.cumsum(G / (np.sqrt(sq / (1 - alpha)) + eps), axis=0),
                     "RMSProp has no bias correction (that is Adam's)":
-                        P0 - lr * np.cumsum(G / (np.sqrt(corrected) + eps), axis=0)}
+                        P0 - lr * np.cumsum(G / (np.sqrt(corrected) + eps), axis=0),
+                    "square_avg averages |grad|; it averages the square, grad**2":
+                        P0 - lr * np.cumsum(G / (np.sqrt((1 - alpha) * (_weights(alpha) @ np.abs(G))) + eps),
+                                            axis=0)}
 
         expected = P0 - lr * np.cumsum(G / (np.sqrt(sq) + eps), axis=0)
         results += _stream_results(values, i, f"lr={lr:g}, alpha={alpha:g}, eps={eps:g}", expected, mistakes,
@@ -354,6 +357,8 @@ _ADAM_MISTAKES = {
                    "(1 - beta2) * grad**2",
     "no denominator": "the step is not divided by sqrt(v_hat) + eps: new_param = param - lr * m_hat / "
                       "(sqrt(v_hat) + eps)",
+    "abs": "the second moment averages |grad|; it averages the square: exp_avg_sq = beta2 * exp_avg_sq + "
+           "(1 - beta2) * grad**2",
 }
 
 
@@ -367,7 +372,7 @@ def _adam_variant(G, lr, beta1, beta2, eps, mode):
         if mode == "start at first" and k == 0:
             m, v = g.copy(), g * g
         else:
-            m, v = b1 * m + w1 * g, b2 * v + w2 * (g if mode == "not squared" else g * g)
+            m, v = b1 * m + w1 * g, b2 * v + w2 * {"not squared": g, "abs": np.abs(g)}.get(mode, g * g)
         used = step - 1 if mode == "step late" else step
         with np.errstate(all="ignore"):
             m_hat, v_hat = m / (1 - b1 ** used), v / (1 - b2 ** used)
@@ -403,6 +408,10 @@ def _judge_adam(values):
                         path(m, np.sqrt(v) + eps),
                     "only the first moment is bias-corrected": path(m_hat, np.sqrt(v) + eps),
                     "only the second moment is bias-corrected": path(m, np.sqrt(v_hat) + eps),
+                    "the second moment is bias-corrected with beta1: v_hat = exp_avg_sq / (1 - beta2**step)":
+                        path(m_hat, np.sqrt(v / (1 - beta1 ** t)) + eps),
+                    "the first moment is bias-corrected with beta2: m_hat = exp_avg / (1 - beta1**step)":
+                        path(m / (1 - beta2 ** t), np.sqrt(v_hat) + eps),
                     "eps is inside the square root; torch adds it after: m_hat / (sqrt(v_hat) + eps)":
                         path(m_hat, np.sqrt(v_hat + eps)),
                     "the step counter starts at 0 in the bias correction (use step = 1 on the first step)":
