@@ -210,6 +210,24 @@ def same_values(a, b):
         return True
 
 
+NOTES = []  # in the sandbox's child: what the source of the functions called shows (tracebacks.notes)
+
+
+def _take_note(fn):
+    from bplab.grading import tracebacks
+
+    note = tracebacks.notes(fn)
+    if note and note not in NOTES:
+        NOTES.append(note)
+
+
+def take_notes():
+    """The notes gathered by :func:`call` since the last time, for the reply to the grader."""
+    found = NOTES[:]
+    NOTES.clear()
+    return found
+
+
 def call(fn, *args, names=None, repeat=False):
     """Call ``fn(*args)`` on copies and report which inputs it changed in place.
 
@@ -241,6 +259,7 @@ def call(fn, *args, names=None, repeat=False):
         Names of the arguments (or arrays inside them) whose values changed.
     """
     names = tuple(names or ()) + tuple(f"arg{i}" for i in range(len(names or ()), len(args)))
+    _take_note(fn)
     passed = [a.copy() if isinstance(a, np.ndarray) else copy.copy(a) for a in args]
     kept = [_snapshot(a) for a in args]
     with explained_errors():

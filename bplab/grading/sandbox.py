@@ -47,7 +47,7 @@ import tempfile
 import time
 import traceback
 
-from bplab.grading import confine, encode, integrity, references, registry, tracebacks
+from bplab.grading import confine, encode, harness, integrity, references, registry, tracebacks
 
 PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG = 36, 1
 DEFAULT_MEMORY_MB = confine.MEMORY_MB
@@ -568,6 +568,9 @@ def _answer(check, sources, scratch, result_fd, request, uid, state):
         payload = {"status": "error", "message": f"ran out of memory (the limit is {request['memory_mb']} MB)"}
     except BaseException as error:  # noqa: BLE001
         payload = {"status": "error", "message": _describe(error, path)}
+    notes = harness.take_notes()
+    if notes and payload.get("status") == "ok":
+        payload["notes"] = notes[:3]
     if references.used():  # even when the learner's code caught the exception
         payload = {"status": "error", "message": f"{', '.join(check.functions)} "
                    f"calls bplab's own reference {references.used()}: a graded function must be your own implementation"}

@@ -17,7 +17,7 @@ import textwrap
 import types
 from dataclasses import dataclass, field
 
-from bplab.grading import encode, registry, runner, sandbox
+from bplab.grading import encode, harness, registry, runner, sandbox
 from tests.paths import SOLUTIONS
 
 
@@ -108,10 +108,11 @@ def grade(mistake, timeout=None):
     """Grade one mistake in this process the way the sandbox and the runner do; an Outcome."""
     check = _checks()[mistake.check]
     module, fake = build_module(mistake, check.module)
+    harness.take_notes()  # a fresh child has none
     try:
         with _time_limit(timeout or check.timeout):
             values = check.produce(module)
-        reply = {"status": "ok", "values": encode.to_jsonable(values)}
+        reply = {"status": "ok", "values": encode.to_jsonable(values), "notes": harness.take_notes()[:3]}
     except NotImplementedError as error:
         reply = {"status": "not attempted", "message": str(error)}
     except _Timeout:
