@@ -456,6 +456,9 @@ def _shape_hint(got, want):
     if len(got) == len(want) + 1 and tuple(got[:-1]) == tuple(want):
         return (f"an extra last axis of size {got[-1]}: is a sum over the last axis missing, or was a reduction's "
                 "keepdims=True kept where the result has fewer axes?")
+    if len(got) != len(want) and int(np.prod(got)) == int(np.prod(want)):
+        return (f"the right number of entries ({int(np.prod(want))}) with {len(got)} axes instead of {len(want)}: "
+                f"flattened or reshaped; build it with shape {tuple(want)} directly")
     if len(got) == len(want) and int(np.prod(got)) == int(np.prod(want)):
         return ("the right number of entries in another arrangement: blocks stacked or concatenated along the wrong "
                 "axis (np.concatenate(..., axis=1) puts them side by side), or a wrong reshape or transpose?")

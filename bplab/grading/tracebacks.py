@@ -467,7 +467,9 @@ def _cache_order(function, source):
 def _documented_order(function, source):
     """``slope, x = cache`` where the docstring says the cache is ``(x, slope)``: the sentence, else ''."""
     for name, description in _docstring_section(function, "Parameters"):
-        said = re.search(r"\(\s*(\w+(?:\s*,\s*\w+)+)\s*\)", re.sub(r"[`*]", "", description.split(" | ", 1)[-1]))
+        if " | " not in description:
+            continue  # only what the docstring says the value holds, not its type line's shape
+        said = re.search(r"\(\s*(\w+(?:\s*,\s*\w+)+)\s*\)", re.sub(r"[`*]", "", description.split(" | ", 1)[1]))
         if not said:
             continue
         order = [n.strip() for n in said.group(1).split(",")]
@@ -508,9 +510,39 @@ def _call_unpack_order(function, source):
     return ""
 
 
+def _tokens(node):
+    """The words of an argument's name (``cache_relu`` -> {"cache", "relu"}; ``params["W1"]`` -> {"params", "w"})."""
+    words = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            words.append(sub.id)
+        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            words.append(sub.value)
+    return {w.lower() for word in words for w in re.split(r"[_\d]+", word) if w}
+
+
+def _call_argument_order(function, source):
+    """``relu_backward(cache_relu, dh)`` where relu_backward takes (dout, cache): the sentence, else ''."""
+    for node in ast.walk(function):
+        callee = _callee(node) if isinstance(node, ast.Call) else None
+        target = source.functions.get(callee) if callee else None
+        if target is None or target is function or len(node.args) < 2:
+            continue
+        params = [a.arg.lower() for a in target.args.args]
+        args = [_tokens(a) for a in node.args]
+        for i, words in enumerate(args[:len(params)]):
+            for j, other in enumerate(args[:len(params)]):
+                if i != j and params[i] not in words and params[j] in words and params[j] not in other:
+                    shown = ", ".join(a.arg for a in target.args.args)
+                    return (f"{_quote(source.segment(node))} passes {source.segment(node.args[i])} as "
+                            f"{target.args.args[i].arg}, but {target.name} takes ({shown}): are the arguments in "
+                            "the wrong order?")
+    return ""
+
+
 def _order_problems(function, source):
     return _cache_order(function, source) or _documented_order(function, source) \
-        or _call_unpack_order(function, source)
+        or _call_unpack_order(function, source) or _call_argument_order(function, source)
 
 
 _NOTES = {}
@@ -674,6 +706,11 @@ def _elementwise(node, function, frame, source):
     neighbour = _neighbour_index(node, left, right, frame)
     if neighbour:
         return f"{text}; {neighbour}"
+    if left.ndim == right.ndim == 2 and left.shape == right.shape[::-1]:
+        names = [(n, v) for n, v in ((node.left, left), (node.right, right)) if isinstance(n, ast.Name)]
+        origin = next((o for n, _ in names for o in [_assigned_from(function, n.id, source)] if o), "")
+        return (f"{text}; one is the other's shape transposed: is a .T missing, or an array built with its sizes "
+                "in the wrong order" + (f" ({_quote(origin)})?" if origin else "?"))
     conflict = _conflict(function, frame, source)
     return text + (f"; {conflict}" if conflict else "; is one of them the wrong array, or a sum over the wrong axis?")
 
@@ -738,7 +775,18 @@ def _name_error(error, statement, function, frame, source):
     if built and re.search(rf"\b{re.escape(name)}\b", built[0]):
         return (f"{where}: it is not an argument of {function.name}; take it out of the cache, which your {built[1]} "
                 f"builds as {built[0]}")
+    for parameter, _ in _docstring_section(function, "Parameters"):
+        said = _described(function, parameter)
+        if parameter in frame.f_locals and re.search(rf"(^|[\s(,]){re.escape(name)}\b(?!_)", said):
+            return f"{where}: {parameter} holds it ({said}); take it from there ({name} = {parameter})"
     known = list(frame.f_locals) + [n for n in frame.f_globals if not n.startswith("__")]
+    called = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
+                 for n in ast.walk(statement)) if statement is not None else False
+    if called:
+        similar = [n for n in frame.f_globals if n.startswith(name) and n != function.name
+                   and callable(frame.f_globals[n])][:2]
+        return (f"{where}: no function {name} is defined or imported in your file"
+                + (f" (there is {' and '.join(similar)}, with its own arguments and return values)" if similar else ""))
     close = difflib.get_close_matches(name, known, n=2, cutoff=0.75)
     if close:
         return f"{where}: a misspelling of {' or '.join(close)}?"
@@ -809,7 +857,9 @@ def _container_misuse(node, frame, source, function, direct=False):
                                                     "statement gives None)" if origin else
                                                     ": a function without a return statement gives None"))
             if isinstance(value, (tuple, list)) and sub.id in frame.f_locals:
-                text = f"{sub.id} is {_show(value)}, used here as an array"
+                as_dict = isinstance(node, ast.Subscript) and node.value is sub and isinstance(
+                    node.slice, ast.Constant) and isinstance(node.slice.value, str)
+                text = f"{sub.id} is {_show(value)}, used here as {'a dict' if as_dict else 'an array'}"
                 whole = _unpacked_whole(function, sub.id, frame, source)
                 if whole:
                     return f"{text}; {whole}"
@@ -828,6 +878,23 @@ def _container_misuse(node, frame, source, function, direct=False):
                     return f"{text}: it holds {said}; unpack it first ({said.split(')')[0].strip('(')} = {sub.id})"
                 return f"{text}: unpack it first (a, b = {sub.id})"
     return None
+
+
+def _missing_method(node, frame, source):
+    """``g.norm()`` on an array: the numpy function that does it (``np.linalg.norm(g)``), else None."""
+    if not isinstance(node, ast.Attribute):
+        return None
+    owner = _value(node.value, frame)
+    if not isinstance(owner, np.ndarray):
+        return None
+    name, text = node.attr, source.segment(node.value)
+    for module, label in ((np, "np"), (np.linalg, "np.linalg")):
+        if callable(getattr(module, name, None)):
+            return (f"{_quote(source.segment(node))}: a numpy array ({_shape_text(owner.shape)}) has no .{name}; "
+                    f"numpy's function is {label}.{name}({text})")
+    close = difflib.get_close_matches(name, [a for a in dir(owner) if not a.startswith("_")], n=2, cutoff=0.6)
+    return (f"{_quote(source.segment(node))}: a numpy array has no .{name}"
+            + (f" (did you mean .{' or .'.join(close)}?)" if close else ""))
 
 
 def _unpacked_whole(function, name, frame, source):
@@ -872,7 +939,7 @@ def _key_error(error, node, frame, source):
 _ARG_COUNT = re.compile(r"(\w+)\(\) (takes|missing) ")
 
 
-def _arguments(error, node, source):
+def _arguments(error, node, source, frame=None):
     """A wrong number of arguments, with the function's parameters (from the learner's own ``def``)."""
     match = _ARG_COUNT.search(str(error)) or re.search(r"(\w+)\(\) got an unexpected keyword", str(error))
     if not match:
@@ -880,7 +947,7 @@ def _arguments(error, node, source):
     name = match.group(1)
     function = source.functions.get(name)
     if function is None:
-        return None
+        return _library_signature(name, node, frame, source)
     params = [a.arg for a in function.args.args]
     documented = [n for n, _ in _docstring_section(function, "Parameters")]
     if node is not None and isinstance(node, ast.Call) and _callee(node) == name:
@@ -890,6 +957,23 @@ def _arguments(error, node, source):
         return (f"{name} is called with the arguments its docstring lists, ({', '.join(documented)}), but your def "
                 f"takes ({', '.join(params)}): keep the signature the exercise gives")
     return None
+
+
+def _library_signature(name, node, frame, source):
+    """A numpy call with a wrong argument: the function's own signature (its docstring's first line), else None."""
+    if frame is None or not isinstance(node, ast.Call) or _callee(node) != name:
+        return None
+    target = _UNKNOWN
+    if isinstance(node.func, ast.Attribute):
+        owner = node.func.value
+        base = _lookup(owner.id, frame) if isinstance(owner, ast.Name) else _UNKNOWN
+        if base is np or isinstance(base, np.random.Generator) or base is np.random or base is np.linalg:
+            target = getattr(base, node.func.attr, _UNKNOWN)
+    doc = (getattr(target, "__doc__", None) or "").strip().splitlines() if target is not _UNKNOWN else []
+    signature = next((line.strip() for line in doc if line.strip().startswith(name + "(")), "")
+    if not signature:
+        return None
+    return f"{_quote(source.segment(node))}: its arguments are {signature}"
 
 
 def _argument_order(frames, source):
@@ -958,7 +1042,7 @@ def _describe(error, path):
     source = _Source(path, frame)
     if source.tree is None:
         return None
-    function = source.functions.get(frame.f_code.co_name)
+    function = source.functions.get(frame.f_code.co_name) or _enclosing(source, lineno)
     if function is None:
         return None
     swapped = _argument_order(frames, source) or next(
@@ -976,10 +1060,11 @@ def _describe(error, path):
     elif isinstance(error, IndexError):
         text = _index_error(error, node, function, frame, source)
     elif isinstance(error, TypeError):
-        text = _arguments(error, node, source) or (_container_misuse(node, frame, source, function)
+        text = _arguments(error, node, source, frame) or (_container_misuse(node, frame, source, function)
                                                    if node is not None else None)
     elif isinstance(error, AttributeError):
-        text = _container_misuse(node, frame, source, function) if node is not None else None
+        text = (_container_misuse(node, frame, source, function) or _missing_method(node, frame, source)) \
+            if node is not None else None
     elif isinstance(error, ValueError):
         if "unpack" in str(error):
             text = _unpacking(error, node, statement, function, frame, source)
@@ -992,6 +1077,12 @@ def _describe(error, path):
                 told = str(error) if str(error).startswith("shapes do not fit") else explain(error) or str(error)
                 text = f"{_quote(source.segment(node))}: {told}"
     return _cut(text) if text else None
+
+
+def _enclosing(source, lineno):
+    """The innermost function of the file around ``lineno`` (for a generator expression's or a lambda's frame)."""
+    around = [f for f in source.functions.values() if f.lineno <= lineno <= (f.end_lineno or 0)]
+    return min(around, key=lambda f: f.end_lineno - f.lineno) if around else None
 
 
 def _any_frame(error):

@@ -263,6 +263,7 @@ _NORM_MISTAKES = {
     "propagate": "the gradient is passed down without tanh's derivative: dh_(l-1) = da @ W.T with "
                  "da = dh * (1 - h**2), not dh @ W.T",
     "mean": "divided by the batch size: the upstream dout already carries any average",
+    "output": "dW_l pairs da_l with the layer's output h_l; it is h_(l-1).T @ da_l, with the layer's INPUT",
 }
 
 
@@ -276,7 +277,7 @@ def _norms_variant(x, weights, biases, dout, mistake):
     for k in reversed(range(len(weights))):
         local = {"pre": 1.0 - zs[k] ** 2, "no tanh": 1.0}.get(mistake, 1.0 - hs[k + 1] ** 2)
         da = dh * local
-        grad = hs[k].T @ da / (len(x) if mistake == "mean" else 1)
+        grad = (hs[k + 1] if mistake == "output" else hs[k]).T @ da / (len(x) if mistake == "mean" else 1)
         norms[k] = np.linalg.norm(dh if mistake == "activations" else grad)
         dh = (dh if mistake == "propagate" else da) @ weights[k].T
     return norms
