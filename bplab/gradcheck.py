@@ -224,6 +224,17 @@ def merge_mistakes(first, *more):
     return merged
 
 
+def misplaced(expected, label):
+    """For each key of a returned dict, the other keys' right values: ``{key: {"grads['W1'] holds ...": array}}``.
+
+    A gradient stored under another parameter's key is the right number in the wrong place; said so, rather than
+    as a wrong shape or a relative error.
+    """
+    return {key: {f"{label}[{key!r}] holds the value that belongs under {other!r}: store each under its own key":
+                  np.asarray(value, dtype=np.float64) for other, value in expected.items() if other != key}
+            for key in expected}
+
+
 def products(named, shape=None):
     """Every ``A @ B`` (either transposed) of the named 2-D arrays that has ``shape``: ``{"A @ B.T": array}``.
 

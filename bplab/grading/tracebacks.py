@@ -152,6 +152,9 @@ def _value(node, frame, depth=0):
     if isinstance(node, ast.Tuple):
         items = tuple(_value(e, frame, depth + 1) for e in node.elts)
         return _UNKNOWN if any(i is _UNKNOWN for i in items) else items
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARISONS:
+        return _numeric(_COMPARISONS[type(node.ops[0])], [_value(node.left, frame, depth + 1),
+                                                          _value(node.comparators[0], frame, depth + 1)])
     if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
         return _numeric(_ARITHMETIC[type(node.op)], [_value(node.left, frame, depth + 1),
                                                      _value(node.right, frame, depth + 1)])
@@ -172,6 +175,7 @@ def _value(node, frame, depth=0):
 
 _ARITHMETIC = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
                ast.Pow: np.power, ast.MatMult: np.matmul}
+_COMPARISONS = {ast.Gt: np.greater, ast.GtE: np.greater_equal, ast.Lt: np.less, ast.LtE: np.less_equal}
 _NUMPY = {"exp", "log", "tanh", "sqrt", "abs", "maximum", "minimum", "sign", "log1p", "square", "outer", "dot",
           "matmul", "sum", "mean", "max", "min", "transpose", "diag", "ones_like", "zeros_like"}
 _METHODS = {"sum", "mean", "max", "min", "copy", "transpose"}
@@ -1076,6 +1080,13 @@ def _describe(error, path):
 
                 told = str(error) if str(error).startswith("shapes do not fit") else explain(error) or str(error)
                 text = f"{_quote(source.segment(node))}: {told}"
+    if text and len(frames) > 1 and "called from line" not in text:
+        caller, line, caller_lasti = frames[-2]
+        owner = source.functions.get(caller.f_code.co_name) or _enclosing(source, line)
+        call = _expression(_statement(owner, line), _position(caller, caller_lasti)) if owner is not None else None
+        if call is not None:
+            suffix = f" (called from line {line} in {owner.name}: {_quote(source.segment(call))})"
+            return _cut(text, 420 - len(suffix)) + suffix
     return _cut(text) if text else None
 
 
@@ -1092,5 +1103,5 @@ def _any_frame(error):
     return tb.tb_frame
 
 
-def _cut(text):
-    return text if len(text) <= 400 else text[:397] + "..."
+def _cut(text, limit=400):
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -425,7 +425,12 @@ def _mae_gradient(dpred, grad, diff, n):
     result = gradcheck.compare("dpred", dpred, grad, mistakes={
         ties: gradcheck.AnyOf(np.where(diff >= 0, 1.0, -1.0) / diff.size, np.where(diff > 0, 1.0, -1.0) / diff.size),
         "divided by the number of rows N: the mean is over all N * D elements": np.sign(diff) / n,
-        "not divided by the number of elements: the mean is over all N * D elements": np.sign(diff)})
+        "not divided by the number of elements: the mean is over all N * D elements": np.sign(diff),
+        "|pred - target| is the loss's term, not its derivative: the derivative of |d| is sign(d)":
+            gradcheck.AnyOf(np.abs(diff) / diff.size, np.abs(diff)),
+        "the derivative of |d| is sign(d), not d: dpred = np.sign(pred - target) / size":
+            gradcheck.AnyOf(diff / diff.size, diff),
+        "sign flipped: the derivative of |pred - target| in pred is +sign(pred - target)": -np.sign(diff) / diff.size})
     got = np.asarray(dpred) if isinstance(dpred, np.ndarray) and np.shape(dpred) == diff.shape else None
     if got is not None and got.dtype.kind == "f" and not np.all(np.isfinite(got)) \
             and np.all(np.isfinite(got[diff != 0])):
@@ -475,7 +480,14 @@ def _judge_bce(values):
                  "divided by the number of rows N: the mean is over all N * D elements":
                      grad * logits.size / len(logits),
                  "the sigmoid's derivative is applied again: on logits the gradient is simply (s - t) / size, "
-                 "s = sigmoid(x)": grad * _sigmoid(logits) * (1 - _sigmoid(logits))})]
+                 "s = sigmoid(x)": grad * _sigmoid(logits) * (1 - _sigmoid(logits)),
+                 "s * (1 - s) is the sigmoid's own derivative; BCE on logits has the gradient (s - t) / size":
+                     gradcheck.AnyOf(_sigmoid(logits) * (1 - _sigmoid(logits)) / logits.size,
+                                     _sigmoid(logits) * (1 - _sigmoid(logits))),
+                 "the target is missing: the gradient is (s - t) / size, s = sigmoid(x)":
+                     gradcheck.AnyOf(_sigmoid(logits) / logits.size, _sigmoid(logits)),
+                 "the sigmoid is missing: the gradient is (s - t) / size with s = sigmoid(x), not x - t":
+                     gradcheck.AnyOf((logits - target) / logits.size, logits - target)})]
             + _stability_results(values, _bce(big, big_target), (_sigmoid(big) - big_target) / big.size))
 
 
@@ -543,8 +555,10 @@ def _judge_two_layer_loss(values):
         return results
     dscores = gradcheck.numerical_gradient(lambda v: _cross_entropy(v, y), _two_layer_scores(X, params))
     wrong = _wrong_backwards(X, params, dscores)
+    misplaced = gradcheck.misplaced(expected, "grads")
     return results + [gradcheck.compare(f"d{key}", _grad_of(grads, key), expected[key], batch_size=n,
-                                        mistakes={text: g[key] for text, g in wrong.items() if key in g})
+                                        mistakes=gradcheck.merge_mistakes(
+                                            {text: g[key] for text, g in wrong.items() if key in g}, misplaced[key]))
                       for key in params]
 
 
@@ -587,9 +601,10 @@ def _judge_fixed(values):
         return [gradcheck.not_modified(values.get("modified")),
                 gradcheck.verdict("grads", False, f"is a {type(grads).__name__}",
                                   "wrong type: return a dict with keys 'W1', 'b1', 'W2', 'b2'")]
+    misplaced = gradcheck.misplaced(expected, "grads")
     return [gradcheck.not_modified(values.get("modified"))] + [
         gradcheck.compare(f"d{key}", _grad_of(grads, key), expected[key], batch_size=len(X),
-                          mistakes=gradcheck.merge_mistakes(
+                          mistakes=gradcheck.merge_mistakes(misplaced[key],
                               {text: grads_[key] for text, grads_ in wrong.items() if key in grads_},
                               {text: grads_[key] for text, grads_ in _wrong_masks(X, params, dscores).items()
                                if key in grads_}))

@@ -366,7 +366,9 @@ def _judge_clip(values):
                       for eps in (0.0, 1e-6)]
         summed = sum(float(np.linalg.norm(g)) for g in grads)  # a sum of norms is not the global norm
         label = f"max_norm={max_norm:g}"
-        after_mistakes = {"the gradients were not changed in place (g *= c changes the array itself)": flat,
+        after_mistakes = {"the gradients are unchanged: either the condition never held (scale when c = max_norm / "
+                          "(total_norm + 1e-6) is BELOW 1) or they were not changed in place (g *= c changes the "
+                          "array itself; g = g * c does not)": flat,
                           "the 1e-6 is missing: the factor is max_norm / (total_norm + 1e-6), as torch's":
                               flat * min(1.0, max_norm / total),
                           "each gradient was clipped by its own norm; clip by the global norm of all of them":
