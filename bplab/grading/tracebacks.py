@@ -791,6 +791,9 @@ def _name_error(error, statement, function, frame, source):
                    and callable(frame.f_globals[n])][:2]
         return (f"{where}: no function {name} is defined or imported in your file"
                 + (f" (there is {' and '.join(similar)}, with its own arguments and return values)" if similar else ""))
+    same = [n for n in known if n.lower() == name.lower() and n != name]
+    if same:
+        return f"{where}: a misspelling of {same[0]}? (names are case-sensitive)"
     close = difflib.get_close_matches(name, known, n=2, cutoff=0.75)
     if close:
         return f"{where}: a misspelling of {' or '.join(close)}?"

@@ -16,6 +16,8 @@ differ only by rounding, about 1e-14), 1e-6 on long surface runs.
 
 from __future__ import annotations
 
+import difflib
+
 import numpy as np
 
 from bplab import gradcheck
@@ -141,9 +143,18 @@ def _stream_results(values, index, label, expected_params, mistakes, state_expec
         return results
     modified = run.get("modified") or []
     results.append(gradcheck.not_modified(modified) if modified else gradcheck.verdict("inputs unchanged", True))
+    state = run.get("state") if isinstance(run.get("state"), dict) else {}
+    # A key stored under another name is never read back (that average restarts every step): said before the
+    # parameters' relative error, which is only its consequence.
+    for key in [k for k in state_expect if k != "step" and k not in state and state]:
+        close = difflib.get_close_matches(key, [str(k) for k in state], n=1, cutoff=0.6)
+        results.append(gradcheck.verdict(
+            f'state["{key}"] ({label})', False, f"the returned state has no key {key!r} (keys: {sorted(state)})",
+            (f"{close[0]!r} is stored but {key!r} is the name to read back: spelled differently, it is never found "
+             "and that average restarts from 0 every step; " if close else "")
+            + f"name the state entries as torch does: {sorted(state_expect)}"))
     results.append(gradcheck.compare(f"param after each of {STEPS} steps ({label})", run.get("params"),
                                      expected_params, threshold=1e-9, mistakes=mistakes))
-    state = run.get("state") if isinstance(run.get("state"), dict) else {}
     for key, (expected, state_mistakes) in state_expect.items():
         if key == "step":  # a counter, not an array
             got = state.get("step")
@@ -152,9 +163,10 @@ def _stream_results(values, index, label, expected_params, mistakes, state_expec
                                              f"expected {expected:g} after {STEPS} steps, got {got!r}",
                                              "count the steps: step = state.get('step', 0) + 1"))
         elif key not in state:
-            results.append(gradcheck.verdict(f'state["{key}"] ({label})', False,
-                                             f"the returned state has no key {key!r} (keys: {sorted(state)})",
-                                             f"name the state entries as torch does: {sorted(state_expect)}"))
+            if not state:  # (with a state, told above)
+                results.append(gradcheck.verdict(f'state["{key}"] ({label})', False,
+                                                 f"the returned state has no key {key!r} (keys: {sorted(state)})",
+                                                 f"name the state entries as torch does: {sorted(state_expect)}"))
         else:
             results.append(gradcheck.compare(f'state["{key}"] after {STEPS} steps ({label})', state[key], expected,
                                              threshold=1e-9, mistakes=state_mistakes))
