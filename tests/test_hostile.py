@@ -61,6 +61,21 @@ HOSTILE = {
             return x * 0 + 1.0
         """), "failed", ""),
     "modifies its input": ("def sum_of_squares_gradient(x):\n    x *= 2\n    return x\n", "failed", "modified in place"),
+    "hides that it modifies its input": (textwrap.dedent("""
+        import sys
+        import numpy as np
+        import bplab.grading.harness as harness
+        def forged(fn, *args, names=None, repeat=False):
+            # the learner's function on copies, and a claim that nothing changed
+            return fn(*[np.copy(a) if isinstance(a, np.ndarray) else a for a in args]), []
+        harness.call = forged
+        for name, module in list(sys.modules.items()):
+            if name.startswith("bplab.grading.lessons.lesson") and hasattr(module, "call"):
+                module.call = forged
+        def sum_of_squares_gradient(x):
+            x *= 2
+            return x
+        """), "failed", "no usable record of the call's inputs"),
 }
 
 
