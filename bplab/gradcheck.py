@@ -649,13 +649,17 @@ def not_modified(witness, inputs):
     regenerated itself. A witness that is missing or malformed fails, so a
     child that claims "nothing changed" without the arrays does not pass.
 
-    What this does not close: a child can still send pristine copies of the
-    inputs. To have them it must keep (or regenerate) untouched copies of the
-    arrays before the learner's function writes into them, which is the copy
-    the honest fix makes (``x = x.copy()``), done in patched grader code
-    instead of in its own function. For a cache (:class:`Cache`) the judge has
-    no copy of its own, so the before/after copies and the two results of a
-    repeated call are the child's word, forgeable in the same way.
+    What this does not close: the child runs the learner's code, so a
+    submission that patches the grader there can still send a witness holding
+    untouched inputs. To have them it must copy the inputs before its function
+    writes into them (or regenerate them from the check's seed): the very copy
+    the honest fix makes (``x = x.copy()``), made in patched grader code
+    instead of in its own function, which is more work than the fix. What is
+    closed is the bare claim: an empty list of names, or a witness without the
+    arrays, fails. For a cache (:class:`Cache`) the judge has no copy of its
+    own: the copies from before and after the call, and the two results of a
+    repeated call, are the child's word, forgeable the same way (by copying
+    the cache before the call).
 
     Parameters
     ----------
@@ -683,7 +687,7 @@ def not_modified(witness, inputs):
             changed += _changes(name, before, seen["after"][i])
             if isinstance(expected, Cache) and expected.repeat:
                 again = seen["again"]
-                if "raised" in again:
+                if isinstance(again.get("raised"), str):
                     changed.append(f"{name} (a second call on it raised {again['raised']})")
                 elif not same_values(again["first"], again["second"]):
                     changed.append(f"{name} (a second call on it gave another result)")
