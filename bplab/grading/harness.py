@@ -222,7 +222,7 @@ def call(fn, *args, names=None, repeat=False):
     return result, seen
 
 
-def witness(names, after, before=None, again=None):
+def witness(names, after, before=None):
     """What a call did to its arguments, as plain data for the judge (built in the child).
 
     Parameters
@@ -235,17 +235,16 @@ def witness(names, after, before=None, again=None):
         The arguments as they were before the call. The judge reads them only
         for arguments it cannot regenerate itself (a cache built by the
         learner's forward); every other argument is compared with its own copy.
-    again : dict, optional
-        For a call made twice on the same cache: ``{"first": result, "second": result}``,
-        or ``{"raised": exception type name}`` when the second call raised.
 
     Returns
     -------
     dict
-        ``{"names": [...], "after": [...], "before": [...] or None, "again": ... or None}``;
+        ``{"names": [...], "after": [...], "before": [...] or None, "again": None}``;
         arrays are copied through tuples, lists and dicts (four levels), other leaves become None.
+        :func:`call` sets ``"again"`` for a call made twice on the same cache:
+        ``{"first": result, "second": result}``, or ``{"raised": exception type name}``.
     """
     names = list(names or ())[:len(after)]
     names += [f"arg{i}" for i in range(len(names), len(after))]
     return {"names": names, "after": [_snapshot(a) for a in after],
-            "before": None if before is None else [_snapshot(b) for b in before], "again": again}
+            "before": None if before is None else [_snapshot(b) for b in before], "again": None}
