@@ -64,7 +64,18 @@ class _Source:
                 node.bplab_doc = self.docs.get(name, "")
 
     def segment(self, node):
-        text = ast.get_source_segment(self.text, node) or ""
+        """The source text of ``node`` on one line (ast.get_source_segment re-splits the whole file each time)."""
+        if not hasattr(self, "_lines"):
+            self._lines = self.text.splitlines(True)
+        try:
+            first, last = node.lineno - 1, node.end_lineno - 1
+            if first == last:
+                text = self._lines[first].encode()[node.col_offset:node.end_col_offset].decode()
+            else:
+                text = self._lines[first].encode()[node.col_offset:].decode() + "".join(self._lines[first + 1:last]) \
+                    + self._lines[last].encode()[:node.end_col_offset].decode()
+        except (AttributeError, IndexError, TypeError, UnicodeDecodeError):
+            text = ast.get_source_segment(self.text, node) or ""
         return " ".join(text.split())
 
 
