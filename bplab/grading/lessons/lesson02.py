@@ -150,10 +150,10 @@ def _judge_linear_backward(values):
     count = gradcheck.returned_count(values.get("grads"), ("dx", "dW", "db"), "linear_backward")
     unchanged = gradcheck.not_modified(values.get("witness"), inputs=[(dout, gradcheck.Cache(repeat=True))])
     return [count] * (count is not None) + [unchanged,
-            gradcheck.compare("dx", got_dx, dx, mistakes=gradcheck.merge_mistakes(
+            gradcheck.compare("dx", got_dx, dx, mistakes=lambda: gradcheck.merge_mistakes(
                 {order: gradcheck.AnyOf(dW, db), f"dx divided by N: {per_layer}": dx / n},
                 gradcheck.formula_mistakes("dx", "dout @ W.T", gradcheck.products(named)))),
-            gradcheck.compare("dW", got_dW, dW, mistakes=gradcheck.merge_mistakes(
+            gradcheck.compare("dW", got_dW, dW, mistakes=lambda: gradcheck.merge_mistakes(
                 {f"dW divided by N: {per_layer}": dW / n, order: gradcheck.AnyOf(dx, db)},
                 gradcheck.formula_mistakes("dW", "x.T @ dout", gradcheck.products(named)))),
             gradcheck.compare("db", got_db, db, mistakes={
@@ -558,7 +558,7 @@ def _judge_two_layer_loss(values):
     wrong = _wrong_backwards(X, params, dscores)
     misplaced = gradcheck.misplaced(expected, "grads")
     return results + [gradcheck.compare(f"d{key}", _grad_of(grads, key), expected[key], batch_size=n,
-                                        mistakes=gradcheck.merge_mistakes(
+                                        mistakes=lambda key=key: gradcheck.merge_mistakes(
                                             {text: g[key] for text, g in wrong.items() if key in g}, misplaced[key]))
                       for key in params]
 
@@ -606,7 +606,7 @@ def _judge_fixed(values):
     misplaced = gradcheck.misplaced(expected, "grads")
     return [unchanged] + [
         gradcheck.compare(f"d{key}", _grad_of(grads, key), expected[key], batch_size=len(X),
-                          mistakes=gradcheck.merge_mistakes(misplaced[key],
+                          mistakes=lambda key=key: gradcheck.merge_mistakes(misplaced[key],
                               {text: grads_[key] for text, grads_ in wrong.items() if key in grads_},
                               {text: grads_[key] for text, grads_ in _wrong_masks(X, params, dscores).items()
                                if key in grads_}))

@@ -322,14 +322,16 @@ def _judge_norms(values):
                 "squared norms: take the square root (np.linalg.norm)": expected ** 2,
                 **{text: _norms_variant(x, weights, biases, dout, key) for key, text in _NORM_MISTAKES.items()}}
     local_wrong = gradcheck.wrong_derivatives("tanh", np.zeros(1), np.zeros(1), "z", "h")
-    mistakes = gradcheck.merge_mistakes(
-        mistakes,
-        {"these are the norms of da_l = dL/dz_l; the weights' gradient is h_(l-1).T @ da_l":
-            _norms_of_da(x, weights, biases, dout)},
-        {f"tanh's derivative is computed as {expr}; it is {local_wrong[0]} with h the layer's output":
-            _norms_with_local(x, weights, biases, dout, expr) for expr in local_wrong[1]})
+
+    def all_mistakes():  # computed only when the norms are wrong
+        return gradcheck.merge_mistakes(
+            mistakes,
+            {"these are the norms of da_l = dL/dz_l; the weights' gradient is h_(l-1).T @ da_l":
+                _norms_of_da(x, weights, biases, dout)},
+            {f"tanh's derivative is computed as {expr}; it is {local_wrong[0]} with h the layer's output":
+                _norms_with_local(x, weights, biases, dout, expr) for expr in local_wrong[1]})
     return [gradcheck.not_modified(values.get("witness"), inputs=[(x, weights, biases, dout)]),
-            gradcheck.compare("norms", values.get("norms"), expected, threshold=1e-7, mistakes=mistakes)]
+            gradcheck.compare("norms", values.get("norms"), expected, threshold=1e-7, mistakes=all_mistakes)]
 
 
 # -- clipping ----------------------------------------------------------------------------------
@@ -438,17 +440,15 @@ def _judge_step(values):
                  grads_from(dh * (1 - h_prev ** 2)),
              "dWh pairs da with this step's h; it multiplies h_prev, so dWh = h_prev.T @ da": [
                  None, None, None, h.T @ da, None]}
-    derived = gradcheck.derivative_mistakes("tanh", z, lambda local: grads_from(dh * local), post=h, where="da")
     order = "the gradients are returned in the wrong order: dx, dh_prev, dWx, dWh, db"
     right = grads_from(da)
-    results += [r for r in [gradcheck.returned_count(values.get("grads"), names, "rnn_step_backward")] if r is not None]
-    for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_step_backward"))):
-        def f(value, i=i):
-            return step(*[value if j == i else a for j, a in enumerate(inputs)])
-        numeric = gradcheck.numerical_gradient_array(f, inputs[i].copy(), dh)
+
+    def mistakes_of(i, name):  # computed only when that gradient is wrong (compare calls it then)
+        derived = gradcheck.derivative_mistakes("tanh", z, lambda local: grads_from(dh * local)[i], post=h,
+                                                where="da")
         mistakes = {text: g[i] for text, g in known.items() if g[i] is not None}
         mistakes[order] = gradcheck.AnyOf(*[g for j, g in enumerate(right) if j != i])
-        mistakes = gradcheck.merge_mistakes(mistakes, {text: g[i] for text, g in derived.items()})
+        mistakes = gradcheck.merge_mistakes(mistakes, derived)
         if name == "db":
             mistakes["db is not summed over the batch: b is shared by every row, db = da.sum(axis=0)"] = da
             mistakes["db is summed over the wrong axis: db = da.sum(axis=0)"] = gradcheck.AnyOf(da.sum(axis=1),
@@ -458,7 +458,15 @@ def _judge_step(values):
             formulas = {"dx": "da @ Wx.T", "dh_prev": "da @ Wh.T", "dWx": "x.T @ da", "dWh": "h_prev.T @ da"}
             mistakes = gradcheck.merge_mistakes(mistakes, gradcheck.formula_mistakes(
                 name, formulas[name], gradcheck.products(named)))
-        results.append(gradcheck.compare(name, got, numeric, threshold=1e-7, mistakes=mistakes))
+        return mistakes
+
+    results += [r for r in [gradcheck.returned_count(values.get("grads"), names, "rnn_step_backward")] if r is not None]
+    for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_step_backward"))):
+        def f(value, i=i):
+            return step(*[value if j == i else a for j, a in enumerate(inputs)])
+        numeric = gradcheck.numerical_gradient_array(f, inputs[i].copy(), dh)
+        results.append(gradcheck.compare(name, got, numeric, threshold=1e-7,
+                                         mistakes=lambda i=i, name=name: mistakes_of(i, name)))
     return results
 
 
@@ -616,11 +624,12 @@ def _judge_staged(values):
     order = "stage 2: the gradients are returned in the wrong order: return dx, dh_prev, dWx, dWh, db"
     for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_affine_backward"))):
         expected = right[i]
-        formulas = gradcheck.formula_mistakes(name, STAGE2_FORMULAS[i], gradcheck.products(
-            {"da": da, "x": x, "h_prev": h_prev, "Wx": Wx, "Wh": Wh})) if i < 4 else {}
-        others = {order: gradcheck.AnyOf(*[g for j, g in enumerate(right) if j != i])}
-        results.append(gradcheck.compare(f"stage 2: {name}", got, expected, threshold=1e-7,
-                                         mistakes=gradcheck.merge_mistakes(known.get(i, {}), others, formulas)))
+        def mistakes(i=i, name=name):  # computed only when this gradient is wrong
+            formulas = gradcheck.formula_mistakes(name, STAGE2_FORMULAS[i], gradcheck.products(
+                {"da": da, "x": x, "h_prev": h_prev, "Wx": Wx, "Wh": Wh})) if i < 4 else {}
+            others = {order: gradcheck.AnyOf(*[g for j, g in enumerate(right) if j != i])}
+            return gradcheck.merge_mistakes(known.get(i, {}), others, formulas)
+        results.append(gradcheck.compare(f"stage 2: {name}", got, expected, threshold=1e-7, mistakes=mistakes))
     return results
 
 
