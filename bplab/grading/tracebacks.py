@@ -849,6 +849,21 @@ def _index_error(error, node, function, frame, source):
     return None
 
 
+def _axis_error(error, node, frame, source):
+    """``x.sum(axis=2)`` on a 2-D array: the array's axes, else None."""
+    if not isinstance(node, ast.Call):
+        return None
+    owner = node.func.value if isinstance(node.func, ast.Attribute) and not (
+        isinstance(node.func.value, ast.Name) and node.func.value.id in ("np", "numpy")) else \
+        (node.args[0] if node.args else None)
+    array = _value(owner, frame) if owner is not None else _UNKNOWN
+    if not isinstance(array, np.ndarray):
+        return None
+    axes = ", ".join(str(k) for k in range(array.ndim))
+    return (f"{_quote(source.segment(node))}: {source.segment(owner)} has shape {_shape_text(array.shape)}, so its "
+            f"axes are {axes} (or -1 for the last): which axis holds what you reduce?")
+
+
 def _operands(node):
     """The expressions ``node`` works on directly (a product's factors, a call's arguments, an attribute's owner)."""
     if isinstance(node, ast.BinOp):
@@ -1075,6 +1090,8 @@ def _describe(error, path):
         text = _name_error(error, statement, function, frame, source)
     elif isinstance(error, KeyError):
         text = _key_error(error, node, frame, source)
+    elif isinstance(error, np.exceptions.AxisError if hasattr(np, "exceptions") else np.AxisError):
+        text = _axis_error(error, node, frame, source)
     elif isinstance(error, IndexError):
         text = _index_error(error, node, function, frame, source)
     elif isinstance(error, TypeError):

@@ -687,4 +687,14 @@ def rnn_backward(dh, cache):
     Mistake('value_pow_sub_div', 'truediv other ** 1', ('__truediv__ multiplies',),
             replace=(('        return self * (other if isinstance(other, Value) else Value(other)) ** -1',
                       '        return self * (other if isinstance(other, Value) else Value(other))'),)),
+    Mistake('linear_backward', 'db summed over axis 2', ('axes are 0, 1',), """
+def linear_backward(dout, cache):
+    x, W, b = cache
+    return dout @ W.T, x.T @ dout, dout.sum(axis=2)
+"""),
+    Mistake('mse_loss', 'np.mean(axis=2)', ('diff ** 2 has shape (4, 3)',), """
+def mse_loss(pred, target):
+    diff = pred - target
+    return float(np.mean(diff ** 2, axis=2)), 2.0 * diff / diff.size
+"""),
 ]
