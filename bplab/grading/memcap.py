@@ -68,7 +68,7 @@ def _locate(mount_root, mount_point, path):
     """The folder of cgroup ``path`` in a hierarchy mounted at ``mount_point`` (whose root is ``mount_root``)."""
     if mount_root != "/" and (path == mount_root or path.startswith(mount_root + "/")):
         path = path[len(mount_root):]
-    folder = os.path.join(mount_point, path.lstrip("/"))
+    folder = os.path.normpath(os.path.join(mount_point, path.lstrip("/")))
     return folder if os.path.isdir(folder) else None
 
 
