@@ -130,17 +130,18 @@ def cgroup_support():
 def run_cgroups(support, name):
     """Make the cgroups of one run, ``name`` in each hierarchy; their folders (v2: one).
 
-    In cgroup v2, the memory (and pids) controllers are enabled for the run's
-    children: in the parent first, unless it already has them (that fails
-    while the parent holds processes: then there is no delegation to use).
+    In cgroup v2 the parent must hand the memory controller to its children.
+    If it does not yet, it is asked to, which works only where it holds no
+    process (the root cgroup, an empty delegated one); the pids controller is
+    used where the parent hands it down already, never switched on for others.
     """
     if support["version"] == 2:
         base = support["memory"]
-        controllers = [c for c in ("memory", "pids") if c in _read(os.path.join(base, "cgroup.controllers")).split()]
         enabled = _read(os.path.join(base, "cgroup.subtree_control")).split()
-        missing = [c for c in controllers if c not in enabled]
-        if missing:
-            _write(os.path.join(base, "cgroup.subtree_control"), " ".join("+" + c for c in missing))
+        if "memory" not in enabled:
+            _write(os.path.join(base, "cgroup.subtree_control"), "+memory")
+            enabled.append("memory")
+        controllers = [c for c in ("memory", "pids") if c in enabled]
         folder = os.path.join(base, name)
         os.mkdir(folder, 0o755)
         try:
