@@ -257,11 +257,15 @@ def start(memory_mb, mode="auto"):
             return CgroupRun(support, memory_mb)
         except OSError:
             pass
+    if not os.path.isdir(f"/proc/{os.getpid()}/task"):  # macOS: no /proc to watch
+        return UncappedRun(memory_mb)
     return WatchdogRun(memory_mb)
 
 
 def describe(run):
     """Which memory cap is in force, for :func:`confine.describe`."""
+    if isinstance(run, UncappedRun):
+        return f"memory: {run.memory_mb} MB per process (address space), NOT capped in total (no cgroup, no /proc)"
     return f"memory: {run.memory_mb} MB in total per check ({run.kind}) and per process (address space)"
 
 
@@ -362,6 +366,35 @@ class WatchdogRun:
         pass
 
 
+class UncappedRun:
+    """Neither a cgroup nor /proc (macOS): only each process's address space is capped."""
+
+    kind = "not capped in total"
+
+    def __init__(self, memory_mb):
+        self.memory_mb = memory_mb
+
+    def for_check(self):
+        return _Uncapped(self.memory_mb)
+
+    def close(self):
+        pass
+
+
+class _Uncapped:
+    def __init__(self, memory_mb):
+        self.memory_mb, self.exceeded, self.peak_mb = memory_mb, False, None
+
+    def join(self):
+        pass
+
+    def poll(self):
+        pass
+
+    def close(self):
+        pass
+
+
 class Watchdog:
     """Sum the memory of every process below this one (the supervisor); past the cap, kill them all.
 
@@ -403,9 +436,7 @@ class Watchdog:
                     pass
 
     def close(self):
-        """One last look (a process may have grown since the previous one)."""
-        self._next = 0.0
-        self.poll()
+        """Nothing to remove (the supervisor has killed every process below it)."""
 
 
 def _descendants(root):
