@@ -128,3 +128,5 @@ def test_cgroups_are_removed_after_grading_and_stale_ones_on_the_next_run(tmp_pa
     finally:
         sleeper.kill()
         sleeper.wait()
+        for folder in stale:
+            memcap._remove_tree(folder)  # when the test failed: leave nothing behind

@@ -419,8 +419,8 @@ class Watchdog:
     def poll(self):
         """Look at most every ``WATCHDOG_PERIOD`` seconds; kill everything below past the cap."""
         now = time.monotonic()
-        if now < self._next or self.exceeded:
-            return
+        if now < self._next:
+            return  # after a kill it keeps looking: what survives it is killed again and counts in the peak
         self._next = now + WATCHDOG_PERIOD
         pids = _descendants(self._root)
         total = sum(_resident(pid) for pid in pids)
