@@ -276,11 +276,9 @@ class CgroupRun:
         self.support, self.memory_mb = support, memory_mb
         self.kind = f"memory cgroup v{support['version']}"
         self.folders = run_cgroups(support, _run_name())
-        self._made = 0
-
     def for_check(self):
-        self._made += 1
-        return CgroupCap(self, f"check-{os.getpid()}-{self._made}")
+        # Unique even when a supervisor's pid comes back in the same run while a killed one's cgroup is still there.
+        return CgroupCap(self, f"check-{os.getpid()}-{time.monotonic_ns()}")
 
     def close(self):
         for folder in self.folders:

@@ -18,10 +18,12 @@ A **supervisor** makes a private copy of the learner's regular ``ex*.py``
 files (opened without following links, size-capped, no ``.pyc``), then for
 each check forks a child, waits for it up to the time limit, kills it and
 everything it left behind (it is a subreaper; as root, everything owned by the
-child's uid), and writes one JSON line per check for the grader.
+child's uid), and writes one JSON line per check for the grader. It also
+caps the memory of the check's processes in total (:mod:`.memcap`): it makes
+the check's memory cgroup, or watches their memory while it waits.
 
-A **child** caps its resources, points stdin/stdout/stderr at /dev/null,
-works in an empty scratch folder, confines itself (:mod:`.confine`: network
+A **child** joins that cgroup first, caps its resources, points
+stdin/stdout/stderr at /dev/null, works in an empty scratch folder, confines itself (:mod:`.confine`: network
 namespace, Landlock, a dedicated uid as root), poisons bplab's reference
 implementations of the graded functions (:mod:`.references`), imports the
 learner's module from the private copy, calls ``check.produce`` and writes the
