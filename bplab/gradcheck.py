@@ -685,3 +685,59 @@ def _float64_array(x, name):
         raise TypeError(f"{name} must be a float64 numpy array (it is changed in place), got {type(x).__name__}"
                         + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else ""))
     return x
+
+
+def slot_mistakes(compute, slots, *, pairs=False):
+    """Known wrong answers of a computation written as named slots, each replaced by a known wrong alternative.
+
+    A backward pass is a handful of places where a learner writes one sub-expression (the local derivative of a
+    gate, the upstream factor, a term of a sum). Each place is a *slot* with its known wrong alternatives;
+    every answer with one slot wrong (and, with ``pairs``, two slots wrong at once) is recomputed from the
+    check's inputs and named by the alternatives' sentences. This names a family of mistakes, not a list.
+
+    Parameters
+    ----------
+    compute : callable
+        ``compute(choice) -> dict of str to ndarray``: every output of the computation, where ``choice`` maps a
+        slot to the key of the alternative used there (a slot not in ``choice`` is computed right).
+    slots : dict of str to dict of str to str
+        ``{slot: {alternative: sentence}}``; the sentence says what is wrong and what is right.
+    pairs : bool
+        Also every combination of two alternatives in different slots (sentences joined by " AND ").
+
+    Returns
+    -------
+    dict of str to dict of str to ndarray
+        For each output, ``{sentence: wrong array}``, without answers equal to the right one or to an earlier
+        (simpler) wrong one, so that one mistake is never named twice under two names.
+    """
+    right = compute({})
+    choices = [({slot: alt}, text) for slot, alts in slots.items() for alt, text in alts.items()]
+    if pairs:
+        names = list(slots)
+        choices += [({a: alt_a, b: alt_b}, f"{text_a} AND {text_b}")
+                    for i, a in enumerate(names) for b in names[i + 1:]
+                    for alt_a, text_a in slots[a].items() for alt_b, text_b in slots[b].items()]
+    found = {key: {} for key in right}
+    seen = {key: {_fingerprint(value)} for key, value in right.items()}
+    for choice, text in choices:
+        try:
+            with np.errstate(all="ignore"):
+                outputs = compute(choice)
+        except (ValueError, IndexError, ZeroDivisionError):
+            continue  # a mistake that cannot even run on these inputs: the learner's code would have raised
+        for key, value in outputs.items():
+            if value is None or key not in found:
+                continue
+            mark = _fingerprint(value)
+            if mark not in seen[key]:
+                seen[key].add(mark)
+                found[key][text] = value
+    return found
+
+
+def _fingerprint(value):
+    """A key under which arrays equal up to round-off collide (for :func:`slot_mistakes`'s deduplication)."""
+    array = np.asarray(value, dtype=np.float64)
+    scale = float(np.max(np.abs(array))) if array.size and np.all(np.isfinite(array)) else 1.0
+    return array.shape, (np.round(array / max(scale, TINY), 8) + 0.0).tobytes()  # + 0.0: -0.0 is 0.0

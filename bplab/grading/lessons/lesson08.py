@@ -131,9 +131,104 @@ STEP_MISTAKES = {
 }
 
 
-def _step_mistakes(inputs, key):
-    """``{description: wrong array}`` for one output of the step backward."""
-    return {text: step_backward_variant(*inputs, mistake=name)[key] for name, text in STEP_MISTAKES.items()}
+def _local_alternatives(gate):
+    """The wrong local derivatives of one gate (dL/da from dL/d{gate}), as slot alternatives."""
+    if gate == "g":
+        return {"sigmoid": STEP_MISTAKES["sigmoid_prime_for_g"],
+                "pre": "g's local derivative is computed from the pre-activation a: tanh'(a) = 1 - g², with the "
+                       "gate VALUE g = tanh(a), not 1 - a²",
+                "again": "tanh applied again to g: the cache holds g = tanh(a) already, so tanh'(a) = 1 - g²",
+                "none": "g's local derivative is missing: dL/da_g = dL/dg · (1 - g²)",
+                "not_squared": "g's local derivative is 1 - g², not 1 - g"}
+    return {"tanh": f"{gate} is a sigmoid: its local derivative is {gate}(1 - {gate}), not 1 - {gate}²",
+            "pre": f"{gate}'s local derivative is computed from the pre-activation a: σ'(a) = {gate}(1 - {gate}), "
+                   f"with the gate VALUE {gate} = σ(a), not a(1 - a)",
+            "again": f"σ applied again to {gate}: the cache holds {gate} = σ(a) already, so σ'(a) = {gate}(1 - {gate})",
+            "none": f"{gate}'s local derivative is missing: dL/da_{gate} = dL/d{gate} · {gate}(1 - {gate})"}
+
+
+STEP_SLOTS = {
+    "dc_total": {
+        "no_o": STEP_MISTAKES["tanh_missing_o"],
+        "from_c": "tanh'(c) is computed from c: it is 1 - tanh(c)² (the cached tanh_c, squared), not 1 - c²",
+        "not_squared": STEP_MISTAKES["tanh_prime_not_squared"],
+        "tanh_again": "tanh is applied again to the cached tanh_c: tanh'(c) = 1 - tanh_c², with tanh_c as it is",
+        "no_prime": "tanh's derivative is missing on the way from h to c: h = o·tanh(c), so dL/dc gets "
+                    "dh · o · (1 - tanh²(c))",
+        "dc_ignored": STEP_MISTAKES["dc_ignored"],
+    },
+    "di": {"own": "dL/di multiplies dL/dc by i itself: c = f·c_prev + i·g, so dL/di = dL/dc · g",
+           "dc": "dL/di uses the upstream dc alone: use the whole dL/dc (dc + the path through h), dL/di = dL/dc · g"},
+    "df": {"c": STEP_MISTAKES["forget_uses_c"],
+           "own": "dL/df multiplies dL/dc by f itself: c = f·c_prev + i·g, so dL/df = dL/dc · c_prev",
+           "h_prev": "dL/df multiplies by h_prev: c = f·c_prev + i·g, so dL/df = dL/dc · c_prev (the cell state)",
+           "dc": "dL/df uses the upstream dc alone: use the whole dL/dc (dc + the path through h), dL/df = dL/dc · c_prev"},
+    "dg": {"own": "dL/dg multiplies dL/dc by g itself: c = f·c_prev + i·g, so dL/dg = dL/dc · i",
+           "dc": "dL/dg uses the upstream dc alone: use the whole dL/dc (dc + the path through h), dL/dg = dL/dc · i"},
+    "do": {"c": "dL/do = dh · tanh(c): the tanh is missing (h = o·tanh(c))",
+           "dc_total": "dL/do takes dh, not dL/dc: o only feeds h = o·tanh(c), so dL/do = dh · tanh(c)",
+           "prime": "dL/do = dh · tanh(c), not dh · (1 - tanh²(c)): o multiplies tanh(c), it is not inside it",
+           "own": "dL/do multiplies dh by o itself: h = o·tanh(c), so dL/do = dh · tanh(c)"},
+    **{f"local_{gate}": _local_alternatives(gate) for gate in "ifgo"},
+    "dc_prev": {"no_f": STEP_MISTAKES["dc_prev_not_f"],
+                "c_prev": "dc_prev multiplies by c_prev: c = f·c_prev + ..., so dL/dc_prev = dL/dc · f",
+                "dc": "dc_prev uses the upstream dc alone: dL/dc_prev = dL/dc · f with the whole dL/dc (dc + the path "
+                      "through h)"},
+    "db": {"mean": "db averages over the batch: b is shared by every row, so db = da.sum(axis=0)"},
+    "sign": {"all": STEP_MISTAKES["sign"]},
+}
+
+
+def step_slot_outputs(inputs):
+    """``compute(choice)`` for :func:`gradcheck.slot_mistakes`: every stage and output of the step backward."""
+    x, h_prev, c_prev, Wx, Wh, b, dh, dc = inputs
+    H = h_prev.shape[1]
+    a = x @ Wx + h_prev @ Wh + b
+    i, f, g, o = _gates(x, h_prev, Wx, Wh, b)
+    pre = dict(zip("ifgo", (a[:, k * H:(k + 1) * H] for k in range(4))))
+    value = {"i": i, "f": f, "g": g, "o": o}
+    c = f * c_prev + i * g
+    tc = np.tanh(c)
+
+    def compute(choice):
+        through = {None: dh * o * (1.0 - tc ** 2), "no_o": dh * (1.0 - tc ** 2), "from_c": dh * o * (1.0 - c ** 2),
+                   "not_squared": dh * o * (1.0 - tc), "tanh_again": dh * o * (1.0 - np.tanh(tc) ** 2),
+                   "no_prime": dh * o, "dc_ignored": dh * o * (1.0 - tc ** 2)}[choice.get("dc_total")]
+        dc_total = through if choice.get("dc_total") == "dc_ignored" else dc + through
+        upstream = {"di": {None: dc_total * g, "own": dc_total * i, "dc": dc * g},
+                    "df": {None: dc_total * c_prev, "c": dc_total * c, "own": dc_total * f, "h_prev": dc_total * h_prev,
+                           "dc": dc * c_prev},
+                    "dg": {None: dc_total * i, "own": dc_total * g, "dc": dc * i},
+                    "do": {None: dh * tc, "c": dh * c, "dc_total": dc_total * tc, "prime": dh * (1.0 - tc ** 2),
+                           "own": dh * o}}
+        dgates = np.concatenate([upstream[s][choice.get(s)] for s in ("di", "df", "dg", "do")], axis=1)
+        locals_ = []
+        for gate in "ifgo":
+            v, z, sig = value[gate], pre[gate], gate != "g"
+            right = v * (1.0 - v) if sig else 1.0 - v ** 2
+            locals_.append({None: right, "tanh": 1.0 - v ** 2, "sigmoid": v * (1.0 - v),
+                            "pre": z * (1.0 - z) if sig else 1.0 - z ** 2,
+                            "again": sigmoid(v) * (1.0 - sigmoid(v)) if sig else 1.0 - np.tanh(v) ** 2,
+                            "none": np.ones_like(v), "not_squared": 1.0 - v}[choice.get(f"local_{gate}")])
+        da = dgates * np.concatenate(locals_, axis=1)
+        dc_prev = {None: dc_total * f, "no_f": dc_total, "c_prev": dc_total * c_prev, "dc": dc * f}[choice.get("dc_prev")]
+        out = {"dc_total": dc_total, "dgates": dgates, "da": da, "dx": da @ Wx.T, "dh_prev": da @ Wh.T,
+               "dc_prev": dc_prev, "dWx": x.T @ da, "dWh": h_prev.T @ da,
+               "db": da.mean(axis=0) if choice.get("db") == "mean" else da.sum(axis=0)}
+        return {k: -v for k, v in out.items()} if choice.get("sign") else out
+
+    return compute
+
+
+_STEP_MISTAKES_CACHE = {}
+
+
+def _step_mistakes(case, key):
+    """``{description: wrong array}`` for one output of the step backward on case ``case``'s inputs."""
+    if case not in _STEP_MISTAKES_CACHE:
+        _STEP_MISTAKES_CACHE[case] = gradcheck.slot_mistakes(step_slot_outputs(_step_inputs(case)), STEP_SLOTS,
+                                                             pairs=True)
+    return _STEP_MISTAKES_CACHE[case][key]
 
 
 def _step_function(inputs, which):
@@ -236,7 +331,8 @@ def _judge_staged(values):
         for stage, (name, key, actual, expected) in enumerate(zip(
                 ("dL/dc", "dL/d[i,f,g,o]", "dL/da"), ("dc_total", "dgates", "da"), (dc_total, dgates, da), numeric)):
             results.append(gradcheck.compare(f"stage {stage + 1}: {name}{label}", actual, expected, threshold=THRESHOLD,
-                                             batch_size=inputs[0].shape[0], mistakes=_step_mistakes(inputs, key)))
+                                             batch_size=inputs[0].shape[0],
+                                             mistakes=lambda case=case, key=key: _step_mistakes(case, key)))
     return results
 
 
@@ -263,7 +359,8 @@ def _judge_step_backward(values):
         results += [r for r in [gradcheck.returned_count(result, STEP_NAMES, "lstm_step_backward")] if r is not None]
         for name, got, expected in zip(STEP_NAMES, actual, numerical_step_gradients(inputs)):
             results.append(gradcheck.compare(f"{name}{label}", got, expected, threshold=THRESHOLD,
-                                             batch_size=inputs[0].shape[0], mistakes=_step_mistakes(inputs, name)))
+                                             batch_size=inputs[0].shape[0],
+                                             mistakes=lambda case=case, name=name: _step_mistakes(case, name)))
     return results
 
 
