@@ -410,6 +410,7 @@ def _judge_bn_backward(values):
                            "training they depend on x, which adds the two correction terms":
                            dout * gamma / np.sqrt(biased + eps),
                            **{text: _bn_train_variant(x, gamma, dout, eps, key) for key, text in _BN_MISTAKES.items()}}
+            dx_mistakes = (lambda base=dx_mistakes: gradcheck.merge_mistakes(base, _bn_dx_mistakes(x, gamma, dout, eps)))
         else:
             dx_mistakes = {"used the batch statistics: in evaluation the running statistics are constants":
                            _eval_with_batch_grad(x, gamma, dout, eps),
@@ -458,6 +459,101 @@ def _eval_with_batch_grad(x, gamma, dout, eps):
     x_hat = (x - mean) * inv_std
     g = dout * gamma
     return inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
+
+
+BN_CHAIN_SLOTS = {
+    "dx_hat": {"no_gamma": "dx_hat = dout * gamma: gamma is missing (y = gamma * x_hat + beta)"},
+    "dinv_std": {"x": "x_hat = xc * inv_std, so dinv_std = sum(dx_hat * xc): it multiplies the centred xc, not x",
+                 "x_hat": "x_hat = xc * inv_std, so dinv_std = sum(dx_hat * xc): it multiplies xc, not x_hat"},
+    "dvar": {"no_half": "d/dvar (var + eps)^(-1/2) is -1/2 (var + eps)^(-3/2): the factor -1/2 is missing",
+             "plus_half": "d/dvar (var + eps)^(-1/2) is -1/2 (var + eps)^(-3/2): the sign of the 1/2 is wrong",
+             "power": "the power: d/dvar (var + eps)^(-1/2) = -1/2 (var + eps)^(-3/2), not ^(-1/2)",
+             "power_no_eps": "eps is missing in dvar: -1/2 (var + eps)^(-3/2)"},
+    "dxc": {"no_var": "xc fans out to x_hat AND to var: add the branch through var, dvar * 2 xc / N",
+            "unbiased": "var divides by N (the biased variance), so d var / d xc = 2 xc / N, not 2 xc / (N - 1)",
+            "no_n": "d var / d xc = 2 xc / N: the 1/N of the mean is missing",
+            "no_2": "d var / d xc = 2 xc / N: the 2 of the square is missing",
+            "x": "d var / d xc = 2 xc / N, with the centred xc, not x"},
+    "dmu": {"plus": "xc = x - mu: the gradient reaching mu is MINUS the sum of dxc over the batch"},
+    "dx": {"no_mu": "x fans out to xc AND to mu: add the branch through mu, dmu / N on every row",
+           "no_n": "mu is the mean of x, so d mu / d x_i = 1/N: add dmu / N, not dmu",
+           "minus": "d mu / d x_i = +1/N: dx = dxc + dmu / N (the minus sign is already in dmu)"},
+}
+
+
+def bn_chain_outputs(x, gamma, dout, eps):
+    """``compute(choice)`` for :func:`gradcheck.slot_mistakes`: every node of the staged batch-norm backward."""
+    n = x.shape[0]
+    mu = x.mean(axis=0)
+    xc = x - mu
+    var = (xc * xc).mean(axis=0)
+    inv_std = (var + eps) ** -0.5
+    x_hat = xc * inv_std
+
+    def compute(choice):
+        dx_hat = dout if choice.get("dx_hat") else dout * gamma
+        dinv_std = (dx_hat * {None: xc, "x": x, "x_hat": x_hat}[choice.get("dinv_std")]).sum(axis=0)
+        dvar = {None: -0.5 * dinv_std * (var + eps) ** -1.5, "no_half": dinv_std * (var + eps) ** -1.5,
+                "plus_half": 0.5 * dinv_std * (var + eps) ** -1.5, "power": -0.5 * dinv_std * (var + eps) ** -0.5,
+                "power_no_eps": -0.5 * dinv_std * var ** -1.5}[choice.get("dvar")]
+        branch = {None: dvar * 2 * xc / n, "no_var": 0.0, "unbiased": dvar * 2 * xc / (n - 1),
+                  "no_n": dvar * 2 * xc, "no_2": dvar * xc / n, "x": dvar * 2 * x / n}[choice.get("dxc")]
+        dxc = dx_hat * inv_std + branch
+        dmu = dxc.sum(axis=0) if choice.get("dmu") else -dxc.sum(axis=0)
+        dx = {None: dxc + dmu / n, "no_mu": dxc, "no_n": dxc + dmu, "minus": dxc - dmu / n}[choice.get("dx")]
+        return {"dbeta": dout.sum(axis=0), "dgamma": (dout * x_hat).sum(axis=0), "dx_hat": dx_hat,
+                "dinv_std": dinv_std, "dvar": dvar, "dxc": dxc, "dmu": dmu, "dx": dx}
+
+    return compute
+
+
+BN_COMPACT_SLOTS = {
+    "first": {"dout": "gamma is missing from the first term: every term of dx uses g = dout * gamma"},
+    "mean": {"dout": "gamma is missing from the mean term: subtract g.sum(axis=0) with g = dout * gamma",
+             "mean": "the mean term is divided by N twice: N * g - g.sum(axis=0) (a sum, the 1/N is in front)",
+             "none": _BN_MISTAKES["no mean"]},
+    "var": {"dout": "gamma is missing from the variance term: x_hat * sum(g * x_hat) with g = dout * gamma",
+            "mean": "the variance term is divided by N twice: x_hat * (g * x_hat).sum(axis=0) (a sum, the 1/N is in "
+                    "front)",
+            "xc": "the variance term uses the centred x where it needs x_hat: x_hat * sum(g * x_hat)",
+            "unbiased": "the variance term has an N / (N - 1): the batch variance used in training is the biased one",
+            "none": _BN_MISTAKES["no var"]},
+    "scale": {"no_n": "the 1/N in front is missing: dx = inv_std / N * (N * g - ...)",
+              "no_inv_std": "the factor inv_std = 1 / sqrt(var + eps) in front is missing",
+              "std": "multiplied by sqrt(var + eps) where dx divides by it (inv_std = 1 / sqrt(var + eps))",
+              "unbiased_std": "inv_std uses the unbiased variance: training normalizes with the biased one (divide by "
+                              "N)"},
+}
+
+
+def bn_compact_outputs(x, gamma, dout, eps):
+    """``compute(choice)`` for :func:`gradcheck.slot_mistakes`: the one-line training dx, term by term."""
+    n = x.shape[0]
+    mean, biased, unbiased = _batch_stats(x)
+    inv_std = 1 / np.sqrt(biased + eps)
+    xc = x - mean
+    x_hat = xc * inv_std
+    g = dout * gamma
+
+    def compute(choice):
+        first = n * (dout if choice.get("first") else g)
+        mean_term = {None: g.sum(axis=0), "dout": dout.sum(axis=0), "mean": g.mean(axis=0),
+                     "none": 0.0}[choice.get("mean")]
+        var_term = {None: x_hat * (g * x_hat).sum(axis=0), "dout": x_hat * (dout * x_hat).sum(axis=0),
+                    "mean": x_hat * (g * x_hat).mean(axis=0), "xc": xc * (g * x_hat).sum(axis=0),
+                    "unbiased": x_hat * (g * x_hat).sum(axis=0) * n / (n - 1), "none": 0.0}[choice.get("var")]
+        scale = {None: inv_std / n, "no_n": inv_std, "no_inv_std": 1.0 / n, "std": np.sqrt(biased + eps) / n,
+                 "unbiased_std": 1 / np.sqrt(unbiased + eps) / n}[choice.get("scale")]
+        return {"dx": scale * (first - mean_term - var_term)}
+
+    return compute
+
+
+def _bn_dx_mistakes(x, gamma, dout, eps):
+    """Every known wrong training dx: the one-line form's terms and the staged graph's nodes, one or two wrong."""
+    compact = gradcheck.slot_mistakes(bn_compact_outputs(x, gamma, dout, eps), BN_COMPACT_SLOTS, pairs=True)["dx"]
+    chain = gradcheck.slot_mistakes(bn_chain_outputs(x, gamma, dout, eps), BN_CHAIN_SLOTS)["dx"]
+    return gradcheck.merge_mistakes(compact, chain)
 
 
 # -- early stopping ------------------------------------------------------------------------------
@@ -646,6 +742,9 @@ def _judge_bn_staged(values):
         return [gradcheck.verdict("stages", False, f"returned {type(stages).__name__}",
                                   f"return a dict with the keys {', '.join(STAGES)}")]
     expected, mistakes = _staged_numeric(), _staged_mistakes()
+    x, gamma, _, dout = _staged_inputs()
+    chain = gradcheck.slot_mistakes(bn_chain_outputs(x, gamma, dout, STAGED_EPS), BN_CHAIN_SLOTS)
+    mistakes = {stage: gradcheck.merge_mistakes(mistakes.get(stage, {}), chain[stage]) for stage in STAGES}
     results = [gradcheck.not_modified(values.get("modified"))]
     for stage in STAGES:
         if stage not in stages:
