@@ -75,7 +75,11 @@ def _l2_mistakes(W, strength):
                         "a mean instead of a sum: the penalty is strength / 2 * sum(W ** 2)":
                             gradcheck.AnyOf(0.5 * strength * np.mean(W * W), strength * np.mean(W * W)),
                         "the square is missing: the penalty is strength / 2 * sum(W ** 2)":
-                            0.5 * strength * np.sum(W)},
+                            0.5 * strength * np.sum(W),
+                        "the norm is not squared: the penalty is strength / 2 * ||W||² = strength / 2 * sum(W ** 2)":
+                            gradcheck.AnyOf(0.5 * strength * np.linalg.norm(W), strength * np.linalg.norm(W)),
+                        "the absolute values: that is the L1 penalty; L2's is strength / 2 * sum(W ** 2)":
+                            gradcheck.AnyOf(0.5 * strength * np.sum(np.abs(W)), strength * np.sum(np.abs(W)))},
             "dW": {"off by 2: with the 1/2 in the penalty, the gradient is strength * W": 2 * strength * W,
                    missing: gradcheck.AnyOf(W, 2 * W),
                    "that is the subgradient of the L1 penalty; L2's gradient is strength * W":
@@ -146,10 +150,15 @@ def _judge_dropout_forward(values):
                                         threshold=1e-12, mistakes={
             "kept units are not scaled: inverted dropout multiplies them by 1 / (1 - p) in training": x * mask,
             "scaled by 1 / p: the kept units are a fraction 1 - p, so scale by 1 / (1 - p)": x * mask / DROPOUT_P,
-            "the mask is used the wrong way round: mask is True where a unit is KEPT": x * ~mask / keep}),
+            "the mask is used the wrong way round: mask is True where a unit is KEPT": x * ~mask / keep,
+            "kept units are multiplied by 1 - p: inverted dropout DIVIDES them by 1 - p in training":
+                x * mask * keep,
+            "kept units are multiplied by p: inverted dropout divides them by 1 - p in training": x * mask * DROPOUT_P}),
             values.get("fixed"), x, mask),
         _dropped_in_eval(gradcheck.compare("evaluation output", values.get("eval"), x, threshold=1e-12, mistakes={
-            "scaled in evaluation: inverted dropout scales in training only, evaluation is the identity": x / keep}),
+            "scaled in evaluation: inverted dropout scales in training only, evaluation is the identity": x / keep,
+            "multiplied by 1 - p in evaluation: that is plain dropout's test-time rule; inverted dropout scales in "
+            "training and evaluation is the identity": x * keep}),
             values.get("eval"), x),
         _dropout_statistics(values.get("random"), big),
         _edge("p = 1 output", values.get("p1"), np.zeros_like(x), "with p = 1 every unit is dropped: return zeros"
@@ -241,10 +250,14 @@ def _judge_dropout_backward(values):
                 "dropped units must pass no gradient: multiply dout by the (scaled) mask": dout / keep,
                 "scaled by 1 / p: the kept units are scaled by 1 / (1 - p), and so is their gradient":
                     dout * mask / DROPOUT_P,
-                "the mask is used the wrong way round: gradient flows where the unit was KEPT": dout * ~mask / keep}),
+                "the mask is used the wrong way round: gradient flows where the unit was KEPT": dout * ~mask / keep,
+                "multiplied by 1 - p: the forward divides kept units by 1 - p, so the backward divides dout by it too":
+                    dout * mask * keep}),
             gradcheck.compare("dx (evaluation)", values.get("dx_eval"), dout, mistakes={
                 "evaluation is the identity, so its gradient is dout unchanged": dout * mask / keep,
-                "scaled in evaluation: the evaluation forward is the identity": dout / keep})]
+                "scaled in evaluation: the evaluation forward is the identity": dout / keep,
+                "multiplied by 1 - p in evaluation: the evaluation forward is the identity, so dx = dout":
+                    dout * keep})]
 
 
 # -- batch norm ----------------------------------------------------------------------------------

@@ -252,6 +252,15 @@ def _overwrite_positions(dout, x_shape, W, stride, pad):
     return dxp[:, :, pad:pad + h, pad:pad + w]
 
 
+def _empty_crop(result, dx, x_shape, pad):
+    """Name an empty dx from cropping with ``pad:-pad`` when pad is 0 (``-0`` is 0, so the slice keeps nothing)."""
+    if not result.passed and pad == 0 and isinstance(dx, np.ndarray) and dx.ndim == 4 \
+            and dx.shape[:2] == tuple(x_shape[:2]) and 0 in dx.shape[2:]:
+        result.diagnosis = ("dx is empty along the spatial axes: with pad = 0 the crop [pad:-pad] is [0:0] (-0 is 0), "
+                            "which keeps nothing; crop with [pad:pad + H] (H, x's height), or skip it when pad == 0")
+    return result
+
+
 def _produce_conv_backward(ex):
     grads, modified = [], []
     for case in range(len(CONV_CASES)):
@@ -282,13 +291,20 @@ def _judge_conv_backward(values):
             variants[overwrite] = (gradcheck.AnyOf(variants[overwrite][0],
                                                    _overwrite_positions(dout, x.shape, W, stride, pad)), None)
         results += [
-            gradcheck.compare(f"dx {label}", dx, numeric[0], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
+            _empty_crop(gradcheck.compare(f"dx {label}", dx, numeric[0], threshold=THRESHOLD, batch_size=x.shape[0],
+                                          mistakes={
                 "kernel not flipped: dx is the FULL convolution of dout with the kernel flipped in both axes"
                 " (or scatter W * dout back over each window)": dx_unflipped,
-                **{text: v[0] for text, v in variants.items() if v[0] is not None}}),
+                "the kernel's row and column offsets are swapped: W[f, c, i, j] met the input at row offset i, "
+                "column offset j in the forward pass, and dx scatters it back to the same place":
+                    naive_conv2d_dx(dout, x.shape, W.transpose(0, 1, 3, 2), stride, pad)
+                    if W.shape[2] == W.shape[3] else np.zeros(0),
+                **{text: v[0] for text, v in variants.items() if v[0] is not None}}), dx, x.shape, pad),
             gradcheck.compare(f"dW {label}", dW, numeric[1], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
                 "dW flipped: dW[f, c, i, j] pairs dout with the input shifted by (i, j), no flip":
                     numeric[1][:, :, ::-1, ::-1],
+                "dW's row and column offsets are swapped: dW[f, c, i, j] pairs dout with the input shifted by i rows "
+                "and j columns": numeric[1].transpose(0, 1, 3, 2) if W.shape[2] == W.shape[3] else np.zeros(0),
                 **{text: v[1] for text, v in variants.items() if v[1] is not None}}),
             gradcheck.compare(f"db {label}", db, numeric[2], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
                 "db is summed over the batch only: b[f] is shared by every position, so db = dout.sum(axis=(0, 2, 3))":
@@ -503,8 +519,8 @@ def _judge_conv_backward_staged(values):
             dx_result = gradcheck.verdict(f"dx {label}", False, f"has shape {dx.shape}, expected {x.shape}",
                                           next(iter(dx_mistakes)))
         else:
-            dx_result = gradcheck.compare(f"dx {label}", dx, numeric[0], threshold=THRESHOLD, batch_size=x.shape[0],
-                                          mistakes=dx_mistakes)
+            dx_result = _empty_crop(gradcheck.compare(f"dx {label}", dx, numeric[0], threshold=THRESHOLD,
+                                                      batch_size=x.shape[0], mistakes=dx_mistakes), dx, x.shape, pad)
         results += [
             dx_result,
             gradcheck.compare(f"dW {label}", dW, numeric[1], threshold=THRESHOLD, batch_size=x.shape[0],

@@ -395,7 +395,8 @@ def sequence_backward_variant(x, h0, Wx, Wh, b, c0, dh, mistake):
     dx = np.zeros_like(x)
     dW = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
     dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
-    order = range(T) if mistake == "forwards" else reversed(range(T))
+    order = range(T) if mistake == "forwards" else range(T - 1, 0, -1) if mistake == "stops_early" \
+        else reversed(range(T))
     for t in order:
         upstream = dh[:, t] if mistake == "dh_next_dropped" else dh[:, t] + dh_next
         dc_in = np.zeros((N, H)) if mistake == "dc_not_carried" else dc_next
@@ -405,10 +406,12 @@ def sequence_backward_variant(x, h0, Wx, Wh, b, c0, dh, mistake):
                 dW[k] = dW_t[k]
             elif mistake != "last_step_only" or t == T - 1:
                 dW[k] = dW[k] + dW_t[k]
-    return [dx, dh_next] + dW + [dc_next]
+    return [dx, dh[:, 0] if mistake == "dh0_is_dh" else dh_next] + dW + [dc_next]
 
 
 SEQUENCE_MISTAKES = {
+    "dh0_is_dh": "dh0 is the dh_prev that step 0's backward returns (what is left after the loop), not dh[:, 0]",
+    "stops_early": "the loop stops before step 0 (range(T - 1, 0, -1)): run it over reversed(range(T))",
     "overwrite": "the weight gradients are overwritten at every step (=) instead of summed over time (+=): "
                  "the same weights are used at every step, so their gradients add up",
     "last_step_only": "the weight gradients come from the last step only: sum every step's contribution",
@@ -520,9 +523,34 @@ def numerical_truncated_gradients(x, h0, Wx, Wh, b, dh, k):
     return [gradcheck.numerical_gradient(f(which), args[which].copy()) for which in range(5)]
 
 
+def truncated_loop_variant(x, h0, Wx, Wh, b, dh, k, mistake):
+    """The per-loss-term loop of truncated BPTT with one slip: ``"overwrite_w"`` (weight gradients assigned, =),
+    ``"overwrite_dx"`` (dx[:, t] assigned), ``"dh0_assigned"`` (dh0 = instead of +=), ``"dh_each_step"`` (dh[:, t]
+    added again at every step of a window, as in full BPTT's loop)."""
+    N, T, H = dh.shape
+    _, cache = nn.rnn_forward(x, h0, Wx, Wh, b)
+    dx = np.zeros_like(x)
+    dW = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+    dh0 = np.zeros((N, H))
+    for end in range(T):
+        grad = dh[:, end]
+        start = max(end - k + 1, 0)
+        for t in range(end, start - 1, -1):
+            if mistake == "dh_each_step" and t != end:
+                grad = grad + dh[:, t]
+            dx_t, grad, *parts = nn.rnn_step_backward(grad, cache[t])
+            dx[:, t] = dx_t if mistake == "overwrite_dx" else dx[:, t] + dx_t
+            dW = parts if mistake == "overwrite_w" else [w + p for w, p in zip(dW, parts)]
+        if start == 0:
+            dh0 = grad if mistake == "dh0_assigned" else dh0 + grad
+    return [dx, dh0] + dW
+
+
 def truncated_variant(x, h0, Wx, Wh, b, dh, k, mistake):
     """Known wrong answers: ``"full"`` (truncation ignored), ``"one_more"`` (k + 1 steps), ``"chunks"`` (the
     gradient stopped at multiples of k counted from the start: the chunked scheme, not this one)."""
+    if mistake in ("overwrite_w", "overwrite_dx", "dh0_assigned", "dh_each_step"):
+        return truncated_loop_variant(x, h0, Wx, Wh, b, dh, k, mistake)
     if mistake == "full":
         return list(nn.rnn_backward(dh, nn.rnn_forward(x, h0, Wx, Wh, b)[1]))
     if mistake == "one_more":
@@ -555,6 +583,12 @@ TRUNCATED_MISTAKES = {
                 "h_t ... h_{t-truncate+1}, which is `truncate` steps",
     "dh0_always": "dh0 collected the gradient of every loss term, also of those whose window stops before the first "
                   "step: add to dh0 only when the window reaches step 0 (start == 0)",
+    "overwrite_w": "the weight gradients are assigned (=) at each step: every step and every loss term adds to "
+                   "them (+=)",
+    "overwrite_dx": "dx[:, t] is assigned (=): x_t is reached by several loss terms' windows, so add (+=) each one",
+    "dh0_assigned": "dh0 is assigned (=): every loss term whose window reaches step 0 adds to it (+=)",
+    "dh_each_step": "dh[:, t] is added again at every step of a window: each loss term's window starts from its own "
+                    "dh[:, end] alone and carries only that gradient back",
     "chunks": "the sequence was cut into chunks of `truncate` steps counted from the start (torch's detach every "
               "k steps); here every loss term reaches back `truncate` steps from its own step",
 }
