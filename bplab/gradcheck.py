@@ -741,3 +741,44 @@ def _fingerprint(value):
     array = np.asarray(value, dtype=np.float64)
     scale = float(np.max(np.abs(array))) if array.size and np.all(np.isfinite(array)) else 1.0
     return array.shape, (np.round(array / max(scale, TINY), 8) + 0.0).tobytes()  # + 0.0: -0.0 is 0.0
+
+
+def returned_order(values, expected, names, what, *, threshold=1e-7):
+    """A failed verdict when some returned values are right but in another value's place, else None.
+
+    Judges put it before the comparisons, so that two swapped return values are named as a wrong order rather
+    than as two wrong gradients.
+
+    Parameters
+    ----------
+    values : sequence
+        What the learner's function returned, unpacked (one entry per expected value).
+    expected : sequence of array_like
+        The right values, in order.
+    names : sequence of str
+        Their names, in order.
+    what : str
+        The function, for the message.
+    threshold : float
+        Largest :func:`rel_error` at which a value is taken to be another one.
+    """
+    def same(a, b):
+        try:
+            a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        return a.shape == b.shape and bool(np.all(np.isfinite(a))) and rel_error(a, b) <= threshold \
+            and float(np.max(np.abs(b), initial=0.0)) > FLOOR
+
+    moved = []
+    for i, value in enumerate(values):
+        if value is None or same(value, expected[i]):
+            continue
+        found = [j for j in range(len(expected)) if j != i and same(value, expected[j])
+                 and not same(expected[i], expected[j])]
+        if found:
+            moved.append(f"value {i + 1} is {names[found[0]]}")
+    if not moved:
+        return None
+    return verdict(f"order of the values returned by {what}", False, "; ".join(moved),
+                   f"the right values in the wrong order: return {', '.join(names)} in that order")

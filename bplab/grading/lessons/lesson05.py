@@ -418,6 +418,8 @@ def _judge_bn_backward(values):
         results += [r for r in [gradcheck.returned_count(values.get(f"grads_{train}"), ("dx", "dgamma", "dbeta"),
                                                          "batchnorm_backward")] if r is not None]
         mode = "training" if train else "evaluation"
+        results += [r for r in [gradcheck.returned_order([dx, dgamma, dbeta], expected, ("dx", "dgamma", "dbeta"),
+                                                         "batchnorm_backward")] if r is not None]
         if train:
             dx_mistakes = {"the batch mean and variance were treated as constants (the evaluation formula): in "
                            "training they depend on x, which adds the two correction terms":

@@ -283,6 +283,8 @@ def _judge_conv_backward(values):
         results += [r for r in [gradcheck.returned_count(grads, ("dx", "dW", "db"), "conv2d_backward")] if r is not None]
         label = f"(stride {stride}, pad {pad})"
         numeric = numerical_conv_gradients(x, W, b, stride, pad, dout)
+        results += [r for r in [gradcheck.returned_order([dx, dW, db], numeric, ("dx", "dW", "db"), "conv2d_backward")]
+                    if r is not None]
         dx_unflipped = naive_conv2d_dx(dout, x.shape, W[:, :, ::-1, ::-1], stride, pad)
         variants = {text: _conv_backward_variant(x, W, dout, stride, pad, key)
                     for key, text in _CONV_MISTAKES.items()}
@@ -499,6 +501,8 @@ def _judge_conv_backward_staged(values):
                     if r is not None]
         label = f"(stride {stride}, pad {pad})"
         numeric = numerical_conv_gradients(x, W, b, stride, pad, dout)
+        results += [r for r in [gradcheck.returned_order([dx, dW, db], numeric, ("dx", "dW", "db"),
+                                                         "conv2d_backward_loops")] if r is not None]
         wrong = {m: loop_conv_gradients(dout, x, W, stride, pad, m) for m in
                  ("dx assigned", "dW assigned", "stride ignored", "padding kept")}
         dx_mistakes = {"padding not cropped: dx must have x's shape; drop the pad rows and columns of the padded"

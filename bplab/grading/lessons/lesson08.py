@@ -357,7 +357,10 @@ def _judge_step_backward(values):
         label = "" if case == 0 else " (saturated gates)"
         actual = gradcheck.unpack(result, 6, "lstm_step_backward")
         results += [r for r in [gradcheck.returned_count(result, STEP_NAMES, "lstm_step_backward")] if r is not None]
-        for name, got, expected in zip(STEP_NAMES, actual, numerical_step_gradients(inputs)):
+        numeric = numerical_step_gradients(inputs)
+        results += [r for r in [gradcheck.returned_order(actual, numeric, STEP_NAMES, "lstm_step_backward")]
+                    if r is not None]
+        for name, got, expected in zip(STEP_NAMES, actual, numeric):
             results.append(gradcheck.compare(f"{name}{label}", got, expected, threshold=THRESHOLD,
                                              batch_size=inputs[0].shape[0],
                                              mistakes=lambda case=case, name=name: _step_mistakes(case, name)))
@@ -481,6 +484,8 @@ def _judge_sequence_backward(values):
             continue
         actual = gradcheck.unpack(result, count, "lstm_backward")
         numeric = numerical_sequence_gradients(*inputs)
+        results += [r for r in [gradcheck.returned_order(actual, numeric, SEQUENCE_NAMES[:count], "lstm_backward")]
+                    if r is not None]
         for index, (name, got, expected) in enumerate(zip(SEQUENCE_NAMES, actual, numeric)):
             results.append(gradcheck.compare(f"{name}{label}", got, expected, threshold=THRESHOLD,
                                              batch_size=inputs[0].shape[0],
@@ -618,6 +623,8 @@ def _judge_truncated(values):
         results += [r for r in [gradcheck.returned_count(result, SEQUENCE_NAMES[:5], "rnn_backward_truncated")]
                     if r is not None]
         numeric = numerical_truncated_gradients(*inputs)
+        results += [r for r in [gradcheck.returned_order(actual, numeric, SEQUENCE_NAMES[:5], "rnn_backward_truncated")]
+                    if r is not None]
         wrong = {text: truncated_variant(*inputs, mistake=name) for name, text in TRUNCATED_MISTAKES.items()}
         for index, (name, got, expected) in enumerate(zip(SEQUENCE_NAMES, actual, numeric)):
             results.append(gradcheck.compare(f"{name}{label}", got, expected, threshold=THRESHOLD,
