@@ -782,3 +782,47 @@ def returned_order(values, expected, names, what, *, threshold=1e-7):
         return None
     return verdict(f"order of the values returned by {what}", False, "; ".join(moved),
                    f"the right values in the wrong order: return {', '.join(names)} in that order")
+
+
+def drop_contradicted(cases, *, threshold=1e-7):
+    """Each case's known wrong answers, without those that a case the learner got right rules out.
+
+    One check often runs several cases (with and without padding, with a NaN, ...). A known mistake that would
+    have changed the answer of a case the learner got right cannot be theirs, even where it fits a failing case
+    by coincidence (no padding and a missing + 1 give the same output size): naming it would blame a mistake
+    the answer does not match.
+
+    Parameters
+    ----------
+    cases : list of (actual, expected, mistakes)
+        ``mistakes`` as for :func:`compare` (a dict, a callable returning one, or None).
+    threshold : float
+        Largest :func:`rel_error` of a case taken as right.
+
+    Returns
+    -------
+    list of dict
+        The mistakes of each case (evaluated), without the contradicted descriptions.
+    """
+    def right(actual, expected):
+        try:
+            actual = np.asarray(actual, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        return actual.shape == expected.shape and bool(np.all(np.isfinite(actual))) \
+            and rel_error(actual, expected) <= threshold
+
+    cases = [(actual, np.asarray(expected, dtype=np.float64), mistakes) for actual, expected, mistakes in cases]
+    if all(right(actual, expected) for actual, expected, _ in cases):
+        return [{} for _ in cases]
+    evaluated = [_evaluate(mistakes) for _, _, mistakes in cases]
+    ruled_out = set()
+    for (actual, expected, _), mistakes in zip(cases, evaluated):
+        if not right(actual, expected):
+            continue
+        for text, wrong in mistakes.items():
+            candidates = [np.asarray(a, dtype=np.float64) for a in (wrong.arrays if isinstance(wrong, AnyOf) else (wrong,))]
+            candidates = [c for c in candidates if c.size]  # an empty placeholder: not applicable to this case
+            if candidates and all(c.shape != expected.shape or rel_error(c, expected) > MATCH for c in candidates):
+                ruled_out.add(text)
+    return [{text: wrong for text, wrong in mistakes.items() if text not in ruled_out} for mistakes in evaluated]

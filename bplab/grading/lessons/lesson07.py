@@ -180,29 +180,42 @@ def _judge_conv_forward(values):
     outs = values.get("outs")
     outs = outs if isinstance(outs, list) and len(outs) == len(CONV_CASES) else [None] * len(CONV_CASES)
     results = [gradcheck.not_modified(values.get("modified"))]
+    cases = []
     for case, out in enumerate(outs):
         x, W, b, stride, pad, _ = _conv_inputs(case)
         expected = naive_conv2d(x, W, b, stride, pad)
-        results.append(gradcheck.compare(
-            f"out (stride {stride}, pad {pad})", out, expected, threshold=THRESHOLD,
-            mistakes={"kernel flipped: torch's conv2d (and this course) compute a cross-correlation,"
-                      " out = sum of W * window, without flipping W":
-                      naive_conv2d(x, W[:, :, ::-1, ::-1], b, stride, pad),
-                      "bias missing: add b[f] to every position of output channel f":
-                      naive_conv2d(x, W, np.zeros_like(b), stride, pad),
-                      "the stride is ignored: output position p reads the input from row p * stride":
-                      naive_conv2d(x, W, b, 1, pad),
-                      "the padding is missing: pad x with `pad` zeros on each side of both spatial axes first":
-                      naive_conv2d(x, W, b, stride, 0),
-                      "the output size misses its + 1: OH = (H + 2 pad - KH) // stride + 1":
-                      expected[:, :, :-1, :-1],
-                      "the bias is added once per kernel offset: add b once, to every position of channel f":
-                      gradcheck.AnyOf(*[expected + (W.shape[2] * W.shape[3] + extra) * b[None, :, None, None]
-                                        for extra in (-1, 0)]),
-                      "the kernel is transposed: W[f, c, i, j] multiplies the input at row offset i, column "
-                      "offset j": naive_conv2d(x, W.transpose(0, 1, 3, 2), b, stride, pad)
-                      if W.shape[2] == W.shape[3] else np.zeros(0)}))
+        cases.append((out, expected, lambda x=x, W=W, b=b, stride=stride, pad=pad, expected=expected:
+                      _conv_forward_mistakes(x, W, b, stride, pad, expected)))
+    for case, ((out, expected, _), mistakes) in enumerate(zip(cases, gradcheck.drop_contradicted(cases,
+                                                                                                  threshold=THRESHOLD))):
+        stride, pad = CONV_CASES[case][2:]
+        results.append(gradcheck.compare(f"out (stride {stride}, pad {pad})", out, expected, threshold=THRESHOLD,
+                                         mistakes=mistakes))
     return results
+
+
+def _conv_forward_mistakes(x, W, b, stride, pad, expected):
+    """Known wrong forward outputs, recomputed from the case's inputs."""
+    out_h, out_w = expected.shape[2:]
+    kh, kw = W.shape[2:]
+    unpadded = ((x.shape[2] - kh) // stride + 1, (x.shape[3] - kw) // stride + 1)
+    return {
+        "kernel flipped: torch's conv2d (and this course) compute a cross-correlation, out = sum of W * window, "
+        "without flipping W": naive_conv2d(x, W[:, :, ::-1, ::-1], b, stride, pad),
+        "bias missing: add b[f] to every position of output channel f": naive_conv2d(x, W, np.zeros_like(b), stride, pad),
+        "the stride is ignored: output position p reads the input from row p * stride": naive_conv2d(x, W, b, 1, pad),
+        "the padding is missing: pad x with `pad` zeros on each side of both spatial axes first":
+            naive_conv2d(x, W, b, stride, 0),
+        "the output size misses its + 1: OH = (H + 2 pad - KH) // stride + 1": expected[:, :, :-1, :-1],
+        "the bias is added once per kernel offset: add b once, to every position of channel f":
+            gradcheck.AnyOf(*[expected + (kh * kw + extra) * b[None, :, None, None] for extra in (-1, 0)]),
+        "the kernel is transposed: W[f, c, i, j] multiplies the input at row offset i, column offset j":
+            naive_conv2d(x, W.transpose(0, 1, 3, 2), b, stride, pad) if kh == kw else np.zeros(0),
+        "the output size leaves out the padding: OH = (H + 2 pad - KH) // stride + 1, with the padded height":
+            expected[:, :, :unpadded[0], :unpadded[1]],
+        "the windows are read one pixel apart: window (p, q) starts at row p * stride, column q * stride (slice "
+        "with step stride)": naive_conv2d(x, W, b, 1, pad)[:, :, :out_h, :out_w],
+    }
 
 
 _CONV_MISTAKES = {
