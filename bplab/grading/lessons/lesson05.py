@@ -247,7 +247,8 @@ def _judge_dropout_backward(values):
             gradcheck.compare("dx (training)", values.get("dx"), numeric, mistakes={
                 "the gradient is not scaled: the forward multiplies kept units by 1 / (1 - p), so does the backward":
                     dout * mask,
-                "dropped units must pass no gradient: multiply dout by the (scaled) mask": dout / keep,
+                "dropped units must pass no gradient: multiply dout by the (scaled) mask":
+                    gradcheck.AnyOf(dout / keep, dout),
                 "scaled by 1 / p: the kept units are scaled by 1 / (1 - p), and so is their gradient":
                     dout * mask / DROPOUT_P,
                 "the mask is used the wrong way round: gradient flows where the unit was KEPT": dout * ~mask / keep,
@@ -368,7 +369,11 @@ def _judge_bn_forward(values):
             "normalized with the batch statistics: evaluation uses the running mean and variance":
                 _bn_reference(x, gamma, beta, batch_mean, biased, eps),
             "divided by the running variance: normalize by sqrt(running var + eps)":
-                gamma * (x - mean) / (var + eps) + beta}))
+                gamma * (x - mean) / (var + eps) + beta,
+            "the running statistics were updated with this batch before normalizing: in evaluation they are only "
+            "read (update them under `if train:` only)":
+                gradcheck.AnyOf(*[_bn_reference(x, gamma, beta, (1 - m) * mean + m * batch_mean,
+                                                (1 - m) * var + m * v, eps) for v in (unbiased, biased)])}))
         running_eval = values.get(f"running_False_{k}")
         running_eval = running_eval if isinstance(running_eval, dict) else {}
         for key, before in (("mean", mean), ("var", var)):
@@ -429,6 +434,9 @@ def _judge_bn_backward(values):
         else:
             dx_mistakes = {"used the batch statistics: in evaluation the running statistics are constants":
                            _eval_with_batch_grad(x, gamma, dout, eps),
+                           "the training formula in evaluation: there the mean and variance are the running "
+                           "statistics, constants, so dx = dout * gamma / sqrt(running var + eps), no correction "
+                           "terms": _train_formula_on_eval_cache(x, gamma, dout, eps),
                            "gamma is missing: dx = dout * gamma / sqrt(running var + eps)": expected[0] / gamma}
         gamma_mistakes = {"dgamma sums dout alone: it is sum(dout * x_hat, axis=0)": dout.sum(axis=0),
                           "dgamma pairs dout with x; it multiplies x_hat: sum(dout * x_hat, axis=0)":
@@ -464,6 +472,16 @@ def _bn_train_variant(x, gamma, dout, eps, mistake):
     mean_term = 0 if mistake == "no mean" else g.sum(axis=0)
     var_term = 0 if mistake == "no var" else x_hat * (g * x_hat).sum(axis=0)
     return inv_std / n * (n * g - mean_term - var_term)
+
+
+def _train_formula_on_eval_cache(x, gamma, dout, eps):
+    """The training dx's closed form evaluated on the evaluation cache (running mean and variance)."""
+    _, _, _, mean, var, _ = _bn_inputs()
+    n = x.shape[0]
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    g = dout * gamma
+    return inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
 
 
 def _eval_with_batch_grad(x, gamma, dout, eps):

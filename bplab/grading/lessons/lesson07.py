@@ -265,6 +265,14 @@ def _overwrite_positions(dout, x_shape, W, stride, pad):
     return dxp[:, :, pad:pad + h, pad:pad + w]
 
 
+def _db_means(dout):
+    """db with a mean where the sum belongs (over the batch, the positions or both)."""
+    return {"db averages where it must add up: b[f] is added at every position of every example, so db = "
+            "dout.sum(axis=(0, 2, 3)), a sum": gradcheck.AnyOf(dout.mean(axis=(0, 2, 3)),
+                                                              dout.sum(axis=0).mean(axis=(1, 2)),
+                                                              dout.mean(axis=0).sum(axis=(1, 2)))}
+
+
 def _empty_crop(result, dx, x_shape, pad):
     """Name an empty dx from cropping with ``pad:-pad`` when pad is 0 (``-0`` is 0, so the slice keeps nothing)."""
     if not result.passed and pad == 0 and isinstance(dx, np.ndarray) and dx.ndim == 4 \
@@ -325,7 +333,8 @@ def _judge_conv_backward(values):
                 "db is summed over the batch only: b[f] is shared by every position, so db = dout.sum(axis=(0, 2, 3))":
                     dout.sum(axis=0),
                 "db is summed over the wrong axes: db[f] = dout[:, f].sum(), i.e. dout.sum(axis=(0, 2, 3))":
-                    gradcheck.AnyOf(dout.sum(axis=(0, 1)), dout.sum(axis=(1, 2, 3)), dout.sum(axis=(2, 3)))}),
+                    gradcheck.AnyOf(dout.sum(axis=(0, 1)), dout.sum(axis=(1, 2, 3)), dout.sum(axis=(2, 3))),
+                **_db_means(dout)}),
         ]
     return results
 
@@ -371,6 +380,10 @@ def _pool_forward_mistakes(x, size, stride, shape):
                     naive_maxpool2d(x, size, 1)}
     if size != stride:
         mistakes["size and stride are swapped: windows are size x size, stride apart"] = naive_maxpool2d(x, stride, size)
+        n, c, h, w = x.shape
+        blocks = x[:, :, :h // size * size, :w // size * size].reshape(n, c, h // size, size, w // size, size)
+        mistakes["the windows are cut by a reshape into size x size blocks, which ignores the stride: window (p, q) "
+                 "starts at (p * stride, q * stride), and windows overlap when stride < size"] = blocks.max(axis=(3, 5))
     return mistakes
 
 
@@ -426,7 +439,8 @@ def _pool_mistakes(x, dout, size, stride):
             mistakes[text] = wrong
     if stride < size:
         mistakes["overlapping windows overwrite each other: an entry that is the maximum of several windows"
-                 " collects the SUM of their gradients (use +=)"] = naive_maxpool2d_dx(x, dout, size, stride,
+                 " collects the SUM of their gradients (+= in a loop, or np.add.at: with fancy indexing, "
+                 "dx[rows, cols] += dout adds a repeated index only once)"] = naive_maxpool2d_dx(x, dout, size, stride,
                                                                                    "overwrite")
     return mistakes
 
@@ -542,7 +556,8 @@ def _judge_conv_backward_staged(values):
             dx_result,
             gradcheck.compare(f"dW {label}", dW, numeric[1], threshold=THRESHOLD, batch_size=x.shape[0],
                               mistakes=dW_mistakes),
-            gradcheck.compare(f"db {label}", db, numeric[2], threshold=THRESHOLD, batch_size=x.shape[0]),
+            gradcheck.compare(f"db {label}", db, numeric[2], threshold=THRESHOLD, batch_size=x.shape[0],
+                              mistakes=_db_means(dout)),
         ]
     return results
 
