@@ -452,8 +452,37 @@ def _judge_sequence_forward(values):
             h_prev, c = step_forward_variant(x[:, t], h_prev, c, Wx, Wh, b)
             expected[:, t] = h_prev
         label = "h (c0 given)" if c0 is not None else "h (c0 = None: zeros)"
-        results.append(gradcheck.compare(label, h, expected, threshold=FORWARD_THRESHOLD))
+        results.append(gradcheck.compare(label, h, expected, threshold=FORWARD_THRESHOLD,
+                                         mistakes=lambda case=case: _sequence_forward_mistakes(case)))
     return results
+
+
+SEQUENCE_FORWARD_MISTAKES = {
+    "c0_ignored": "the given c0 is ignored: the cell state starts at c0 when it is given (zeros only when c0 is None)",
+    "h0_every_step": "every step starts from h0: the hidden state is carried, step t gets the h of step t - 1",
+    "c_every_step": "every step starts from the initial cell state: c is carried, step t gets the c of step t - 1",
+    "cell_returned": "the cell states are returned: h holds the hidden states o·tanh(c) of every step",
+    "stored_before": "h[:, t] is stored before step t runs: store the hidden state the step returns",
+}
+
+
+def _sequence_forward_variant(x, h0, Wx, Wh, b, c0, mistake):
+    """The hidden states of the sequence forward with one known mistake (loops over the right step)."""
+    c = np.zeros_like(h0) if c0 is None or mistake == "c0_ignored" else c0
+    h_prev, c_start, out = h0, c, np.empty(x.shape[:2] + h0.shape[1:])
+    for t in range(x.shape[1]):
+        start_h = h0 if mistake == "h0_every_step" else h_prev
+        start_c = c_start if mistake == "c_every_step" else c
+        new_h, c = step_forward_variant(x[:, t], start_h, start_c, Wx, Wh, b)
+        out[:, t] = {"cell_returned": c, "stored_before": h_prev}.get(mistake, new_h)
+        h_prev = new_h
+    return out
+
+
+def _sequence_forward_mistakes(case):
+    x, h0, Wx, Wh, b, c0, _ = _sequence_inputs(case)
+    return {text: _sequence_forward_variant(x, h0, Wx, Wh, b, c0, name)
+            for name, text in SEQUENCE_FORWARD_MISTAKES.items()}
 
 
 def _produce_sequence_backward(ex):
