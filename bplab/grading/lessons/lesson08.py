@@ -94,6 +94,40 @@ def step_forward_variant(x, h_prev, c_prev, Wx, Wh, b, mistake=None):
     return o * np.tanh(c), c
 
 
+STEP_FORWARD_SLOTS = {
+    "order": {"ifog": "gate blocks read in the order i, f, o, g (CS231n's and some papers'): torch's order is "
+                      "i, f, g, o"},
+    "act_g": {"sigmoid": "g is a tanh: g = tanh(a_g), not σ(a_g)"},
+    "act_ifo": {"tanh": "i, f and o are sigmoids: σ(a), not tanh(a)"},
+    "cell": {"no_i": "c = f·c_prev + i·g: the input gate i is missing", "no_f": "c = f·c_prev + i·g: the forget gate "
+             "f is missing", "swapped": "c = f·c_prev + i·g: f and i are swapped (f keeps the old cell state)",
+             "c_prev_g": "c = f·c_prev + i·g: the old cell state is multiplied by f, the candidate g by i"},
+    "hidden": {"no_tanh": "h = o · c: the cell state goes through tanh first, h = o·tanh(c)",
+               "tanh_outside": "h = o·tanh(c), not tanh(o·c)",
+               "c_prev": "h = o·tanh(c) with the NEW cell state c, not c_prev"},
+    "bias": {"missing": "the bias b is missing: a = x @ Wx + h_prev @ Wh + b"},
+}
+
+
+def step_forward_slots(x, h_prev, c_prev, Wx, Wh, b):
+    """``compute(choice)`` for :func:`gradcheck.slot_mistakes`: ``{"h", "c"}`` of one step."""
+    H = h_prev.shape[1]
+
+    def compute(choice):
+        a = x @ Wx + h_prev @ Wh + (0.0 if choice.get("bias") else b)
+        blocks = {name: a[:, k * H:(k + 1) * H] for k, name in enumerate(choice.get("order") or "ifgo")}
+        squash = np.tanh if choice.get("act_ifo") else sigmoid
+        i, f, o = squash(blocks["i"]), squash(blocks["f"]), squash(blocks["o"])
+        g = sigmoid(blocks["g"]) if choice.get("act_g") else np.tanh(blocks["g"])
+        c = {None: f * c_prev + i * g, "no_i": f * c_prev + g, "no_f": c_prev + i * g, "swapped": i * c_prev + f * g,
+             "c_prev_g": f * g + i * c_prev}[choice.get("cell")]
+        h = {None: o * np.tanh(c), "no_tanh": o * c, "tanh_outside": np.tanh(o * c),
+             "c_prev": o * np.tanh(c_prev)}[choice.get("hidden")]
+        return {"h": h, "c": c}
+
+    return compute
+
+
 def step_backward_variant(x, h_prev, c_prev, Wx, Wh, b, dh, dc, mistake=None):
     """The analytic step backward, right or with one named mistake, as a dict of every stage and output.
 
@@ -170,6 +204,12 @@ STEP_SLOTS = {
            "prime": "dL/do = dh · tanh(c), not dh · (1 - tanh²(c)): o multiplies tanh(c), it is not inside it",
            "own": "dL/do multiplies dh by o itself: h = o·tanh(c), so dL/do = dh · tanh(c)"},
     **{f"local_{gate}": _local_alternatives(gate) for gate in "ifgo"},
+    "local_all": {"none": "the gates' local derivatives are missing: da = dgates * [i(1 - i), f(1 - f), 1 - g², "
+                          "o(1 - o)] (the derivative of each gate's activation)",
+                  "sigmoid": "every gate got the sigmoid's derivative: g = tanh(a_g), so its block is 1 - g², the "
+                             "others s(1 - s)",
+                  "pre": "the local derivatives are computed from the pre-activations a: use the gate VALUES, "
+                         "s(1 - s) for i, f, o and 1 - g² for g"},
     "dc_prev": {"no_f": STEP_MISTAKES["dc_prev_not_f"],
                 "c_prev": "dc_prev multiplies by c_prev: c = f·c_prev + ..., so dL/dc_prev = dL/dc · f",
                 "dc": "dc_prev uses the upstream dc alone: dL/dc_prev = dL/dc · f with the whole dL/dc (dc + the path "
@@ -204,6 +244,9 @@ def step_slot_outputs(inputs):
         dgates = np.concatenate([upstream[s][choice.get(s)] for s in ("di", "df", "dg", "do")], axis=1)
         locals_ = []
         for gate in "ifgo":
+            if choice.get("local_all"):
+                choice = {**choice, f"local_{gate}": {"none": "none", "sigmoid": "sigmoid" if gate == "g" else None,
+                                                     "pre": "pre"}[choice["local_all"]]}
             v, z, sig = value[gate], pre[gate], gate != "g"
             right = v * (1.0 - v) if sig else 1.0 - v ** 2
             locals_.append({None: right, "tanh": 1.0 - v ** 2, "sigmoid": v * (1.0 - v),
@@ -295,15 +338,11 @@ def _judge_step_forward(values):
         inputs = _step_inputs(case)
         h, c = gradcheck.unpack(pair, 2, "lstm_step_forward")
         label = "" if case == 0 else " (saturated gates)"
-        order = {"gate blocks read in the order i, f, o, g (CS231n's and some papers'): torch's order is "
-                 "i, f, g, o": step_forward_variant(*inputs[:6], mistake="ifog")}
+        wrong = gradcheck.slot_mistakes(step_forward_slots(*inputs[:6]), STEP_FORWARD_SLOTS, pairs=True)
         results.append(gradcheck.compare(f"h{label}", h, step_forward_variant(*inputs[:6])[0],
-                                         threshold=FORWARD_THRESHOLD,
-                                         mistakes={**{k: v[0] for k, v in order.items()},
-                                                   "h = o · c: the cell state goes through tanh first, h = o·tanh(c)":
-                                                   step_forward_variant(*inputs[:6], mistake="no_tanh_c")[0]}))
+                                         threshold=FORWARD_THRESHOLD, mistakes=wrong["h"]))
         results.append(gradcheck.compare(f"c{label}", c, step_forward_variant(*inputs[:6])[1],
-                                         threshold=FORWARD_THRESHOLD, mistakes={k: v[1] for k, v in order.items()}))
+                                         threshold=FORWARD_THRESHOLD, mistakes=wrong["c"]))
     return results
 
 
@@ -568,7 +607,7 @@ def truncated_loop_variant(x, h0, Wx, Wh, b, dh, k, mistake):
     dh0 = np.zeros((N, H))
     for end in range(T):
         grad = dh[:, end]
-        start = max(end - k + 1, 0)
+        start = end - k + 1 if mistake == "no_clamp" else max(end - k + 1, 0)
         for t in range(end, start - 1, -1):
             if mistake == "dh_each_step" and t != end:
                 grad = grad + dh[:, t]
@@ -583,7 +622,7 @@ def truncated_loop_variant(x, h0, Wx, Wh, b, dh, k, mistake):
 def truncated_variant(x, h0, Wx, Wh, b, dh, k, mistake):
     """Known wrong answers: ``"full"`` (truncation ignored), ``"one_more"`` (k + 1 steps), ``"chunks"`` (the
     gradient stopped at multiples of k counted from the start: the chunked scheme, not this one)."""
-    if mistake in ("overwrite_w", "overwrite_dx", "dh0_assigned", "dh_each_step"):
+    if mistake in ("overwrite_w", "overwrite_dx", "dh0_assigned", "dh_each_step", "no_clamp"):
         return truncated_loop_variant(x, h0, Wx, Wh, b, dh, k, mistake)
     if mistake == "full":
         return list(nn.rnn_backward(dh, nn.rnn_forward(x, h0, Wx, Wh, b)[1]))
@@ -617,6 +656,8 @@ TRUNCATED_MISTAKES = {
                 "h_t ... h_{t-truncate+1}, which is `truncate` steps",
     "dh0_always": "dh0 collected the gradient of every loss term, also of those whose window stops before the first "
                   "step: add to dh0 only when the window reaches step 0 (start == 0)",
+    "no_clamp": "the window's start is not clamped at 0: for the first loss terms end - truncate + 1 is negative, "
+                "and cache[-1] is the LAST step (Python wraps negative indices); start = max(end - truncate + 1, 0)",
     "overwrite_w": "the weight gradients are assigned (=) at each step: every step and every loss term adds to "
                    "them (+=)",
     "overwrite_dx": "dx[:, t] is assigned (=): x_t is reached by several loss terms' windows, so add (+=) each one",
