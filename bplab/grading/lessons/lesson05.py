@@ -132,6 +132,7 @@ def _produce_dropout_forward(ex):
     (values["eval"], _), modified = call(lambda a: f(a, DROPOUT_P, False, np.random.default_rng(1)), x, names=("x",))
     values["modified"] += modified
     values["random"] = f(big.copy(), STAT_P, True, np.random.default_rng(4))[0]
+    values["random_again"] = f(big.copy(), STAT_P, True, np.random.default_rng(4))[0]  # the same rng state again
     for key, p, seed in (("p1", 1.0, 2), ("p0", 0.0, 3)):
         try:  # the edge cases get their own diagnosis rather than ending the check
             with np.errstate(all="ignore"):
@@ -161,12 +162,27 @@ def _judge_dropout_forward(values):
             "training and evaluation is the identity": x * keep}),
             values.get("eval"), x),
         _dropout_statistics(values.get("random"), big),
+        _drawn_from_rng(values.get("random"), values.get("random_again")),
         _edge("p = 1 output", values.get("p1"), np.zeros_like(x), "with p = 1 every unit is dropped: return zeros"
               " (torch does), without computing 1 / (1 - p)"),
         _edge("p = 0 output", values.get("p0"), x, "with p = 0 nothing is dropped: keep a unit when"
               " rng.random() >= p, which holds with probability 1 - p"),
     ]
     return results
+
+
+def _drawn_from_rng(first, second):
+    """Two calls with generators in the same state must drop the same units (the mask comes from rng)."""
+    name = "the mask is drawn from rng (two generators seeded alike give the same mask)"
+    try:
+        first, second = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+    except (TypeError, ValueError):
+        return gradcheck.verdict(name, True)  # not an array: the statistics check says so
+    if first.shape != second.shape or np.array_equal(first, second, equal_nan=True):
+        return gradcheck.verdict(name, True)
+    return gradcheck.verdict(name, False, "two calls with the same seed dropped different units",
+                             "the mask is drawn from numpy's global random state (np.random...): draw it from the rng "
+                             "you are given, rng.random(x.shape) >= p, so that a seed reproduces it")
 
 
 def _zeros_where_x(out, x):
@@ -342,6 +358,13 @@ def _judge_bn_forward(values):
             "eps is missing: normalize by sqrt(var + eps)": _bn_reference(x, gamma, beta, batch_mean, biased, 0.0),
             "gamma and beta are swapped: out = gamma * x_hat + beta":
                 _bn_reference(x, beta, gamma, batch_mean, biased, eps),
+            "beta is missing: out = gamma * x_hat + beta": _bn_reference(x, gamma, 0 * beta, batch_mean, biased, eps),
+            "gamma is missing: out = gamma * x_hat + beta":
+                _bn_reference(x, 1 + 0 * gamma, beta, batch_mean, biased, eps),
+            "gamma and beta are missing: out = gamma * x_hat + beta (x_hat alone is only normalized)":
+                _bn_reference(x, 1 + 0 * gamma, 0 * beta, batch_mean, biased, eps),
+            "the mean is not subtracted: x_hat = (x - mean) / sqrt(var + eps)":
+                _bn_reference(x, gamma, beta, 0 * batch_mean, biased, eps),
             "divided by the variance: normalize by the standard deviation sqrt(var + eps)":
                 (x - batch_mean) / (biased + eps) * gamma + beta,
             "the statistics are taken over all entries: each feature has its own mean and variance (axis=0)":
@@ -351,19 +374,15 @@ def _judge_bn_forward(values):
         running = values.get(f"running_True_{k}")
         running = running if isinstance(running, dict) else {}
         results.append(gradcheck.compare(f"running mean after training {label}", running.get("mean"),
-                                         (1 - m) * mean + m * batch_mean, threshold=1e-9, mistakes={
-            "momentum weights the NEW batch: running = (1 - momentum) * running + momentum * batch":
-                m * mean + (1 - m) * batch_mean,
-            "the running mean was not updated": mean}))
+                                         (1 - m) * mean + m * batch_mean, threshold=1e-9,
+                                         mistakes=_running_mistakes(m, mean, {None: batch_mean})["mean"]))
         results.append(gradcheck.compare(f"running var after training {label}", running.get("var"),
-                                         (1 - m) * var + m * unbiased, threshold=1e-9, mistakes={
-            f"updated with the biased variance: the running variance uses the unbiased one (times N / (N - 1) = {n}/{n - 1})":
-                (1 - m) * var + m * biased,
-            "momentum weights the NEW batch: running = (1 - momentum) * running + momentum * batch":
-                m * var + (1 - m) * unbiased,
-            f"the correction is upside down: the unbiased variance is the biased one times N / (N - 1) = {n}/{n - 1}":
-                (1 - m) * var + m * biased * (n - 1) / n,
-            "the running variance was not updated": var}))
+                                         (1 - m) * var + m * unbiased, threshold=1e-9,
+                                         mistakes=_running_mistakes(m, var, {None: unbiased, "biased": biased,
+                                                                             "upside": biased * (n - 1) / n,
+                                                                             "std": np.sqrt(unbiased),
+                                                                             "biased_std": np.sqrt(biased)},
+                                                                    n)["mean"]))
         results.append(gradcheck.compare(f"evaluation output {label}", values.get(f"out_False_{k}"),
                                          _bn_reference(x, gamma, beta, mean, var, eps), threshold=1e-9, mistakes={
             "normalized with the batch statistics: evaluation uses the running mean and variance":
@@ -382,6 +401,35 @@ def _judge_bn_forward(values):
             if not results[-1].passed:
                 results[-1].diagnosis = "evaluation must not change the running statistics"
     return results
+
+
+def _running_mistakes(m, old, batch, n=None):
+    """Wrong running-statistic updates (one or two slips), named by slots; ``batch`` maps a slip to its statistic."""
+    ratio = f"{n}/{n - 1}" if n else "N / (N - 1)"
+    texts = {"biased": f"updated with the biased variance: the running variance uses the unbiased one (times "
+                       f"N / (N - 1) = {ratio})",
+             "upside": f"the correction is upside down: the unbiased variance is the biased one times N / (N - 1) = "
+                       f"{ratio}",
+             "std": "updated with the standard deviation: the running variance averages variances (no square root)",
+             "biased_std": "updated with the biased standard deviation: the running variance averages the unbiased "
+                           "variances"}
+    slots = {"momentum": {"flipped": "momentum weights the NEW batch: running = (1 - momentum) * running + momentum "
+                                     "* batch"},
+             "update": {"replaced": "the running statistic is replaced by the batch's: it is a moving average, "
+                                    "(1 - momentum) * running + momentum * batch",
+                        "kept": "the running statistic was not updated: in training, running = (1 - momentum) * "
+                                "running + momentum * batch (in place, in the dict you are given)"},
+             "statistic": {key: texts[key] for key in batch if key is not None}}
+
+    def compute(choice):
+        stat = batch[choice.get("statistic")]
+        if choice.get("update") == "replaced":
+            return {"mean": stat}
+        if choice.get("update") == "kept":
+            return {"mean": old}
+        return {"mean": m * old + (1 - m) * stat if choice.get("momentum") else (1 - m) * old + m * stat}
+
+    return gradcheck.slot_mistakes(compute, slots, pairs=True)
 
 
 def _produce_bn_backward(ex):
@@ -661,6 +709,8 @@ def _early_variants(losses, patience, min_delta, expected):
          " (comparisons with NaN are False): test loss < best - min_delta, not not (loss >= ...)"),
     ]
     stop = _early_variant(losses, patience, min_delta)[1]
+    variants.append(((None if expected[0] is None else expected[0] + 1, None if stop is None else stop + 1),
+                     "the epochs are counted from 1: return indices into val_losses, which count from 0"))
     variants.append(((expected[0], None if stop is None else stop + 1), "stop_epoch is one too large: it is the"
                      " index of the epoch after which training stops (counting from 0)"))
     return variants

@@ -110,7 +110,7 @@ def _replay(params, activation, X, y, *, batch_size, seed, epochs, lr, momentum=
     params = [p.copy() for p in params]
     buffers = [None] * len(params)
     rng = np.random.default_rng(seed)
-    losses = {"weighted": [], "unweighted": [], "sum": [], "last": [], "by batch_size": []}
+    losses = {"weighted": [], "unweighted": [], "sum": [], "last": [], "by batch_size": [], "sum over N": []}
     for _ in range(epochs):
         order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
         batch_losses, sizes = [], []
@@ -133,6 +133,7 @@ def _replay(params, activation, X, y, *, batch_size, seed, epochs, lr, momentum=
         losses["sum"].append(float(batch_losses.sum()))
         losses["last"].append(float(batch_losses[-1]))
         losses["by batch_size"].append(float(batch_losses.sum() * batch_size / len(X)))
+        losses["sum over N"].append(float(batch_losses.sum() / len(X)))
     return params, losses
 
 
@@ -178,6 +179,8 @@ def _compare_losses(losses, readings):
         "only the last batch's loss: accumulate every batch's loss over the epoch": readings["last"],
         "each batch's loss is weighted by batch_size: weight it by the batch's own size, len(batch) (the last "
         "batch is smaller)": readings["by batch_size"],
+        "the batch losses are added without their sizes before dividing by N: total += loss * len(batch), then "
+        "total / N": readings["sum over N"],
     }
     return gradcheck.compare("returned losses", losses, readings["weighted"], threshold=REPLAY_THRESHOLD,
                              mistakes=mistakes)
@@ -283,7 +286,7 @@ def _bn_replay(params, X, y, *, batch_size, seed, epochs, lr, momentum, shuffle=
     params = [p.copy() for p in params]
     buffers, running = [None] * len(params), {"mean": np.zeros(7), "var": np.ones(7)}
     rng = np.random.default_rng(seed)
-    losses = {"weighted": [], "unweighted": [], "sum": [], "last": [], "by batch_size": []}
+    losses = {"weighted": [], "unweighted": [], "sum": [], "last": [], "by batch_size": [], "sum over N": []}
     for _ in range(epochs):
         order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
         batch_losses, sizes = [], []
@@ -305,6 +308,7 @@ def _bn_replay(params, X, y, *, batch_size, seed, epochs, lr, momentum, shuffle=
         losses["sum"].append(float(batch_losses.sum()))
         losses["last"].append(float(batch_losses[-1]))
         losses["by batch_size"].append(float(batch_losses.sum() * batch_size / len(X)))
+        losses["sum over N"].append(float(batch_losses.sum() / len(X)))
     return params, losses, running
 
 
