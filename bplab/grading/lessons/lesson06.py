@@ -321,6 +321,16 @@ def _expected_batches(n, batch_size, seed, epochs):
     return batches
 
 
+def _sizes(batches):
+    sizes = [len(b) for b in batches]
+    return ", ".join(str(v) for v in sizes[:4]) + (", ..." if len(sizes) > 4 else "")
+
+
+def _start(batches):
+    first = batches[0] if batches else []
+    return "[" + ", ".join(str(i) for i in first[:4]) + (", ...]" if len(first) > 4 else "]")
+
+
 def _loop_calls(events, y, n, batch_size, seed, epochs):
     """A verdict on the sequence of the learner's calls, naming the first thing that differs from the recipe."""
     name = "the loop's calls (forward, loss, backward, step per batch)"
@@ -374,15 +384,21 @@ def _loop_calls(events, y, n, batch_size, seed, epochs):
                 return gradcheck.verdict(name, False, "the labels given to loss_fn are not the batch's",
                                          "take the labels with the same indices as the inputs: y[batch]")
             continue
-        where = f"epoch {k + 1}: batches {got[:2]}..., expected {want[:2]}..."
+        where = (f"epoch {k + 1}: {len(got)} batches of sizes {_sizes(got)}, starting {_start(got)}; expected "
+                 f"{len(want)} of sizes {_sizes(want)}, starting {_start(want)}")
         if len(set(flat)) < len(flat):
             text = ("a sample appears twice in one epoch: the batches are drawn with replacement; take consecutive "
                     "slices of order = rng.permutation(len(X))")
         elif flat == list(range(n)):
             text = "the samples were not shuffled: use order = rng.permutation(len(X)) once per epoch"
+        elif len(got) == 1 and len(want) > 1:
+            text = ("only one batch per epoch: is the return (or a break) inside the loop over the batches? Every "
+                    "batch of the epoch is trained on before returning")
+        elif sorted(flat) != list(range(n)) and len(got) == len(want) - 1 and len(want[-1]) < batch_size:
+            text = "the last, smaller batch is skipped: range(0, N, batch_size) covers every sample"
         elif sorted(flat) != list(range(n)):
-            text = ("not every sample is used once per epoch (is the last, smaller batch skipped?): "
-                    "range(0, N, batch_size) covers every sample")
+            text = (f"{len(set(flat))} of the {n} samples are used in the epoch: every sample is used once per epoch "
+                    "(range(0, N, batch_size) covers them all)")
         elif [len(b) for b in got] != [len(b) for b in want]:
             text = "the batches do not have batch_size samples each (the last one may be smaller)"
         else:

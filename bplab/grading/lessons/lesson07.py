@@ -267,10 +267,10 @@ def _overwrite_positions(dout, x_shape, W, stride, pad):
 
 def _db_means(dout):
     """db with a mean where the sum belongs (over the batch, the positions or both)."""
-    return {"db averages where it must add up: b[f] is added at every position of every example, so db = "
-            "dout.sum(axis=(0, 2, 3)), a sum": gradcheck.AnyOf(dout.mean(axis=(0, 2, 3)),
-                                                              dout.sum(axis=0).mean(axis=(1, 2)),
-                                                              dout.mean(axis=0).sum(axis=(1, 2)))}
+    rule = "b[f] is added at every position of every example, so db = dout.sum(axis=(0, 2, 3)), a sum"
+    return {f"db averages over the batch and the positions: {rule}": dout.mean(axis=(0, 2, 3)),
+            f"db averages over the positions: {rule}": dout.sum(axis=0).mean(axis=(1, 2)),
+            f"db averages over the batch (divided by N): {rule}": dout.mean(axis=0).sum(axis=(1, 2))}
 
 
 def _empty_crop(result, dx, x_shape, pad):
