@@ -848,8 +848,13 @@ def _judge_bn_staged(values):
                                   f"return a dict with the keys {', '.join(STAGES)}")]
     expected, mistakes = _staged_numeric(), _staged_mistakes()
     x, gamma, _, dout = _staged_inputs()
-    chain = gradcheck.slot_mistakes(bn_chain_outputs(x, gamma, dout, STAGED_EPS), BN_CHAIN_SLOTS)
-    mistakes = {stage: gradcheck.merge_mistakes(mistakes.get(stage, {}), chain[stage]) for stage in STAGES}
+    chain = {}
+
+    def stage_mistakes(stage):  # computed only for a wrong answer, once for every stage
+        if not chain:
+            chain.update(gradcheck.slot_mistakes(bn_chain_outputs(x, gamma, dout, STAGED_EPS), BN_CHAIN_SLOTS))
+        return gradcheck.merge_mistakes(mistakes.get(stage, {}), chain[stage])
+
     results = [gradcheck.not_modified(values.get("modified"))]
     for stage in STAGES:
         if stage not in stages:
@@ -857,7 +862,7 @@ def _judge_bn_staged(values):
                                              f"add the key {stage!r}: dL/d{stage[1:]}"))
             continue
         results.append(gradcheck.compare(stage, stages[stage], expected[stage], threshold=1e-7,
-                                         batch_size=x.shape[0], mistakes=mistakes.get(stage)))
+                                         batch_size=x.shape[0], mistakes=lambda stage=stage: stage_mistakes(stage)))
     return results
 
 
