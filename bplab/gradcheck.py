@@ -739,8 +739,9 @@ def slot_mistakes(compute, slots, *, pairs=False):
 def _fingerprint(value):
     """A key under which arrays equal up to round-off collide (for :func:`slot_mistakes`'s deduplication)."""
     array = np.asarray(value, dtype=np.float64)
-    scale = float(np.max(np.abs(array))) if array.size and np.all(np.isfinite(array)) else 1.0
-    return array.shape, (np.round(array / max(scale, TINY), 8) + 0.0).tobytes()  # + 0.0: -0.0 is 0.0
+    scale = float(np.abs(array).max()) if array.size else 1.0
+    scale = scale if np.isfinite(scale) and scale > TINY else 1.0
+    return array.shape, (np.round(array / scale, 8) + 0.0).tobytes()  # + 0.0: -0.0 is 0.0
 
 
 def returned_order(values, expected, names, what, *, threshold=1e-7):

@@ -230,11 +230,22 @@ def step_slot_outputs(inputs):
     c = f * c_prev + i * g
     tc = np.tanh(c)
 
+    # Every alternative of every slot, computed once: compute() only assembles them.
+    through = {None: dh * o * (1.0 - tc ** 2), "no_o": dh * (1.0 - tc ** 2), "from_c": dh * o * (1.0 - c ** 2),
+               "not_squared": dh * o * (1.0 - tc), "tanh_again": dh * o * (1.0 - np.tanh(tc) ** 2),
+               "no_prime": dh * o}
+    locals_ = {}
+    for gate in "ifgo":
+        v, z, sig = value[gate], pre[gate], gate != "g"
+        locals_[gate] = {None: v * (1.0 - v) if sig else 1.0 - v ** 2, "tanh": 1.0 - v ** 2, "sigmoid": v * (1.0 - v),
+                         "pre": z * (1.0 - z) if sig else 1.0 - z ** 2,
+                         "again": sigmoid(v) * (1.0 - sigmoid(v)) if sig else 1.0 - np.tanh(v) ** 2,
+                         "none": np.ones_like(v), "not_squared": 1.0 - v}
+    every = {"none": dict.fromkeys("ifgo", "none"), "sigmoid": {"g": "sigmoid"}, "pre": dict.fromkeys("ifgo", "pre")}
+
     def compute(choice):
-        through = {None: dh * o * (1.0 - tc ** 2), "no_o": dh * (1.0 - tc ** 2), "from_c": dh * o * (1.0 - c ** 2),
-                   "not_squared": dh * o * (1.0 - tc), "tanh_again": dh * o * (1.0 - np.tanh(tc) ** 2),
-                   "no_prime": dh * o, "dc_ignored": dh * o * (1.0 - tc ** 2)}[choice.get("dc_total")]
-        dc_total = through if choice.get("dc_total") == "dc_ignored" else dc + through
+        key = choice.get("dc_total")
+        dc_total = through[None if key == "dc_ignored" else key] + (0.0 if key == "dc_ignored" else dc)
         upstream = {"di": {None: dc_total * g, "own": dc_total * i, "dc": dc * g},
                     "df": {None: dc_total * c_prev, "c": dc_total * c, "own": dc_total * f, "h_prev": dc_total * h_prev,
                            "dc": dc * c_prev},
@@ -242,18 +253,9 @@ def step_slot_outputs(inputs):
                     "do": {None: dh * tc, "c": dh * c, "dc_total": dc_total * tc, "prime": dh * (1.0 - tc ** 2),
                            "own": dh * o}}
         dgates = np.concatenate([upstream[s][choice.get(s)] for s in ("di", "df", "dg", "do")], axis=1)
-        locals_ = []
-        for gate in "ifgo":
-            if choice.get("local_all"):
-                choice = {**choice, f"local_{gate}": {"none": "none", "sigmoid": "sigmoid" if gate == "g" else None,
-                                                     "pre": "pre"}[choice["local_all"]]}
-            v, z, sig = value[gate], pre[gate], gate != "g"
-            right = v * (1.0 - v) if sig else 1.0 - v ** 2
-            locals_.append({None: right, "tanh": 1.0 - v ** 2, "sigmoid": v * (1.0 - v),
-                            "pre": z * (1.0 - z) if sig else 1.0 - z ** 2,
-                            "again": sigmoid(v) * (1.0 - sigmoid(v)) if sig else 1.0 - np.tanh(v) ** 2,
-                            "none": np.ones_like(v), "not_squared": 1.0 - v}[choice.get(f"local_{gate}")])
-        da = dgates * np.concatenate(locals_, axis=1)
+        overall = every.get(choice.get("local_all"), {})
+        da = dgates * np.concatenate([locals_[gate][overall.get(gate, choice.get(f"local_{gate}"))]
+                                      for gate in "ifgo"], axis=1)
         dc_prev = {None: dc_total * f, "no_f": dc_total, "c_prev": dc_total * c_prev, "dc": dc * f}[choice.get("dc_prev")]
         out = {"dc_total": dc_total, "dgates": dgates, "da": da, "dx": da @ Wx.T, "dh_prev": da @ Wh.T,
                "dc_prev": dc_prev, "dWx": x.T @ da, "dWh": h_prev.T @ da,
