@@ -133,6 +133,7 @@ def _produce_dropout_forward(ex):
     values["modified"] += modified
     values["random"] = f(big.copy(), STAT_P, True, np.random.default_rng(4))[0]
     values["random_again"] = f(big.copy(), STAT_P, True, np.random.default_rng(4))[0]  # the same rng state again
+    values["random_other"] = f(big.copy(), STAT_P, True, np.random.default_rng(5))[0]  # another seed
     for key, p, seed in (("p1", 1.0, 2), ("p0", 0.0, 3)):
         try:  # the edge cases get their own diagnosis rather than ending the check
             with np.errstate(all="ignore"):
@@ -162,7 +163,7 @@ def _judge_dropout_forward(values):
             "training and evaluation is the identity": x * keep}),
             values.get("eval"), x),
         _dropout_statistics(values.get("random"), big),
-        _drawn_from_rng(values.get("random"), values.get("random_again")),
+        _drawn_from_rng(values.get("random"), values.get("random_again"), values.get("random_other")),
         _edge("p = 1 output", values.get("p1"), np.zeros_like(x), "with p = 1 every unit is dropped: return zeros"
               " (torch does), without computing 1 / (1 - p)"),
         _edge("p = 0 output", values.get("p0"), x, "with p = 0 nothing is dropped: keep a unit when"
@@ -171,18 +172,24 @@ def _judge_dropout_forward(values):
     return results
 
 
-def _drawn_from_rng(first, second):
-    """Two calls with generators in the same state must drop the same units (the mask comes from rng)."""
-    name = "the mask is drawn from rng (two generators seeded alike give the same mask)"
+def _drawn_from_rng(first, second, other):
+    """Generators in the same state must drop the same units, generators seeded differently other units."""
+    name = "the mask is drawn from rng (alike seeds, alike masks; other seeds, other masks)"
     try:
-        first, second = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+        first, second, other = (np.asarray(a, dtype=np.float64) for a in (first, second, other))
     except (TypeError, ValueError):
-        return gradcheck.verdict(name, True)  # not an array: the statistics check says so
-    if first.shape != second.shape or np.array_equal(first, second, equal_nan=True):
+        return gradcheck.verdict(name, True)  # not arrays: the statistics check says so
+    if not first.shape == second.shape == other.shape or not first.size:
         return gradcheck.verdict(name, True)
-    return gradcheck.verdict(name, False, "two calls with the same seed dropped different units",
-                             "the mask is drawn from numpy's global random state (np.random...): draw it from the rng "
-                             "you are given, rng.random(x.shape) >= p, so that a seed reproduces it")
+    if not np.array_equal(first, second, equal_nan=True):
+        return gradcheck.verdict(name, False, "two calls with the same seed dropped different units",
+                                 "the mask is drawn from numpy's global random state (np.random...): draw it from the "
+                                 "rng you are given, rng.random(x.shape) >= p, so that a seed reproduces it")
+    if np.array_equal(first == 0, other == 0) and (first == 0).any():
+        return gradcheck.verdict(name, False, "two calls with different seeds dropped the same units",
+                                 "the mask does not come from the rng you are given (a mask kept from an earlier call, "
+                                 "or a generator of your own): draw a new one from rng on every call")
+    return gradcheck.verdict(name, True)
 
 
 def _zeros_where_x(out, x):
@@ -255,12 +262,28 @@ def _produce_dropout_backward(ex):
     return {"dx": dx, "dx_eval": dx_eval, "modified": modified + modified_eval}
 
 
+def _mask_not_reused(result, dx, mask):
+    """Name a backward that drops other units than the forward did (a mask drawn again instead of the cached one)."""
+    zeros = _zeros_where_x(dx, mask.astype(np.float64) + 1.0)
+    if not result.passed and not result.diagnosis and zeros is not None and zeros.any() \
+            and not np.array_equal(zeros, ~mask):
+        result.diagnosis = ("the gradient is dropped at other units than the forward dropped: reuse the forward's "
+                            "mask from the cache (never draw a new one in the backward)")
+    return result
+
+
 def _judge_dropout_backward(values):
     x, mask, dout, _ = _dropout_inputs()
     keep = 1.0 - DROPOUT_P
     numeric = gradcheck.numerical_gradient_array(lambda v: v * mask / keep, x.copy(), dout)
-    return [gradcheck.not_modified(values.get("modified")),
-            gradcheck.compare("dx (training)", values.get("dx"), numeric, mistakes={
+    unchanged = gradcheck.not_modified(values.get("modified"))
+    zeros = _zeros_where_x(values.get("dx"), mask.astype(np.float64) + 1.0)
+    if not unchanged.passed and "second call" in unchanged.detail and zeros is not None \
+            and not np.array_equal(zeros, ~mask):  # two calls differ because each draws a mask, not from the cache
+        unchanged.diagnosis = ("the backward draws its own mask (another one on every call): reuse the forward's mask "
+                               "from the cache, so that exactly the units the forward dropped pass no gradient")
+    return [unchanged,
+            _mask_not_reused(gradcheck.compare("dx (training)", values.get("dx"), numeric, mistakes={
                 "the gradient is not scaled: the forward multiplies kept units by 1 / (1 - p), so does the backward":
                     dout * mask,
                 "dropped units must pass no gradient: multiply dout by the (scaled) mask":
@@ -269,7 +292,7 @@ def _judge_dropout_backward(values):
                     dout * mask / DROPOUT_P,
                 "the mask is used the wrong way round: gradient flows where the unit was KEPT": dout * ~mask / keep,
                 "multiplied by 1 - p: the forward divides kept units by 1 - p, so the backward divides dout by it too":
-                    dout * mask * keep}),
+                    dout * mask * keep}), values.get("dx"), mask),
             gradcheck.compare("dx (evaluation)", values.get("dx_eval"), dout, mistakes={
                 "evaluation is the identity, so its gradient is dout unchanged": dout * mask / keep,
                 "scaled in evaluation: the evaluation forward is the identity": dout / keep,
