@@ -444,8 +444,11 @@ def sequence_backward_variant(x, h0, Wx, Wh, b, c0, dh, mistake):
     order = range(T) if mistake == "forwards" else range(T - 1, 0, -1) if mistake == "stops_early" \
         else reversed(range(T))
     for t in order:
-        upstream = dh[:, t] if mistake == "dh_next_dropped" else dh[:, t] + dh_next
+        own = dh[:, T - 1 - t] if mistake == "dh_reversed" else dh[:, t]
+        upstream = own if mistake == "dh_next_dropped" else own + dh_next
         dc_in = np.zeros((N, H)) if mistake == "dc_not_carried" else dc_next
+        if mistake == "carries_swapped":
+            upstream, dc_in = own + dc_next, dh_next
         dx[:, t], dh_next, dc_next, *dW_t = nn.lstm_step_backward(upstream, dc_in, steps[t])
         for k in range(3):
             if mistake == "overwrite":
@@ -456,6 +459,10 @@ def sequence_backward_variant(x, h0, Wx, Wh, b, c0, dh, mistake):
 
 
 SEQUENCE_MISTAKES = {
+    "carries_swapped": "the two carried gradients are swapped: step t gets dh[:, t] + dh_prev of step t+1 as its dh, "
+                       "and dc_prev of step t+1 as its dc",
+    "dh_reversed": "the loop runs backwards but reads dh in the wrong order: step t takes dh[:, t] (the loss's gradient "
+                   "of its own h), not dh[:, T - 1 - t]",
     "dh0_is_dh": "dh0 is the dh_prev that step 0's backward returns (what is left after the loop), not dh[:, 0]",
     "stops_early": "the loop stops before step 0 (range(T - 1, 0, -1)): run it over reversed(range(T))",
     "overwrite": "the weight gradients are overwritten at every step (=) instead of summed over time (+=): "
