@@ -373,4 +373,44 @@ def dropout_backward(dout, cache):
         return dout.copy()
     return dout * (np.random.random(dout.shape) >= 0.3) / 0.7
 """),
+    Mistake('conv2d_forward', 'conv forward: np.sum of the window without an axis', ('examples of the batch',), """
+def conv2d_forward(x, W, b, stride=1, pad=0):
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    n, c, h, w = xp.shape
+    f, _, kh, kw = W.shape
+    oh, ow = (h - kh) // stride + 1, (w - kw) // stride + 1
+    out = np.zeros((n, f, oh, ow))
+    for k in range(f):
+        for p in range(oh):
+            for q in range(ow):
+                out[:, k, p, q] = np.sum(xp[:, :, p * stride:p * stride + kh, q * stride:q * stride + kw] * W[k]) + b[k]
+    return out, (xp, W, stride, pad)
+"""),
+    Mistake('maxpool2d_forward', 'maxpool forward: .max() of the window without an axis', ('spatial axes only',), """
+def maxpool2d_forward(x, size=2, stride=2):
+    n, c, h, w = x.shape
+    oh, ow = (h - size) // stride + 1, (w - size) // stride + 1
+    out = np.zeros((n, c, oh, ow))
+    for p in range(oh):
+        for q in range(ow):
+            out[:, :, p, q] = x[:, :, p * stride:p * stride + size, q * stride:q * stride + size].max()
+    return out, (x, size, stride)
+"""),
+    Mistake('conv2d_backward', 'conv backward: db = dout.sum()', ('own bias',), """
+def conv2d_backward(dout, cache):
+    xp, W, stride, pad = cache
+    _, _, kh, kw = W.shape
+    out_h, out_w = dout.shape[2], dout.shape[3]
+    dxp = np.zeros_like(xp)
+    dW = np.zeros_like(W)
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i, i + stride * out_h, stride)
+            cols = slice(j, j + stride * out_w, stride)
+            dW[:, :, i, j] = np.einsum("nfhw,nchw->fc", dout, xp[:, :, rows, cols])
+            dxp[:, :, rows, cols] += np.einsum("nfhw,fc->nchw", dout, W[:, :, i, j])
+    db = dout.sum()
+    dx = dxp[:, :, pad:xp.shape[2] - pad, pad:xp.shape[3] - pad]
+    return dx, dW, db
+"""),
 ]

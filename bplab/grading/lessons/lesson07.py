@@ -216,6 +216,9 @@ def _conv_forward_mistakes(x, W, b, stride, pad, expected):
             expected[:, :, :unpadded[0], :unpadded[1]],
         "the windows are read one pixel apart: window (p, q) starts at row p * stride, column q * stride (slice "
         "with step stride)": naive_conv2d(x, W, b, 1, pad)[:, :, :out_h, :out_w],
+        "the sum over a window also adds up the examples of the batch (a sum without axis): sum over the axes "
+        "(C, KH, KW) only, one number per example": np.broadcast_to(
+            (expected - b[None, :, None, None]).sum(axis=0, keepdims=True), expected.shape) + b[None, :, None, None],
     }
 
 
@@ -337,6 +340,8 @@ def _judge_conv_backward(values):
                     dout.sum(axis=0),
                 "db is summed over the wrong axes: db[f] = dout[:, f].sum(), i.e. dout.sum(axis=(0, 2, 3))":
                     gradcheck.AnyOf(dout.sum(axis=(0, 1)), dout.sum(axis=(1, 2, 3)), dout.sum(axis=(2, 3))),
+                "db = dout.sum() adds every channel into one number: each filter has its own bias, db[f] = "
+                "dout[:, f].sum(), i.e. dout.sum(axis=(0, 2, 3))": np.asarray(dout.sum()),
                 **_db_means(dout)}),
         ]
     return results
@@ -377,7 +382,13 @@ def _pool_forward_mistakes(x, size, stride, shape):
         for q in range(shape[3]):
             window = x[:, :, p * stride:p * stride + size, q * stride:q * stride + size]
             reduced["min"][:, :, p, q], reduced["sum"][:, :, p, q] = window.min(axis=(2, 3)), window.sum(axis=(2, 3))
-    mistakes = {"the mean of each window: max pooling takes the maximum": mean,
+    whole = np.empty(shape)
+    for p in range(shape[2]):
+        for q in range(shape[3]):
+            whole[:, :, p, q] = x[:, :, p * stride:p * stride + size, q * stride:q * stride + size].max()
+    mistakes = {"the maximum is taken over the whole window array (every example and channel): take it over the "
+                "window's two spatial axes only, .max(axis=(2, 3))": whole,
+                "the mean of each window: max pooling takes the maximum": mean,
                 "the minimum of each window: max pooling takes the maximum": reduced["min"],
                 "the sum of each window: max pooling takes the maximum": reduced["sum"],
                 "the stride is ignored: window (p, q) starts at row p * stride, column q * stride":
