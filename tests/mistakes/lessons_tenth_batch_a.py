@@ -697,4 +697,14 @@ def mse_loss(pred, target):
     diff = pred - target
     return float(np.mean(diff ** 2, axis=2)), 2.0 * diff / diff.size
 """),
+    Mistake('softmax_cross_entropy', 'y used as a row index for the loss', ('picks whole ROWS',), """
+def softmax_cross_entropy(logits, y):
+    n = logits.shape[0]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_probs[y].mean()
+    dlogits = np.exp(log_probs)
+    dlogits[np.arange(n), y] -= 1.0
+    return float(loss), dlogits / n
+"""),
 ]

@@ -328,7 +328,15 @@ def _judge_ce(values):
                                      f"the loss averages log-probabilities of the wrong entries: {picked}":
                                      np.asarray(-np.mean(np.log(softmax[:, y]))),
                                      "the softmax is taken over the wrong axis: normalise each row (axis=1)":
-                                     np.asarray(-np.mean(np.log(column_softmax[rows, y])))}),
+                                     np.asarray(-np.mean(np.log(column_softmax[rows, y]))),
+                                     f"log p[y] picks whole ROWS (row y[i] of the batch): {picked}":
+                                     np.asarray(-np.mean(np.log(softmax[y]))),
+                                     "the minus sign is missing: the loss is -log p of the true class (a positive "
+                                     "number)": np.asarray(-_cross_entropy(logits, y)),
+                                     "the loss averages -log p over every class; it takes only the true class's "
+                                     "entry of each row": np.asarray(-np.mean(np.log(softmax))),
+                                     "log of the logits, not of the probabilities: softmax first, then -log p[y]":
+                                     np.asarray(-np.mean(logits[rows, y]))}),
              gradcheck.compare("dlogits", dlogits, grad, batch_size=n,
                                mistakes={"the softmax gradient is missing its / N (the loss is a mean over N)":
                                          grad * n,
