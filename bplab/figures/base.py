@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import collections
 import io
+import math
 import os
+import threading
 
 import numpy as np
 from matplotlib.axis import Axis
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends import backend_agg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image
@@ -39,8 +42,96 @@ def new_figure(width=8.0, height=4.0, dpi=None):
     """
     dpi = DPI * PIXEL_RATIO if dpi is None else dpi
     figure = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
-    FigureCanvasAgg(figure)
+    Canvas(figure)
     return figure
+
+
+TEXT_CACHE_SIZE = 4096
+"""Rasterized strings kept by :class:`TextCachingRenderer` (a few hundred bytes each)."""
+_TEXT_CACHE = collections.OrderedDict()
+_TEXT_CACHE_LOCK = threading.Lock()
+_GLYPH_API = all(hasattr(RendererAgg, name) for name in ("_draw_text_glyphs_and_boxes", "_prepare_font"))
+"""matplotlib >= 3.11 renders text glyph by glyph (``FT2Font._layout``, ``_render_glyph``): what the cache keeps."""
+
+
+def _font_key(prop):
+    return (tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(), prop.get_stretch(),
+            prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily())
+
+
+class TextCachingRenderer(RendererAgg):
+    """Agg, with every plain string's glyph bitmaps kept: drawing a string again costs its compositing only.
+
+    Text is most of an animation frame's cost (laying out the string and rasterizing each glyph with
+    FreeType), and most strings drawn come back unchanged at the same place: legend entries, tick labels,
+    numbers in a confusion matrix, a title that changes only now and then. A string's bitmaps depend on
+    its font, size, angle and the fractional part of its position (FreeType places glyphs to 1/64 pixel),
+    so those make the key; the colour is applied when compositing, as Agg does. The pixels are the ones
+    ``RendererAgg.draw_text`` draws (its glyph loop, recorded). Mathtext, and matplotlib versions
+    before 3.11, go the ordinary way.
+    """
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath or not _GLYPH_API:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        up = self.height - y  # FreeType's y is upwards
+        whole_x, whole_y = math.floor(x), math.floor(up)
+        frac_x, frac_y = x - whole_x, up - whole_y
+        antialiased = bool(gc.get_antialiased())
+        flags = backend_agg.get_hinting_flag()
+        key = (s, _font_key(prop), self.dpi, angle, frac_x, frac_y, antialiased, flags,
+               None if features is None else tuple(features), language)
+        with _TEXT_CACHE_LOCK:
+            glyphs = _TEXT_CACHE.get(key)
+            if glyphs is not None:
+                _TEXT_CACHE.move_to_end(key)
+        if glyphs is None:
+            glyphs = self._rasterize(s, prop, angle, frac_x, frac_y, antialiased, flags, features, language)
+            with _TEXT_CACHE_LOCK:
+                _TEXT_CACHE[key] = glyphs
+                while len(_TEXT_CACHE) > TEXT_CACHE_SIZE:
+                    _TEXT_CACHE.popitem(last=False)
+        height = int(self.height)
+        for buffer, left, top in glyphs:
+            # as RendererAgg._draw_text_glyphs_and_boxes: draw_text_image's y is downwards & the bitmap's bottom
+            self._renderer.draw_text_image(buffer, whole_x + left, height - (whole_y + top) + buffer.shape[0], 0, gc)
+        return None
+
+    def _rasterize(self, s, prop, angle, frac_x, frac_y, antialiased, flags, features, language):
+        """Each glyph's bitmap and its left and top edges relative to the string's whole-pixel origin."""
+        font = self._prepare_font(prop)
+        items = font._layout(s, flags=flags, features=features, language=language)
+        size = prop.get_size_in_points()
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        rotation = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
+        mode = backend_agg.RenderMode.NORMAL if antialiased else backend_agg.RenderMode.MONO
+        glyphs = []
+        for item in items:
+            dx, dy = item.x, item.y  # dy is upwards
+            glyph_font = item.ft_object
+            glyph_font.set_size(size, self.dpi)
+            glyph_font._set_transform(rotation, [round(0x40 * (frac_x + dx * cos - dy * sin)),
+                                                 round(0x40 * (frac_y + dx * sin + dy * cos))])
+            bitmap = glyph_font._render_glyph(item.glyph_index, flags, mode)
+            buffer = np.array(bitmap.buffer, copy=True)
+            if not antialiased:
+                buffer *= 0xff
+            glyphs.append((buffer, bitmap.left, bitmap.top))
+        return glyphs
+
+
+class Canvas(FigureCanvasAgg):
+    """An Agg canvas drawing with :class:`TextCachingRenderer`."""
+
+    def get_renderer(self):
+        width, height = self.get_width_height(physical=True)
+        key = width, height, self.figure.dpi
+        if self._lastKey != key:
+            self.renderer = TextCachingRenderer(width, height, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer
 
 
 def show_message(figure, text):
