@@ -13,6 +13,7 @@ from matplotlib.axis import Axis
 from matplotlib.backends import backend_agg
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.text import Text
 from PIL import Image
 
@@ -289,7 +290,7 @@ class Blitter:
             for artist in layers:
                 artist.set_visible(False)
             canvas.draw()
-            background = self._backgrounds[key] = canvas.copy_from_bbox(figure.bbox)
+            background = self._backgrounds[key] = (canvas.copy_from_bbox(figure.bbox), {})
             while len(self._backgrounds) > self.keep:
                 self._backgrounds.popitem(last=False)
             self.full_draws += 1
@@ -297,13 +298,46 @@ class Blitter:
                 artist.set_visible(visible)
         else:
             self._backgrounds.move_to_end(key)
-            canvas.restore_region(background)
+            canvas.restore_region(background[0])
         for ax in {a.axes for a in layers if a.axes is not None and a in (a.axes.title, a.axes._left_title,
                                                                           a.axes._right_title)}:
             ax._update_title_position(renderer)  # what a full draw does first: titles sit above the tick labels
+        moving = set(map(id, self.moving))
         for artist in layers:
-            if artist.get_visible():
+            if not artist.get_visible():
+                continue
+            # a static legend over moving lines: laying it out costs more than all the lines; draw its raster
+            if isinstance(artist, Legend) and id(artist) not in moving and artist._get_loc() != 0:
+                self._draw_sprite(artist, renderer, background[1])
+            else:
                 figure.draw_artist(artist)
+
+    def _draw_sprite(self, artist, renderer, sprites):
+        """Composite ``artist`` from its raster (drawn alone on a transparent canvas, once per background).
+
+        The raster is kept with the background it goes over, keyed also by what the artist shows, so a
+        change of its texts or handles draws it again. Compositing a transparent raster gives the pixels a
+        direct draw gives, within rounding of the alpha blend.
+        """
+        key = (id(artist), tuple(t.get_text() for t in artist.get_texts()),
+               tuple(h.get_visible() for h in artist.legend_handles if h is not None))
+        sprite = sprites.get(key)
+        if sprite is None:
+            width, height = self.figure.canvas.get_width_height(physical=True)
+            scratch = TextCachingRenderer(width, height, self.figure.dpi)
+            artist.draw(scratch)
+            pixels = np.asarray(scratch.buffer_rgba())
+            rows, cols = np.nonzero(pixels[..., 3].any(axis=1))[0], np.nonzero(pixels[..., 3].any(axis=0))[0]
+            sprite = sprites[key] = (None if not rows.size else (
+                # draw_image takes rows bottom-up, placed by the bottom-left corner
+                pixels[rows[-1]:(rows[0] - 1 if rows[0] else None):-1, cols[0]:cols[-1] + 1].copy(), int(cols[0]),
+                int(height - rows[-1] - 1)))
+        if sprite is not None:
+            image, left, bottom = sprite
+            gc = renderer.new_gc()
+            renderer.draw_image(gc, left, bottom, image)
+            gc.restore()
+        artist.stale = False
 
 
 def _inside(artist, ax, renderer):
