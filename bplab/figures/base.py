@@ -346,4 +346,5 @@ def _inside(artist, ax, renderer):
         box = artist.get_window_extent(renderer)
     except Exception:  # noqa: BLE001 - an unknown extent counts as inside: drawn, never lost
         return True
-    return not np.all(np.isfinite(box.get_points())) or box.overlaps(ax.bbox)
+    # padded: a line along the axes' edge (a spine) has an extent that only touches it, yet its width reaches in
+    return not np.all(np.isfinite(box.get_points())) or box.overlaps(ax.bbox.padded(3))
