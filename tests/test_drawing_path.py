@@ -38,6 +38,8 @@ def test_cached_text_draws_the_pixels_plain_agg_draws():
     assert len(base._TEXT_CACHE) == stored
     np.testing.assert_array_equal(first, again)
     np.testing.assert_array_equal(first, _pixels(_figure(FigureCanvasAgg, "epoch 1")))
+    base._TEXT_CACHE.clear()  # strings again from the kept layouts and glyph bitmaps, shifted to their places
+    np.testing.assert_array_equal(first, _pixels(cached))
     # a changed string and a changed colour: new raster, same compositing as Agg
     cached.axes[0].set_title("epoch 2", fontsize=9)
     cached.axes[0].texts[0].set_color("blue")

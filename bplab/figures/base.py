@@ -49,7 +49,9 @@ def new_figure(width=8.0, height=4.0, dpi=None):
 
 TEXT_CACHE_SIZE = 4096
 """Rasterized strings kept by :class:`TextCachingRenderer` (a few hundred bytes each)."""
-_TEXT_CACHE = collections.OrderedDict()
+_TEXT_CACHE = collections.OrderedDict()  # a string at a place within a pixel -> its glyphs' bitmaps and places
+_LAYOUTS = collections.OrderedDict()  # a string -> its glyphs and their offsets (FreeType's layout)
+_GLYPHS = collections.OrderedDict()  # a glyph at a place within a pixel -> its bitmap
 _TEXT_CACHE_LOCK = threading.Lock()
 _GLYPH_API = all(hasattr(RendererAgg, name) for name in ("_draw_text_glyphs_and_boxes", "_prepare_font"))
 """matplotlib >= 3.11 renders text glyph by glyph (``FT2Font._layout``, ``_render_glyph``): what the cache keeps."""
@@ -91,9 +93,7 @@ class TextCachingRenderer(RendererAgg):
         if glyphs is None:
             glyphs = self._rasterize(s, prop, angle, frac_x, frac_y, antialiased, flags, features, language)
             with _TEXT_CACHE_LOCK:
-                _TEXT_CACHE[key] = glyphs
-                while len(_TEXT_CACHE) > TEXT_CACHE_SIZE:
-                    _TEXT_CACHE.popitem(last=False)
+                _remember(_TEXT_CACHE, key, glyphs)
         height = int(self.height)
         for buffer, left, top in glyphs:
             # as RendererAgg._draw_text_glyphs_and_boxes: draw_text_image's y is downwards & the bitmap's bottom
@@ -101,26 +101,51 @@ class TextCachingRenderer(RendererAgg):
         return None
 
     def _rasterize(self, s, prop, angle, frac_x, frac_y, antialiased, flags, features, language):
-        """Each glyph's bitmap and its left and top edges relative to the string's whole-pixel origin."""
-        font = self._prepare_font(prop)
-        items = font._layout(s, flags=flags, features=features, language=language)
+        """Each glyph's bitmap and its left and top edges relative to the string's whole-pixel origin.
+
+        A string seen before at another place reuses its layout; a glyph seen before at the same position
+        within a pixel (to FreeType's 1/64) reuses its bitmap, shifted by whole pixels, as FreeType would.
+        """
         size = prop.get_size_in_points()
+        layout_key = (s, _font_key(prop), self.dpi, flags, None if features is None else tuple(features), language)
+        with _TEXT_CACHE_LOCK:
+            items = _LAYOUTS.get(layout_key)
+        if items is None:
+            font = self._prepare_font(prop)
+            items = [(item.ft_object, item.glyph_index, item.x, item.y)
+                     for item in font._layout(s, flags=flags, features=features, language=language)]
+            with _TEXT_CACHE_LOCK:
+                _remember(_LAYOUTS, layout_key, items)
         cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-        rotation = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
+        rotation = None
         mode = backend_agg.RenderMode.NORMAL if antialiased else backend_agg.RenderMode.MONO
         glyphs = []
-        for item in items:
-            dx, dy = item.x, item.y  # dy is upwards
-            glyph_font = item.ft_object
-            glyph_font.set_size(size, self.dpi)
-            glyph_font._set_transform(rotation, [round(0x40 * (frac_x + dx * cos - dy * sin)),
-                                                 round(0x40 * (frac_y + dx * sin + dy * cos))])
-            bitmap = glyph_font._render_glyph(item.glyph_index, flags, mode)
-            buffer = np.array(bitmap.buffer, copy=True)
-            if not antialiased:
-                buffer *= 0xff
-            glyphs.append((buffer, bitmap.left, bitmap.top))
+        for glyph_font, index, dx, dy in items:  # dy is upwards
+            pen_x, pen_y = round(0x40 * (frac_x + dx * cos - dy * sin)), round(0x40 * (frac_y + dx * sin + dy * cos))
+            key = (glyph_font.fname, size, self.dpi, index, angle, pen_x & 63, pen_y & 63, flags, antialiased)
+            with _TEXT_CACHE_LOCK:
+                found = _GLYPHS.get(key)
+            if found is None:
+                if rotation is None:
+                    rotation = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
+                glyph_font.set_size(size, self.dpi)
+                glyph_font._set_transform(rotation, [pen_x & 63, pen_y & 63])
+                bitmap = glyph_font._render_glyph(index, flags, mode)
+                buffer = np.array(bitmap.buffer, copy=True)
+                if not antialiased:
+                    buffer *= 0xff
+                found = (buffer, bitmap.left, bitmap.top)
+                with _TEXT_CACHE_LOCK:
+                    _remember(_GLYPHS, key, found)
+            buffer, left, top = found
+            glyphs.append((buffer, left + (pen_x >> 6), top + (pen_y >> 6)))
         return glyphs
+
+
+def _remember(cache, key, value, size=TEXT_CACHE_SIZE):
+    cache[key] = value
+    while len(cache) > size:
+        cache.popitem(last=False)
 
 
 class Canvas(FigureCanvasAgg):
