@@ -1,9 +1,12 @@
 """The shared drawing path, headless: cached text rasters draw the pixels plain Agg draws."""
 
+import io
+
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 from bplab.figures import base
 
@@ -50,3 +53,13 @@ def test_cached_text_draws_the_pixels_plain_agg_draws():
 
 def test_new_figures_draw_with_the_caching_renderer():
     assert isinstance(base.new_figure().canvas, base.Canvas)
+
+
+def test_still_frames_are_lossless_png_of_the_canvas():
+    figure = _figure(base.Canvas, "epoch 3")
+    figure.axes[0].imshow(np.random.default_rng(0).random((8, 8)), extent=(1, 3, 1, 3))  # gradients, not flat
+    png = base.render_png(figure)
+    decoded = Image.open(io.BytesIO(png))
+    assert decoded.format == "PNG" and decoded.mode == "RGB"
+    np.testing.assert_array_equal(np.asarray(decoded), np.asarray(figure.canvas.buffer_rgba())[..., :3])
+    assert base.css_width(figure) == decoded.width  # PIXEL_RATIO 1 unless the environment says otherwise
