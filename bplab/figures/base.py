@@ -15,6 +15,7 @@ from matplotlib.axis import Axis
 from matplotlib.backends import backend_agg
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import fontManager, get_font
 from matplotlib.legend import Legend
 from matplotlib.text import Text
 from PIL import Image
@@ -54,6 +55,7 @@ TEXT_CACHE_SIZE = 4096
 _TEXT_CACHE = collections.OrderedDict()  # a string at a place within a pixel -> its glyphs' bitmaps and places
 _LAYOUTS = collections.OrderedDict()  # a string -> its glyphs and their offsets (FreeType's layout)
 _GLYPHS = collections.OrderedDict()  # a glyph at a place within a pixel -> its bitmap
+_HEIGHTS = {}  # a font at a dpi -> its ascent, descent and line gap (a few fonts per course)
 _TEXT_CACHE_LOCK = threading.Lock()
 _GLYPH_API = all(hasattr(RendererAgg, name) for name in ("_draw_text_glyphs_and_boxes", "_prepare_font"))
 """matplotlib >= 3.11 renders text glyph by glyph (``FT2Font._layout``, ``_render_glyph``): what the cache keeps."""
@@ -102,6 +104,18 @@ class TextCachingRenderer(RendererAgg):
             self._renderer.draw_text_image(buffer, whole_x + left, height - (whole_y + top) + buffer.shape[0], 0, gc)
         return None
 
+    def _get_font_height_metrics(self, prop):
+        """A font's ascent, descent and line gap in pixels, as ``Text._get_layout`` reads them, kept per font.
+
+        ``Text`` asks its renderer for these first; without the answer it reads the font's tables for
+        every string it lays out.
+        """
+        key = (_font_key(prop), self.dpi)
+        metrics = _HEIGHTS.get(key)
+        if metrics is None:
+            metrics = _HEIGHTS[key] = _height_metrics(prop, self.dpi)
+        return metrics
+
     def _rasterize(self, s, prop, angle, frac_x, frac_y, antialiased, flags, features, language):
         """Each glyph's bitmap and its left and top edges relative to the string's whole-pixel origin.
 
@@ -142,6 +156,19 @@ class TextCachingRenderer(RendererAgg):
             buffer, left, top = found
             glyphs.append((buffer, left + (pen_x >> 6), top + (pen_y >> 6)))
         return glyphs
+
+
+def _height_metrics(prop, dpi):
+    """What ``matplotlib.text.Text._get_layout`` computes from the font's OS/2 or hhea table."""
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    for table_name, gap_key, ascent_key, descent_key in (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                                                         ("hhea", "lineGap", "ascent", "descent")):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * dpi / 72
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
 
 
 def _remember(cache, key, value, size=TEXT_CACHE_SIZE):
