@@ -1,14 +1,23 @@
-"""The shared drawing path, headless: cached text rasters draw the pixels plain Agg draws."""
+"""The shared drawing path, headless: cached text rasters draw the pixels plain Agg draws, lossless still
+frames, and the animated labs' cached-background frames look like full draws."""
 
 import io
+import time
 
+import ipywidgets as widgets
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+import bplab.nn
 from bplab.figures import base
+from bplab.labs.training_dashboard import train_capstone
+from bplab.widgets.playground import Playground
+from bplab.widgets.regularization_lab import RegularizationLab
+from bplab.widgets.training_dashboard import TrainingDashboardLab
+from tests.widgets import control_values
 
 
 def _figure(canvas_class, title):
@@ -63,3 +72,69 @@ def test_still_frames_are_lossless_png_of_the_canvas():
     assert decoded.format == "PNG" and decoded.mode == "RGB"
     np.testing.assert_array_equal(np.asarray(decoded), np.asarray(figure.canvas.buffer_rgba())[..., :3])
     assert base.css_width(figure) == decoded.width  # PIXEL_RATIO 1 unless the environment says otherwise
+
+
+def _shown(lab):
+    return np.asarray(Image.open(io.BytesIO(lab.image.value)).convert("RGB")).astype(int)
+
+
+def _full_draw(lab):
+    return np.asarray(Image.open(io.BytesIO(base.render_png(lab.view.figure))).convert("RGB")).astype(int)
+
+
+def _assert_like_a_full_draw(lab, what):
+    shown, full = _shown(lab), _full_draw(lab)
+    assert shown.shape == full.shape
+    differing = np.mean(np.abs(shown - full).max(axis=2) > 40)  # JPEG frames: only edges may move a little
+    assert differing < 0.002, f"{what}: {differing:.2%} of the pixels differ from a full draw"
+
+
+def _playground():
+    return Playground(impl="exercises")
+
+
+def _regularization():
+    return RegularizationLab(ops=bplab.nn)
+
+
+def _dashboard():
+    return TrainingDashboardLab(train_capstone(6, hidden=(16,), dropout=0.0)[1])
+
+
+@pytest.mark.parametrize("make", [_playground, _regularization, _dashboard], ids=["playground", "regularization",
+                                                                                  "dashboard"])
+def test_animated_labs_frames_and_still_frames_match_a_full_draw(make):
+    lab = make()
+    play = lab.players[0].play  # the dashboard's drives its epoch slider; the others' are controls
+    for name, control in lab.controls.items():
+        if isinstance(control, widgets.Play):
+            continue
+        for value in control_values(control):
+            control.value = value
+            assert lab.image.format == "png"
+            _assert_like_a_full_draw(lab, f"{name}={value!r}")
+    lab.players[0].pushing = True  # as while the kernel plays: frames are JPEG
+    try:
+        for _ in range(4):
+            play.value = play.min if play.value + play.step > play.max else play.value + play.step
+            assert lab.image.format == "jpeg"
+            _assert_like_a_full_draw(lab, f"play frame {play.value}")
+    finally:
+        lab.players[0].pushing = False
+    lab.run(lambda: None)  # the still frame after pause: lossless, and exactly what a full draw gives
+    assert lab.image.format == "png"
+    assert np.abs(_shown(lab) - _full_draw(lab)).max() <= 2
+    assert not lab.errors
+
+
+def test_dashboard_plays_every_epoch_then_shows_a_lossless_still_frame():
+    lab = _dashboard()
+    lab.play.value = 1
+    lab.play.playing = True
+    deadline = time.monotonic() + 60
+    while lab.play.playing or lab.players[0].running:
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+    assert lab.model.epoch == lab.model.record.epochs == lab.controls["epoch"].value
+    assert lab.players[0].frames == lab.model.record.epochs - 1  # one frame per epoch
+    assert lab.image.format == "png" and lab.image.value[:4] == b"\x89PNG" and not lab.errors
