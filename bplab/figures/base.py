@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import fontManager, get_font
 from matplotlib.legend import Legend
+from matplotlib.spines import Spine
 from matplotlib.text import Text
 from PIL import Image
 
@@ -288,6 +289,7 @@ class Blitter:
         self.moving = list(moving)
         self.keep = int(keep)
         self._backgrounds = collections.OrderedDict()
+        self._extents = collections.OrderedDict()
         self.full_draws = 0
 
     def _moving_now(self):
@@ -312,6 +314,20 @@ class Blitter:
         return ([t for t in texts if id(t) not in skip], [a for a in others if id(a) not in skip],
                 [a for a in legends if id(a) not in skip])
 
+    def _reaches_in(self, artist, ax, renderer):
+        """:func:`_inside`, remembered per static artist and axes box (extents cost layouts: ticks, legends)."""
+        if isinstance(artist, Spine):
+            return True  # along the edge, and its width reaches in
+        if artist.stale or (isinstance(artist, Legend) and artist._get_loc() == 0):  # moved, or placed by the data
+            return _inside(artist, ax, renderer)
+        key = (id(artist), ax.bbox.bounds, ax.viewLim.bounds)
+        found = self._extents.get(key)
+        if found is None:
+            found = self._extents[key] = _inside(artist, ax, renderer)
+            while len(self._extents) > 4096:
+                self._extents.popitem(last=False)
+        return found
+
     def _layers(self, renderer):
         """Every artist drawn on top of the background, in drawing order (see the class docstring)."""
         moving = self._moving_now()
@@ -328,7 +344,7 @@ class Blitter:
             clipped = all(a.get_clip_on() for a in mine)
             children = [c for c in ax.get_children() if id(c) not in skip and (
                 id(c) in chosen or (c.get_zorder() > low and not isinstance(c, Axis) and c is not ax.patch
-                                    and (not clipped or _inside(c, ax, renderer))))]
+                                    and (not clipped or self._reaches_in(c, ax, renderer))))]
             layers += sorted(children, key=lambda a: a.get_zorder())  # stable: as a full draw orders them
         placed = set(map(id, layers))
         return layers + [a for a in moving if id(a) not in placed]
