@@ -129,7 +129,8 @@ class TextCachingRenderer(RendererAgg):
             items = _LAYOUTS.get(layout_key)
         if items is None:
             font = self._prepare_font(prop)
-            items = [(item.ft_object, item.glyph_index, item.x, item.y)
+            # font files, not font objects: FT2Font is not thread-safe, so matplotlib keeps one per thread
+            items = [(item.ft_object.fname, item.glyph_index, item.x, item.y)
                      for item in font._layout(s, flags=flags, features=features, language=language)]
             with _TEXT_CACHE_LOCK:
                 _remember(_LAYOUTS, layout_key, items)
@@ -137,14 +138,15 @@ class TextCachingRenderer(RendererAgg):
         rotation = None
         mode = backend_agg.RenderMode.NORMAL if antialiased else backend_agg.RenderMode.MONO
         glyphs = []
-        for glyph_font, index, dx, dy in items:  # dy is upwards
+        for path, index, dx, dy in items:  # dy is upwards
             pen_x, pen_y = round(0x40 * (frac_x + dx * cos - dy * sin)), round(0x40 * (frac_y + dx * sin + dy * cos))
-            key = (glyph_font.fname, size, self.dpi, index, angle, pen_x & 63, pen_y & 63, flags, antialiased)
+            key = (path, size, self.dpi, index, angle, pen_x & 63, pen_y & 63, flags, antialiased)
             with _TEXT_CACHE_LOCK:
                 found = _GLYPHS.get(key)
             if found is None:
                 if rotation is None:
                     rotation = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
+                glyph_font = get_font([path])  # this thread's
                 glyph_font.set_size(size, self.dpi)
                 glyph_font._set_transform(rotation, [pen_x & 63, pen_y & 63])
                 bitmap = glyph_font._render_glyph(index, flags, mode)
