@@ -46,6 +46,10 @@ class Outcome:
     seconds : float
     confinement : str
         Which confinement the submission ran under (``confine.describe``).
+    peak_memory_mb : float or None
+        The most memory the check's processes held at once, in total, as the
+        memory cap measured it (the cgroup's peak, or the watchdog's largest
+        sum); None when not measured.
     """
 
     check: object
@@ -55,6 +59,7 @@ class Outcome:
     message: str = ""
     seconds: float = 0.0
     confinement: str = ""
+    peak_memory_mb: float | None = None
 
     @property
     def max_score(self):
@@ -82,7 +87,8 @@ def grade(checks, impl_dir, *, timeout=None, memory_mb=DEFAULT_MEMORY_MB, jobs=N
     timeout : float, optional
         Per-check limit in seconds overriding each check's own.
     memory_mb : int
-        Address-space cap of each child.
+        Memory cap of each check: the address space of each of its processes, and the memory all of them hold
+        together (:mod:`.memcap`: a memory cgroup where one can be made, else a watchdog).
     jobs : int, optional
         Exercise modules graded at once, each by its own supervisor (every core by default).
     unconfined : bool
@@ -130,6 +136,7 @@ def _grade_group(checks, impl_dir, timeout, sandbox):
         for name, reply in sandbox.run(pending, impl_dir, timeout):
             outcome = _verdict(next(c for c in pending if c.name == name), reply)
             outcome.confinement = sandbox.confinement
+            outcome.peak_memory_mb = _megabytes(reply.get("peak_memory_mb"))
             outcomes.append(outcome)
         done = {o.check.name for o in outcomes}
         pending = [c for c in pending if c.name not in done]
@@ -148,6 +155,7 @@ class Sandbox:
     """The zygote of one batch: started before any submission runs, from files checked unchanged.
 
     Use as a context manager. ``confinement`` says which layers are in force.
+    ``BPLAB_MEMORY_CAP=watchdog`` in the environment caps memory with the watchdog even where cgroups work.
     ``_landlock_abi`` lowers the Landlock ABI the sandbox believes it has (tests of the refusal).
     """
 
@@ -167,7 +175,8 @@ class Sandbox:
         config = {"control_fd": theirs.fileno(), "workspace": self.workspace, "unconfined": unconfined,
                   "landlock_required": not trusted,
                   "package_dir": package, "course_root": str(loader.course_root()), "state_dir": str(state),
-                  "forbidden": [str(f) for f in forbidden], "landlock_abi": _landlock_abi}
+                  "forbidden": [str(f) for f in forbidden], "landlock_abi": _landlock_abi,
+                  "memory_mb": memory_mb, "memory_cap": os.environ.get("BPLAB_MEMORY_CAP", "auto")}
         env = dict(sandbox_module.CHILD_ENV, HOME=self.workspace, TMPDIR=self.workspace)
         debug = os.environ.get("BPLAB_SANDBOX_DEBUG")
         # -I: no PYTHONPATH, user site or current folder; the bytecode cache is private, so a planted .pyc is never read.
@@ -282,6 +291,13 @@ def _stopped(pid):
             return stat.read().rsplit(b")", 1)[1].split()[0] in (b"T", b"t")
     except (OSError, IndexError):
         return False
+
+
+def _megabytes(value):
+    """A finite, non-negative number from the supervisor's reply, else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+        return None
+    return float(value)
 
 
 def _decode(line):
