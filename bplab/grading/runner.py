@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
@@ -165,8 +166,10 @@ class Sandbox:
 
         self.memory_mb, self.unconfined = memory_mb, unconfined
         self._record = None
+        _remove_dead_workspaces(_traversable_tmp())
         self.workspace = tempfile.mkdtemp(prefix="bplab-grading-", dir=_traversable_tmp())
         os.chmod(self.workspace, 0o711)  # the children's uid walks through to its own scratch folder
+        self._alive = _hold_alive_lock(self.workspace)
         # Requests (with a socket for the answers) travel as datagrams; the zygote's stdin is the lifeline:
         # end-of-file there means this process closed the sandbox or died.
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -218,6 +221,9 @@ class Sandbox:
             self.process.kill()
             self.process.wait()
         shutil.rmtree(self.workspace, ignore_errors=True)
+        if self._alive is not None:
+            os.close(self._alive)
+            self._alive = None
         if self._record is not None:
             record, self._record = self._record, None
             try:
@@ -254,6 +260,39 @@ class Sandbox:
                 yield item["name"], reply
         finally:
             mine.close()
+
+
+_ALIVE = ".alive"
+
+
+def _hold_alive_lock(workspace):
+    """Lock ``workspace/.alive`` for as long as this process lives; the descriptor to close when done.
+
+    The file is locked before it gets its name, so a run that finds it never
+    takes a live run's folder for a dead one. The kernel drops the lock when
+    this process dies, however it dies, and the next run removes the folder.
+    """
+    fd = os.open(os.path.join(workspace, _ALIVE + ".new"), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.rename(os.path.join(workspace, _ALIVE + ".new"), os.path.join(workspace, _ALIVE))
+    return fd
+
+
+def _remove_dead_workspaces(tmp):
+    """Remove the scratch folders of runs that died without cleaning up (a grader and its zygote both killed)."""
+    for path in Path(tmp).glob("bplab-grading-*"):
+        try:
+            fd = os.open(path / _ALIVE, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except OSError:
+            continue  # still starting, another user's, or not ours to judge
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # its run is alive
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+        finally:
+            os.close(fd)
 
 
 def _traversable_tmp():
