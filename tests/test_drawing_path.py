@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 import bplab.nn
-from bplab.figures import base
+from bplab.figures import base, text_cache
 from bplab.labs.training_dashboard import train_capstone
 from bplab.widgets.playground import Playground
 from bplab.widgets.regularization_lab import RegularizationLab
@@ -38,19 +38,19 @@ def _pixels(figure):
     return np.asarray(figure.canvas.buffer_rgba()).copy()
 
 
-@pytest.mark.skipif(not base._GLYPH_API, reason="matplotlib < 3.11 draws text the ordinary way")
+@pytest.mark.skipif(not text_cache._GLYPH_API, reason="matplotlib < 3.11 draws text the ordinary way")
 def test_cached_text_draws_the_pixels_plain_agg_draws():
-    cached = _figure(base.Canvas, "epoch 1")
-    assert isinstance(cached.canvas.get_renderer(), base.TextCachingRenderer)
-    base._TEXT_CACHE.clear()
+    cached = _figure(text_cache.Canvas, "epoch 1")
+    assert isinstance(cached.canvas.get_renderer(), text_cache.TextCachingRenderer)
+    text_cache._TEXT_CACHE.clear()
     first = _pixels(cached)
-    stored = len(base._TEXT_CACHE)
+    stored = len(text_cache._TEXT_CACHE)
     assert stored > 5  # tick labels, title, legend, rotated and aliased strings
     again = _pixels(cached)  # every string now comes from the cache
-    assert len(base._TEXT_CACHE) == stored
+    assert len(text_cache._TEXT_CACHE) == stored
     np.testing.assert_array_equal(first, again)
     np.testing.assert_array_equal(first, _pixels(_figure(FigureCanvasAgg, "epoch 1")))
-    base._TEXT_CACHE.clear()  # strings again from the kept layouts and glyph bitmaps, shifted to their places
+    text_cache._TEXT_CACHE.clear()  # strings again from the kept layouts and glyph bitmaps, shifted to their places
     np.testing.assert_array_equal(first, _pixels(cached))
     # a changed string and a changed colour: new raster, same compositing as Agg
     cached.axes[0].set_title("epoch 2", fontsize=9)
@@ -61,11 +61,11 @@ def test_cached_text_draws_the_pixels_plain_agg_draws():
 
 
 def test_new_figures_draw_with_the_caching_renderer():
-    assert isinstance(base.new_figure().canvas, base.Canvas)
+    assert isinstance(base.new_figure().canvas, text_cache.Canvas)
 
 
 def test_still_frames_are_lossless_png_of_the_canvas():
-    figure = _figure(base.Canvas, "epoch 3")
+    figure = _figure(text_cache.Canvas, "epoch 3")
     figure.axes[0].imshow(np.random.default_rng(0).random((8, 8)), extent=(1, 3, 1, 3))  # gradients, not flat
     png = base.render_png(figure)
     decoded = Image.open(io.BytesIO(png))
