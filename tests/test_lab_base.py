@@ -38,7 +38,7 @@ def _wait(condition, seconds=60.0):
 
 
 @pytest.mark.parametrize(("make", "reuses"), [(CheckerDemo, True), (BPTTExplorer, True), (GradientFlowExplorer, True),
-                                              (FeatureMapViewer, False)],  # its colour bars follow every image
+                                              (FeatureMapViewer, True)],
                          ids=["checker", "bptt", "gradient_flow", "feature_maps"])
 def test_cached_background_frames_match_a_full_draw(make, reuses):
     lab = make()
