@@ -48,8 +48,9 @@ def _wait(condition, seconds=60.0):
 
 
 @pytest.mark.parametrize(("make", "reuses"), [(CheckerDemo, True), (BPTTExplorer, True), (GradientFlowExplorer, True),
-                                              (FeatureMapViewer, True), (_transfer_lab, True)],
-                         ids=["checker", "bptt", "gradient_flow", "feature_maps", "transfer"])
+                                              (FeatureMapViewer, True), (_transfer_lab, True),
+                                              (lambda: OptimizerRace(steps=60), True)],
+                         ids=["checker", "bptt", "gradient_flow", "feature_maps", "transfer", "race"])
 def test_cached_background_frames_match_a_full_draw(make, reuses):
     lab = make()
     for name, control in lab.controls.items():
