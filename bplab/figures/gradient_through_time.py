@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from bplab.figures.base import PALETTE, Blitter, new_figure, show_message
+from bplab.figures.glyph_cache import use_glyph_cache
 from bplab.figures.gradient_flow import blit_layers, cheap_log_axis, freeze_layout, live_title, log_limits, snapped_count
 
 COLOURS = {"rnn": PALETTE["blue"], "lstm": PALETTE["orange"]}
@@ -16,7 +17,7 @@ class GradientThroughTimeFigure:
     """Left: ``‖∂L/∂h_t‖ / ‖∂L/∂h_T‖`` per step for both cells and the ``σ(b_f)^(T-t)`` law; right: training loss."""
 
     def __init__(self, model):
-        self.figure = new_figure(8.0, 3.8)
+        self.figure = use_glyph_cache(new_figure(8.0, 3.8))
         grid = self.figure.add_gridspec(1, 5)
         self.steps = self.figure.add_subplot(grid[0, :3])
         self.training = self.figure.add_subplot(grid[0, 3:])
