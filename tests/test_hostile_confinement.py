@@ -7,6 +7,7 @@ runs as root).
 """
 
 import hashlib
+import html
 import os
 import shutil
 import signal
@@ -17,6 +18,7 @@ import time
 
 import pytest
 
+from bplab.figures import class_report
 from bplab.grading import confine, integrity, registry, report, runner
 from tests.paths import ROOT, SOLUTIONS
 
@@ -272,6 +274,8 @@ def test_every_output_says_which_confinement_was_in_force(tmp_path):
     assert f"confinement: {confinement}" in report.text_table(outcomes)
     assert json.loads(report.to_json(outcomes))["confinement"] == confinement
     assert confinement in json.loads(report.gradescope(outcomes))["output"]
+    assert f"graded under: {html.escape(confinement)}" in report.html_table(outcomes)
+    assert f"Graded under: {html.escape(confinement)}" in class_report.render({"ada": outcomes}, WARM_UP)
 
 
 def _supervisors_of(pid):

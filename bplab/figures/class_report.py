@@ -22,6 +22,7 @@ from pathlib import Path
 import matplotlib
 
 from bplab.figures.base import PALETTE, new_figure
+from bplab.grading import report
 
 # How a check ended, in the order the plots stack them.
 OUTCOME_GROUPS = ("passed", "failed", "not attempted", "error", "missing")
@@ -123,6 +124,8 @@ def render(graded, checks):
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         "<title>bplab class report</title>", f"<style>{_CSS}</style></head><body>",
         "<h1>bplab class report</h1>", f"<p class='summary'>{html.escape(summary)}</p>",
+        *(f"<p class='summary'>Graded under: {html.escape(c)}</p>"
+          for c in report.confinements([o for outcomes in graded.values() for o in outcomes])),
         "<h2>Score distribution</h2>", _figure("score-distribution", _score_plot(scores, possible),
                                                "Histogram of learners' total scores"),
         "<h2>Pass rate per check</h2>",

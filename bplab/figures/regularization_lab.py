@@ -62,7 +62,7 @@ class RegularizationLabFigure:
         ax.set_xticks([])
         ax.set_yticks([])
         # Below the axes, where the field cannot cover it (it is part of the static background).
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=6.5, frameon=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=7, frameon=False)
         self.boundary_title = ax.set_title("", fontsize=9, y=1.0)  # fixed y: automatic placement needs the hidden axes
         ax.text(0.5, -0.13, "colour: P(class 1); faint dots: validation", transform=ax.transAxes, ha="center",
                 va="top", fontsize=7)
@@ -84,7 +84,7 @@ class RegularizationLabFigure:
         ax.set_xlabel("epoch", fontsize=8)
         ax.set_ylabel("cross-entropy", fontsize=8)
         ax.tick_params(labelsize=7)
-        ax.legend(loc="upper right", fontsize=6.5, framealpha=0.8)
+        ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
         self.curve_title = ax.set_title("", fontsize=9, y=1.0)  # fixed y: automatic placement needs the hidden axes
 
     def _build_histogram(self, ax, model):
@@ -105,7 +105,7 @@ class RegularizationLabFigure:
         ax.set_xlabel("weight value (weight matrices)", fontsize=8)
         ax.set_ylabel("count", fontsize=8)
         ax.tick_params(labelsize=7)
-        ax.legend(loc="upper right", fontsize=6.5, framealpha=0.8)
+        ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
         self.histogram_title = ax.set_title("", fontsize=9, y=1.0)  # fixed y: automatic placement needs the hidden axes
 
     def update(self, model):

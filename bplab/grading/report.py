@@ -100,7 +100,10 @@ def html_table(outcomes):
     score, total = sum(o.score for o in outcomes), sum(o.max_score for o in outcomes)
     return ("<table class='bplab-check'><thead><tr><th>check</th><th>points</th><th>result</th>"
             "<th>worst error</th><th>diagnosis</th><th>hint</th></tr></thead><tbody>"
-            + "".join(body) + f"</tbody><tfoot><tr><td>total</td><td>{score:g}/{total:g}</td></tr></tfoot></table>")
+            + "".join(body) + f"</tbody><tfoot><tr><td>total</td><td>{score:g}/{total:g}</td></tr>"
+            + "".join(f"<tr><td colspan='6' style='color:#666666;font-size:85%'>graded under: {html.escape(c)}</td></tr>"
+                      for c in confinements(outcomes))
+            + "</tfoot></table>")
 
 
 def to_json(outcomes):
