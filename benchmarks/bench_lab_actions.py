@@ -44,12 +44,23 @@ def _actions(control):
     if isinstance(control, (widgets.Dropdown, widgets.Select)):
         return [lambda c: _values(c)[(_values(c).index(c.value) + 1) % len(c.options)]] * 3
     if isinstance(control, widgets.SelectionSlider):
-        return [lambda c: _values(c)[-1], lambda c: _values(c)[0], lambda c: _values(c)[1]]
+        return [lambda c, s=s: _values(c)[_slider_index(c.index, len(c.options) - 1, 1, s)] for s in range(3)]
     if isinstance(control, widgets.FloatLogSlider):
-        return [lambda c: c.base ** c.max, lambda c: c.base ** c.min, lambda c: c.base ** (c.min + c.step)]
+        return [lambda c, s=s: c.base ** _slider_index(math.log(c.value, c.base), c.max, c.step, s, c.min)
+                for s in range(3)]
     if hasattr(control, "min") and hasattr(control, "max"):
-        return [lambda c: c.max, lambda c: c.min, lambda c: c.min + c.step]
+        return [lambda c, s=s: _slider_index(c.value, c.max, c.step, s, c.min) for s in range(3)]
     return []
+
+
+def _slider_index(now, high, step, action, low=0):
+    """Where the browser benchmark's key press ``action`` takes a slider at ``now``: End (Home when already at
+    the end), Home (End when already at the start), then one step right (left at the end)."""
+    if action == 0:
+        return high if now < high else low
+    if action == 1:
+        return low if now > low else high
+    return now + step if now < high else now - step
 
 
 def _values(control):
@@ -59,6 +70,25 @@ def _values(control):
 def _full_draws(lab):
     blitter = getattr(getattr(lab.view, "render", None), "__self__", None)
     return getattr(blitter, "full_draws", None)
+
+
+def _page_order(lab):
+    """The controls in the order the browser benchmark moves them: sliders, then dropdowns and lists, then
+    checkboxes, then toggle buttons, each kind in the order the page shows them."""
+    shown = []
+
+    def walk(widget):
+        shown.append(widget)
+        for child in getattr(widget, "children", ()):
+            walk(child)
+
+    walk(lab.ui)
+    position = {id(w): k for k, w in enumerate(shown)}
+    kinds = ((widgets.IntSlider, widgets.FloatSlider, widgets.FloatLogSlider, widgets.SelectionSlider),
+             (widgets.Dropdown, widgets.Select, widgets.SelectMultiple), (widgets.Checkbox,), (widgets.ToggleButtons,))
+    kind = {id(c): next((k for k, types in enumerate(kinds) if isinstance(c, types)), len(kinds))
+            for c in lab.controls.values()}
+    return sorted(lab.controls.items(), key=lambda item: (kind[id(item[1])], position.get(id(item[1]), 10**9)))
 
 
 def measure(lab):
@@ -74,7 +104,7 @@ def measure(lab):
                     sum(t["compute"] + t["update"] + t["draw"] + t["encode"] for t in new) * 1e3,
                     None if fulls is None else after > fulls))
 
-    for name, control in lab.controls.items():
+    for name, control in _page_order(lab):
         if control.layout.display == "none" or getattr(control, "disabled", False):
             continue
         for value in _actions(control):

@@ -6,7 +6,15 @@ import numpy as np
 
 from bplab.figures.base import PALETTE, Blitter, new_figure, show_message
 from bplab.figures.glyph_cache import use_glyph_cache
-from bplab.figures.gradient_flow import blit_layers, cheap_log_axis, freeze_layout, live_title, log_limits, snapped_count
+from bplab.figures.gradient_flow import (
+    bake_legends,
+    blit_layers,
+    cheap_log_axis,
+    freeze_layout,
+    live_title,
+    log_limits,
+    snapped_count,
+)
 
 THRESHOLD_RANGE = (1e-2, 1e2)
 """The clipping thresholds the lab offers: the global-norm axis always spans them, so moving the threshold
@@ -28,6 +36,7 @@ class BPTTFigure:
         self._build_norms(self.norms)
         self.update(model)
         freeze_layout(self.figure)
+        bake_legends(self.figure)
         blit_layers(self.steps, [self.measured, self.predicted, self.clipped])
         blit_layers(self.norms, [*self.stems, self.threshold])
         self.render = Blitter(self.figure, [self.measured, self.predicted, self.clipped, self.title, *self.stems,

@@ -60,14 +60,36 @@ def live_title(ax, fontsize=10):
                    zorder=3)
 
 
+def bake_legends(figure):
+    """Replace each axes' legend by an image of its pixels: legends here never change, and laying one out
+    (its offset boxes) is about a sixth of a full draw. Call it once the layout is frozen.
+
+    Each legend is drawn alone onto a blank canvas and its box copied (the figure's background under it
+    included), then hidden; the image sits where it was, in the same layer.
+    """
+    canvas = figure.canvas
+    legends = [ax.get_legend() for ax in figure.axes if ax.get_legend() is not None]
+    if not legends:
+        return
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    height = canvas.get_width_height(physical=True)[1]
+    for legend in legends:
+        x0, y0, x1, y1 = legend.get_window_extent(renderer).padded(2).extents
+        x0, y0, x1, y1 = int(np.floor(x0)), int(np.floor(y0)), int(np.ceil(x1)), int(np.ceil(y1))
+        pixels = np.asarray(canvas.buffer_rgba())[height - y1:height - y0, x0:x1].copy()
+        legend.set_visible(False)
+        figure.figimage(pixels, xo=x0, yo=y0, origin="upper", zorder=legend.get_zorder())
+
+
 def log_limits(*series, pad=3.0, decades=2):
     """``(low, high)`` covering the finite positive values of every series, padded by a factor, for a log axis.
 
     The ends are powers of ten on a grid of ``decades`` decades, coarser for data spanning many
-    decades (5 beyond 12 decades, 10 beyond 30): most control changes then leave the range where it
-    was, so the axes, ticks and labels come from a cached background (:class:`bplab.figures.base.Blitter`)
-    instead of a full draw (most of a redraw's time). The data still fills at least half of the
-    axis once it spans 4 decades or more.
+    decades (a quarter of the span, rounded up to 5, 10, 20 or 50 decades): most control changes then
+    leave the range where it was, so the axes, ticks and labels come from a cached background
+    (:class:`bplab.figures.base.Blitter`) instead of a full draw (most of a redraw's time). The data
+    still fills at least half of the axis once it spans 4 decades or more.
     """
     values = np.concatenate([np.ravel(s) for s in series])
     values = values[np.isfinite(values) & (values > 0)]
@@ -75,7 +97,7 @@ def log_limits(*series, pad=3.0, decades=2):
         return 1e-3, 1e3
     low, high = np.log10(float(values.min()) / pad), np.log10(float(values.max()) * pad)
     span = high - low
-    grid = decades if span <= 12 else 5 if span <= 30 else 10
+    grid = next((g for g in (decades, 5, 10, 20, 50) if g >= span / 4), 50)
     low, high = grid * np.floor(low / grid), grid * np.ceil(high / grid)
     # Clamped well inside float64's range: the tick locator takes powers of the limits.
     low, high = max(low, -150.0), min(high, 150.0)
@@ -104,6 +126,7 @@ class GradientFlowFigure:
         self._build_gradients(self.grads)
         self.update(model)
         freeze_layout(self.figure)
+        bake_legends(self.figure)
         blit_layers(self.acts, [self.outer, self.inner, self.rms, self.rms_theory])
         blit_layers(self.grads, [self.back, self.back_theory, self.weight, self.weight_theory])
         self.render = Blitter(self.figure, [self.outer, self.inner, self.rms, self.rms_theory, self.back,

@@ -7,7 +7,15 @@ from matplotlib.ticker import MaxNLocator
 
 from bplab.figures.base import PALETTE, Blitter, new_figure, show_message
 from bplab.figures.glyph_cache import use_glyph_cache
-from bplab.figures.gradient_flow import blit_layers, cheap_log_axis, freeze_layout, live_title, log_limits, snapped_count
+from bplab.figures.gradient_flow import (
+    bake_legends,
+    blit_layers,
+    cheap_log_axis,
+    freeze_layout,
+    live_title,
+    log_limits,
+    snapped_count,
+)
 
 COLOURS = {"rnn": PALETTE["blue"], "lstm": PALETTE["orange"]}
 LABELS = {"rnn": "vanilla RNN", "lstm": "LSTM"}
@@ -25,6 +33,7 @@ class GradientThroughTimeFigure:
         self._build_training(self.training)
         self.update(model)
         freeze_layout(self.figure)
+        bake_legends(self.figure)
         blit_layers(self.steps, [*self.curves.values(), self.law])
         blit_layers(self.training, [*self.loss_lines.values(), self.chance])
         # What update() changes; the rest (axes, ticks, legend) is drawn once per axis range and reused.
