@@ -272,7 +272,85 @@ def test_forward_values_are_called_outputs_not_gradients():
     assert "gradient" in gradcheck.compare("expression 1: d/dx", np.zeros(2), np.zeros(3)).diagnosis
 
 
-def test_call_sees_arrays_changed_inside_a_cache():
+def _crossed(witness):
+    """``witness`` as the judge receives it: through the child's JSON encoding."""
+    from bplab.grading import encode
+    return encode.from_jsonable(encode.loads(encode.dumps(encode.to_jsonable(witness))))
+
+
+def _inputs(seed=11):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(2, 3)), rng.normal(size=3)
+
+
+def test_the_judge_names_an_input_the_call_changed():
+    from bplab.grading.harness import call
+
+    def scales_in_place(x, w):
+        x *= w
+        return x
+
+    x, w = _inputs()
+    _, seen = call(scales_in_place, x, w, names=("x", "w"))
+    assert np.array_equal(x, _inputs()[0]), "call passes copies: the caller's x is intact"
+    verdict = gradcheck.not_modified(_crossed([seen]), inputs=[_inputs()])
+    assert not verdict.passed and verdict.detail == "x changed by the call"
+    assert "input modified in place" in verdict.diagnosis
+    _, seen = call(lambda x, w: x * w, x, w, names=("x", "w"))
+    assert gradcheck.not_modified(_crossed([seen]), inputs=[_inputs()]).passed
+
+
+def test_the_judge_compares_with_its_own_inputs_not_the_childs():
+    """The witness's "before" copies are ignored for inputs the judge regenerates: only a cache is judged from them."""
+    from bplab.grading.harness import call
+
+    x, w = _inputs()
+    _, seen = call(lambda x, w: x * w, x, w, names=("x", "w"))
+    other = _inputs(seed=12)
+    verdict = gradcheck.not_modified(_crossed([seen]), inputs=[other])
+    assert not verdict.passed and verdict.detail == "x, w changed by the call"
+    seen["before"] = seen["after"]  # a child's claim that nothing changed does not help either
+    assert not gradcheck.not_modified(_crossed([seen]), inputs=[other]).passed
+
+
+def test_a_missing_or_malformed_witness_fails():
+    from bplab.grading.harness import call
+
+    x, w = _inputs()
+    _, seen = call(lambda x, w: x * w, x, w, names=("x", "w"))
+    _, seen_back = call(lambda d, c: d * c[0], x, (x, w), names=("dout", "cache"), repeat=True)
+    calls = [_inputs(), (x, gradcheck.Cache(repeat=True))]
+    assert gradcheck.not_modified(_crossed([seen, seen_back]), inputs=calls).passed
+    forged = {
+        "no witness": None,
+        "the claim of the old API, (result, [])": [],
+        "an empty witness per call": [[], []],
+        "one call of two": [seen],
+        "a string": "nothing changed",
+        "no arguments after the call": [{**seen, "after": None}, seen_back],
+        "too few arguments": [{**seen, "after": seen["after"][:1]}, seen_back],
+        "no copy of the cache before": [seen, {**seen_back, "before": None}],
+        "no second call": [seen, {**seen_back, "again": None}],
+        "a second call without results": [seen, {**seen_back, "again": {"first": 1.0}}],
+    }
+    for case, witness in forged.items():
+        verdict = gradcheck.not_modified(_crossed(witness), inputs=calls)
+        assert not verdict.passed, case
+        assert verdict.detail.startswith("no usable record of the call's inputs came back"), (case, verdict.detail)
+        assert "harness.call" in verdict.diagnosis
+
+
+def test_forged_arrays_of_another_shape_or_type_count_as_changed():
+    from bplab.grading.harness import call
+
+    x, w = _inputs()
+    _, seen = call(lambda x, w: x * w, x, w, names=("x", "w"))
+    for after in ([x.ravel(), w], [x.astype(np.float32), w], [x.tolist(), w], [None, w], [x[:1], w]):
+        verdict = gradcheck.not_modified(_crossed([{**seen, "after": after}]), inputs=[_inputs()])
+        assert not verdict.passed and verdict.detail == "x changed by the call", after
+
+
+def test_the_judge_names_an_array_changed_inside_a_cache():
     from bplab.grading.harness import call
 
     def backward_in_place(dout, cache):
@@ -280,15 +358,15 @@ def test_call_sees_arrays_changed_inside_a_cache():
         x *= w  # in place, on the cached x
         return dout * x
 
-    rng = np.random.default_rng(11)
-    x, w, dout = rng.normal(size=3), rng.normal(size=3), rng.normal(size=3)
-    _, modified = call(backward_in_place, dout, (x.copy(), w), names=("dout", "cache"))
-    assert modified == ["cache[0]"]
-    verdict = gradcheck.not_modified(modified)
-    assert not verdict.passed and "cache" in verdict.diagnosis and "second backward" in verdict.diagnosis
+    x, w = _inputs()
+    dout = np.ones(3)
+    _, seen = call(backward_in_place, dout, (x[0].copy(), w), names=("dout", "cache"))
+    verdict = gradcheck.not_modified(_crossed([seen]), inputs=[(dout, gradcheck.Cache())])
+    assert not verdict.passed and verdict.detail == "cache[0] changed by the call"
+    assert "cache" in verdict.diagnosis and "second backward" in verdict.diagnosis
 
 
-def test_call_twice_reveals_a_backward_that_consumes_its_cache():
+def test_the_judge_sees_a_second_call_on_a_cache_differ():
     from bplab.grading.harness import call
 
     def backward_pops(dout, cache):
@@ -299,12 +377,28 @@ def test_call_twice_reveals_a_backward_that_consumes_its_cache():
         return dout * len(cache["calls"])
 
     dout = np.ones(2)
-    _, modified = call(backward_pops, dout, {"x": np.full(2, 3.0)}, names=("dout", "cache"), repeat=True)
-    assert any("second call on it raised KeyError" in m for m in modified)
-    _, modified = call(backward_counts, dout, {"calls": []}, names=("dout", "cache"), repeat=True)
-    assert modified == ["cache['calls']", "cache (a second call on it gave another result)"]
-    _, modified = call(lambda d, c: d * c["x"], dout, {"x": np.full(2, 3.0)}, names=("dout", "cache"), repeat=True)
-    assert modified == []
+    twice = [(dout, gradcheck.Cache(repeat=True))]
+    _, seen = call(backward_pops, dout, {"x": np.full(2, 3.0)}, names=("dout", "cache"), repeat=True)
+    verdict = gradcheck.not_modified(_crossed([seen]), inputs=twice)
+    assert not verdict.passed and "cache (a second call on it raised KeyError)" in verdict.detail
+    _, seen = call(backward_counts, dout, {"calls": []}, names=("dout", "cache"), repeat=True)
+    verdict = gradcheck.not_modified(_crossed([seen]), inputs=twice)
+    assert verdict.detail == "cache['calls'], cache (a second call on it gave another result) changed by the call"
+    assert "second backward on it gives other gradients" in verdict.diagnosis
+    _, seen = call(lambda d, c: d * c["x"], dout, {"x": np.full(2, 3.0)}, names=("dout", "cache"), repeat=True)
+    assert gradcheck.not_modified(_crossed([seen]), inputs=twice).passed
+
+
+def test_an_input_changed_by_several_calls_is_named_once():
+    from bplab.grading.harness import call
+
+    def scales_in_place(x, w):
+        x *= w
+        return x
+
+    seen = [call(scales_in_place, *_inputs(), names=("x", "w"))[1] for _ in range(3)]
+    verdict = gradcheck.not_modified(_crossed(seen), inputs=[_inputs()] * 3)
+    assert verdict.detail == "x changed by the call"
 
 
 def test_numpy_shape_errors_are_retold_as_a_sentence_about_shapes():

@@ -61,6 +61,21 @@ HOSTILE = {
             return x * 0 + 1.0
         """), "failed", ""),
     "modifies its input": ("def sum_of_squares_gradient(x):\n    x *= 2\n    return x\n", "failed", "modified in place"),
+    "hides that it modifies its input": (textwrap.dedent("""
+        import sys
+        import numpy as np
+        import bplab.grading.harness as harness
+        def forged(fn, *args, names=None, repeat=False):
+            # the learner's function on copies, and a claim that nothing changed
+            return fn(*[np.copy(a) if isinstance(a, np.ndarray) else a for a in args]), []
+        harness.call = forged
+        for name, module in list(sys.modules.items()):
+            if name.startswith("bplab.grading.lessons.lesson") and hasattr(module, "call"):
+                module.call = forged
+        def sum_of_squares_gradient(x):
+            x *= 2
+            return x
+        """), "failed", "no usable record of the call's inputs"),
 }
 
 
@@ -135,3 +150,36 @@ def test_process_left_behind_cannot_rewrite_the_results(tmp_path):
     time.sleep(3.0)
     assert results.read_text() == written and json.loads(written)["score"] == 0
     assert not marker.exists()
+
+
+def _claim_nothing_changed(values):
+    """``values`` with every witness replaced by the bare claim of a patched ``call``: ``(result, [])``."""
+    if isinstance(values, dict):
+        return {k: [] if k == "witness" else _claim_nothing_changed(v) for k, v in values.items()}
+    if isinstance(values, list):
+        return [_claim_nothing_changed(v) for v in values]
+    return values
+
+
+def test_no_check_takes_a_claim_that_the_inputs_are_unchanged():
+    """Every check that judges "inputs unchanged" fails it when the witness is a bare claim.
+
+    The solutions pass the same case with their real witnesses (``tests/test_grading.py``: full marks).
+    """
+    from bplab.grading import encode
+    from tests.mistakes import Mistake, build_module
+
+    judged = []
+    for check in registry.all_checks():
+        if check.kind != "exercise" or check.timeout > 10:  # the long training runs judge no inputs: 15 s saved
+            continue
+        module, _ = build_module(Mistake(check.name, "the solution", ()), check.module)
+        sent = encode.to_jsonable(check.produce(module))
+        claim = _claim_nothing_changed(sent)
+        if claim == sent:  # no witness: the check has no "inputs unchanged" case
+            continue
+        verdicts = [r for r in check.judge(encode.from_jsonable(encode.loads(encode.dumps(claim))))
+                    if r.name == "inputs unchanged"]
+        assert verdicts and not any(r.passed for r in verdicts), (check.name, [str(r) for r in verdicts])
+        judged.append(check.name)
+    assert len(judged) >= 40, judged

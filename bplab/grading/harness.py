@@ -174,50 +174,17 @@ def _snapshot(value, depth=0, leaves=False):
     return value if leaves else None
 
 
-def _changes(name, before, after, depth=0):
-    """Names of the arrays (``cache[0]``, ``cache['x']``) whose values differ from the snapshot."""
-    if isinstance(before, np.ndarray):
-        same = isinstance(after, np.ndarray) and after.shape == before.shape \
-            and np.array_equal(after, before, equal_nan=True)
-        return [] if same else [name]
-    if isinstance(before, (tuple, list)):
-        if not isinstance(after, (tuple, list)) or len(after) != len(before):
-            return [name]
-        return [c for i, (b, a) in enumerate(zip(before, after)) for c in _changes(f"{name}[{i}]", b, a, depth + 1)]
-    if isinstance(before, dict):
-        if not isinstance(after, dict):
-            return [name]
-        return [c for k, b in before.items()
-                for c in (_changes(f"{name}[{k!r}]", b, after.get(k), depth + 1) if k in after else [f"{name}[{k!r}]"])]
-    return []
-
-
-def same_values(a, b):
-    """Whether two results (arrays, numbers, and tuples/lists/dicts of them) are equal, NaN equal to NaN."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        try:
-            a, b = np.asarray(a), np.asarray(b)
-            return a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
-        except (TypeError, ValueError):
-            return False
-    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(same_values(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_values(a[k], b[k]) for k in a)
-    try:
-        return bool(a == b) or (a != a and b != b)
-    except Exception:  # noqa: BLE001 - an object without a usable ==: cannot tell, say same
-        return True
-
-
 def call(fn, *args, names=None, repeat=False):
-    """Call ``fn(*args)`` on copies and report which inputs it changed in place.
+    """Call ``fn(*args)`` on copies; the result, and a witness of what the call did to its arguments.
 
     Top-level arrays are passed as fresh copies, so that one call cannot spoil
     the inputs of the next. Arrays *inside* a tuple, list or dict argument (a
-    cache) are passed as they are, and a change to them is reported as
-    ``cache[0]`` or ``cache['x']``: a backward pass that writes into its cache
+    cache) are passed as they are: a backward pass that writes into its cache
     gives a different answer the second time it is called on it.
+
+    The child reports data, not a verdict: the judge, in the grading process,
+    compares the witness's arguments after the call with the inputs it
+    regenerates itself (:func:`bplab.gradcheck.not_modified`).
 
     Parameters
     ----------
@@ -230,31 +197,54 @@ def call(fn, *args, names=None, repeat=False):
         (and for arguments beyond the names given).
     repeat : bool
         Call ``fn`` a second time on the same arguments (after restoring the
-        top-level arrays) and report ``"<name of the last argument> (a second
-        call gave another result)"`` when the results differ.
+        top-level arrays), and put both results in the witness.
 
     Returns
     -------
     result : object
         What ``fn`` returned (the first call's).
-    modified : list of str
-        Names of the arguments (or arrays inside them) whose values changed.
+    witness : dict
+        See :func:`witness`.
     """
-    names = tuple(names or ()) + tuple(f"arg{i}" for i in range(len(names or ()), len(args)))
     passed = [a.copy() if isinstance(a, np.ndarray) else copy.copy(a) for a in args]
-    kept = [_snapshot(a) for a in args]
+    before = [_snapshot(a) for a in args]
     with explained_errors():
         result = fn(*passed)
-    modified = [c for name, before, after in zip(names, kept, passed) for c in _changes(name, before, after)]
+    seen = witness(names, passed, before)
     if repeat:
         again_args = [a.copy() if isinstance(a, np.ndarray) else p for a, p in zip(args, passed)]
         first = _snapshot(result, leaves=True)
         try:
             with explained_errors():
-                again = fn(*again_args)
+                seen["again"] = {"first": first, "second": _snapshot(fn(*again_args), leaves=True)}
         except Exception as error:  # noqa: BLE001 - the first call worked: the cache is what changed
-            modified.append(f"{names[len(args) - 1]} (a second call on it raised {type(error).__name__})")
-        else:
-            if not same_values(first, again):
-                modified.append(f"{names[len(args) - 1]} (a second call on it gave another result)")
-    return result, modified
+            seen["again"] = {"raised": type(error).__name__}
+    return result, seen
+
+
+def witness(names, after, before=None):
+    """What a call did to its arguments, as plain data for the judge (built in the child).
+
+    Parameters
+    ----------
+    names : sequence of str or None
+        Names of the arguments; ``arg0, arg1, ...`` beyond those given.
+    after : sequence
+        The arguments as the learner's function left them (the objects it received).
+    before : sequence, optional
+        The arguments as they were before the call. The judge reads them only
+        for arguments it cannot regenerate itself (a cache built by the
+        learner's forward); every other argument is compared with its own copy.
+
+    Returns
+    -------
+    dict
+        ``{"names": [...], "after": [...], "before": [...] or None, "again": None}``;
+        arrays are copied through tuples, lists and dicts (four levels), other leaves become None.
+        :func:`call` sets ``"again"`` for a call made twice on the same cache:
+        ``{"first": result, "second": result}``, or ``{"raised": exception type name}``.
+    """
+    names = list(names or ())[:len(after)]
+    names += [f"arg{i}" for i in range(len(names), len(after))]
+    return {"names": names, "after": [_snapshot(a) for a in after],
+            "before": None if before is None else [_snapshot(b) for b in before], "again": None}

@@ -16,8 +16,8 @@ def _inputs():
 
 
 def _produce(ex):
-    grad, modified = call(ex.sum_of_squares_gradient, _inputs(), names=("x",))
-    return {"grad": grad, "modified": modified}
+    grad, seen = call(ex.sum_of_squares_gradient, _inputs(), names=("x",))
+    return {"grad": grad, "witness": [seen]}
 
 
 def _judge(values):
@@ -30,7 +30,7 @@ def _judge(values):
                     gradcheck.AnyOf(np.sum(2 * x), np.sum(x ** 2)),
                 "np.gradient differences neighbouring entries of an array; here each entry of the answer is the "
                 "derivative of x[i] ** 2, which is 2 * x[i]": gradcheck.AnyOf(np.gradient(x ** 2), np.gradient(x))}
-    return [gradcheck.not_modified(values.get("modified")),
+    return [gradcheck.not_modified(values.get("witness"), inputs=[(x,)]),
             gradcheck.compare("grad", values.get("grad"), numeric, threshold=1e-7, kind="gradient",
                               mistakes=mistakes)]
 

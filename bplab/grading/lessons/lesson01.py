@@ -604,9 +604,9 @@ def _staged_inputs():
 
 def _produce_staged(ex):
     x, y, df = _staged_inputs()
-    (f, cache), modified = call(ex.staged_forward, x, y, names=("x", "y"))
-    grads, modified_back = call(ex.staged_backward, df, cache, names=("df", "cache"), repeat=True)
-    return {"f": f, "grads": grads, "modified": modified + modified_back}
+    (f, cache), seen = call(ex.staged_forward, x, y, names=("x", "y"))
+    grads, seen_back = call(ex.staged_backward, df, cache, names=("df", "cache"), repeat=True)
+    return {"f": f, "grads": grads, "witness": [seen, seen_back]}
 
 
 def _use_partials(x, y, df):
@@ -672,7 +672,8 @@ def _judge_staged(values):
     dx_parts, dy_parts = _use_partials(x, y, df)
     dx, dy = gradcheck.unpack(values.get("grads"), 2, "staged_backward")
     variants = {text: _staged_variant(x, y, df, key) for key, text in _STAGED_MISTAKES.items()}
-    return [gradcheck.not_modified(values.get("modified")),
+    return [gradcheck.not_modified(values.get("witness"),
+                                    inputs=[(x, y), (df, gradcheck.Cache(repeat=True))]),
             gradcheck.compare("f", values.get("f"), _staged_f(x, x, x, y, y), threshold=1e-10),
             gradcheck.compare("dx", dx, sum(dx_parts), threshold=1e-7,
                               mistakes={**_missing_use_mistakes("x", dx_parts, _X_USES),

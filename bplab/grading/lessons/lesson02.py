@@ -109,15 +109,15 @@ def _linear_inputs():
 
 def _produce_linear_forward(ex):
     x, W, b, _ = _linear_inputs()
-    result, modified = call(ex.linear_forward, x, W, b, names=("x", "W", "b"))
+    result, seen = call(ex.linear_forward, x, W, b, names=("x", "W", "b"))
     out, _cache = gradcheck.unpack(result, 2, "linear_forward")
-    return {"out": out, "modified": modified}
+    return {"out": out, "witness": [seen]}
 
 
 def _judge_linear_forward(values):
     x, W, b, _ = _linear_inputs()
     expected = np.einsum("nd,dm->nm", x, W) + b
-    return [gradcheck.not_modified(values.get("modified")),
+    return [gradcheck.not_modified(values.get("witness"), inputs=[(x, W, b)]),
             gradcheck.compare("out", values.get("out"), expected, threshold=VALUE,
                               mistakes={"the bias b is missing: out = x @ W + b": x @ W})]
 
@@ -125,8 +125,8 @@ def _judge_linear_forward(values):
 def _produce_linear_backward(ex):
     x, W, b, dout = _linear_inputs()
     _, cache = ex.linear_forward(x.copy(), W.copy(), b.copy())
-    grads, modified = call(ex.linear_backward, dout, cache, names=("dout", "cache"), repeat=True)
-    return {"grads": grads, "modified": modified}
+    grads, seen = call(ex.linear_backward, dout, cache, names=("dout", "cache"), repeat=True)
+    return {"grads": grads, "witness": [seen]}
 
 
 def _judge_linear_backward(values):
@@ -140,7 +140,8 @@ def _judge_linear_backward(values):
     order = "the gradients are returned in the wrong order: return dx, dW, db"
     named = {"dout": dout, "W": W, "x": x}
     count = gradcheck.returned_count(values.get("grads"), ("dx", "dW", "db"), "linear_backward")
-    return [count] * (count is not None) + [gradcheck.not_modified(values.get("modified")),
+    unchanged = gradcheck.not_modified(values.get("witness"), inputs=[(dout, gradcheck.Cache(repeat=True))])
+    return [count] * (count is not None) + [unchanged,
             gradcheck.compare("dx", got_dx, dx, mistakes=gradcheck.merge_mistakes(
                 {order: gradcheck.AnyOf(dW, db), f"dx divided by N: {per_layer}": dx / n},
                 gradcheck.formula_mistakes("dx", "dout @ W.T", gradcheck.products(named, dx.shape)))),
@@ -245,14 +246,14 @@ def _kink_inputs():
 def _produce_activation(name):
     def produce(ex):
         forward = getattr(ex, f"{name}_forward")
-        values = {"modified": []}
+        values = {"witness": []}
         for key, (x, dout) in (("dx", _activation_inputs()), ("dx_kink", _kink_inputs())):
             if key == "dx_kink" and name not in ("relu", "leaky_relu"):
                 continue
             _, cache = forward(x.copy(), LEAKY_SLOPE) if name == "leaky_relu" else forward(x.copy())
-            values[key], modified = call(getattr(ex, f"{name}_backward"), dout, cache, names=("dout", "cache"),
-                                         repeat=True)
-            values["modified"] += modified
+            values[key], seen = call(getattr(ex, f"{name}_backward"), dout, cache, names=("dout", "cache"),
+                                     repeat=True)
+            values["witness"].append(seen)
         return values
     return produce
 
@@ -261,7 +262,9 @@ def _judge_activation(name):
     def judge(values):
         x, dout = _activation_inputs()
         expected = gradcheck.numerical_gradient_array(_ACTIVATIONS[name], x.copy(), dout)
-        results = [gradcheck.not_modified(values.get("modified")),
+        douts = [dout, _kink_inputs()[1]] if name in ("relu", "leaky_relu") else [dout]
+        calls = [(d, gradcheck.Cache(repeat=True)) for d in douts]
+        results = [gradcheck.not_modified(values.get("witness"), inputs=calls),
                    gradcheck.compare("dx", values.get("dx"), expected,
                                      mistakes=lambda: _activation_mistakes(name, x, dout))]
         if name in ("relu", "leaky_relu"):
@@ -285,9 +288,9 @@ def _ce_inputs():
 
 def _produce_ce(ex):
     logits, y, big = _ce_inputs()
-    result, modified = call(ex.softmax_cross_entropy, logits, y, names=("logits", "y"))
+    result, seen = call(ex.softmax_cross_entropy, logits, y, names=("logits", "y"))
     big_result, big_error = _stable_values(ex.softmax_cross_entropy, big.copy(), y.copy())
-    return {"result": result, "modified": modified, "big": big_result, "big_error": big_error}
+    return {"result": result, "witness": [seen], "big": big_result, "big_error": big_error}
 
 
 def _judge_ce(values):
@@ -305,7 +308,7 @@ def _judge_ce(values):
     column_grad = column_softmax.copy()
     column_grad[rows, y] -= 1.0
     picked = "pick one entry per row with [np.arange(N), y]; [:, y] takes whole columns"
-    return ([gradcheck.not_modified(values.get("modified")),
+    return ([gradcheck.not_modified(values.get("witness"), inputs=[(logits, y)]),
              _compare_loss(loss, _cross_entropy(logits, y),
                            "the loss is mean over rows of (log sum_j exp(logits[i, j]) - logits[i, y[i]])",
                            mistakes={"the loss is summed over the batch: average it (mean over N)":
@@ -367,8 +370,8 @@ def _regression_inputs(ties=False):
 def _produce_regression(name, ties):
     def produce(ex):
         pred, target = _regression_inputs(ties)
-        result, modified = call(getattr(ex, name), pred, target, names=("pred", "target"))
-        return {"result": result, "modified": modified}
+        result, seen = call(getattr(ex, name), pred, target, names=("pred", "target"))
+        return {"result": result, "witness": [seen]}
     return produce
 
 
@@ -378,7 +381,7 @@ def _judge_mse(values):
     f = lambda v: float(np.mean((v - target) ** 2))
     grad = gradcheck.numerical_gradient(f, pred.copy())
     loss, dpred = gradcheck.unpack(values.get("result"), 2, "mse_loss")
-    return [gradcheck.not_modified(values.get("modified")),
+    return [gradcheck.not_modified(values.get("witness"), inputs=[(pred, target)]),
             _compare_loss(loss, f(pred), "the loss is the mean of (pred - target)**2 over all elements",
                           mistakes={"averaged over rows only: the mean is over all N * D elements":
                                     np.asarray(np.sum(diff ** 2) / n),
@@ -403,7 +406,7 @@ def _judge_mae(values):
     f = lambda v: float(np.mean(np.abs(v - target)))
     grad = gradcheck.numerical_gradient(f, pred.copy())  # 0 at the ties: (|h| - |-h|) / 2h = 0
     loss, dpred = gradcheck.unpack(values.get("result"), 2, "mae_loss")
-    return [gradcheck.not_modified(values.get("modified")),
+    return [gradcheck.not_modified(values.get("witness"), inputs=[(pred, target)]),
             _compare_loss(loss, f(pred), "the loss is the mean of |pred - target| over all elements"),
             _mae_gradient(dpred, grad, diff, n)]
 
@@ -431,16 +434,16 @@ def _bce_inputs():
 
 def _produce_bce(ex):
     logits, target, big, big_target = _bce_inputs()
-    result, modified = call(ex.bce_with_logits, logits, target, names=("logits", "target"))
+    result, seen = call(ex.bce_with_logits, logits, target, names=("logits", "target"))
     big_result, big_error = _stable_values(ex.bce_with_logits, big, big_target)
-    return {"result": result, "modified": modified, "big": big_result, "big_error": big_error}
+    return {"result": result, "witness": [seen], "big": big_result, "big_error": big_error}
 
 
 def _judge_bce(values):
     logits, target, big, big_target = _bce_inputs()
     grad = gradcheck.numerical_gradient(lambda v: _bce(v, target), logits.copy())
     loss, dlogits = gradcheck.unpack(values.get("result"), 2, "bce_with_logits")
-    return ([gradcheck.not_modified(values.get("modified")),
+    return ([gradcheck.not_modified(values.get("witness"), inputs=[(logits, target)]),
              _compare_loss(loss, _bce(logits, target),
                            "the loss is mean(-t log s(x) - (1 - t) log(1 - s(x))) over all elements"),
              gradcheck.compare("dlogits", dlogits, grad, mistakes={
@@ -481,10 +484,8 @@ def _numerical_param_grads(scalar_of, params):
 
 def _produce_two_layer_loss(ex):
     X, y, params, _ = _net_inputs()
-    given = _copy(params)
-    result, modified = call(ex.two_layer_loss, X, y, given, names=("X", "y", "params"))
-    modified += [f"params[{k!r}]" for k in params if not np.array_equal(given[k], params[k])]
-    return {"result": result, "modified": modified}
+    result, seen = call(ex.two_layer_loss, X, y, params, names=("X", "y", "params"))
+    return {"result": result, "witness": [seen]}
 
 
 def _judge_two_layer_loss(values):
@@ -492,7 +493,7 @@ def _judge_two_layer_loss(values):
     n = len(X)
     expected = _numerical_param_grads(lambda p: _cross_entropy(_two_layer_scores(X, p), y), params)
     loss, grads = gradcheck.unpack(values.get("result"), 2, "two_layer_loss")
-    results = [gradcheck.not_modified(values.get("modified")),
+    results = [gradcheck.not_modified(values.get("witness"), inputs=[(X, y, params)]),
                _compare_loss(loss, _cross_entropy(_two_layer_scores(X, params), y),
                              "the forward pass is wrong somewhere: it uses your linear_forward, relu_forward and"
                              " softmax_cross_entropy; do their checks pass?",
@@ -538,8 +539,8 @@ def _wrong_backwards(X, params, dscores):
 def _produce_fixed(ex):
     X, _, params, dscores = _net_inputs()
     _, cache = ex.two_layer_forward(X.copy(), _copy(params))
-    grads, modified = call(ex.fixed_two_layer_backward, dscores, cache, names=("dscores", "cache"), repeat=True)
-    return {"grads": grads, "modified": modified}
+    grads, seen = call(ex.fixed_two_layer_backward, dscores, cache, names=("dscores", "cache"), repeat=True)
+    return {"grads": grads, "witness": [seen]}
 
 
 def _judge_fixed(values):
@@ -547,11 +548,12 @@ def _judge_fixed(values):
     expected = _numerical_param_grads(lambda p: float(np.sum(_two_layer_scores(X, p) * dscores)), params)
     wrong = _wrong_backwards(X, params, dscores)
     grads = values.get("grads")
+    unchanged = gradcheck.not_modified(values.get("witness"), inputs=[(dscores, gradcheck.Cache(repeat=True))])
     if not isinstance(grads, dict):
-        return [gradcheck.not_modified(values.get("modified")),
+        return [unchanged,
                 gradcheck.verdict("grads", False, f"is a {type(grads).__name__}",
                                   "wrong type: return a dict with keys 'W1', 'b1', 'W2', 'b2'")]
-    return [gradcheck.not_modified(values.get("modified"))] + [
+    return [unchanged] + [
         gradcheck.compare(f"d{key}", _grad_of(grads, key), expected[key], batch_size=len(X),
                           mistakes={text: grads_[key] for text, grads_ in wrong.items() if key in grads_})
         for key in params]
@@ -573,9 +575,9 @@ def _softmax_row(z):
 
 def _produce_ce_staged(ex):
     logits, y, z = _staged_ce_inputs()
-    jacobian, modified_j = call(ex.softmax_jacobian, _softmax_row(z), names=("p",))
-    result, modified = call(ex.softmax_cross_entropy_staged, logits, y, names=("logits", "y"))
-    return {"jacobian": jacobian, "result": result, "modified": modified_j + modified}
+    jacobian, seen_j = call(ex.softmax_jacobian, _softmax_row(z), names=("p",))
+    result, seen = call(ex.softmax_cross_entropy_staged, logits, y, names=("logits", "y"))
+    return {"jacobian": jacobian, "result": result, "witness": [seen_j, seen]}
 
 
 def _staged_ce_mistakes(logits, y):
@@ -611,7 +613,7 @@ def _judge_ce_staged(values):
                                  for i in range(len(z))])
     loss, dlogits = gradcheck.unpack(values.get("result"), 2, "softmax_cross_entropy_staged")
     grad = gradcheck.numerical_gradient(lambda v: _cross_entropy(v, y), logits.copy())
-    return [gradcheck.not_modified(values.get("modified")),
+    return [gradcheck.not_modified(values.get("witness"), inputs=[(p,), (logits, y)]),
             gradcheck.compare("softmax_jacobian", _array(values.get("jacobian")), numeric_jacobian, mistakes={
                 "only the diagonal p_i (1 - p_i): p_i also depends on every other logit z_j through the sum in "
                 "its denominator (entries i != j)": np.diag(p * (1 - p)),

@@ -245,8 +245,8 @@ def _norm_inputs():
 
 def _produce_norms(ex):
     x, weights, biases, dout = _norm_inputs()
-    norms, modified = call(ex.layer_gradient_norms, x, weights, biases, dout, names=("x", "weights", "biases", "dout"))
-    return {"norms": norms, "modified": modified}
+    norms, seen = call(ex.layer_gradient_norms, x, weights, biases, dout, names=("x", "weights", "biases", "dout"))
+    return {"norms": norms, "witness": [seen]}
 
 
 def _tanh_net(x, weights, biases):
@@ -293,7 +293,7 @@ def _judge_norms(values):
     mistakes = {"listed from the last layer to the first: norms[0] must be the first layer's": expected[::-1],
                 "squared norms: take the square root (np.linalg.norm)": expected ** 2,
                 **{text: _norms_variant(x, weights, biases, dout, key) for key, text in _NORM_MISTAKES.items()}}
-    return [gradcheck.not_modified(values.get("modified")),
+    return [gradcheck.not_modified(values.get("witness"), inputs=[(x, weights, biases, dout)]),
             gradcheck.compare("norms", values.get("norms"), expected, threshold=1e-7, mistakes=mistakes)]
 
 
@@ -368,9 +368,9 @@ def _step_inputs():
 def _produce_step(ex):
     x, h_prev, Wx, Wh, b, dh = _step_inputs()
     names = ("x", "h_prev", "Wx", "Wh", "b")
-    (h, cache), modified = call(ex.rnn_step_forward, x, h_prev, Wx, Wh, b, names=names)
-    grads, modified_back = call(ex.rnn_step_backward, dh, cache, names=("dh", "cache"), repeat=True)
-    return {"h": h, "grads": grads, "modified": modified + modified_back}
+    (h, cache), seen = call(ex.rnn_step_forward, x, h_prev, Wx, Wh, b, names=names)
+    grads, seen_back = call(ex.rnn_step_backward, dh, cache, names=("dh", "cache"), repeat=True)
+    return {"h": h, "grads": grads, "witness": [seen, seen_back]}
 
 
 def _judge_step(values):
@@ -383,7 +383,7 @@ def _judge_step(values):
 
     h = step(*inputs)
     z = x @ Wx + h_prev @ Wh + b
-    results = [gradcheck.not_modified(values.get("modified")),
+    results = [gradcheck.not_modified(values.get("witness"), inputs=[tuple(inputs), (dh, gradcheck.Cache(repeat=True))]),
                gradcheck.compare("h", values.get("h"), h, threshold=1e-9, mistakes={
                    "the bias b is missing: h = tanh(x @ Wx + h_prev @ Wh + b)": step(x, h_prev, Wx, Wh, 0 * b),
                    "tanh is missing: h = tanh(x @ Wx + h_prev @ Wh + b)": z,
@@ -434,9 +434,9 @@ def _bptt_inputs():
 
 def _produce_bptt(ex):
     x, h0, Wx, Wh, b, dh = _bptt_inputs()
-    (h, cache), modified = call(ex.rnn_forward, x, h0, Wx, Wh, b, names=("x", "h0", "Wx", "Wh", "b"))
-    grads, modified_back = call(ex.rnn_backward, dh, cache, names=("dh", "cache"), repeat=True)
-    return {"h": h, "grads": grads, "modified": modified + modified_back}
+    (h, cache), seen = call(ex.rnn_forward, x, h0, Wx, Wh, b, names=("x", "h0", "Wx", "Wh", "b"))
+    grads, seen_back = call(ex.rnn_backward, dh, cache, names=("dh", "cache"), repeat=True)
+    return {"h": h, "grads": grads, "witness": [seen, seen_back]}
 
 
 def _truncated(inputs, dh):
@@ -493,7 +493,7 @@ def _judge_bptt(values):
     names = ["dx", "dh0", "dWx", "dWh", "db"]
     h_right = nn.rnn_forward(*inputs)[0]
     h_shifted = np.concatenate([h0[:, None], h_right[:, :-1]], axis=1)
-    results = [gradcheck.not_modified(values.get("modified")),
+    results = [gradcheck.not_modified(values.get("witness"), inputs=[tuple(inputs), (dh, gradcheck.Cache(repeat=True))]),
                gradcheck.compare("h", values.get("h"), h_right, threshold=1e-9, mistakes={
                    "h[:, t] holds the state before step t: store the new state h_t after computing it":
                        h_shifted,
@@ -532,10 +532,9 @@ def _staged_inputs():
 def _produce_staged(ex):
     x, h_prev, Wx, Wh, b, dh, da = _staged_inputs()
     h = np.tanh(x @ Wx + h_prev @ Wh + b)
-    stage1, modified1 = call(ex.rnn_tanh_backward, dh, h, names=("dh", "h"))
-    stage2, modified2 = call(ex.rnn_affine_backward, da, x, h_prev, Wx, Wh,
-                             names=("da", "x", "h_prev", "Wx", "Wh"))
-    return {"da": stage1, "grads": stage2, "modified": modified1 + modified2}
+    stage1, seen1 = call(ex.rnn_tanh_backward, dh, h, names=("dh", "h"))
+    stage2, seen2 = call(ex.rnn_affine_backward, da, x, h_prev, Wx, Wh, names=("da", "x", "h_prev", "Wx", "Wh"))
+    return {"da": stage1, "grads": stage2, "witness": [seen1, seen2]}
 
 
 # The right formula of each matrix gradient of stage 2, in the notebook's notation (dx, dh_prev, dWx, dWh).
@@ -548,7 +547,7 @@ def _judge_staged(values):
     h = np.tanh(a)
     # Stage 1: the gradient of sum(tanh(a) * dh) with respect to a, by central differences.
     expected_da = gradcheck.numerical_gradient_array(np.tanh, a.copy(), dh)
-    results = [gradcheck.not_modified(values.get("modified")),
+    results = [gradcheck.not_modified(values.get("witness"), inputs=[(dh, h), (da, x, h_prev, Wx, Wh)]),
                gradcheck.compare("stage 1: da", values.get("da"), expected_da, threshold=1e-7, mistakes={
                    "stage 1: tanh's local derivative is missing (da must differ from dh)": dh,
                    "stage 1: that is the sigmoid's derivative h(1 - h); tanh's is different": dh * h * (1 - h),

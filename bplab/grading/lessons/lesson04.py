@@ -20,6 +20,7 @@ import numpy as np
 
 from bplab import gradcheck
 from bplab.grading.checks import Check
+from bplab.grading.harness import witness
 from bplab.optim import SGD, Adam, RMSprop
 from bplab.optim.theory import gd_optimal, heavy_ball_optimal
 from bplab.surfaces import quadratic, rosenbrock
@@ -63,17 +64,10 @@ def _snapshot(state):
         if isinstance(state, dict) else state
 
 
-def _changed(before, after):
-    if isinstance(before, np.ndarray):
-        return not (isinstance(after, np.ndarray) and before.shape == after.shape
-                    and np.array_equal(before, after, equal_nan=True))
-    return False
-
-
 def _run(fn, stateful, kwargs, grads, p0, steps=None):
-    """Call ``fn`` step after step; returns the parameters, the final state, and any problem found."""
+    """Call ``fn`` step after step; returns the parameters, the final state, any problem found, and a witness per step."""
     param, state = p0.copy(), {}
-    params, problem, modified = [], "", set()
+    params, problem, witnesses = [], "", []
     for t in range(len(grads) if steps is None else steps):
         grad = grads[t] if steps is None else grads(param)
         inputs = (param.copy(), grad.copy(), _snapshot(state))
@@ -85,11 +79,7 @@ def _run(fn, stateful, kwargs, grads, p0, steps=None):
                 error.args = (f"{error.args[0] if error.args else ''!r}: the state is empty on the first step "
                               "({}): read it with state.get(key, default) or test `key in state` first",)
             raise
-        for name, before, after in zip(("param", "grad"), inputs[:2], (param, grad), strict=True):
-            if _changed(before, after):
-                modified.add(name)
-        if stateful and isinstance(inputs[2], dict) and isinstance(state, dict):
-            modified.update(f'state["{k}"]' for k, v in inputs[2].items() if _changed(v, state.get(k)))
+        witnesses.append(witness(("param", "grad", "state"), args, before=inputs[:len(args)]))
         if stateful:
             if not (isinstance(result, (tuple, list)) and len(result) == 2):
                 problem = f"returned {type(result).__name__}; return a pair (new_param, new_state)"
@@ -108,7 +98,7 @@ def _run(fn, stateful, kwargs, grads, p0, steps=None):
     clean_state = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in state.items()} \
         if isinstance(state, dict) else None
     return {"params": np.array(params) if params else None, "state": clean_state, "problem": problem,
-            "modified": sorted(modified)}
+            "witness": witnesses}
 
 
 def _produce_for(function, stateful, cases, surface_runs):
@@ -139,8 +129,12 @@ def _stream_results(values, index, label, expected_params, mistakes, state_expec
     if run.get("problem"):
         results.append(gradcheck.verdict(f"trajectory ({label})", False, str(run["problem"])))
         return results
-    modified = run.get("modified") or []
-    results.append(gradcheck.not_modified(modified) if modified else gradcheck.verdict("inputs unchanged", True))
+    # After the first step param is the learner's previous result, and state is the learner's: the judge has no
+    # copy of its own, so both are judged from the witness's copies before each call; the gradients are its own.
+    # SGD, the one rule without a state, is the one without state entries to expect.
+    calls = [(P0 if t == 0 else gradcheck.Cache(), grad) + (gradcheck.Cache(),) * bool(state_expect)
+             for t, grad in enumerate(_stream())]
+    results.append(gradcheck.not_modified(run.get("witness"), inputs=calls))
     results.append(gradcheck.compare(f"param after each of {STEPS} steps ({label})", run.get("params"),
                                      expected_params, threshold=1e-9, mistakes=mistakes))
     state = run.get("state") if isinstance(run.get("state"), dict) else {}

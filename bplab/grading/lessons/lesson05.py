@@ -18,7 +18,7 @@ import numpy as np
 
 from bplab import gradcheck
 from bplab.grading.checks import Check
-from bplab.grading.harness import call
+from bplab.grading.harness import call, witness
 
 MODULE = "ex05_regularization"
 SECTIONS = {
@@ -43,8 +43,8 @@ def _penalty_inputs():
 def _produce_penalty(name):
     def produce(ex):
         W, strength = _penalty_inputs()
-        result, modified = call(getattr(ex, name), W, strength, names=("W", "strength"))
-        return {"result": result, "modified": modified}
+        result, seen = call(getattr(ex, name), W, strength, names=("W", "strength"))
+        return {"result": result, "witness": [seen]}
     return produce
 
 
@@ -60,7 +60,7 @@ def _judge_penalty(values, penalty_of, mistakes_of):
     got = np.asarray(dW) if isinstance(dW, np.ndarray) and dW.shape == W.shape and dW.dtype.kind == "f" else None
     if got is not None and not np.all(np.isfinite(got)) and np.all(np.isfinite(got[W != 0])):
         dW_result.diagnosis = "NaN where W == 0 (0 / 0): the subgradient there is 0 (np.sign(0) is 0)"
-    return [gradcheck.not_modified(values.get("modified")),
+    return [gradcheck.not_modified(values.get("witness"), inputs=[(W, strength)]),
             gradcheck.compare("penalty", penalty_value, penalty_of(W), threshold=1e-9, kind="output",
                               mistakes={**mistakes_of(W, strength)["penalty"], order: numeric,
                                         unsummed: gradcheck.AnyOf(strength * np.abs(W), 0.5 * strength * W * W,
@@ -124,9 +124,9 @@ def _produce_dropout_forward(ex):
     x, mask, _, big = _dropout_inputs()
     f = ex.dropout_forward
     values = {}
-    (values["fixed"], _), values["modified"] = call(lambda a: f(a, DROPOUT_P, True, mask=mask.copy()), x, names=("x",))
-    (values["eval"], _), modified = call(lambda a: f(a, DROPOUT_P, False, np.random.default_rng(1)), x, names=("x",))
-    values["modified"] += modified
+    (values["fixed"], _), seen = call(lambda a: f(a, DROPOUT_P, True, mask=mask.copy()), x, names=("x",))
+    (values["eval"], _), seen_eval = call(lambda a: f(a, DROPOUT_P, False, np.random.default_rng(1)), x, names=("x",))
+    values["witness"] = [seen, seen_eval]
     values["random"] = f(big.copy(), STAT_P, True, np.random.default_rng(4))[0]
     for key, p, seed in (("p1", 1.0, 2), ("p0", 0.0, 3)):
         try:  # the edge cases get their own diagnosis rather than ending the check
@@ -141,7 +141,7 @@ def _judge_dropout_forward(values):
     x, mask, _, big = _dropout_inputs()
     keep = 1.0 - DROPOUT_P
     results = [
-        gradcheck.not_modified(values.get("modified")),
+        gradcheck.not_modified(values.get("witness"), inputs=[(x,), (x,)]),
         _mask_ignored(gradcheck.compare("training output, fixed mask", values.get("fixed"), x * mask / keep,
                                         threshold=1e-12, mistakes={
             "kept units are not scaled: inverted dropout multiplies them by 1 / (1 - p) in training": x * mask,
@@ -224,17 +224,18 @@ def _dropout_statistics(out, x):
 def _produce_dropout_backward(ex):
     x, mask, dout, _ = _dropout_inputs()
     _, cache = ex.dropout_forward(x.copy(), DROPOUT_P, True, mask=mask.copy())
-    dx, modified = call(ex.dropout_backward, dout, cache, names=("dout", "cache"), repeat=True)
+    dx, seen = call(ex.dropout_backward, dout, cache, names=("dout", "cache"), repeat=True)
     _, cache_eval = ex.dropout_forward(x.copy(), DROPOUT_P, False, np.random.default_rng(1))
-    dx_eval, modified_eval = call(ex.dropout_backward, dout, cache_eval, names=("dout", "cache"))
-    return {"dx": dx, "dx_eval": dx_eval, "modified": modified + modified_eval}
+    dx_eval, seen_eval = call(ex.dropout_backward, dout, cache_eval, names=("dout", "cache"))
+    return {"dx": dx, "dx_eval": dx_eval, "witness": [seen, seen_eval]}
 
 
 def _judge_dropout_backward(values):
     x, mask, dout, _ = _dropout_inputs()
     keep = 1.0 - DROPOUT_P
     numeric = gradcheck.numerical_gradient_array(lambda v: v * mask / keep, x.copy(), dout)
-    return [gradcheck.not_modified(values.get("modified")),
+    calls = [(dout, gradcheck.Cache(repeat=True)), (dout, gradcheck.Cache())]
+    return [gradcheck.not_modified(values.get("witness"), inputs=calls),
             gradcheck.compare("dx (training)", values.get("dx"), numeric, mistakes={
                 "the gradient is not scaled: the forward multiplies kept units by 1 / (1 - p), so does the backward":
                     dout * mask,
@@ -287,23 +288,21 @@ def _row_statistics(x, gamma, beta, eps):
 
 
 def _bn_call(ex, train, settings):
-    """Call the learner's forward on copies; the output, the running dict after, and the modified inputs."""
+    """Call the learner's forward on copies; the output, the running dict after, and a witness of x, gamma, beta."""
     x, gamma, beta, mean, var, _ = _bn_inputs()
     args = [x.copy(), gamma.copy(), beta.copy()]
     running = {"mean": mean.copy(), "var": var.copy()}
     out, cache = ex.batchnorm_forward(*args, running, train, **settings)
-    modified = [n for n, a, b in zip(("x", "gamma", "beta"), args, (x, gamma, beta), strict=True)
-                if not np.array_equal(a, b)]
-    return out, cache, {"mean": running.get("mean"), "var": running.get("var")}, modified
+    return out, cache, {"mean": running.get("mean"), "var": running.get("var")}, witness(("x", "gamma", "beta"), args)
 
 
 def _produce_bn_forward(ex):
-    values = {"modified": []}
+    values = {"witness": []}
     for k, settings in enumerate(BN_SETTINGS):
         for train in (True, False):
-            out, _, running, modified = _bn_call(ex, train, settings)
+            out, _, running, seen = _bn_call(ex, train, settings)
             values[f"out_{train}_{k}"], values[f"running_{train}_{k}"] = out, running
-            values["modified"] += modified
+            values["witness"].append(seen)
     return values
 
 
@@ -311,7 +310,7 @@ def _judge_bn_forward(values):
     x, gamma, beta, mean, var, _ = _bn_inputs()
     n = x.shape[0]
     batch_mean, biased, unbiased = _batch_stats(x)
-    results = [gradcheck.not_modified(sorted(set(values.get("modified") or [])))]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=[(x, gamma, beta)] * (2 * len(BN_SETTINGS)))]
     for k, settings in enumerate(BN_SETTINGS):
         m, eps = settings["momentum"], settings["eps"]
         label = f"(momentum={m}, eps={eps})"
@@ -367,13 +366,13 @@ def _judge_bn_forward(values):
 
 
 def _produce_bn_backward(ex):
-    values = {"modified": []}
+    values = {"witness": []}
     _, _, _, _, _, dout = _bn_inputs()
     for train in (True, False):
         _, cache, _, _ = _bn_call(ex, train, BN_SETTINGS[0])
-        values[f"grads_{train}"], modified = call(ex.batchnorm_backward, dout, cache, names=("dout", "cache"),
-                                                  repeat=True)
-        values["modified"] += modified
+        values[f"grads_{train}"], seen = call(ex.batchnorm_backward, dout, cache, names=("dout", "cache"),
+                                              repeat=True)
+        values["witness"].append(seen)
     return values
 
 
@@ -398,7 +397,7 @@ def _judge_bn_backward(values):
     x, gamma, _, _, _, dout = _bn_inputs()
     n, eps = x.shape[0], BN_SETTINGS[0]["eps"]
     _, biased, _ = _batch_stats(x)
-    results = [gradcheck.not_modified(values.get("modified"))]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=[(dout, gradcheck.Cache(repeat=True))] * 2)]
     for train in (True, False):
         expected = _bn_numeric_grads(train)
         dx, dgamma, dbeta = gradcheck.unpack(values.get(f"grads_{train}"), 3, "batchnorm_backward")
@@ -571,8 +570,8 @@ def _staged_inputs():
 
 def _produce_bn_staged(ex):
     x, gamma, _, dout = _staged_inputs()
-    result, modified = call(ex.batchnorm_backward_staged, dout, x, gamma, STAGED_EPS, names=("dout", "x", "gamma"))
-    return {"stages": result, "modified": modified}
+    result, seen = call(ex.batchnorm_backward_staged, dout, x, gamma, STAGED_EPS, names=("dout", "x", "gamma", "eps"))
+    return {"stages": result, "witness": [seen]}
 
 
 def _staged_graph(x):
@@ -640,13 +639,13 @@ def _staged_mistakes():
 
 
 def _judge_bn_staged(values):
-    x = _staged_inputs()[0]
+    x, gamma, _, dout = _staged_inputs()
     stages = values.get("stages")
     if not isinstance(stages, dict):
         return [gradcheck.verdict("stages", False, f"returned {type(stages).__name__}",
                                   f"return a dict with the keys {', '.join(STAGES)}")]
     expected, mistakes = _staged_numeric(), _staged_mistakes()
-    results = [gradcheck.not_modified(values.get("modified"))]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=[(dout, x, gamma, STAGED_EPS)])]
     for stage in STAGES:
         if stage not in stages:
             results.append(gradcheck.verdict(stage, False, "missing from the returned dict",

@@ -167,19 +167,20 @@ def _tie_inputs():
 # -- conv2d ---------------------------------------------------------------------------------------------------
 
 def _produce_conv_forward(ex):
-    outs, modified = [], []
+    outs, witnesses = [], []
     for case in range(len(CONV_CASES)):
         x, W, b, stride, pad, _ = _conv_inputs(case)
-        result, changed = call(ex.conv2d_forward, x, W, b, stride, pad, names=("x", "W", "b", "stride", "pad"))
+        result, seen = call(ex.conv2d_forward, x, W, b, stride, pad, names=("x", "W", "b", "stride", "pad"))
         outs.append(result[0] if isinstance(result, tuple) and len(result) == 2 else result)
-        modified += changed
-    return {"outs": outs, "modified": modified}
+        witnesses.append(seen)
+    return {"outs": outs, "witness": witnesses}
 
 
 def _judge_conv_forward(values):
     outs = values.get("outs")
     outs = outs if isinstance(outs, list) and len(outs) == len(CONV_CASES) else [None] * len(CONV_CASES)
-    results = [gradcheck.not_modified(values.get("modified"))]
+    calls = [_conv_inputs(case)[:5] for case in range(len(CONV_CASES))]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
     for case, out in enumerate(outs):
         x, W, b, stride, pad, _ = _conv_inputs(case)
         expected = naive_conv2d(x, W, b, stride, pad)
@@ -253,21 +254,23 @@ def _overwrite_positions(dout, x_shape, W, stride, pad):
 
 
 def _produce_conv_backward(ex):
-    grads, modified = [], []
+    grads, witnesses = [], []
     for case in range(len(CONV_CASES)):
         x, W, b, stride, pad, dout = _conv_inputs(case)
-        (_, cache), changed = call(ex.conv2d_forward, x, W, b, stride, pad, names=("x", "W", "b", "stride", "pad"))
-        result, changed_back = call(ex.conv2d_backward, dout, cache, names=("dout", "cache"), repeat=True)
+        (_, cache), seen = call(ex.conv2d_forward, x, W, b, stride, pad, names=("x", "W", "b", "stride", "pad"))
+        result, seen_back = call(ex.conv2d_backward, dout, cache, names=("dout", "cache"), repeat=True)
         grads.append(result)
-        modified += changed + changed_back
-    return {"grads": grads, "modified": modified}
+        witnesses += [seen, seen_back]
+    return {"grads": grads, "witness": witnesses}
 
 
 def _judge_conv_backward(values):
     all_grads = values.get("grads")
     all_grads = all_grads if isinstance(all_grads, list) and len(all_grads) == len(CONV_CASES) \
         else [None] * len(CONV_CASES)
-    results = [gradcheck.not_modified(values.get("modified"))]
+    calls = [args for case in range(len(CONV_CASES))
+             for args in (_conv_inputs(case)[:5], (_conv_inputs(case)[5], gradcheck.Cache(repeat=True)))]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
     for case, grads in enumerate(all_grads):
         x, W, b, stride, pad, dout = _conv_inputs(case)
         dx, dW, db = gradcheck.unpack(grads, 3, "conv2d_backward")
@@ -302,19 +305,20 @@ def _judge_conv_backward(values):
 # -- max pooling ----------------------------------------------------------------------------------------------
 
 def _produce_pool_forward(ex):
-    outs, modified = [], []
+    outs, witnesses = [], []
     for case in range(len(POOL_CASES)):
         x, size, stride, _ = _pool_inputs(case)
-        result, changed = call(ex.maxpool2d_forward, x, size, stride, names=("x", "size", "stride"))
+        result, seen = call(ex.maxpool2d_forward, x, size, stride, names=("x", "size", "stride"))
         outs.append(result[0] if isinstance(result, tuple) and len(result) == 2 else result)
-        modified += changed
-    return {"outs": outs, "modified": modified}
+        witnesses.append(seen)
+    return {"outs": outs, "witness": witnesses}
 
 
 def _judge_pool_forward(values):
     outs = values.get("outs")
     outs = outs if isinstance(outs, list) and len(outs) == len(POOL_CASES) else [None] * len(POOL_CASES)
-    results = [gradcheck.not_modified(values.get("modified"))]
+    calls = [_pool_inputs(case)[:3] for case in range(len(POOL_CASES))]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
     for case, out in enumerate(outs):
         x, size, stride, _ = _pool_inputs(case)
         expected = naive_maxpool2d(x, size, stride)
@@ -344,16 +348,19 @@ def _pool_forward_mistakes(x, size, stride, shape):
 
 
 def _produce_pool_backward(ex):
-    grads, modified = [], []
-    inputs = [_pool_inputs(case) for case in range(len(POOL_CASES))]
-    x_tie, dout_tie = _tie_inputs()
-    inputs.append((x_tie, 2, 2, dout_tie))
-    for x, size, stride, dout in inputs:
-        (_, cache), changed = call(ex.maxpool2d_forward, x, size, stride, names=("x", "size", "stride"))
-        result, changed_back = call(ex.maxpool2d_backward, dout, cache, names=("dout", "cache"), repeat=True)
+    grads, witnesses = [], []
+    for x, size, stride, dout in _pool_backward_inputs():
+        (_, cache), seen = call(ex.maxpool2d_forward, x, size, stride, names=("x", "size", "stride"))
+        result, seen_back = call(ex.maxpool2d_backward, dout, cache, names=("dout", "cache"), repeat=True)
         grads.append(result)  # judged as returned: dx alone, not a tuple
-        modified += changed + changed_back
-    return {"grads": grads, "modified": modified}
+        witnesses += [seen, seen_back]
+    return {"grads": grads, "witness": witnesses}
+
+
+def _pool_backward_inputs():
+    """(x, size, stride, dout) of each case, then of the case with ties."""
+    x_tie, dout_tie = _tie_inputs()
+    return [_pool_inputs(case) for case in range(len(POOL_CASES))] + [(x_tie, 2, 2, dout_tie)]
 
 
 _ROUTE_MISTAKES = {
@@ -403,7 +410,9 @@ def _pool_mistakes(x, dout, size, stride):
 def _judge_pool_backward(values):
     grads = values.get("grads")
     grads = grads if isinstance(grads, list) and len(grads) == len(POOL_CASES) + 1 else [None] * (len(POOL_CASES) + 1)
-    results = [gradcheck.not_modified(values.get("modified"))]
+    calls = [args for x, size, stride, dout in _pool_backward_inputs()
+             for args in ((x, size, stride), (dout, gradcheck.Cache(repeat=True)))]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
     if any(isinstance(dx, (list, tuple)) for dx in grads):
         return results + [gradcheck.verdict("dx", False, "is a tuple",
                                             "maxpool2d_backward returns dx alone (one array of the input's shape), "
@@ -461,21 +470,21 @@ def loop_conv_gradients(dout, x, W, stride, pad, mistake=None):
 
 
 def _produce_conv_backward_staged(ex):
-    grads, modified = [], []
+    grads, witnesses = [], []
     for case in range(len(CONV_CASES)):
         x, W, _, stride, pad, dout = _conv_inputs(case)
-        result, changed = call(ex.conv2d_backward_loops, dout, x, W, stride, pad,
-                               names=("dout", "x", "W", "stride", "pad"))
+        result, seen = call(ex.conv2d_backward_loops, dout, x, W, stride, pad, names=("dout", "x", "W", "stride", "pad"))
         grads.append(result)
-        modified += changed
-    return {"grads": grads, "modified": modified}
+        witnesses.append(seen)
+    return {"grads": grads, "witness": witnesses}
 
 
 def _judge_conv_backward_staged(values):
     all_grads = values.get("grads")
     all_grads = all_grads if isinstance(all_grads, list) and len(all_grads) == len(CONV_CASES) \
         else [None] * len(CONV_CASES)
-    results = [gradcheck.not_modified(values.get("modified"))]
+    calls = [(dout, x, W, stride, pad) for x, W, _, stride, pad, dout in map(_conv_inputs, range(len(CONV_CASES)))]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
     for case, grads in enumerate(all_grads):
         x, W, b, stride, pad, dout = _conv_inputs(case)
         dx, dW, db = gradcheck.unpack(grads, 3, "conv2d_backward_loops")

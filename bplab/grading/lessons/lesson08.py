@@ -183,19 +183,19 @@ def numerical_stage_gradients(inputs):
 # -- checks: the LSTM step -------------------------------------------------------------------------------------
 
 def _produce_step_forward(ex):
-    outs, modified = [], []
+    outs, witnesses = [], []
     for case in range(2):
         inputs = _step_inputs(case)
-        result, changed = call(ex.lstm_step_forward, *inputs[:6], names=("x", "h_prev", "c_prev", "Wx", "Wh", "b"))
+        result, seen = call(ex.lstm_step_forward, *inputs[:6], names=("x", "h_prev", "c_prev", "Wx", "Wh", "b"))
         outs.append(list(result[:2]) if isinstance(result, tuple) and len(result) == 3 else [None, None])
-        modified += changed
-    return {"outs": outs, "modified": modified}
+        witnesses.append(seen)
+    return {"outs": outs, "witness": witnesses}
 
 
 def _judge_step_forward(values):
     outs = values.get("outs")
     outs = outs if isinstance(outs, list) and len(outs) == 2 else [[None, None]] * 2
-    results = [gradcheck.not_modified(values.get("modified"))]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=[_step_inputs(case)[:6] for case in range(2)])]
     for case, pair in enumerate(outs):
         inputs = _step_inputs(case)
         h, c = gradcheck.unpack(pair, 2, "lstm_step_forward")
@@ -213,21 +213,20 @@ def _judge_step_forward(values):
 
 
 def _produce_staged(ex):
-    stages, modified = [], []
+    stages, witnesses = [], []
     for case in range(2):
         inputs = _step_inputs(case)
-        (_, _, cache), changed = call(ex.lstm_step_forward, *inputs[:6], names=("x", "h_prev", "c_prev", "Wx", "Wh",
-                                                                                "b"))
-        result, changed_back = call(ex.lstm_gate_gradients, inputs[6], inputs[7], cache, names=("dh", "dc", "cache"))
+        (_, _, cache), seen = call(ex.lstm_step_forward, *inputs[:6], names=("x", "h_prev", "c_prev", "Wx", "Wh", "b"))
+        result, seen_back = call(ex.lstm_gate_gradients, inputs[6], inputs[7], cache, names=("dh", "dc", "cache"))
         stages.append(result)
-        modified += changed + changed_back
-    return {"stages": stages, "modified": modified}
+        witnesses += [seen, seen_back]
+    return {"stages": stages, "witness": witnesses}
 
 
 def _judge_staged(values):
     stages = values.get("stages")
     stages = stages if isinstance(stages, list) and len(stages) == 2 else [None, None]
-    results = [gradcheck.not_modified(values.get("modified"))]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=_step_calls())]
     for case, result in enumerate(stages):
         inputs = _step_inputs(case)
         label = "" if case == 0 else ", saturated gates"
@@ -241,21 +240,26 @@ def _judge_staged(values):
 
 
 def _produce_step_backward(ex):
-    grads, modified = [], []
+    grads, witnesses = [], []
     for case in range(2):
         inputs = _step_inputs(case)
-        (_, _, cache), changed = call(ex.lstm_step_forward, *inputs[:6], names=("x", "h_prev", "c_prev", "Wx", "Wh",
-                                                                                "b"))
-        result, changed_back = call(ex.lstm_step_backward, inputs[6], inputs[7], cache, names=("dh", "dc", "cache"))
+        (_, _, cache), seen = call(ex.lstm_step_forward, *inputs[:6], names=("x", "h_prev", "c_prev", "Wx", "Wh", "b"))
+        result, seen_back = call(ex.lstm_step_backward, inputs[6], inputs[7], cache, names=("dh", "dc", "cache"))
         grads.append(result)
-        modified += changed + changed_back
-    return {"grads": grads, "modified": modified}
+        witnesses += [seen, seen_back]
+    return {"grads": grads, "witness": witnesses}
+
+
+def _step_calls():
+    """The arguments of the calls of the two produce functions above: the forward, then the backward on its cache."""
+    return [args for inputs in map(_step_inputs, range(2))
+            for args in (inputs[:6], (inputs[6], inputs[7], gradcheck.Cache()))]
 
 
 def _judge_step_backward(values):
     grads = values.get("grads")
     grads = grads if isinstance(grads, list) and len(grads) == 2 else [None, None]
-    results = [gradcheck.not_modified(values.get("modified"))]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=_step_calls())]
     for case, result in enumerate(grads):
         inputs = _step_inputs(case)
         label = "" if case == 0 else " (saturated gates)"
@@ -327,20 +331,25 @@ def _sequence_mistakes(inputs, index):
 
 
 def _produce_sequence_forward(ex):
-    outs, modified = [], []
+    outs, witnesses = [], []
     for case in range(2):
-        x, h0, Wx, Wh, b, c0, _ = _sequence_inputs(case)
-        args = (x, h0, Wx, Wh, b) + ((c0,) if c0 is not None else ())
-        result, changed = call(ex.lstm_forward, *args, names=("x", "h0", "Wx", "Wh", "b", "c0")[:len(args)])
+        args = _sequence_args(case)
+        result, seen = call(ex.lstm_forward, *args, names=("x", "h0", "Wx", "Wh", "b", "c0")[:len(args)])
         outs.append(result[0] if isinstance(result, tuple) and len(result) == 2 else result)
-        modified += changed
-    return {"outs": outs, "modified": modified}
+        witnesses.append(seen)
+    return {"outs": outs, "witness": witnesses}
+
+
+def _sequence_args(case):
+    """lstm_forward's arguments: c0 only when the case gives one."""
+    x, h0, Wx, Wh, b, c0, _ = _sequence_inputs(case)
+    return (x, h0, Wx, Wh, b) + ((c0,) if c0 is not None else ())
 
 
 def _judge_sequence_forward(values):
     outs = values.get("outs")
     outs = outs if isinstance(outs, list) and len(outs) == 2 else [None, None]
-    results = [gradcheck.not_modified(values.get("modified"))]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=[_sequence_args(case) for case in range(2)])]
     for case, h in enumerate(outs):
         x, h0, Wx, Wh, b, c0, _ = _sequence_inputs(case)
         c = np.zeros_like(h0) if c0 is None else c0
@@ -354,21 +363,22 @@ def _judge_sequence_forward(values):
 
 
 def _produce_sequence_backward(ex):
-    grads, modified = [], []
+    grads, witnesses = [], []
     for case in range(2):
-        x, h0, Wx, Wh, b, c0, dh = _sequence_inputs(case)
-        args = (x, h0, Wx, Wh, b) + ((c0,) if c0 is not None else ())
-        (_, cache), changed = call(ex.lstm_forward, *args, names=("x", "h0", "Wx", "Wh", "b", "c0")[:len(args)])
-        result, changed_back = call(ex.lstm_backward, dh, cache, names=("dh", "cache"))
+        args, dh = _sequence_args(case), _sequence_inputs(case)[6]
+        (_, cache), seen = call(ex.lstm_forward, *args, names=("x", "h0", "Wx", "Wh", "b", "c0")[:len(args)])
+        result, seen_back = call(ex.lstm_backward, dh, cache, names=("dh", "cache"))
         grads.append(result)
-        modified += changed + changed_back
-    return {"grads": grads, "modified": modified}
+        witnesses += [seen, seen_back]
+    return {"grads": grads, "witness": witnesses}
 
 
 def _judge_sequence_backward(values):
     grads = values.get("grads")
     grads = grads if isinstance(grads, list) and len(grads) == 2 else [None, None]
-    results = [gradcheck.not_modified(values.get("modified"))]
+    calls = [args for case in range(2)
+             for args in (_sequence_args(case), (_sequence_inputs(case)[6], gradcheck.Cache()))]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
     for case, result in enumerate(grads):
         inputs = _sequence_inputs(case)
         c0 = inputs[5]
@@ -464,21 +474,23 @@ TRUNCATED_MISTAKES = {
 
 
 def _produce_truncated(ex):
-    grads, modified = [], []
+    grads, witnesses = [], []
     for case in range(len(TRUNCATED_CASES)):
         x, h0, Wx, Wh, b, dh, k = _truncated_inputs(case)
         _, cache = nn.rnn_forward(x, h0, Wx, Wh, b)
-        result, changed = call(ex.rnn_backward_truncated, dh, cache, k, names=("dh", "cache", "truncate"))
+        result, seen = call(ex.rnn_backward_truncated, dh, cache, k, names=("dh", "cache", "truncate"))
         grads.append(result)
-        modified += changed
-    return {"grads": grads, "modified": modified}
+        witnesses.append(seen)
+    return {"grads": grads, "witness": witnesses}
 
 
 def _judge_truncated(values):
     grads = values.get("grads")
     grads = grads if isinstance(grads, list) and len(grads) == len(TRUNCATED_CASES) else [None] * len(
         TRUNCATED_CASES)
-    results = [gradcheck.not_modified(values.get("modified"))]
+    calls = [(dh, nn.rnn_forward(x, h0, Wx, Wh, b)[1], k)  # bplab's own forward: the judge rebuilds the cache too
+             for x, h0, Wx, Wh, b, dh, k in map(_truncated_inputs, range(len(TRUNCATED_CASES)))]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
     for case, result in enumerate(grads):
         inputs = _truncated_inputs(case)
         T, k = inputs[0].shape[1], inputs[6]
