@@ -167,6 +167,9 @@ class FeatureMapsFigure:
         self.figure.set_layout_engine("none")
         self.input_title, self.filter_title, self.bank_title = map(_lift, (self.input_title, self.filter_title,
                                                                            self.bank_title))
+        # The colour bars' axes take their final width at their first draw: drawn once here, the cached
+        # background of the first redraw is keyed by the places every later redraw has (else it is drawn twice).
+        self.figure.canvas.draw()
         self.render = Blitter(self.figure, [
             *[text for labels in self.colorbar_labels for text in labels],
             self.input_image, self.input_title, self.filter_image, *[t for row in self.weight_text for t in row],
