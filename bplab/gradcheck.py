@@ -819,3 +819,147 @@ def _float64_array(x, name):
         raise TypeError(f"{name} must be a float64 numpy array (it is changed in place), got {type(x).__name__}"
                         + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else ""))
     return x
+
+
+def slot_mistakes(compute, slots, *, pairs=False):
+    """Known wrong answers of a computation written as named slots, each replaced by a known wrong alternative.
+
+    A backward pass is a handful of places where a learner writes one sub-expression (the local derivative of a
+    gate, the upstream factor, a term of a sum). Each place is a *slot* with its known wrong alternatives;
+    every answer with one slot wrong (and, with ``pairs``, two slots wrong at once) is recomputed from the
+    check's inputs and named by the alternatives' sentences. This names a family of mistakes, not a list.
+
+    Parameters
+    ----------
+    compute : callable
+        ``compute(choice) -> dict of str to ndarray``: every output of the computation, where ``choice`` maps a
+        slot to the key of the alternative used there (a slot not in ``choice`` is computed right).
+    slots : dict of str to dict of str to str
+        ``{slot: {alternative: sentence}}``; the sentence says what is wrong and what is right.
+    pairs : bool
+        Also every combination of two alternatives in different slots (sentences joined by " AND ").
+
+    Returns
+    -------
+    dict of str to dict of str to ndarray
+        For each output, ``{sentence: wrong array}``, without answers equal to the right one or to an earlier
+        (simpler) wrong one, so that one mistake is never named twice under two names.
+    """
+    right = compute({})
+    choices = [({slot: alt}, text) for slot, alts in slots.items() for alt, text in alts.items()]
+    if pairs:
+        names = list(slots)
+        choices += [({a: alt_a, b: alt_b}, f"{text_a} AND {text_b}")
+                    for i, a in enumerate(names) for b in names[i + 1:]
+                    for alt_a, text_a in slots[a].items() for alt_b, text_b in slots[b].items()]
+    found = {key: {} for key in right}
+    seen = {key: {_fingerprint(value)} for key, value in right.items()}
+    for choice, text in choices:
+        try:
+            with np.errstate(all="ignore"):
+                outputs = compute(choice)
+        except (ValueError, IndexError, ZeroDivisionError):
+            continue  # a mistake that cannot even run on these inputs: the learner's code would have raised
+        for key, value in outputs.items():
+            if value is None or key not in found:
+                continue
+            mark = _fingerprint(value)
+            if mark not in seen[key]:
+                seen[key].add(mark)
+                found[key][text] = value
+    return found
+
+
+def _fingerprint(value):
+    """A key under which arrays equal up to round-off collide (for :func:`slot_mistakes`'s deduplication)."""
+    array = np.asarray(value, dtype=np.float64)
+    scale = float(np.abs(array).max()) if array.size else 1.0
+    scale = scale if np.isfinite(scale) and scale > TINY else 1.0
+    return array.shape, (np.round(array / scale, 8) + 0.0).tobytes()  # + 0.0: -0.0 is 0.0
+
+
+def returned_order(values, expected, names, what, *, threshold=1e-7):
+    """A failed verdict when some returned values are right but in another value's place, else None.
+
+    Judges put it before the comparisons, so that two swapped return values are named as a wrong order rather
+    than as two wrong gradients.
+
+    Parameters
+    ----------
+    values : sequence
+        What the learner's function returned, unpacked (one entry per expected value).
+    expected : sequence of array_like
+        The right values, in order.
+    names : sequence of str
+        Their names, in order.
+    what : str
+        The function, for the message.
+    threshold : float
+        Largest :func:`rel_error` at which a value is taken to be another one.
+    """
+    def same(a, b):
+        try:
+            a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        return a.shape == b.shape and bool(np.all(np.isfinite(a))) and rel_error(a, b) <= threshold \
+            and float(np.max(np.abs(b), initial=0.0)) > FLOOR
+
+    moved = []
+    for i, value in enumerate(values):
+        if value is None or same(value, expected[i]):
+            continue
+        # Only a value whose own place holds something else was moved (a value computed like another one, with
+        # that one also in its place, is a wrong formula, not a wrong order).
+        found = [j for j in range(len(expected)) if j != i and same(value, expected[j])
+                 and not same(expected[i], expected[j]) and not (j < len(values) and same(values[j], expected[j]))]
+        if found:
+            moved.append(f"value {i + 1} is {names[found[0]]}")
+    if not moved:
+        return None
+    return verdict(f"order of the values returned by {what}", False, "; ".join(moved),
+                   f"the right values in the wrong order: return {', '.join(names)} in that order")
+
+
+def drop_contradicted(cases, *, threshold=1e-7):
+    """Each case's known wrong answers, without those that a case the learner got right rules out.
+
+    One check often runs several cases (with and without padding, with a NaN, ...). A known mistake that would
+    have changed the answer of a case the learner got right cannot be theirs, even where it fits a failing case
+    by coincidence (no padding and a missing + 1 give the same output size): naming it would blame a mistake
+    the answer does not match.
+
+    Parameters
+    ----------
+    cases : list of (actual, expected, mistakes)
+        ``mistakes`` as for :func:`compare` (a dict, a callable returning one, or None).
+    threshold : float
+        Largest :func:`rel_error` of a case taken as right.
+
+    Returns
+    -------
+    list of dict
+        The mistakes of each case (evaluated), without the contradicted descriptions.
+    """
+    def right(actual, expected):
+        try:
+            actual = np.asarray(actual, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        return actual.shape == expected.shape and bool(np.all(np.isfinite(actual))) \
+            and rel_error(actual, expected) <= threshold
+
+    cases = [(actual, np.asarray(expected, dtype=np.float64), mistakes) for actual, expected, mistakes in cases]
+    if all(right(actual, expected) for actual, expected, _ in cases):
+        return [{} for _ in cases]
+    evaluated = [_evaluate(mistakes) for _, _, mistakes in cases]
+    ruled_out = set()
+    for (actual, expected, _), mistakes in zip(cases, evaluated):
+        if not right(actual, expected):
+            continue
+        for text, wrong in mistakes.items():
+            candidates = [np.asarray(a, dtype=np.float64) for a in (wrong.arrays if isinstance(wrong, AnyOf) else (wrong,))]
+            candidates = [c for c in candidates if c.size]  # an empty placeholder: not applicable to this case
+            if candidates and all(c.shape != expected.shape or rel_error(c, expected) > MATCH for c in candidates):
+                ruled_out.add(text)
+    return [{text: wrong for text, wrong in mistakes.items() if text not in ruled_out} for mistakes in evaluated]

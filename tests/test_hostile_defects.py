@@ -77,3 +77,40 @@ def test_a_killed_grader_leaves_no_scratch_folder(tmp_path, walkable_tmp):
         if grader.poll() is None:
             grader.kill()
             grader.wait()
+
+
+_HOLD_A_SANDBOX = """
+import sys, time
+from bplab.grading.runner import Sandbox
+sandbox = Sandbox(trusted=True)
+print(sandbox.process.pid, sandbox.workspace, flush=True)
+time.sleep(120)
+"""
+
+
+def _run_holding_a_sandbox(tmp):
+    run = subprocess.Popen([sys.executable, "-c", _HOLD_A_SANDBOX], cwd=ROOT, env=dict(os.environ, TMPDIR=str(tmp)),
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    zygote, workspace = run.stdout.readline().split()
+    return run, int(zygote), workspace
+
+
+def test_scratch_of_a_grader_killed_with_its_zygote_is_removed_by_the_next_run(walkable_tmp, monkeypatch):
+    """Nothing is left to clean up when both die at once: the next run finds the folder's lock free and removes it."""
+    from bplab.grading.runner import Sandbox
+
+    dead, zygote, dead_folder = _run_holding_a_sandbox(walkable_tmp)
+    alive, _, alive_folder = _run_holding_a_sandbox(walkable_tmp)
+    try:
+        os.killpg(zygote, signal.SIGKILL)  # the zygote leads its own session
+        dead.kill()
+        dead.wait()
+        assert os.path.isdir(dead_folder), "the setting of the test: nobody was left to remove it"
+        monkeypatch.setenv("TMPDIR", str(walkable_tmp))
+        monkeypatch.setattr("tempfile.tempdir", str(walkable_tmp))
+        with Sandbox(trusted=True):
+            assert not os.path.exists(dead_folder), "a dead run's scratch folder was kept"
+            assert os.path.isdir(alive_folder), "a live run's scratch folder was removed"
+    finally:
+        alive.kill()
+        alive.wait()

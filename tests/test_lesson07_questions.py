@@ -8,7 +8,7 @@ QUESTIONS = {c.name: c for c in registry.checks_of("07") if c.kind == "question"
 
 # question: (right answers, {usual wrong answer: a word its feedback must contain})
 CASES = {
-    "q_dx_kernel": (["b", "B"], {"a": "grow or shrink", "c": "swapped", "d": "dW"}),
+    "q_dx_kernel": (["b", "B"], {"a": "flip is missing", "c": "swapped", "d": "dW"}),
     "q_pool_overlap": ([4, "4"], {1: "overlap", 2: "rows AND columns", 9: "area"}),
     "q_receptive_field": ([5, 5.0], {6: "twice", 9: "ONE window", 3: "several outputs"}),
     "q_equivariance": (["a"], {"b": "invariance", "c": "shared"}),

@@ -5,6 +5,8 @@ The layers, applied by :func:`confine` in the forked child before any learner
 code is imported:
 
 1. **rlimits**: address space, processes, file size, open files, no core dumps.
+   The memory of all the child's processes together is capped by
+   :mod:`.memcap` (a cgroup the child joins first, or a watchdog).
 2. **A network namespace** (``unshare(CLONE_NEWNET)``; inside a user namespace
    when the grader is not root): no interface but a loopback that is down, so
    no TCP, UDP or local service is reachable.
@@ -105,10 +107,15 @@ def probe():
     return {"landlock": landlock_abi(), "root": root, "netns": bool(netns)}
 
 
-def describe(facts, unconfined=False):
-    """One line saying which confinement is in force, for every report."""
+def describe(facts, unconfined=False, memory=None):
+    """One line saying which confinement is in force, for every report.
+
+    ``memory`` says how memory is capped (``memcap.describe``); that cap holds even unconfined.
+    """
+    memory = f"; {memory}" if memory else ""
     if unconfined:
-        return "UNCONFINED (--unconfined): submissions ran with the grader's access to files, network and processes"
+        return ("UNCONFINED (--unconfined): submissions ran with the grader's access to files, network and processes"
+                + memory)
     abi = facts["landlock"]
     scope = ", TCP" if abi >= 4 else ""
     scope += ", signals and abstract sockets" if abi >= 6 else ""
@@ -116,7 +123,7 @@ def describe(facts, unconfined=False):
     parts.append("own network namespace" if facts["netns"] else "network NOT isolated (no namespace allowed)")
     parts.append(f"dedicated uid {facts['uid']}+" if facts.get("uid") else "grader's uid (not root)")
     parts.append(f"rlimits: {PROCESSES} processes, {FILE_MB} MB files, {OPEN_FILES} open files, no core")
-    return "; ".join(parts)
+    return "; ".join(parts) + memory
 
 
 def set_limits(memory_mb=MEMORY_MB, *, dedicated_uid):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
@@ -46,6 +47,10 @@ class Outcome:
     seconds : float
     confinement : str
         Which confinement the submission ran under (``confine.describe``).
+    peak_memory_mb : float or None
+        The most memory the check's processes held at once, in total, as the
+        memory cap measured it (the cgroup's peak, or the watchdog's largest
+        sum); None when not measured.
     """
 
     check: object
@@ -55,6 +60,7 @@ class Outcome:
     message: str = ""
     seconds: float = 0.0
     confinement: str = ""
+    peak_memory_mb: float | None = None
 
     @property
     def max_score(self):
@@ -82,7 +88,8 @@ def grade(checks, impl_dir, *, timeout=None, memory_mb=DEFAULT_MEMORY_MB, jobs=N
     timeout : float, optional
         Per-check limit in seconds overriding each check's own.
     memory_mb : int
-        Address-space cap of each child.
+        Memory cap of each check: the address space of each of its processes, and the memory all of them hold
+        together (:mod:`.memcap`: a memory cgroup where one can be made, else a watchdog).
     jobs : int, optional
         Exercise modules graded at once, each by its own supervisor (every core by default).
     unconfined : bool
@@ -130,6 +137,7 @@ def _grade_group(checks, impl_dir, timeout, sandbox):
         for name, reply in sandbox.run(pending, impl_dir, timeout):
             outcome = _verdict(next(c for c in pending if c.name == name), reply)
             outcome.confinement = sandbox.confinement
+            outcome.peak_memory_mb = _megabytes(reply.get("peak_memory_mb"))
             outcomes.append(outcome)
         done = {o.check.name for o in outcomes}
         pending = [c for c in pending if c.name not in done]
@@ -148,6 +156,7 @@ class Sandbox:
     """The zygote of one batch: started before any submission runs, from files checked unchanged.
 
     Use as a context manager. ``confinement`` says which layers are in force.
+    ``BPLAB_MEMORY_CAP=watchdog`` in the environment caps memory with the watchdog even where cgroups work.
     ``_landlock_abi`` lowers the Landlock ABI the sandbox believes it has (tests of the refusal).
     """
 
@@ -157,8 +166,10 @@ class Sandbox:
 
         self.memory_mb, self.unconfined = memory_mb, unconfined
         self._record = None
+        _remove_dead_workspaces(_traversable_tmp())
         self.workspace = tempfile.mkdtemp(prefix="bplab-grading-", dir=_traversable_tmp())
         os.chmod(self.workspace, 0o711)  # the children's uid walks through to its own scratch folder
+        self._alive = _hold_alive_lock(self.workspace)
         # Requests (with a socket for the answers) travel as datagrams; the zygote's stdin is the lifeline:
         # end-of-file there means this process closed the sandbox or died.
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -167,7 +178,8 @@ class Sandbox:
         config = {"control_fd": theirs.fileno(), "workspace": self.workspace, "unconfined": unconfined,
                   "landlock_required": not trusted,
                   "package_dir": package, "course_root": str(loader.course_root()), "state_dir": str(state),
-                  "forbidden": [str(f) for f in forbidden], "landlock_abi": _landlock_abi}
+                  "forbidden": [str(f) for f in forbidden], "landlock_abi": _landlock_abi,
+                  "memory_mb": memory_mb, "memory_cap": os.environ.get("BPLAB_MEMORY_CAP", "auto")}
         env = dict(sandbox_module.CHILD_ENV, HOME=self.workspace, TMPDIR=self.workspace)
         debug = os.environ.get("BPLAB_SANDBOX_DEBUG")
         # -I: no PYTHONPATH, user site or current folder; the bytecode cache is private, so a planted .pyc is never read.
@@ -209,6 +221,9 @@ class Sandbox:
             self.process.kill()
             self.process.wait()
         shutil.rmtree(self.workspace, ignore_errors=True)
+        if self._alive is not None:
+            os.close(self._alive)
+            self._alive = None
         if self._record is not None:
             record, self._record = self._record, None
             try:
@@ -247,6 +262,39 @@ class Sandbox:
             mine.close()
 
 
+_ALIVE = ".alive"
+
+
+def _hold_alive_lock(workspace):
+    """Lock ``workspace/.alive`` for as long as this process lives; the descriptor to close when done.
+
+    The file is locked before it gets its name, so a run that finds it never
+    takes a live run's folder for a dead one. The kernel drops the lock when
+    this process dies, however it dies, and the next run removes the folder.
+    """
+    fd = os.open(os.path.join(workspace, _ALIVE + ".new"), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.rename(os.path.join(workspace, _ALIVE + ".new"), os.path.join(workspace, _ALIVE))
+    return fd
+
+
+def _remove_dead_workspaces(tmp):
+    """Remove the scratch folders of runs that died without cleaning up (a grader and its zygote both killed)."""
+    for path in Path(tmp).glob("bplab-grading-*"):
+        try:
+            fd = os.open(path / _ALIVE, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except OSError:
+            continue  # still starting, another user's, or not ours to judge
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # its run is alive
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+        finally:
+            os.close(fd)
+
+
 def _traversable_tmp():
     """The temporary folder, if another uid can walk through it to its scratch folder; else /tmp."""
     folder = os.path.realpath(tempfile.gettempdir())
@@ -282,6 +330,13 @@ def _stopped(pid):
             return stat.read().rsplit(b")", 1)[1].split()[0] in (b"T", b"t")
     except (OSError, IndexError):
         return False
+
+
+def _megabytes(value):
+    """A finite, non-negative number from the supervisor's reply, else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+        return None
+    return float(value)
 
 
 def _decode(line):

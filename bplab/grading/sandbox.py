@@ -18,10 +18,12 @@ A **supervisor** makes a private copy of the learner's regular ``ex*.py``
 files (opened without following links, size-capped, no ``.pyc``), then for
 each check forks a child, waits for it up to the time limit, kills it and
 everything it left behind (it is a subreaper; as root, everything owned by the
-child's uid), and writes one JSON line per check for the grader.
+child's uid), and writes one JSON line per check for the grader. It also
+caps the memory of the check's processes in total (:mod:`.memcap`): it makes
+the check's memory cgroup, or watches their memory while it waits.
 
-A **child** caps its resources, points stdin/stdout/stderr at /dev/null,
-works in an empty scratch folder, confines itself (:mod:`.confine`: network
+A **child** joins that cgroup first, caps its resources, points
+stdin/stdout/stderr at /dev/null, works in an empty scratch folder, confines itself (:mod:`.confine`: network
 namespace, Landlock, a dedicated uid as root), poisons bplab's reference
 implementations of the graded functions (:mod:`.references`), imports the
 learner's module from the private copy, calls ``check.produce`` and writes the
@@ -47,7 +49,7 @@ import tempfile
 import time
 import traceback
 
-from bplab.grading import confine, encode, integrity, references, registry
+from bplab.grading import confine, encode, integrity, memcap, references, registry
 
 PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG = 36, 1
 DEFAULT_MEMORY_MB = confine.MEMORY_MB
@@ -128,9 +130,10 @@ def _prepare(config):
     lock = os.open(os.path.join(config["state_dir"], "uids.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600) \
         if base else None
     forbidden = [config["course_root"], *config.get("forbidden", [])]
-    return {"checks": checks, "facts": facts, "config": config, "uid_lock": lock, "uids": {},
+    memory = memcap.start(config["memory_mb"], config.get("memory_cap") or "auto")
+    return {"checks": checks, "facts": facts, "config": config, "uid_lock": lock, "uids": {}, "memory": memory,
             "roots": confine.readable_roots(package, forbidden),
-            "confinement": confine.describe(facts, config["unconfined"])}
+            "confinement": confine.describe(facts, config["unconfined"], memory=memcap.describe(memory))}
 
 
 def _uid_base():
@@ -184,6 +187,8 @@ def _clean_up(supervisors, state):
     _kill_descendants()
     for uid in list(state.get("uids", ())):
         _release_uid(state, uid)
+    if state.get("memory") is not None:
+        state["memory"].close()  # the run's cgroups, with anything a killed supervisor left in them
     for _ in range(5):  # a second pass for anything created while the first one ran
         shutil.rmtree(state["config"]["workspace"], ignore_errors=True)
         if not os.path.exists(state["config"]["workspace"]):
@@ -326,23 +331,48 @@ def _run_one(check, sources, workdir, timeout, request, uid, state, answers):
     scratch = tempfile.mkdtemp(prefix="check-", dir=workdir)
     if uid is not None:
         os.chown(scratch, uid, uid)
+    cap = _memory_cap(state, request)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child never returns from here
         os.close(read_end)
-        _child(check, sources, scratch, write_end, request, uid, state)
+        _child(check, sources, scratch, write_end, request, uid, state, cap=cap)
     os.close(write_end)
     try:
-        lines, exit_status = _collect(pid, read_end, start + timeout, answers)
+        lines, exit_status = _collect(pid, read_end, start + timeout, answers, cap)
     finally:
         os.close(read_end)
         if uid is not None:
             _kill_uid(uid)
         _kill(pid)
         _kill_descendants()
+        cap.close()
         shutil.rmtree(scratch, ignore_errors=True)
+    reply = _reply(check, lines, exit_status, timeout, time.perf_counter() - start)
+    if cap.exceeded:  # whatever the child answered: one of its processes was killed for memory, or all were
+        reply = {"name": check.name, "status": "error", "seconds": reply["seconds"],
+                 "import_failed": reply["import_failed"],
+                 "message": f"used more than {cap.memory_mb} MB of memory in total across its processes "
+                            "(the limit for one check; hold fewer or smaller arrays at once)"
+                            + (" while importing the module" if reply["import_failed"] else "")}
+    reply["peak_memory_mb"] = None if cap.peak_mb is None else round(cap.peak_mb, 1)  # ours, never the child's
+    return reply
+
+
+def _memory_cap(state, request):
+    """The total memory cap of one check: its own cgroup, or the watchdog (also when that cgroup cannot be made)."""
+    run = state.get("memory")
+    if run is not None:
+        try:
+            return run.for_check()
+        except OSError:
+            pass
+    return memcap.Watchdog(request["memory_mb"])
+
+
+def _reply(check, lines, exit_status, timeout, seconds):
+    """The reply for the grader from what the child sent and how it ended."""
     ended = exit_status is not None
-    seconds = time.perf_counter() - start
     imported = any(line.get("stage") == "imported" for line in lines)
     final = next((line for line in reversed(lines) if "status" in line), None)
     if final is not None:
@@ -366,8 +396,8 @@ def _reencode(reply):
                              "message": f"returned {error}", "import_failed": bool(reply.get("import_failed"))})
 
 
-def _collect(pid, fd, deadline, answers):
-    """Read the child's JSON lines until it exits or the deadline passes.
+def _collect(pid, fd, deadline, answers, cap):
+    """Read the child's JSON lines until it exits or the deadline passes, letting ``cap`` watch its memory.
 
     Returns (lines, wait status or None when it was still running). Reading
     stops when the child itself exits, not at end-of-file: a process it left
@@ -377,6 +407,7 @@ def _collect(pid, fd, deadline, answers):
     buffer = bytearray()
     os.set_blocking(fd, False)
     while True:
+        cap.poll()
         done, status = os.waitpid(pid, os.WNOHANG)
         _drain(fd, buffer)
         if done:
@@ -493,7 +524,7 @@ def _kill_descendants(grace_seconds=2.0):
 
 # -- the child ------------------------------------------------------------------------------------
 
-def _child(check, sources, scratch, result_fd, request, uid, state):
+def _child(check, sources, scratch, result_fd, request, uid, state, cap=None):
     """Body of the forked child: confine, import the submission, produce, answer, exit.
 
     It never returns: whatever happens (even a failed write because the
@@ -501,12 +532,14 @@ def _child(check, sources, scratch, result_fd, request, uid, state):
     the supervisor's code.
     """
     try:
-        _answer(check, sources, scratch, result_fd, request, uid, state)
+        _answer(check, sources, scratch, result_fd, request, uid, state, cap)
     finally:
         os._exit(4)
 
 
-def _confine_self(check, sources, scratch, result_fd, request, uid, state):
+def _confine_self(check, sources, scratch, result_fd, request, uid, state, cap):
+    if cap is not None:
+        cap.join()  # first: everything after this, and every process started from here, counts against the cap
     os.setsid()
     confine.set_limits(request["memory_mb"], dedicated_uid=uid is not None)
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -532,9 +565,9 @@ def _confine_self(check, sources, scratch, result_fd, request, uid, state):
     references.poison(check.functions)
 
 
-def _answer(check, sources, scratch, result_fd, request, uid, state):
+def _answer(check, sources, scratch, result_fd, request, uid, state, cap):
     try:
-        _confine_self(check, sources, scratch, result_fd, request, uid, state)
+        _confine_self(check, sources, scratch, result_fd, request, uid, state, cap)
     except BaseException:
         os._exit(3)
 

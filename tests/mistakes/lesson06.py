@@ -220,7 +220,7 @@ MISTAKES += [
     loss, dout = loss_fn(out, y[batch])
     model.backward(dout)
     optimizer.step(model.grads)
-    return float(loss)""", "train_epoch_digits_accuracy", "one batch per epoch", ("all batches",)),
+    return float(loss)""", "train_epoch_digits_accuracy", "one batch per epoch", ("one batch per epoch",)),
     # -- digits_recipe and digits_recipe_strong: recipes as learners try them first
     Mistake("digits_recipe", "learning rate far too small", ("does not train",),
             'def digits_recipe():\n    return {"hidden": (16,), "lr": 1e-9, "epochs": 2}\n'),

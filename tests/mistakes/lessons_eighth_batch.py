@@ -228,7 +228,7 @@ def lstm_gate_gradients(dh, dc, cache):
     local = np.concatenate([i * (1.0 - i), f * (1.0 - f), 1.0 - g ** 2, o * (1.0 - o)])
     return dc_total, dgates, dgates * local
 """),
-    Mistake("lstm_step_backward_staged", "i and g gradients swapped", ("swap",), """
+    Mistake("lstm_step_backward_staged", "i and g gradients swapped", ("i itself", "g itself"), """
 def lstm_gate_gradients(dh, dc, cache):
     x, h_prev, c_prev, Wx, Wh, i, f, g, o, tanh_c = cache
     dc_total = dc + dh * o * (1.0 - tanh_c ** 2)

@@ -75,7 +75,11 @@ def _l2_mistakes(W, strength):
                         "a mean instead of a sum: the penalty is strength / 2 * sum(W ** 2)":
                             gradcheck.AnyOf(0.5 * strength * np.mean(W * W), strength * np.mean(W * W)),
                         "the square is missing: the penalty is strength / 2 * sum(W ** 2)":
-                            0.5 * strength * np.sum(W)},
+                            0.5 * strength * np.sum(W),
+                        "the norm is not squared: the penalty is strength / 2 * ||W||² = strength / 2 * sum(W ** 2)":
+                            gradcheck.AnyOf(0.5 * strength * np.linalg.norm(W), strength * np.linalg.norm(W)),
+                        "the absolute values: that is the L1 penalty; L2's is strength / 2 * sum(W ** 2)":
+                            gradcheck.AnyOf(0.5 * strength * np.sum(np.abs(W)), strength * np.sum(np.abs(W)))},
             "dW": {"off by 2: with the 1/2 in the penalty, the gradient is strength * W": 2 * strength * W,
                    missing: gradcheck.AnyOf(W, 2 * W),
                    "that is the subgradient of the L1 penalty; L2's gradient is strength * W":
@@ -128,6 +132,8 @@ def _produce_dropout_forward(ex):
     (values["eval"], _), seen_eval = call(lambda a: f(a, DROPOUT_P, False, np.random.default_rng(1)), x, names=("x",))
     values["witness"] = [seen, seen_eval]
     values["random"] = f(big.copy(), STAT_P, True, np.random.default_rng(4))[0]
+    values["random_again"] = f(big.copy(), STAT_P, True, np.random.default_rng(4))[0]  # the same rng state again
+    values["random_other"] = f(big.copy(), STAT_P, True, np.random.default_rng(5))[0]  # another seed
     for key, p, seed in (("p1", 1.0, 2), ("p0", 0.0, 3)):
         try:  # the edge cases get their own diagnosis rather than ending the check
             with np.errstate(all="ignore"):
@@ -146,18 +152,44 @@ def _judge_dropout_forward(values):
                                         threshold=1e-12, mistakes={
             "kept units are not scaled: inverted dropout multiplies them by 1 / (1 - p) in training": x * mask,
             "scaled by 1 / p: the kept units are a fraction 1 - p, so scale by 1 / (1 - p)": x * mask / DROPOUT_P,
-            "the mask is used the wrong way round: mask is True where a unit is KEPT": x * ~mask / keep}),
+            "the mask is used the wrong way round: mask is True where a unit is KEPT": x * ~mask / keep,
+            "kept units are multiplied by 1 - p: inverted dropout DIVIDES them by 1 - p in training":
+                x * mask * keep,
+            "kept units are multiplied by p: inverted dropout divides them by 1 - p in training": x * mask * DROPOUT_P}),
             values.get("fixed"), x, mask),
         _dropped_in_eval(gradcheck.compare("evaluation output", values.get("eval"), x, threshold=1e-12, mistakes={
-            "scaled in evaluation: inverted dropout scales in training only, evaluation is the identity": x / keep}),
+            "scaled in evaluation: inverted dropout scales in training only, evaluation is the identity": x / keep,
+            "multiplied by 1 - p in evaluation: that is plain dropout's test-time rule; inverted dropout scales in "
+            "training and evaluation is the identity": x * keep}),
             values.get("eval"), x),
         _dropout_statistics(values.get("random"), big),
+        _drawn_from_rng(values.get("random"), values.get("random_again"), values.get("random_other")),
         _edge("p = 1 output", values.get("p1"), np.zeros_like(x), "with p = 1 every unit is dropped: return zeros"
               " (torch does), without computing 1 / (1 - p)"),
         _edge("p = 0 output", values.get("p0"), x, "with p = 0 nothing is dropped: keep a unit when"
               " rng.random() >= p, which holds with probability 1 - p"),
     ]
     return results
+
+
+def _drawn_from_rng(first, second, other):
+    """Generators in the same state must drop the same units, generators seeded differently other units."""
+    name = "the mask is drawn from rng (alike seeds, alike masks; other seeds, other masks)"
+    try:
+        first, second, other = (np.asarray(a, dtype=np.float64) for a in (first, second, other))
+    except (TypeError, ValueError):
+        return gradcheck.verdict(name, True)  # not arrays: the statistics check says so
+    if not first.shape == second.shape == other.shape or not first.size:
+        return gradcheck.verdict(name, True)
+    if not np.array_equal(first, second, equal_nan=True):
+        return gradcheck.verdict(name, False, "two calls with the same seed dropped different units",
+                                 "the mask is drawn from numpy's global random state (np.random...): draw it from the "
+                                 "rng you are given, rng.random(x.shape) >= p, so that a seed reproduces it")
+    if np.array_equal(first == 0, other == 0) and (first == 0).any():
+        return gradcheck.verdict(name, False, "two calls with different seeds dropped the same units",
+                                 "the mask does not come from the rng you are given (a mask kept from an earlier call, "
+                                 "or a generator of your own): draw a new one from rng on every call")
+    return gradcheck.verdict(name, True)
 
 
 def _zeros_where_x(out, x):
@@ -230,22 +262,43 @@ def _produce_dropout_backward(ex):
     return {"dx": dx, "dx_eval": dx_eval, "witness": [seen, seen_eval]}
 
 
+def _mask_not_reused(result, dx, mask):
+    """Name a backward that drops other units than the forward did (a mask drawn again instead of the cached one)."""
+    zeros = _zeros_where_x(dx, mask.astype(np.float64) + 1.0)
+    if not result.passed and not result.diagnosis and zeros is not None and zeros.any() \
+            and not np.array_equal(zeros, ~mask):
+        result.diagnosis = ("the gradient is dropped at other units than the forward dropped: reuse the forward's "
+                            "mask from the cache (never draw a new one in the backward)")
+    return result
+
+
 def _judge_dropout_backward(values):
     x, mask, dout, _ = _dropout_inputs()
     keep = 1.0 - DROPOUT_P
     numeric = gradcheck.numerical_gradient_array(lambda v: v * mask / keep, x.copy(), dout)
     calls = [(dout, gradcheck.Cache(repeat=True)), (dout, gradcheck.Cache())]
-    return [gradcheck.not_modified(values.get("witness"), inputs=calls),
-            gradcheck.compare("dx (training)", values.get("dx"), numeric, mistakes={
+    unchanged = gradcheck.not_modified(values.get("witness"), inputs=calls)
+    zeros = _zeros_where_x(values.get("dx"), mask.astype(np.float64) + 1.0)
+    if not unchanged.passed and "second call" in unchanged.detail and zeros is not None \
+            and not np.array_equal(zeros, ~mask):  # two calls differ because each draws a mask, not from the cache
+        unchanged.diagnosis = ("the backward draws its own mask (another one on every call): reuse the forward's mask "
+                               "from the cache, so that exactly the units the forward dropped pass no gradient")
+    return [unchanged,
+            _mask_not_reused(gradcheck.compare("dx (training)", values.get("dx"), numeric, mistakes={
                 "the gradient is not scaled: the forward multiplies kept units by 1 / (1 - p), so does the backward":
                     dout * mask,
-                "dropped units must pass no gradient: multiply dout by the (scaled) mask": dout / keep,
+                "dropped units must pass no gradient: multiply dout by the (scaled) mask":
+                    gradcheck.AnyOf(dout / keep, dout),
                 "scaled by 1 / p: the kept units are scaled by 1 / (1 - p), and so is their gradient":
                     dout * mask / DROPOUT_P,
-                "the mask is used the wrong way round: gradient flows where the unit was KEPT": dout * ~mask / keep}),
+                "the mask is used the wrong way round: gradient flows where the unit was KEPT": dout * ~mask / keep,
+                "multiplied by 1 - p: the forward divides kept units by 1 - p, so the backward divides dout by it too":
+                    dout * mask * keep}), values.get("dx"), mask),
             gradcheck.compare("dx (evaluation)", values.get("dx_eval"), dout, mistakes={
                 "evaluation is the identity, so its gradient is dout unchanged": dout * mask / keep,
-                "scaled in evaluation: the evaluation forward is the identity": dout / keep})]
+                "scaled in evaluation: the evaluation forward is the identity": dout / keep,
+                "multiplied by 1 - p in evaluation: the evaluation forward is the identity, so dx = dout":
+                    dout * keep})]
 
 
 # -- batch norm ----------------------------------------------------------------------------------
@@ -327,6 +380,13 @@ def _judge_bn_forward(values):
             "eps is missing: normalize by sqrt(var + eps)": _bn_reference(x, gamma, beta, batch_mean, biased, 0.0),
             "gamma and beta are swapped: out = gamma * x_hat + beta":
                 _bn_reference(x, beta, gamma, batch_mean, biased, eps),
+            "beta is missing: out = gamma * x_hat + beta": _bn_reference(x, gamma, 0 * beta, batch_mean, biased, eps),
+            "gamma is missing: out = gamma * x_hat + beta":
+                _bn_reference(x, 1 + 0 * gamma, beta, batch_mean, biased, eps),
+            "gamma and beta are missing: out = gamma * x_hat + beta (x_hat alone is only normalized)":
+                _bn_reference(x, 1 + 0 * gamma, 0 * beta, batch_mean, biased, eps),
+            "the mean is not subtracted: x_hat = (x - mean) / sqrt(var + eps)":
+                _bn_reference(x, gamma, beta, 0 * batch_mean, biased, eps),
             "divided by the variance: normalize by the standard deviation sqrt(var + eps)":
                 (x - batch_mean) / (biased + eps) * gamma + beta,
             "the statistics are taken over all entries: each feature has its own mean and variance (axis=0)":
@@ -336,25 +396,25 @@ def _judge_bn_forward(values):
         running = values.get(f"running_True_{k}")
         running = running if isinstance(running, dict) else {}
         results.append(gradcheck.compare(f"running mean after training {label}", running.get("mean"),
-                                         (1 - m) * mean + m * batch_mean, threshold=1e-9, mistakes={
-            "momentum weights the NEW batch: running = (1 - momentum) * running + momentum * batch":
-                m * mean + (1 - m) * batch_mean,
-            "the running mean was not updated": mean}))
+                                         (1 - m) * mean + m * batch_mean, threshold=1e-9,
+                                         mistakes=_running_mistakes(m, mean, {None: batch_mean})["mean"]))
         results.append(gradcheck.compare(f"running var after training {label}", running.get("var"),
-                                         (1 - m) * var + m * unbiased, threshold=1e-9, mistakes={
-            f"updated with the biased variance: the running variance uses the unbiased one (times N / (N - 1) = {n}/{n - 1})":
-                (1 - m) * var + m * biased,
-            "momentum weights the NEW batch: running = (1 - momentum) * running + momentum * batch":
-                m * var + (1 - m) * unbiased,
-            f"the correction is upside down: the unbiased variance is the biased one times N / (N - 1) = {n}/{n - 1}":
-                (1 - m) * var + m * biased * (n - 1) / n,
-            "the running variance was not updated": var}))
+                                         (1 - m) * var + m * unbiased, threshold=1e-9,
+                                         mistakes=_running_mistakes(m, var, {None: unbiased, "biased": biased,
+                                                                             "upside": biased * (n - 1) / n,
+                                                                             "std": np.sqrt(unbiased),
+                                                                             "biased_std": np.sqrt(biased)},
+                                                                    n)["mean"]))
         results.append(gradcheck.compare(f"evaluation output {label}", values.get(f"out_False_{k}"),
                                          _bn_reference(x, gamma, beta, mean, var, eps), threshold=1e-9, mistakes={
             "normalized with the batch statistics: evaluation uses the running mean and variance":
                 _bn_reference(x, gamma, beta, batch_mean, biased, eps),
             "divided by the running variance: normalize by sqrt(running var + eps)":
-                gamma * (x - mean) / (var + eps) + beta}))
+                gamma * (x - mean) / (var + eps) + beta,
+            "the running statistics were updated with this batch before normalizing: in evaluation they are only "
+            "read (update them under `if train:` only)":
+                gradcheck.AnyOf(*[_bn_reference(x, gamma, beta, (1 - m) * mean + m * batch_mean,
+                                                (1 - m) * var + m * v, eps) for v in (unbiased, biased)])}))
         running_eval = values.get(f"running_False_{k}")
         running_eval = running_eval if isinstance(running_eval, dict) else {}
         for key, before in (("mean", mean), ("var", var)):
@@ -363,6 +423,35 @@ def _judge_bn_forward(values):
             if not results[-1].passed:
                 results[-1].diagnosis = "evaluation must not change the running statistics"
     return results
+
+
+def _running_mistakes(m, old, batch, n=None):
+    """Wrong running-statistic updates (one or two slips), named by slots; ``batch`` maps a slip to its statistic."""
+    ratio = f"{n}/{n - 1}" if n else "N / (N - 1)"
+    texts = {"biased": f"updated with the biased variance: the running variance uses the unbiased one (times "
+                       f"N / (N - 1) = {ratio})",
+             "upside": f"the correction is upside down: the unbiased variance is the biased one times N / (N - 1) = "
+                       f"{ratio}",
+             "std": "updated with the standard deviation: the running variance averages variances (no square root)",
+             "biased_std": "updated with the biased standard deviation: the running variance averages the unbiased "
+                           "variances"}
+    slots = {"momentum": {"flipped": "momentum weights the NEW batch: running = (1 - momentum) * running + momentum "
+                                     "* batch"},
+             "update": {"replaced": "the running statistic is replaced by the batch's: it is a moving average, "
+                                    "(1 - momentum) * running + momentum * batch",
+                        "kept": "the running statistic was not updated: in training, running = (1 - momentum) * "
+                                "running + momentum * batch (in place, in the dict you are given)"},
+             "statistic": {key: texts[key] for key in batch if key is not None}}
+
+    def compute(choice):
+        stat = batch[choice.get("statistic")]
+        if choice.get("update") == "replaced":
+            return {"mean": stat}
+        if choice.get("update") == "kept":
+            return {"mean": old}
+        return {"mean": m * old + (1 - m) * stat if choice.get("momentum") else (1 - m) * old + m * stat}
+
+    return gradcheck.slot_mistakes(compute, slots, pairs=True)
 
 
 def _produce_bn_backward(ex):
@@ -404,14 +493,20 @@ def _judge_bn_backward(values):
         results += [r for r in [gradcheck.returned_count(values.get(f"grads_{train}"), ("dx", "dgamma", "dbeta"),
                                                          "batchnorm_backward")] if r is not None]
         mode = "training" if train else "evaluation"
+        results += [r for r in [gradcheck.returned_order([dx, dgamma, dbeta], expected, ("dx", "dgamma", "dbeta"),
+                                                         "batchnorm_backward")] if r is not None]
         if train:
             dx_mistakes = {"the batch mean and variance were treated as constants (the evaluation formula): in "
                            "training they depend on x, which adds the two correction terms":
                            dout * gamma / np.sqrt(biased + eps),
                            **{text: _bn_train_variant(x, gamma, dout, eps, key) for key, text in _BN_MISTAKES.items()}}
+            dx_mistakes = (lambda base=dx_mistakes: gradcheck.merge_mistakes(base, _bn_dx_mistakes(x, gamma, dout, eps)))
         else:
             dx_mistakes = {"used the batch statistics: in evaluation the running statistics are constants":
                            _eval_with_batch_grad(x, gamma, dout, eps),
+                           "the training formula in evaluation: there the mean and variance are the running "
+                           "statistics, constants, so dx = dout * gamma / sqrt(running var + eps), no correction "
+                           "terms": _train_formula_on_eval_cache(x, gamma, dout, eps),
                            "gamma is missing: dx = dout * gamma / sqrt(running var + eps)": expected[0] / gamma}
         gamma_mistakes = {"dgamma sums dout alone: it is sum(dout * x_hat, axis=0)": dout.sum(axis=0),
                           "dgamma pairs dout with x; it multiplies x_hat: sum(dout * x_hat, axis=0)":
@@ -449,6 +544,16 @@ def _bn_train_variant(x, gamma, dout, eps, mistake):
     return inv_std / n * (n * g - mean_term - var_term)
 
 
+def _train_formula_on_eval_cache(x, gamma, dout, eps):
+    """The training dx's closed form evaluated on the evaluation cache (running mean and variance)."""
+    _, _, _, mean, var, _ = _bn_inputs()
+    n = x.shape[0]
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    g = dout * gamma
+    return inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
+
+
 def _eval_with_batch_grad(x, gamma, dout, eps):
     """The training-mode dx, the wrong answer in evaluation (closed form of the batch-statistics gradient)."""
     n = x.shape[0]
@@ -457,6 +562,101 @@ def _eval_with_batch_grad(x, gamma, dout, eps):
     x_hat = (x - mean) * inv_std
     g = dout * gamma
     return inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
+
+
+BN_CHAIN_SLOTS = {
+    "dx_hat": {"no_gamma": "dx_hat = dout * gamma: gamma is missing (y = gamma * x_hat + beta)"},
+    "dinv_std": {"x": "x_hat = xc * inv_std, so dinv_std = sum(dx_hat * xc): it multiplies the centred xc, not x",
+                 "x_hat": "x_hat = xc * inv_std, so dinv_std = sum(dx_hat * xc): it multiplies xc, not x_hat"},
+    "dvar": {"no_half": "d/dvar (var + eps)^(-1/2) is -1/2 (var + eps)^(-3/2): the factor -1/2 is missing",
+             "plus_half": "d/dvar (var + eps)^(-1/2) is -1/2 (var + eps)^(-3/2): the sign of the 1/2 is wrong",
+             "power": "the power: d/dvar (var + eps)^(-1/2) = -1/2 (var + eps)^(-3/2), not ^(-1/2)",
+             "power_no_eps": "eps is missing in dvar: -1/2 (var + eps)^(-3/2)"},
+    "dxc": {"no_var": "xc fans out to x_hat AND to var: add the branch through var, dvar * 2 xc / N",
+            "unbiased": "var divides by N (the biased variance), so d var / d xc = 2 xc / N, not 2 xc / (N - 1)",
+            "no_n": "d var / d xc = 2 xc / N: the 1/N of the mean is missing",
+            "no_2": "d var / d xc = 2 xc / N: the 2 of the square is missing",
+            "x": "d var / d xc = 2 xc / N, with the centred xc, not x"},
+    "dmu": {"plus": "xc = x - mu: the gradient reaching mu is MINUS the sum of dxc over the batch"},
+    "dx": {"no_mu": "x fans out to xc AND to mu: add the branch through mu, dmu / N on every row",
+           "no_n": "mu is the mean of x, so d mu / d x_i = 1/N: add dmu / N, not dmu",
+           "minus": "d mu / d x_i = +1/N: dx = dxc + dmu / N (the minus sign is already in dmu)"},
+}
+
+
+def bn_chain_outputs(x, gamma, dout, eps):
+    """``compute(choice)`` for :func:`gradcheck.slot_mistakes`: every node of the staged batch-norm backward."""
+    n = x.shape[0]
+    mu = x.mean(axis=0)
+    xc = x - mu
+    var = (xc * xc).mean(axis=0)
+    inv_std = (var + eps) ** -0.5
+    x_hat = xc * inv_std
+
+    def compute(choice):
+        dx_hat = dout if choice.get("dx_hat") else dout * gamma
+        dinv_std = (dx_hat * {None: xc, "x": x, "x_hat": x_hat}[choice.get("dinv_std")]).sum(axis=0)
+        dvar = {None: -0.5 * dinv_std * (var + eps) ** -1.5, "no_half": dinv_std * (var + eps) ** -1.5,
+                "plus_half": 0.5 * dinv_std * (var + eps) ** -1.5, "power": -0.5 * dinv_std * (var + eps) ** -0.5,
+                "power_no_eps": -0.5 * dinv_std * var ** -1.5}[choice.get("dvar")]
+        branch = {None: dvar * 2 * xc / n, "no_var": 0.0, "unbiased": dvar * 2 * xc / (n - 1),
+                  "no_n": dvar * 2 * xc, "no_2": dvar * xc / n, "x": dvar * 2 * x / n}[choice.get("dxc")]
+        dxc = dx_hat * inv_std + branch
+        dmu = dxc.sum(axis=0) if choice.get("dmu") else -dxc.sum(axis=0)
+        dx = {None: dxc + dmu / n, "no_mu": dxc, "no_n": dxc + dmu, "minus": dxc - dmu / n}[choice.get("dx")]
+        return {"dbeta": dout.sum(axis=0), "dgamma": (dout * x_hat).sum(axis=0), "dx_hat": dx_hat,
+                "dinv_std": dinv_std, "dvar": dvar, "dxc": dxc, "dmu": dmu, "dx": dx}
+
+    return compute
+
+
+BN_COMPACT_SLOTS = {
+    "first": {"dout": "gamma is missing from the first term: every term of dx uses g = dout * gamma"},
+    "mean": {"dout": "gamma is missing from the mean term: subtract g.sum(axis=0) with g = dout * gamma",
+             "mean": "the mean term is divided by N twice: N * g - g.sum(axis=0) (a sum, the 1/N is in front)",
+             "none": _BN_MISTAKES["no mean"]},
+    "var": {"dout": "gamma is missing from the variance term: x_hat * sum(g * x_hat) with g = dout * gamma",
+            "mean": "the variance term is divided by N twice: x_hat * (g * x_hat).sum(axis=0) (a sum, the 1/N is in "
+                    "front)",
+            "xc": "the variance term uses the centred x where it needs x_hat: x_hat * sum(g * x_hat)",
+            "unbiased": "the variance term has an N / (N - 1): the batch variance used in training is the biased one",
+            "none": _BN_MISTAKES["no var"]},
+    "scale": {"no_n": "the 1/N in front is missing: dx = inv_std / N * (N * g - ...)",
+              "no_inv_std": "the factor inv_std = 1 / sqrt(var + eps) in front is missing",
+              "std": "multiplied by sqrt(var + eps) where dx divides by it (inv_std = 1 / sqrt(var + eps))",
+              "unbiased_std": "inv_std uses the unbiased variance: training normalizes with the biased one (divide by "
+                              "N)"},
+}
+
+
+def bn_compact_outputs(x, gamma, dout, eps):
+    """``compute(choice)`` for :func:`gradcheck.slot_mistakes`: the one-line training dx, term by term."""
+    n = x.shape[0]
+    mean, biased, unbiased = _batch_stats(x)
+    inv_std = 1 / np.sqrt(biased + eps)
+    xc = x - mean
+    x_hat = xc * inv_std
+    g = dout * gamma
+
+    def compute(choice):
+        first = n * (dout if choice.get("first") else g)
+        mean_term = {None: g.sum(axis=0), "dout": dout.sum(axis=0), "mean": g.mean(axis=0),
+                     "none": 0.0}[choice.get("mean")]
+        var_term = {None: x_hat * (g * x_hat).sum(axis=0), "dout": x_hat * (dout * x_hat).sum(axis=0),
+                    "mean": x_hat * (g * x_hat).mean(axis=0), "xc": xc * (g * x_hat).sum(axis=0),
+                    "unbiased": x_hat * (g * x_hat).sum(axis=0) * n / (n - 1), "none": 0.0}[choice.get("var")]
+        scale = {None: inv_std / n, "no_n": inv_std, "no_inv_std": 1.0 / n, "std": np.sqrt(biased + eps) / n,
+                 "unbiased_std": 1 / np.sqrt(unbiased + eps) / n}[choice.get("scale")]
+        return {"dx": scale * (first - mean_term - var_term)}
+
+    return compute
+
+
+def _bn_dx_mistakes(x, gamma, dout, eps):
+    """Every known wrong training dx: the one-line form's terms and the staged graph's nodes, one or two wrong."""
+    compact = gradcheck.slot_mistakes(bn_compact_outputs(x, gamma, dout, eps), BN_COMPACT_SLOTS, pairs=True)["dx"]
+    chain = gradcheck.slot_mistakes(bn_chain_outputs(x, gamma, dout, eps), BN_CHAIN_SLOTS)["dx"]
+    return gradcheck.merge_mistakes(compact, chain)
 
 
 # -- early stopping ------------------------------------------------------------------------------
@@ -494,7 +694,9 @@ def _early_variant(losses, patience, min_delta, strict=True, reset=True, nan_imp
     best_epoch, best, waited = None, math.inf, 0
     for epoch, loss in enumerate(losses):
         improves = (loss < best - min_delta) if strict else (loss <= best - min_delta)
-        if improves or (nan_improves and loss != loss):
+        if nan_improves:  # the test written as "not (loss >= best - min_delta)": any comparison with NaN improves
+            improves = not (loss >= best - min_delta)
+        if improves:
             best_epoch, best = epoch, loss
             waited = 0 if reset else waited
         else:
@@ -504,37 +706,59 @@ def _early_variant(losses, patience, min_delta, strict=True, reset=True, nan_imp
     return best_epoch, None
 
 
+def _early_got(answer):
+    """The learner's (best_epoch, stop_epoch) as comparable values ("?" where not an epoch)."""
+    pair = answer if isinstance(answer, (list, tuple)) and len(answer) == 2 else (None, "?")
+    return tuple(_as_epoch(v) for v in pair)
+
+
+def _early_variants(losses, patience, min_delta, expected):
+    """[(answer, sentence)]: the answers of the known wrong rules on one case."""
+    variants = [
+        (_early_variant(losses, patience + 1, min_delta), "stops one epoch late: stop as soon as `patience` "
+         "epochs in a row have not improved"),
+        (_early_variant(losses, patience - 1, min_delta), "stops one epoch early: allow `patience` epochs "
+         "without improvement before stopping"),
+        (_early_variant(losses, patience, min_delta, strict=False), "an equal loss is not an improvement:"
+         " use a strict <"),
+        (_early_variant(losses, patience, 0.0), "an improvement must beat the best loss by more than min_delta:"
+         " loss < best - min_delta"),
+        (_early_variant(losses, patience, -min_delta), "min_delta has the wrong sign: an improvement is"
+         " loss < best - min_delta"),
+        (_early_variant(losses, patience, min_delta, reset=False), "the count of epochs without improvement is"
+         " not reset when an epoch improves: set it back to 0"),
+        (_early_variant(losses, patience, min_delta, nan_improves=True), "a NaN loss is never an improvement"
+         " (comparisons with NaN are False): test loss < best - min_delta, not not (loss >= ...)"),
+    ]
+    stop = _early_variant(losses, patience, min_delta)[1]
+    variants.append(((None if expected[0] is None else expected[0] + 1, None if stop is None else stop + 1),
+                     "the epochs are counted from 1: return indices into val_losses, which count from 0"))
+    variants.append(((expected[0], None if stop is None else stop + 1), "stop_epoch is one too large: it is the"
+                     " index of the epoch after which training stops (counting from 0)"))
+    return variants
+
+
 def _judge_early(values):
     answers = values.get("answers")
     answers = answers if isinstance(answers, list) and len(answers) == len(EARLY_CASES) else [None] * len(EARLY_CASES)
     results = []
+    # A rule that would have changed a case the learner got right is not theirs (a late stop and a NaN taken
+    # as an improvement give the same answer on the NaN case, but not on the others).
+    ruled_out = {text for (losses, patience, min_delta, expected), answer in zip(EARLY_CASES, answers, strict=True)
+                 if _early_got(answer) == expected
+                 for variant, text in _early_variants(losses, patience, min_delta, expected) if variant != expected}
     for (losses, patience, min_delta, expected), answer in zip(EARLY_CASES, answers, strict=True):
         pair = answer if isinstance(answer, (list, tuple)) and len(answer) == 2 else (None, "?")
-        got = tuple(_as_epoch(v) for v in pair)
+        got = _early_got(answer)
         name = f"early_stopping({losses}, patience={patience}, min_delta={min_delta})"
         if got == expected:
             results.append(gradcheck.verdict(name, True))
             continue
-        variants = [
-            (_early_variant(losses, patience + 1, min_delta), "stops one epoch late: stop as soon as `patience` "
-             "epochs in a row have not improved"),
-            (_early_variant(losses, patience - 1, min_delta), "stops one epoch early: allow `patience` epochs "
-             "without improvement before stopping"),
-            (_early_variant(losses, patience, min_delta, strict=False), "an equal loss is not an improvement:"
-             " use a strict <"),
-            (_early_variant(losses, patience, 0.0), "an improvement must beat the best loss by more than min_delta:"
-             " loss < best - min_delta"),
-            (_early_variant(losses, patience, -min_delta), "min_delta has the wrong sign: an improvement is"
-             " loss < best - min_delta"),
-            (_early_variant(losses, patience, min_delta, reset=False), "the count of epochs without improvement is"
-             " not reset when an epoch improves: set it back to 0"),
-            (_early_variant(losses, patience, min_delta, nan_improves=True), "a NaN loss is never an improvement"
-             " (comparisons with NaN are False): test loss < best - min_delta, not not (loss >= ...)"),
-        ]
-        stop = _early_variant(losses, patience, min_delta)[1]
-        variants.append(((expected[0], None if stop is None else stop + 1), "stop_epoch is one too large: it is the"
-                         " index of the epoch after which training stops (counting from 0)"))
-        diagnosis = next((text for variant, text in variants if got == variant), "")
+        variants = [(v, text) for v, text in _early_variants(losses, patience, min_delta, expected)
+                    if text not in ruled_out]
+        matching = [text for variant, text in variants if got == variant]
+        diagnosis = matching[0] if len(matching) == 1 else \
+            ("one of these (they give the same answer here): " + " | ".join(matching) if matching else "")
         if not diagnosis and got[0] == "?" and isinstance(pair[0], (int, float)) and expected[0] is not None \
                 and pair[0] == losses[expected[0]]:
             diagnosis = "returned the best loss; return the best epoch's index (its position in val_losses)"
@@ -645,6 +869,13 @@ def _judge_bn_staged(values):
         return [gradcheck.verdict("stages", False, f"returned {type(stages).__name__}",
                                   f"return a dict with the keys {', '.join(STAGES)}")]
     expected, mistakes = _staged_numeric(), _staged_mistakes()
+    chain = {}
+
+    def stage_mistakes(stage):  # computed only for a wrong answer, once for every stage
+        if not chain:
+            chain.update(gradcheck.slot_mistakes(bn_chain_outputs(x, gamma, dout, STAGED_EPS), BN_CHAIN_SLOTS))
+        return gradcheck.merge_mistakes(mistakes.get(stage, {}), chain[stage])
+
     results = [gradcheck.not_modified(values.get("witness"), inputs=[(dout, x, gamma, STAGED_EPS)])]
     for stage in STAGES:
         if stage not in stages:
@@ -652,7 +883,7 @@ def _judge_bn_staged(values):
                                              f"add the key {stage!r}: dL/d{stage[1:]}"))
             continue
         results.append(gradcheck.compare(stage, stages[stage], expected[stage], threshold=1e-7,
-                                         batch_size=x.shape[0], mistakes=mistakes.get(stage)))
+                                         batch_size=x.shape[0], mistakes=lambda stage=stage: stage_mistakes(stage)))
     return results
 
 

@@ -111,7 +111,7 @@ def _replay(params, activation, X, y, *, batch_size, seed, epochs, lr, momentum=
     params = [p.copy() for p in params]
     buffers = [None] * len(params)
     rng = np.random.default_rng(seed)
-    losses = {"weighted": [], "unweighted": [], "sum": [], "last": [], "by batch_size": []}
+    losses = {"weighted": [], "unweighted": [], "sum": [], "last": [], "by batch_size": [], "sum over N": []}
     for _ in range(epochs):
         order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
         batch_losses, sizes = [], []
@@ -134,6 +134,7 @@ def _replay(params, activation, X, y, *, batch_size, seed, epochs, lr, momentum=
         losses["sum"].append(float(batch_losses.sum()))
         losses["last"].append(float(batch_losses[-1]))
         losses["by batch_size"].append(float(batch_losses.sum() * batch_size / len(X)))
+        losses["sum over N"].append(float(batch_losses.sum() / len(X)))
     return params, losses
 
 
@@ -179,6 +180,8 @@ def _compare_losses(losses, readings):
         "only the last batch's loss: accumulate every batch's loss over the epoch": readings["last"],
         "each batch's loss is weighted by batch_size: weight it by the batch's own size, len(batch) (the last "
         "batch is smaller)": readings["by batch_size"],
+        "the batch losses are added without their sizes before dividing by N: total += loss * len(batch), then "
+        "total / N": readings["sum over N"],
     }
     return gradcheck.compare("returned losses", losses, readings["weighted"], threshold=REPLAY_THRESHOLD,
                              mistakes=mistakes)
@@ -244,7 +247,9 @@ def _instrument(model, optimizer, loss_fn, X):
         given = args[0] if args else next(iter(kwargs.values()), None)
         if isinstance(given, (list, tuple)) and given and all(g is p for g, p in zip(given, model.params)):
             raise TypeError("optimizer.step takes the gradients, optimizer.step(model.grads), not model.params")
-        events.append(["step"])
+        zero = isinstance(given, (list, tuple)) and bool(given) and all(
+            isinstance(g, np.ndarray) and not np.any(g) for g in given)
+        events.append(["step", bool(zero)])
         return step(*args, **kwargs)
 
     def logged_loss(out, labels):
@@ -282,7 +287,7 @@ def _bn_replay(params, X, y, *, batch_size, seed, epochs, lr, momentum, shuffle=
     params = [p.copy() for p in params]
     buffers, running = [None] * len(params), {"mean": np.zeros(7), "var": np.ones(7)}
     rng = np.random.default_rng(seed)
-    losses = {"weighted": [], "unweighted": [], "sum": [], "last": [], "by batch_size": []}
+    losses = {"weighted": [], "unweighted": [], "sum": [], "last": [], "by batch_size": [], "sum over N": []}
     for _ in range(epochs):
         order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
         batch_losses, sizes = [], []
@@ -304,6 +309,7 @@ def _bn_replay(params, X, y, *, batch_size, seed, epochs, lr, momentum, shuffle=
         losses["sum"].append(float(batch_losses.sum()))
         losses["last"].append(float(batch_losses[-1]))
         losses["by batch_size"].append(float(batch_losses.sum() * batch_size / len(X)))
+        losses["sum over N"].append(float(batch_losses.sum() / len(X)))
     return params, losses, running
 
 
@@ -314,6 +320,16 @@ def _expected_batches(n, batch_size, seed, epochs):
         order = rng.permutation(n)
         batches.append([[int(i) for i in order[s:s + batch_size]] for s in range(0, n, batch_size)])
     return batches
+
+
+def _sizes(batches):
+    sizes = [len(b) for b in batches]
+    return ", ".join(str(v) for v in sizes[:4]) + (", ..." if len(sizes) > 4 else "")
+
+
+def _start(batches):
+    first = batches[0] if batches else []
+    return "[" + ", ".join(str(i) for i in first[:4]) + (", ...]" if len(first) > 4 else "]")
 
 
 def _loop_calls(events, y, n, batch_size, seed, epochs):
@@ -348,6 +364,10 @@ def _loop_calls(events, y, n, batch_size, seed, epochs):
                                          "the update is taken before the backward pass: call model.backward(dout) "
                                          "first, then optimizer.step(model.grads), or it uses the previous "
                                          "batch's gradients")
+    if any(e[0] == "step" and len(e) > 1 and e[1] for epoch in epochs_seen for e in epoch):
+        return gradcheck.verdict(name, False, "optimizer.step received gradients that are all zero",
+                                 "the gradients are zeroed (or replaced) between model.backward and optimizer.step: "
+                                 "step with the model.grads that model.backward(dout) just filled")
     for epoch in epochs_seen:
         counts = {key: sum(1 for e in epoch if e[0] == key) for key in ("forward", "backward", "step")}
         if counts["step"] != counts["forward"] or counts["backward"] != counts["forward"]:
@@ -365,15 +385,21 @@ def _loop_calls(events, y, n, batch_size, seed, epochs):
                 return gradcheck.verdict(name, False, "the labels given to loss_fn are not the batch's",
                                          "take the labels with the same indices as the inputs: y[batch]")
             continue
-        where = f"epoch {k + 1}: batches {got[:2]}..., expected {want[:2]}..."
+        where = (f"epoch {k + 1}: {len(got)} batches of sizes {_sizes(got)}, starting {_start(got)}; expected "
+                 f"{len(want)} of sizes {_sizes(want)}, starting {_start(want)}")
         if len(set(flat)) < len(flat):
             text = ("a sample appears twice in one epoch: the batches are drawn with replacement; take consecutive "
                     "slices of order = rng.permutation(len(X))")
         elif flat == list(range(n)):
             text = "the samples were not shuffled: use order = rng.permutation(len(X)) once per epoch"
+        elif len(got) == 1 and len(want) > 1:
+            text = ("only one batch per epoch: is the return (or a break) inside the loop over the batches? Every "
+                    "batch of the epoch is trained on before returning")
+        elif sorted(flat) != list(range(n)) and len(got) == len(want) - 1 and len(want[-1]) < batch_size:
+            text = "the last, smaller batch is skipped: range(0, N, batch_size) covers every sample"
         elif sorted(flat) != list(range(n)):
-            text = ("not every sample is used once per epoch (is the last, smaller batch skipped?): "
-                    "range(0, N, batch_size) covers every sample")
+            text = (f"{len(set(flat))} of the {n} samples are used in the epoch: every sample is used once per epoch "
+                    "(range(0, N, batch_size) covers them all)")
         elif [len(b) for b in got] != [len(b) for b in want]:
             text = "the batches do not have batch_size samples each (the last one may be smaller)"
         else:
@@ -419,12 +445,27 @@ def _produce_accuracy(ex):
     model = digits_network((ACCURACY_RUN["hidden"],), 10, rng=ACCURACY_RUN["seed"])
     optimizer = optim.Adam(model.params, lr=ACCURACY_RUN["lr"])
     rng = np.random.default_rng(ACCURACY_RUN["seed"])
-    losses = [ex.train_epoch(model, nn.softmax_cross_entropy, optimizer, X_train, y_train,
-                             ACCURACY_RUN["batch_size"], rng) for _ in range(ACCURACY_RUN["epochs"])]
-    return {"losses": losses, "params": [p.copy() for p in model.params]}
+    events, loss_fn = _instrument(model, optimizer, nn.softmax_cross_entropy, X_train)
+    losses = []
+    for _ in range(ACCURACY_RUN["epochs"]):
+        events.append(["epoch"])
+        losses.append(ex.train_epoch(model, loss_fn, optimizer, X_train, y_train, ACCURACY_RUN["batch_size"], rng))
+    return {"losses": losses, "params": [p.copy() for p in model.params], "events": events}
 
 
 def _judge_accuracy(values):
+    from bplab.datasets import load_digits
+
+    results = _accuracy_results(values)
+    if all(r.passed for r in results):
+        return results
+    X_train, y_train, _, _ = load_digits()
+    calls = _loop_calls(values.get("events"), y_train, len(X_train), ACCURACY_RUN["batch_size"], ACCURACY_RUN["seed"],
+                        ACCURACY_RUN["epochs"])
+    return ([] if calls.passed else [calls]) + results  # the recorded calls say why the accuracy is low
+
+
+def _accuracy_results(values):
     from bplab.datasets import load_digits
 
     _, _, X_test, y_test = load_digits()

@@ -181,29 +181,45 @@ def _judge_conv_forward(values):
     outs = outs if isinstance(outs, list) and len(outs) == len(CONV_CASES) else [None] * len(CONV_CASES)
     calls = [_conv_inputs(case)[:5] for case in range(len(CONV_CASES))]
     results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
+    cases = []
     for case, out in enumerate(outs):
         x, W, b, stride, pad, _ = _conv_inputs(case)
         expected = naive_conv2d(x, W, b, stride, pad)
-        results.append(gradcheck.compare(
-            f"out (stride {stride}, pad {pad})", out, expected, threshold=THRESHOLD,
-            mistakes={"kernel flipped: torch's conv2d (and this course) compute a cross-correlation,"
-                      " out = sum of W * window, without flipping W":
-                      naive_conv2d(x, W[:, :, ::-1, ::-1], b, stride, pad),
-                      "bias missing: add b[f] to every position of output channel f":
-                      naive_conv2d(x, W, np.zeros_like(b), stride, pad),
-                      "the stride is ignored: output position p reads the input from row p * stride":
-                      naive_conv2d(x, W, b, 1, pad),
-                      "the padding is missing: pad x with `pad` zeros on each side of both spatial axes first":
-                      naive_conv2d(x, W, b, stride, 0),
-                      "the output size misses its + 1: OH = (H + 2 pad - KH) // stride + 1":
-                      expected[:, :, :-1, :-1],
-                      "the bias is added once per kernel offset: add b once, to every position of channel f":
-                      gradcheck.AnyOf(*[expected + (W.shape[2] * W.shape[3] + extra) * b[None, :, None, None]
-                                        for extra in (-1, 0)]),
-                      "the kernel is transposed: W[f, c, i, j] multiplies the input at row offset i, column "
-                      "offset j": naive_conv2d(x, W.transpose(0, 1, 3, 2), b, stride, pad)
-                      if W.shape[2] == W.shape[3] else np.zeros(0)}))
+        cases.append((out, expected, lambda x=x, W=W, b=b, stride=stride, pad=pad, expected=expected:
+                      _conv_forward_mistakes(x, W, b, stride, pad, expected)))
+    for case, ((out, expected, _), mistakes) in enumerate(zip(cases, gradcheck.drop_contradicted(cases,
+                                                                                                  threshold=THRESHOLD))):
+        stride, pad = CONV_CASES[case][2:]
+        results.append(gradcheck.compare(f"out (stride {stride}, pad {pad})", out, expected, threshold=THRESHOLD,
+                                         mistakes=mistakes))
     return results
+
+
+def _conv_forward_mistakes(x, W, b, stride, pad, expected):
+    """Known wrong forward outputs, recomputed from the case's inputs."""
+    out_h, out_w = expected.shape[2:]
+    kh, kw = W.shape[2:]
+    unpadded = ((x.shape[2] - kh) // stride + 1, (x.shape[3] - kw) // stride + 1)
+    return {
+        "kernel flipped: torch's conv2d (and this course) compute a cross-correlation, out = sum of W * window, "
+        "without flipping W": naive_conv2d(x, W[:, :, ::-1, ::-1], b, stride, pad),
+        "bias missing: add b[f] to every position of output channel f": naive_conv2d(x, W, np.zeros_like(b), stride, pad),
+        "the stride is ignored: output position p reads the input from row p * stride": naive_conv2d(x, W, b, 1, pad),
+        "the padding is missing: pad x with `pad` zeros on each side of both spatial axes first":
+            naive_conv2d(x, W, b, stride, 0),
+        "the output size misses its + 1: OH = (H + 2 pad - KH) // stride + 1": expected[:, :, :-1, :-1],
+        "the bias is added once per kernel offset: add b once, to every position of channel f":
+            gradcheck.AnyOf(*[expected + (kh * kw + extra) * b[None, :, None, None] for extra in (-1, 0)]),
+        "the kernel is transposed: W[f, c, i, j] multiplies the input at row offset i, column offset j":
+            naive_conv2d(x, W.transpose(0, 1, 3, 2), b, stride, pad) if kh == kw else np.zeros(0),
+        "the output size leaves out the padding: OH = (H + 2 pad - KH) // stride + 1, with the padded height":
+            expected[:, :, :unpadded[0], :unpadded[1]],
+        "the windows are read one pixel apart: window (p, q) starts at row p * stride, column q * stride (slice "
+        "with step stride)": naive_conv2d(x, W, b, 1, pad)[:, :, :out_h, :out_w],
+        "the sum over a window also adds up the examples of the batch (a sum without axis): sum over the axes "
+        "(C, KH, KW) only, one number per example": np.broadcast_to(
+            (expected - b[None, :, None, None]).sum(axis=0, keepdims=True), expected.shape) + b[None, :, None, None],
+    }
 
 
 _CONV_MISTAKES = {
@@ -253,6 +269,23 @@ def _overwrite_positions(dout, x_shape, W, stride, pad):
     return dxp[:, :, pad:pad + h, pad:pad + w]
 
 
+def _db_means(dout):
+    """db with a mean where the sum belongs (over the batch, the positions or both)."""
+    rule = "b[f] is added at every position of every example, so db = dout.sum(axis=(0, 2, 3)), a sum"
+    return {f"db averages over the batch and the positions: {rule}": dout.mean(axis=(0, 2, 3)),
+            f"db averages over the positions: {rule}": dout.sum(axis=0).mean(axis=(1, 2)),
+            f"db averages over the batch (divided by N): {rule}": dout.mean(axis=0).sum(axis=(1, 2))}
+
+
+def _empty_crop(result, dx, x_shape, pad):
+    """Name an empty dx from cropping with ``pad:-pad`` when pad is 0 (``-0`` is 0, so the slice keeps nothing)."""
+    if not result.passed and pad == 0 and isinstance(dx, np.ndarray) and dx.ndim == 4 \
+            and dx.shape[:2] == tuple(x_shape[:2]) and 0 in dx.shape[2:]:
+        result.diagnosis = ("dx is empty along the spatial axes: with pad = 0 the crop [pad:-pad] is [0:0] (-0 is 0), "
+                            "which keeps nothing; crop with [pad:pad + H] (H, x's height), or skip it when pad == 0")
+    return result
+
+
 def _produce_conv_backward(ex):
     grads, witnesses = [], []
     for case in range(len(CONV_CASES)):
@@ -277,6 +310,8 @@ def _judge_conv_backward(values):
         results += [r for r in [gradcheck.returned_count(grads, ("dx", "dW", "db"), "conv2d_backward")] if r is not None]
         label = f"(stride {stride}, pad {pad})"
         numeric = numerical_conv_gradients(x, W, b, stride, pad, dout)
+        results += [r for r in [gradcheck.returned_order([dx, dW, db], numeric, ("dx", "dW", "db"), "conv2d_backward")]
+                    if r is not None]
         dx_unflipped = naive_conv2d_dx(dout, x.shape, W[:, :, ::-1, ::-1], stride, pad)
         variants = {text: _conv_backward_variant(x, W, dout, stride, pad, key)
                     for key, text in _CONV_MISTAKES.items()}
@@ -285,19 +320,29 @@ def _judge_conv_backward(values):
             variants[overwrite] = (gradcheck.AnyOf(variants[overwrite][0],
                                                    _overwrite_positions(dout, x.shape, W, stride, pad)), None)
         results += [
-            gradcheck.compare(f"dx {label}", dx, numeric[0], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
+            _empty_crop(gradcheck.compare(f"dx {label}", dx, numeric[0], threshold=THRESHOLD, batch_size=x.shape[0],
+                                          mistakes={
                 "kernel not flipped: dx is the FULL convolution of dout with the kernel flipped in both axes"
                 " (or scatter W * dout back over each window)": dx_unflipped,
-                **{text: v[0] for text, v in variants.items() if v[0] is not None}}),
+                "the kernel's row and column offsets are swapped: W[f, c, i, j] met the input at row offset i, "
+                "column offset j in the forward pass, and dx scatters it back to the same place":
+                    naive_conv2d_dx(dout, x.shape, W.transpose(0, 1, 3, 2), stride, pad)
+                    if W.shape[2] == W.shape[3] else np.zeros(0),
+                **{text: v[0] for text, v in variants.items() if v[0] is not None}}), dx, x.shape, pad),
             gradcheck.compare(f"dW {label}", dW, numeric[1], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
                 "dW flipped: dW[f, c, i, j] pairs dout with the input shifted by (i, j), no flip":
                     numeric[1][:, :, ::-1, ::-1],
+                "dW's row and column offsets are swapped: dW[f, c, i, j] pairs dout with the input shifted by i rows "
+                "and j columns": numeric[1].transpose(0, 1, 3, 2) if W.shape[2] == W.shape[3] else np.zeros(0),
                 **{text: v[1] for text, v in variants.items() if v[1] is not None}}),
             gradcheck.compare(f"db {label}", db, numeric[2], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
                 "db is summed over the batch only: b[f] is shared by every position, so db = dout.sum(axis=(0, 2, 3))":
                     dout.sum(axis=0),
                 "db is summed over the wrong axes: db[f] = dout[:, f].sum(), i.e. dout.sum(axis=(0, 2, 3))":
-                    gradcheck.AnyOf(dout.sum(axis=(0, 1)), dout.sum(axis=(1, 2, 3)), dout.sum(axis=(2, 3)))}),
+                    gradcheck.AnyOf(dout.sum(axis=(0, 1)), dout.sum(axis=(1, 2, 3)), dout.sum(axis=(2, 3))),
+                "db = dout.sum() adds every channel into one number: each filter has its own bias, db[f] = "
+                "dout[:, f].sum(), i.e. dout.sum(axis=(0, 2, 3))": np.asarray(dout.sum()),
+                **_db_means(dout)}),
         ]
     return results
 
@@ -319,11 +364,16 @@ def _judge_pool_forward(values):
     outs = outs if isinstance(outs, list) and len(outs) == len(POOL_CASES) else [None] * len(POOL_CASES)
     calls = [_pool_inputs(case)[:3] for case in range(len(POOL_CASES))]
     results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
+    cases = []
     for case, out in enumerate(outs):
         x, size, stride, _ = _pool_inputs(case)
         expected = naive_maxpool2d(x, size, stride)
+        cases.append((out, expected, _pool_forward_mistakes(x, size, stride, expected.shape)))
+    for case, ((out, expected, _), kept) in enumerate(zip(cases, gradcheck.drop_contradicted(cases,
+                                                                                             threshold=THRESHOLD))):
+        size, stride = POOL_CASES[case][1:]
         results.append(gradcheck.compare(f"out (size {size}, stride {stride})", out, expected, threshold=THRESHOLD,
-                                         mistakes=_pool_forward_mistakes(x, size, stride, expected.shape)))
+                                         mistakes=kept))
     return results
 
 
@@ -337,13 +387,23 @@ def _pool_forward_mistakes(x, size, stride, shape):
         for q in range(shape[3]):
             window = x[:, :, p * stride:p * stride + size, q * stride:q * stride + size]
             reduced["min"][:, :, p, q], reduced["sum"][:, :, p, q] = window.min(axis=(2, 3)), window.sum(axis=(2, 3))
-    mistakes = {"the mean of each window: max pooling takes the maximum": mean,
+    whole = np.empty(shape)
+    for p in range(shape[2]):
+        for q in range(shape[3]):
+            whole[:, :, p, q] = x[:, :, p * stride:p * stride + size, q * stride:q * stride + size].max()
+    mistakes = {"the maximum is taken over the whole window array (every example and channel): take it over the "
+                "window's two spatial axes only, .max(axis=(2, 3))": whole,
+                "the mean of each window: max pooling takes the maximum": mean,
                 "the minimum of each window: max pooling takes the maximum": reduced["min"],
                 "the sum of each window: max pooling takes the maximum": reduced["sum"],
                 "the stride is ignored: window (p, q) starts at row p * stride, column q * stride":
                     naive_maxpool2d(x, size, 1)}
     if size != stride:
         mistakes["size and stride are swapped: windows are size x size, stride apart"] = naive_maxpool2d(x, stride, size)
+        n, c, h, w = x.shape
+        blocks = x[:, :, :h // size * size, :w // size * size].reshape(n, c, h // size, size, w // size, size)
+        mistakes["the windows are cut by a reshape into size x size blocks, which ignores the stride: window (p, q) "
+                 "starts at (p * stride, q * stride), and windows overlap when stride < size"] = blocks.max(axis=(3, 5))
     return mistakes
 
 
@@ -402,7 +462,8 @@ def _pool_mistakes(x, dout, size, stride):
             mistakes[text] = wrong
     if stride < size:
         mistakes["overlapping windows overwrite each other: an entry that is the maximum of several windows"
-                 " collects the SUM of their gradients (use +=)"] = naive_maxpool2d_dx(x, dout, size, stride,
+                 " collects the SUM of their gradients (+= in a loop, or np.add.at: with fancy indexing, "
+                 "dx[rows, cols] += dout adds a repeated index only once)"] = naive_maxpool2d_dx(x, dout, size, stride,
                                                                                    "overwrite")
     return mistakes
 
@@ -417,12 +478,13 @@ def _judge_pool_backward(values):
         return results + [gradcheck.verdict("dx", False, "is a tuple",
                                             "maxpool2d_backward returns dx alone (one array of the input's shape), "
                                             "not a tuple")]
+    cases, names = [], []
     for case, dx in enumerate(grads[:-1]):
         x, size, stride, dout = _pool_inputs(case)
         numeric = gradcheck.numerical_gradient_array(lambda v, size=size, stride=stride: naive_maxpool2d(v, size, stride),
                                                      x.copy(), dout)
-        results.append(gradcheck.compare(f"dx (size {size}, stride {stride})", dx, numeric, threshold=THRESHOLD,
-                                         mistakes=_pool_mistakes(x, dout, size, stride)))
+        cases.append((dx, numeric, _pool_mistakes(x, dout, size, stride)))
+        names.append(f"dx (size {size}, stride {stride})")
     # Ties have no derivative; the convention (torch's on the CPU) is that the first maximum in row-major order
     # takes the whole gradient, so the expected value comes from the loop rule, not from central differences.
     x, dout = _tie_inputs()
@@ -431,8 +493,10 @@ def _judge_pool_backward(values):
              " it, as np.argmax and torch choose"] = naive_maxpool2d_dx(x, dout, 2, 2, "all")
     mistakes["ties went to the LAST maximum: the first one in row-major order inside the window gets the gradient"
              " (np.argmax returns the first)"] = naive_maxpool2d_dx(x, dout, 2, 2, "last")
-    results.append(gradcheck.compare("dx (tied maxima)", grads[-1], naive_maxpool2d_dx(x, dout, 2, 2, "first"),
-                                     threshold=THRESHOLD, mistakes=mistakes))
+    cases.append((grads[-1], naive_maxpool2d_dx(x, dout, 2, 2, "first"), mistakes))
+    names.append("dx (tied maxima)")
+    for name, (dx, expected, _), kept in zip(names, cases, gradcheck.drop_contradicted(cases, threshold=THRESHOLD)):
+        results.append(gradcheck.compare(name, dx, expected, threshold=THRESHOLD, mistakes=kept))
     return results
 
 
@@ -492,6 +556,8 @@ def _judge_conv_backward_staged(values):
                     if r is not None]
         label = f"(stride {stride}, pad {pad})"
         numeric = numerical_conv_gradients(x, W, b, stride, pad, dout)
+        results += [r for r in [gradcheck.returned_order([dx, dW, db], numeric, ("dx", "dW", "db"),
+                                                         "conv2d_backward_loops")] if r is not None]
         wrong = {m: loop_conv_gradients(dout, x, W, stride, pad, m) for m in
                  ("dx assigned", "dW assigned", "stride ignored", "padding kept")}
         dx_mistakes = {"padding not cropped: dx must have x's shape; drop the pad rows and columns of the padded"
@@ -512,13 +578,14 @@ def _judge_conv_backward_staged(values):
             dx_result = gradcheck.verdict(f"dx {label}", False, f"has shape {dx.shape}, expected {x.shape}",
                                           next(iter(dx_mistakes)))
         else:
-            dx_result = gradcheck.compare(f"dx {label}", dx, numeric[0], threshold=THRESHOLD, batch_size=x.shape[0],
-                                          mistakes=dx_mistakes)
+            dx_result = _empty_crop(gradcheck.compare(f"dx {label}", dx, numeric[0], threshold=THRESHOLD,
+                                                      batch_size=x.shape[0], mistakes=dx_mistakes), dx, x.shape, pad)
         results += [
             dx_result,
             gradcheck.compare(f"dW {label}", dW, numeric[1], threshold=THRESHOLD, batch_size=x.shape[0],
                               mistakes=dW_mistakes),
-            gradcheck.compare(f"db {label}", db, numeric[2], threshold=THRESHOLD, batch_size=x.shape[0]),
+            gradcheck.compare(f"db {label}", db, numeric[2], threshold=THRESHOLD, batch_size=x.shape[0],
+                              mistakes=_db_means(dout)),
         ]
     return results
 

@@ -94,6 +94,40 @@ def step_forward_variant(x, h_prev, c_prev, Wx, Wh, b, mistake=None):
     return o * np.tanh(c), c
 
 
+STEP_FORWARD_SLOTS = {
+    "order": {"ifog": "gate blocks read in the order i, f, o, g (CS231n's and some papers'): torch's order is "
+                      "i, f, g, o"},
+    "act_g": {"sigmoid": "g is a tanh: g = tanh(a_g), not σ(a_g)"},
+    "act_ifo": {"tanh": "i, f and o are sigmoids: σ(a), not tanh(a)"},
+    "cell": {"no_i": "c = f·c_prev + i·g: the input gate i is missing", "no_f": "c = f·c_prev + i·g: the forget gate "
+             "f is missing", "swapped": "c = f·c_prev + i·g: f and i are swapped (f keeps the old cell state)",
+             "c_prev_g": "c = f·c_prev + i·g: the old cell state is multiplied by f, the candidate g by i"},
+    "hidden": {"no_tanh": "h = o · c: the cell state goes through tanh first, h = o·tanh(c)",
+               "tanh_outside": "h = o·tanh(c), not tanh(o·c)",
+               "c_prev": "h = o·tanh(c) with the NEW cell state c, not c_prev"},
+    "bias": {"missing": "the bias b is missing: a = x @ Wx + h_prev @ Wh + b"},
+}
+
+
+def step_forward_slots(x, h_prev, c_prev, Wx, Wh, b):
+    """``compute(choice)`` for :func:`gradcheck.slot_mistakes`: ``{"h", "c"}`` of one step."""
+    H = h_prev.shape[1]
+
+    def compute(choice):
+        a = x @ Wx + h_prev @ Wh + (0.0 if choice.get("bias") else b)
+        blocks = {name: a[:, k * H:(k + 1) * H] for k, name in enumerate(choice.get("order") or "ifgo")}
+        squash = np.tanh if choice.get("act_ifo") else sigmoid
+        i, f, o = squash(blocks["i"]), squash(blocks["f"]), squash(blocks["o"])
+        g = sigmoid(blocks["g"]) if choice.get("act_g") else np.tanh(blocks["g"])
+        c = {None: f * c_prev + i * g, "no_i": f * c_prev + g, "no_f": c_prev + i * g, "swapped": i * c_prev + f * g,
+             "c_prev_g": f * g + i * c_prev}[choice.get("cell")]
+        h = {None: o * np.tanh(c), "no_tanh": o * c, "tanh_outside": np.tanh(o * c),
+             "c_prev": o * np.tanh(c_prev)}[choice.get("hidden")]
+        return {"h": h, "c": c}
+
+    return compute
+
+
 def step_backward_variant(x, h_prev, c_prev, Wx, Wh, b, dh, dc, mistake=None):
     """The analytic step backward, right or with one named mistake, as a dict of every stage and output.
 
@@ -131,9 +165,115 @@ STEP_MISTAKES = {
 }
 
 
-def _step_mistakes(inputs, key):
-    """``{description: wrong array}`` for one output of the step backward."""
-    return {text: step_backward_variant(*inputs, mistake=name)[key] for name, text in STEP_MISTAKES.items()}
+def _local_alternatives(gate):
+    """The wrong local derivatives of one gate (dL/da from dL/d{gate}), as slot alternatives."""
+    if gate == "g":
+        return {"sigmoid": STEP_MISTAKES["sigmoid_prime_for_g"],
+                "pre": "g's local derivative is computed from the pre-activation a: tanh'(a) = 1 - g², with the "
+                       "gate VALUE g = tanh(a), not 1 - a²",
+                "again": "tanh applied again to g: the cache holds g = tanh(a) already, so tanh'(a) = 1 - g²",
+                "none": "g's local derivative is missing: dL/da_g = dL/dg · (1 - g²)",
+                "not_squared": "g's local derivative is 1 - g², not 1 - g"}
+    return {"tanh": f"{gate} is a sigmoid: its local derivative is {gate}(1 - {gate}), not 1 - {gate}²",
+            "pre": f"{gate}'s local derivative is computed from the pre-activation a: σ'(a) = {gate}(1 - {gate}), "
+                   f"with the gate VALUE {gate} = σ(a), not a(1 - a)",
+            "again": f"σ applied again to {gate}: the cache holds {gate} = σ(a) already, so σ'(a) = {gate}(1 - {gate})",
+            "none": f"{gate}'s local derivative is missing: dL/da_{gate} = dL/d{gate} · {gate}(1 - {gate})"}
+
+
+STEP_SLOTS = {
+    "dc_total": {
+        "no_o": STEP_MISTAKES["tanh_missing_o"],
+        "from_c": "tanh'(c) is computed from c: it is 1 - tanh(c)² (the cached tanh_c, squared), not 1 - c²",
+        "not_squared": STEP_MISTAKES["tanh_prime_not_squared"],
+        "tanh_again": "tanh is applied again to the cached tanh_c: tanh'(c) = 1 - tanh_c², with tanh_c as it is",
+        "no_prime": "tanh's derivative is missing on the way from h to c: h = o·tanh(c), so dL/dc gets "
+                    "dh · o · (1 - tanh²(c))",
+        "dc_ignored": STEP_MISTAKES["dc_ignored"],
+    },
+    "di": {"own": "dL/di multiplies dL/dc by i itself: c = f·c_prev + i·g, so dL/di = dL/dc · g",
+           "dc": "dL/di uses the upstream dc alone: use the whole dL/dc (dc + the path through h), dL/di = dL/dc · g"},
+    "df": {"c": STEP_MISTAKES["forget_uses_c"],
+           "own": "dL/df multiplies dL/dc by f itself: c = f·c_prev + i·g, so dL/df = dL/dc · c_prev",
+           "h_prev": "dL/df multiplies by h_prev: c = f·c_prev + i·g, so dL/df = dL/dc · c_prev (the cell state)",
+           "dc": "dL/df uses the upstream dc alone: use the whole dL/dc (dc + the path through h), dL/df = dL/dc · c_prev"},
+    "dg": {"own": "dL/dg multiplies dL/dc by g itself: c = f·c_prev + i·g, so dL/dg = dL/dc · i",
+           "dc": "dL/dg uses the upstream dc alone: use the whole dL/dc (dc + the path through h), dL/dg = dL/dc · i"},
+    "do": {"c": "dL/do = dh · tanh(c): the tanh is missing (h = o·tanh(c))",
+           "dc_total": "dL/do takes dh, not dL/dc: o only feeds h = o·tanh(c), so dL/do = dh · tanh(c)",
+           "prime": "dL/do = dh · tanh(c), not dh · (1 - tanh²(c)): o multiplies tanh(c), it is not inside it",
+           "own": "dL/do multiplies dh by o itself: h = o·tanh(c), so dL/do = dh · tanh(c)"},
+    **{f"local_{gate}": _local_alternatives(gate) for gate in "ifgo"},
+    "local_all": {"none": "the gates' local derivatives are missing: da = dgates * [i(1 - i), f(1 - f), 1 - g², "
+                          "o(1 - o)] (the derivative of each gate's activation)",
+                  "sigmoid": "every gate got the sigmoid's derivative: g = tanh(a_g), so its block is 1 - g², the "
+                             "others s(1 - s)",
+                  "pre": "the local derivatives are computed from the pre-activations a: use the gate VALUES, "
+                         "s(1 - s) for i, f, o and 1 - g² for g"},
+    "dc_prev": {"no_f": STEP_MISTAKES["dc_prev_not_f"],
+                "c_prev": "dc_prev multiplies by c_prev: c = f·c_prev + ..., so dL/dc_prev = dL/dc · f",
+                "dc": "dc_prev uses the upstream dc alone: dL/dc_prev = dL/dc · f with the whole dL/dc (dc + the path "
+                      "through h)"},
+    "db": {"mean": "db averages over the batch: b is shared by every row, so db = da.sum(axis=0)"},
+    "sign": {"all": STEP_MISTAKES["sign"]},
+}
+
+
+def step_slot_outputs(inputs):
+    """``compute(choice)`` for :func:`gradcheck.slot_mistakes`: every stage and output of the step backward."""
+    x, h_prev, c_prev, Wx, Wh, b, dh, dc = inputs
+    H = h_prev.shape[1]
+    a = x @ Wx + h_prev @ Wh + b
+    i, f, g, o = _gates(x, h_prev, Wx, Wh, b)
+    pre = dict(zip("ifgo", (a[:, k * H:(k + 1) * H] for k in range(4))))
+    value = {"i": i, "f": f, "g": g, "o": o}
+    c = f * c_prev + i * g
+    tc = np.tanh(c)
+
+    # Every alternative of every slot, computed once: compute() only assembles them.
+    through = {None: dh * o * (1.0 - tc ** 2), "no_o": dh * (1.0 - tc ** 2), "from_c": dh * o * (1.0 - c ** 2),
+               "not_squared": dh * o * (1.0 - tc), "tanh_again": dh * o * (1.0 - np.tanh(tc) ** 2),
+               "no_prime": dh * o}
+    locals_ = {}
+    for gate in "ifgo":
+        v, z, sig = value[gate], pre[gate], gate != "g"
+        locals_[gate] = {None: v * (1.0 - v) if sig else 1.0 - v ** 2, "tanh": 1.0 - v ** 2, "sigmoid": v * (1.0 - v),
+                         "pre": z * (1.0 - z) if sig else 1.0 - z ** 2,
+                         "again": sigmoid(v) * (1.0 - sigmoid(v)) if sig else 1.0 - np.tanh(v) ** 2,
+                         "none": np.ones_like(v), "not_squared": 1.0 - v}
+    every = {"none": dict.fromkeys("ifgo", "none"), "sigmoid": {"g": "sigmoid"}, "pre": dict.fromkeys("ifgo", "pre")}
+
+    def compute(choice):
+        key = choice.get("dc_total")
+        dc_total = through[None if key == "dc_ignored" else key] + (0.0 if key == "dc_ignored" else dc)
+        upstream = {"di": {None: dc_total * g, "own": dc_total * i, "dc": dc * g},
+                    "df": {None: dc_total * c_prev, "c": dc_total * c, "own": dc_total * f, "h_prev": dc_total * h_prev,
+                           "dc": dc * c_prev},
+                    "dg": {None: dc_total * i, "own": dc_total * g, "dc": dc * i},
+                    "do": {None: dh * tc, "c": dh * c, "dc_total": dc_total * tc, "prime": dh * (1.0 - tc ** 2),
+                           "own": dh * o}}
+        dgates = np.concatenate([upstream[s][choice.get(s)] for s in ("di", "df", "dg", "do")], axis=1)
+        overall = every.get(choice.get("local_all"), {})
+        da = dgates * np.concatenate([locals_[gate][overall.get(gate, choice.get(f"local_{gate}"))]
+                                      for gate in "ifgo"], axis=1)
+        dc_prev = {None: dc_total * f, "no_f": dc_total, "c_prev": dc_total * c_prev, "dc": dc * f}[choice.get("dc_prev")]
+        out = {"dc_total": dc_total, "dgates": dgates, "da": da, "dx": da @ Wx.T, "dh_prev": da @ Wh.T,
+               "dc_prev": dc_prev, "dWx": x.T @ da, "dWh": h_prev.T @ da,
+               "db": da.mean(axis=0) if choice.get("db") == "mean" else da.sum(axis=0)}
+        return {k: -v for k, v in out.items()} if choice.get("sign") else out
+
+    return compute
+
+
+_STEP_MISTAKES_CACHE = {}
+
+
+def _step_mistakes(case, key):
+    """``{description: wrong array}`` for one output of the step backward on case ``case``'s inputs."""
+    if case not in _STEP_MISTAKES_CACHE:
+        _STEP_MISTAKES_CACHE[case] = gradcheck.slot_mistakes(step_slot_outputs(_step_inputs(case)), STEP_SLOTS,
+                                                             pairs=True)
+    return _STEP_MISTAKES_CACHE[case][key]
 
 
 def _step_function(inputs, which):
@@ -200,15 +340,13 @@ def _judge_step_forward(values):
         inputs = _step_inputs(case)
         h, c = gradcheck.unpack(pair, 2, "lstm_step_forward")
         label = "" if case == 0 else " (saturated gates)"
-        order = {"gate blocks read in the order i, f, o, g (CS231n's and some papers'): torch's order is "
-                 "i, f, g, o": step_forward_variant(*inputs[:6], mistake="ifog")}
+        def wrong(key, inputs=inputs):  # computed only for a wrong answer
+            return gradcheck.slot_mistakes(step_forward_slots(*inputs[:6]), STEP_FORWARD_SLOTS, pairs=True)[key]
+
         results.append(gradcheck.compare(f"h{label}", h, step_forward_variant(*inputs[:6])[0],
-                                         threshold=FORWARD_THRESHOLD,
-                                         mistakes={**{k: v[0] for k, v in order.items()},
-                                                   "h = o · c: the cell state goes through tanh first, h = o·tanh(c)":
-                                                   step_forward_variant(*inputs[:6], mistake="no_tanh_c")[0]}))
+                                         threshold=FORWARD_THRESHOLD, mistakes=lambda: wrong("h")))
         results.append(gradcheck.compare(f"c{label}", c, step_forward_variant(*inputs[:6])[1],
-                                         threshold=FORWARD_THRESHOLD, mistakes={k: v[1] for k, v in order.items()}))
+                                         threshold=FORWARD_THRESHOLD, mistakes=lambda: wrong("c")))
     return results
 
 
@@ -227,16 +365,25 @@ def _judge_staged(values):
     stages = values.get("stages")
     stages = stages if isinstance(stages, list) and len(stages) == 2 else [None, None]
     results = [gradcheck.not_modified(values.get("witness"), inputs=_step_calls())]
-    for case, result in enumerate(stages):
-        inputs = _step_inputs(case)
+    keys = ("dc_total", "dgates", "da")
+    actuals = [dict(zip(keys, gradcheck.unpack(result, 3, "lstm_gate_gradients"))) for result in stages]
+    numerics = [dict(zip(keys, numerical_stage_gradients(_step_inputs(case)))) for case in range(2)]
+    for case in range(2):
         label = "" if case == 0 else ", saturated gates"
-        dc_total, dgates, da = gradcheck.unpack(result, 3, "lstm_gate_gradients")
-        numeric = numerical_stage_gradients(inputs)
-        for stage, (name, key, actual, expected) in enumerate(zip(
-                ("dL/dc", "dL/d[i,f,g,o]", "dL/da"), ("dc_total", "dgates", "da"), (dc_total, dgates, da), numeric)):
-            results.append(gradcheck.compare(f"stage {stage + 1}: {name}{label}", actual, expected, threshold=THRESHOLD,
-                                             batch_size=inputs[0].shape[0], mistakes=_step_mistakes(inputs, key)))
+        for stage, (name, key) in enumerate(zip(("dL/dc", "dL/d[i,f,g,o]", "dL/da"), keys)):
+            results.append(gradcheck.compare(f"stage {stage + 1}: {name}{label}", actuals[case][key],
+                                             numerics[case][key], threshold=THRESHOLD,
+                                             batch_size=_step_inputs(case)[0].shape[0],
+                                             mistakes=lambda case=case, key=key: _consistent_step_mistakes(
+                                                 key, actuals, numerics)[case]))
     return results
+
+
+def _consistent_step_mistakes(key, actuals, numerics):
+    """Both cases' known wrong answers for one output, without those the case the learner got right rules out."""
+    return gradcheck.drop_contradicted([(actuals[case][key], numerics[case][key],
+                                         lambda case=case: _step_mistakes(case, key)) for case in range(2)],
+                                       threshold=THRESHOLD)
 
 
 def _produce_step_backward(ex):
@@ -260,14 +407,20 @@ def _judge_step_backward(values):
     grads = values.get("grads")
     grads = grads if isinstance(grads, list) and len(grads) == 2 else [None, None]
     results = [gradcheck.not_modified(values.get("witness"), inputs=_step_calls())]
+    actuals = [dict(zip(STEP_NAMES, gradcheck.unpack(result, 6, "lstm_step_backward"))) for result in grads]
+    numerics = [dict(zip(STEP_NAMES, numerical_step_gradients(_step_inputs(case)))) for case in range(2)]
     for case, result in enumerate(grads):
         inputs = _step_inputs(case)
         label = "" if case == 0 else " (saturated gates)"
-        actual = gradcheck.unpack(result, 6, "lstm_step_backward")
+        actual, numeric = list(actuals[case].values()), list(numerics[case].values())
         results += [r for r in [gradcheck.returned_count(result, STEP_NAMES, "lstm_step_backward")] if r is not None]
-        for name, got, expected in zip(STEP_NAMES, actual, numerical_step_gradients(inputs)):
+        results += [r for r in [gradcheck.returned_order(actual, numeric, STEP_NAMES, "lstm_step_backward")]
+                    if r is not None]
+        for name, got, expected in zip(STEP_NAMES, actual, numeric):
             results.append(gradcheck.compare(f"{name}{label}", got, expected, threshold=THRESHOLD,
-                                             batch_size=inputs[0].shape[0], mistakes=_step_mistakes(inputs, name)))
+                                             batch_size=inputs[0].shape[0],
+                                             mistakes=lambda case=case, name=name: _consistent_step_mistakes(
+                                                 name, actuals, numerics)[case]))
     return results
 
 
@@ -302,20 +455,30 @@ def sequence_backward_variant(x, h0, Wx, Wh, b, c0, dh, mistake):
     dx = np.zeros_like(x)
     dW = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
     dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
-    order = range(T) if mistake == "forwards" else reversed(range(T))
+    order = range(T) if mistake == "forwards" else range(T - 1, 0, -1) if mistake == "stops_early" \
+        else reversed(range(T))
     for t in order:
-        upstream = dh[:, t] if mistake == "dh_next_dropped" else dh[:, t] + dh_next
+        own = dh[:, T - 1 - t] if mistake == "dh_reversed" else dh[:, t]
+        upstream = own if mistake == "dh_next_dropped" else own + dh_next
         dc_in = np.zeros((N, H)) if mistake == "dc_not_carried" else dc_next
+        if mistake == "carries_swapped":
+            upstream, dc_in = own + dc_next, dh_next
         dx[:, t], dh_next, dc_next, *dW_t = nn.lstm_step_backward(upstream, dc_in, steps[t])
         for k in range(3):
             if mistake == "overwrite":
                 dW[k] = dW_t[k]
             elif mistake != "last_step_only" or t == T - 1:
                 dW[k] = dW[k] + dW_t[k]
-    return [dx, dh_next] + dW + [dc_next]
+    return [dx, dh[:, 0] if mistake == "dh0_is_dh" else dh_next] + dW + [dc_next]
 
 
 SEQUENCE_MISTAKES = {
+    "carries_swapped": "the two carried gradients are swapped: step t gets dh[:, t] + dh_prev of step t+1 as its dh, "
+                       "and dc_prev of step t+1 as its dc",
+    "dh_reversed": "the loop runs backwards but reads dh in the wrong order: step t takes dh[:, t] (the loss's gradient "
+                   "of its own h), not dh[:, T - 1 - t]",
+    "dh0_is_dh": "dh0 is the dh_prev that step 0's backward returns (what is left after the loop), not dh[:, 0]",
+    "stops_early": "the loop stops before step 0 (range(T - 1, 0, -1)): run it over reversed(range(T))",
     "overwrite": "the weight gradients are overwritten at every step (=) instead of summed over time (+=): "
                  "the same weights are used at every step, so their gradients add up",
     "last_step_only": "the weight gradients come from the last step only: sum every step's contribution",
@@ -358,8 +521,37 @@ def _judge_sequence_forward(values):
             h_prev, c = step_forward_variant(x[:, t], h_prev, c, Wx, Wh, b)
             expected[:, t] = h_prev
         label = "h (c0 given)" if c0 is not None else "h (c0 = None: zeros)"
-        results.append(gradcheck.compare(label, h, expected, threshold=FORWARD_THRESHOLD))
+        results.append(gradcheck.compare(label, h, expected, threshold=FORWARD_THRESHOLD,
+                                         mistakes=lambda case=case: _sequence_forward_mistakes(case)))
     return results
+
+
+SEQUENCE_FORWARD_MISTAKES = {
+    "c0_ignored": "the given c0 is ignored: the cell state starts at c0 when it is given (zeros only when c0 is None)",
+    "h0_every_step": "every step starts from h0: the hidden state is carried, step t gets the h of step t - 1",
+    "c_every_step": "every step starts from the initial cell state: c is carried, step t gets the c of step t - 1",
+    "cell_returned": "the cell states are returned: h holds the hidden states o·tanh(c) of every step",
+    "stored_before": "h[:, t] is stored before step t runs: store the hidden state the step returns",
+}
+
+
+def _sequence_forward_variant(x, h0, Wx, Wh, b, c0, mistake):
+    """The hidden states of the sequence forward with one known mistake (loops over the right step)."""
+    c = np.zeros_like(h0) if c0 is None or mistake == "c0_ignored" else c0
+    h_prev, c_start, out = h0, c, np.empty(x.shape[:2] + h0.shape[1:])
+    for t in range(x.shape[1]):
+        start_h = h0 if mistake == "h0_every_step" else h_prev
+        start_c = c_start if mistake == "c_every_step" else c
+        new_h, c = step_forward_variant(x[:, t], start_h, start_c, Wx, Wh, b)
+        out[:, t] = {"cell_returned": c, "stored_before": h_prev}.get(mistake, new_h)
+        h_prev = new_h
+    return out
+
+
+def _sequence_forward_mistakes(case):
+    x, h0, Wx, Wh, b, c0, _ = _sequence_inputs(case)
+    return {text: _sequence_forward_variant(x, h0, Wx, Wh, b, c0, name)
+            for name, text in SEQUENCE_FORWARD_MISTAKES.items()}
 
 
 def _produce_sequence_backward(ex):
@@ -391,6 +583,8 @@ def _judge_sequence_backward(values):
             continue
         actual = gradcheck.unpack(result, count, "lstm_backward")
         numeric = numerical_sequence_gradients(*inputs)
+        results += [r for r in [gradcheck.returned_order(actual, numeric, SEQUENCE_NAMES[:count], "lstm_backward")]
+                    if r is not None]
         for index, (name, got, expected) in enumerate(zip(SEQUENCE_NAMES, actual, numeric)):
             results.append(gradcheck.compare(f"{name}{label}", got, expected, threshold=THRESHOLD,
                                              batch_size=inputs[0].shape[0],
@@ -433,9 +627,35 @@ def numerical_truncated_gradients(x, h0, Wx, Wh, b, dh, k):
     return [gradcheck.numerical_gradient(f(which), args[which].copy()) for which in range(5)]
 
 
+def truncated_loop_variant(x, h0, Wx, Wh, b, dh, k, mistake):
+    """The per-loss-term loop of truncated BPTT with one slip: ``"overwrite_w"`` (weight gradients assigned, =),
+    ``"overwrite_dx"`` (dx[:, t] assigned), ``"dh0_assigned"`` (dh0 = instead of +=), ``"dh_each_step"`` (dh[:, t]
+    added again at every step of a window, as in full BPTT's loop)."""
+    N, T, H = dh.shape
+    _, cache = nn.rnn_forward(x, h0, Wx, Wh, b)
+    dx = np.zeros_like(x)
+    dW = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
+    dh0 = np.zeros((N, H))
+    for end in range(T):
+        grad = dh[:, end]
+        start = end - k + 1 if mistake == "no_clamp" else max(end - k + 1, 0)
+        for t in range(end, start - 1, -1):
+            if mistake == "dh_each_step" and t != end:
+                grad = grad + dh[:, t]
+            dx_t, grad, *parts = nn.rnn_step_backward(grad, cache[t])
+            dx[:, t] = dx_t if mistake == "overwrite_dx" else dx[:, t] + dx_t
+            dW = parts if mistake == "overwrite_w" else [w + p for w, p in zip(dW, parts)]
+        if start == 0:
+            dh0 = grad if mistake == "dh0_assigned" else dh0 + grad
+    return [dx, dh0] + dW
+
+
 def truncated_variant(x, h0, Wx, Wh, b, dh, k, mistake):
-    """Known wrong answers: ``"full"`` (truncation ignored), ``"one_more"`` (k + 1 steps), ``"chunks"`` (the
-    gradient stopped at multiples of k counted from the start: the chunked scheme, not this one)."""
+    """Known wrong answers: ``"full"`` (truncation ignored), ``"one_more"`` (k + 1 steps), ``"chunks"`` and
+    ``"chunks_end"`` (the gradient stopped at multiples of k counted from the start, or from the end: the chunked
+    scheme, not this one)."""
+    if mistake in ("overwrite_w", "overwrite_dx", "dh0_assigned", "dh_each_step", "no_clamp"):
+        return truncated_loop_variant(x, h0, Wx, Wh, b, dh, k, mistake)
     if mistake == "full":
         return list(nn.rnn_backward(dh, nn.rnn_forward(x, h0, Wx, Wh, b)[1]))
     if mistake == "one_more":
@@ -455,7 +675,7 @@ def truncated_variant(x, h0, Wx, Wh, b, dh, k, mistake):
     dW = [np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)]
     grad = np.zeros((N, H))
     for t in reversed(range(T)):
-        if (t + 1) % k == 0:
+        if (t + 1) % k == 0 if mistake == "chunks" else (T - 1 - t) % k == 0:
             grad = np.zeros((N, H))  # the chunk boundary after step t: no gradient crosses it
         dx[:, t], grad, *parts = nn.rnn_step_backward(dh[:, t] + grad, cache[t])
         dW = [w + p for w, p in zip(dW, parts)]
@@ -468,6 +688,16 @@ TRUNCATED_MISTAKES = {
                 "h_t ... h_{t-truncate+1}, which is `truncate` steps",
     "dh0_always": "dh0 collected the gradient of every loss term, also of those whose window stops before the first "
                   "step: add to dh0 only when the window reaches step 0 (start == 0)",
+    "no_clamp": "the window's start is not clamped at 0: for the first loss terms end - truncate + 1 is negative, "
+                "and cache[-1] is the LAST step (Python wraps negative indices); start = max(end - truncate + 1, 0)",
+    "overwrite_w": "the weight gradients are assigned (=) at each step: every step and every loss term adds to "
+                   "them (+=)",
+    "overwrite_dx": "dx[:, t] is assigned (=): x_t is reached by several loss terms' windows, so add (+=) each one",
+    "dh0_assigned": "dh0 is assigned (=): every loss term whose window reaches step 0 adds to it (+=)",
+    "dh_each_step": "dh[:, t] is added again at every step of a window: each loss term's window starts from its own "
+                    "dh[:, end] alone and carries only that gradient back",
+    "chunks_end": "one backward sweep that drops the carried gradient every `truncate` steps (chunks counted from the "
+                  "end): every loss term must reach back `truncate` steps from its own step, a window per loss term",
     "chunks": "the sequence was cut into chunks of `truncate` steps counted from the start (torch's detach every "
               "k steps); here every loss term reaches back `truncate` steps from its own step",
 }
@@ -491,19 +721,32 @@ def _judge_truncated(values):
     calls = [(dh, nn.rnn_forward(x, h0, Wx, Wh, b)[1], k)  # bplab's own forward: the judge rebuilds the cache too
              for x, h0, Wx, Wh, b, dh, k in map(_truncated_inputs, range(len(TRUNCATED_CASES)))]
     results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
+    actuals = [gradcheck.unpack(result, 5, "rnn_backward_truncated") for result in grads]
+    numerics = [numerical_truncated_gradients(*_truncated_inputs(case)) for case in range(len(TRUNCATED_CASES))]
+    kept = {}
+
+    def consistent(case, index):  # the known answers of every case, without those a right case rules out
+        if index not in kept:
+            kept[index] = gradcheck.drop_contradicted(
+                [(actuals[c][index], numerics[c][index],
+                  lambda c=c: {text: truncated_variant(*_truncated_inputs(c), mistake=name)[index]
+                               for name, text in TRUNCATED_MISTAKES.items()})
+                 for c in range(len(TRUNCATED_CASES))], threshold=THRESHOLD)
+        return kept[index][case]
+
     for case, result in enumerate(grads):
         inputs = _truncated_inputs(case)
         T, k = inputs[0].shape[1], inputs[6]
         label = f" (T = {T}, truncate = {k}" + (", loss at the end only)" if not TRUNCATED_CASES[case][5] else ")")
-        actual = gradcheck.unpack(result, 5, "rnn_backward_truncated")
+        actual, numeric = actuals[case], numerics[case]
         results += [r for r in [gradcheck.returned_count(result, SEQUENCE_NAMES[:5], "rnn_backward_truncated")]
                     if r is not None]
-        numeric = numerical_truncated_gradients(*inputs)
-        wrong = {text: truncated_variant(*inputs, mistake=name) for name, text in TRUNCATED_MISTAKES.items()}
+        results += [r for r in [gradcheck.returned_order(actual, numeric, SEQUENCE_NAMES[:5], "rnn_backward_truncated")]
+                    if r is not None]
         for index, (name, got, expected) in enumerate(zip(SEQUENCE_NAMES, actual, numeric)):
             results.append(gradcheck.compare(f"{name}{label}", got, expected, threshold=THRESHOLD,
                                              batch_size=inputs[0].shape[0],
-                                             mistakes={text: arrays[index] for text, arrays in wrong.items()}))
+                                             mistakes=lambda case=case, index=index: consistent(case, index)))
     return results
 
 

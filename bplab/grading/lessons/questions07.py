@@ -10,8 +10,8 @@ CHECKS = [
                    "give C input channels (the swap)",
              look="write the pixel's gradient as a sum over the outputs it fed, indexed by the kernel offset "
                   "(i, j): at which position of dout is W[f, c, i, j] used, and which channel index is summed?",
-             mistakes={"a": "follow the kernel index in the sum: output (h - i, w - j) pairs with W[..., i, j]. "
-                            "As a window slides over dout from left to right, does j grow or shrink?",
+             mistakes={"a": "the flip is missing: output (h - i, w - j) pairs with W[..., i, j], so as a window "
+                            "slides over dout the kernel index runs backwards; W unflipped does not do that",
                        "c": "dout has F channels and dx has C: a kernel that maps F channels to C has its "
                             "channel axes swapped",
                        "d": "a correlation of the INPUT with dout gives dW, not dx"},

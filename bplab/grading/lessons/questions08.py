@@ -31,10 +31,10 @@ CHECKS = [
                    "whole update is kept, only its length is capped",
              look="write the clipped gradient as a function of the original one: is every entry scaled by the same "
                   "factor?",
-             mistakes={"a": "look at the cosine the demo prints between the gradient before and after clipping: "
-                            "what does that value say about the angle between them?",
-                       "c": "look at the cosine the demo prints between the gradient before and after clipping: "
-                            "what does that value say about the angle between them?",
+             mistakes={"a": "clipping multiplies every entry by the same positive factor, and a vector scaled by a "
+                            "positive number keeps its direction (the demo's cosine before/after is 1)",
+                       "c": "clipping multiplies every entry by the same positive factor, and a vector scaled by a "
+                            "positive number keeps its direction (the demo's cosine before/after is 1)",
                        "d": "compare the two norms the demo prints, before and after clipping"},
              hint='notebook 08, section "4. Exploding gradients, and clipping"'),
     question(lesson="08", name="q_truncated_first_input", module=MODULE, answer="TRUNCATED_FIRST_INPUT",
@@ -42,8 +42,8 @@ CHECKS = [
              right="the loss term at T reaches back only through h_T, h_{T-1}, h_{T-2}; x_1 enters at step 1, "
                    "10 steps before h_T, so no path within the window leads to it",
              look="list the steps whose inputs the truncated backward pass visits for the loss at the last step",
-             mistakes={"b": "look at the printed max |dL/dx_1| with truncation to 3 steps, and count: is x_1's step "
-                            "inside the window of the loss at the last step?",
+             mistakes={"b": "truncation does not weaken far gradients, it cuts them: x_1's step is 10 steps back, "
+                            "outside the 3-step window of the loss at the last step, so no path reaches it",
                        "a": "truncation changes which steps the gradient reaches"},
              hint='notebook 08, section "5. Truncated BPTT"'),
     question(lesson="08", name="q_forget_bias_reach", module=MODULE, answer="FORGET_BIAS_REACH",
