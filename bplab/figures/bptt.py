@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from bplab.figures.base import PALETTE, Blitter, new_figure, show_message
-from bplab.figures.glyph_cache import use_glyph_cache
 from bplab.figures.gradient_flow import (
     bake_legends,
     blit_layers,
@@ -28,7 +27,7 @@ class BPTTFigure:
     """
 
     def __init__(self, model):
-        self.figure = use_glyph_cache(new_figure(8.0, 4.0))
+        self.figure = new_figure(8.0, 4.0)
         grid = self.figure.add_gridspec(1, 3)
         self.steps = self.figure.add_subplot(grid[0, :2])
         self.norms = self.figure.add_subplot(grid[0, 2])

@@ -17,7 +17,6 @@ from matplotlib.patches import Rectangle
 from matplotlib.transforms import ScaledTranslation
 
 from bplab.figures.base import DIVERGING_CMAP, PALETTE, SEQUENTIAL_CMAP, Blitter, new_figure, show_message
-from bplab.figures.glyph_cache import use_glyph_cache
 
 INPUT_CMAP = "gray_r"
 GAP = 1
@@ -116,7 +115,7 @@ class FeatureMapsFigure:
     """Built once from a :class:`bplab.labs.feature_maps.FeatureMapsModel`; ``update`` changes the artists."""
 
     def __init__(self, model):
-        self.figure = use_glyph_cache(new_figure(8.0, 4.0))
+        self.figure = new_figure(8.0, 4.0)
         n, _, kh, kw = model.W.shape
         H, W = model.x.shape[2:]
         grid = self.figure.add_gridspec(3, 1, height_ratios=[2.0, 1.0, 1.0])

@@ -9,7 +9,6 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from matplotlib.transforms import ScaledTranslation
 
 from bplab.figures.base import PALETTE, Blitter, new_figure, show_message
-from bplab.figures.glyph_cache import use_glyph_cache
 
 REGIME_COLOURS = {"vanishing": PALETTE["blue"], "exploding": PALETTE["vermillion"], "stable": PALETTE["green"],
                   "overflow": PALETTE["vermillion"]}
@@ -120,7 +119,7 @@ class GradientFlowFigure:
     """
 
     def __init__(self, model):
-        self.figure = use_glyph_cache(new_figure(8.0, 4.4))
+        self.figure = new_figure(8.0, 4.4)
         self.acts, self.grads = self.figure.subplots(1, 2)
         self._build_activations(self.acts)
         self._build_gradients(self.grads)

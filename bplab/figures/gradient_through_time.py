@@ -6,7 +6,6 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from bplab.figures.base import PALETTE, Blitter, new_figure, show_message
-from bplab.figures.glyph_cache import use_glyph_cache
 from bplab.figures.gradient_flow import (
     bake_legends,
     blit_layers,
@@ -25,7 +24,7 @@ class GradientThroughTimeFigure:
     """Left: ``‖∂L/∂h_t‖ / ‖∂L/∂h_T‖`` per step for both cells and the ``σ(b_f)^(T-t)`` law; right: training loss."""
 
     def __init__(self, model):
-        self.figure = use_glyph_cache(new_figure(8.0, 3.8))
+        self.figure = new_figure(8.0, 3.8)
         grid = self.figure.add_gridspec(1, 5)
         self.steps = self.figure.add_subplot(grid[0, :3])
         self.training = self.figure.add_subplot(grid[0, 3:])

@@ -14,7 +14,6 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from bplab.figures.base import PALETTE, new_figure, show_message
-from bplab.figures.glyph_cache import use_glyph_cache
 from bplab.graph_layout import GraphArtists, op_symbol
 
 OP_NAMES = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "neg": "negate"}
@@ -30,7 +29,7 @@ class GraphExplorerFigure:
     """
 
     def __init__(self, model):
-        self.figure = use_glyph_cache(new_figure(8.0, 4.0))
+        self.figure = new_figure(8.0, 4.0)
         self.figure.set_layout_engine("none")  # fixed axes: no layout pass on every redraw
         self.graph_axes = self.figure.add_axes((0.0, 0.0, 0.66, 0.91))
         self.graph_axes.set_axis_off()

@@ -23,7 +23,6 @@ import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from bplab.figures.base import CYCLE, PALETTE, new_figure, show_message
-from bplab.figures.glyph_cache import use_glyph_cache
 from bplab.figures.gradient_flow import snapped_count
 from bplab.labs.optimizer_race import OPTIMIZERS
 
@@ -83,7 +82,7 @@ class OptimizerRaceFigure:
     """
 
     def __init__(self, model):
-        self.figure = use_glyph_cache(new_figure(7.0, 3.9))  # beside a column of controls: the lab fits a 1280x800 window
+        self.figure = new_figure(7.0, 3.9)  # beside a column of controls: the lab fits a 1280x800 window
         # fixed margins instead of constrained layout: the layout pass would cost half of every redraw
         self.figure.set_layout_engine("none")
         self.ax, self.loss_ax = self.figure.subplots(

@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from bplab.figures.base import PALETTE, Blitter, new_figure
-from bplab.figures.glyph_cache import use_glyph_cache
 from bplab.figures.gradient_flow import blit_layers, live_title
 from bplab.labs.regression_lab import LABELS
 
 
 class RegressionLabFigure:
     def __init__(self, model):
-        self.figure = use_glyph_cache(new_figure(9.0, 3.4))
+        self.figure = new_figure(9.0, 3.4)
         self.fit_axes, self.constant_axes = self.figure.subplots(1, 2)
         ax = self.fit_axes
         self.inliers = ax.scatter([], [], s=14, color=PALETTE["blue"], label="inliers")

@@ -139,9 +139,9 @@ def _height_metrics(prop, dpi):
     return None, None, None
 
 
-def _remember(cache, key, value, size=TEXT_CACHE_SIZE):
+def _remember(cache, key, value):
     cache[key] = value
-    while len(cache) > size:
+    while len(cache) > TEXT_CACHE_SIZE:
         cache.popitem(last=False)
 
 

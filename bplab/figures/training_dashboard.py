@@ -11,7 +11,6 @@ from matplotlib.colors import Normalize
 from matplotlib.ticker import NullFormatter, NullLocator
 
 from bplab.figures.base import PALETTE, SEQUENTIAL_CMAP, Blitter, new_figure, show_message
-from bplab.figures.glyph_cache import use_glyph_cache
 from bplab.figures.gradient_flow import MOVING_ZORDER, blit_layers, live_title
 from bplab.transfer import STRATEGIES, STRATEGY_LABELS
 
@@ -147,7 +146,7 @@ class TransferFigure:
 
     def __init__(self, model):
         result = model.result
-        self.figure = use_glyph_cache(new_figure(8.0, 3.6))
+        self.figure = new_figure(8.0, 3.6)
         curve, detail = self.figure.subplots(1, 2, width_ratios=[1.6, 1.0])
         counts = result.label_counts
         for strategy in STRATEGIES:
