@@ -30,6 +30,16 @@ def _pixels(png):
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
 
 
+def _transfer_lab():
+    from bplab.transfer import STRATEGIES, TransferResult
+    from bplab.widgets.training_dashboard import TransferLab
+
+    rng = np.random.default_rng(0)
+    return TransferLab(TransferResult(np.array([1, 2, 5, 10, 20]), {s: rng.uniform(0.5, 1.0, size=(5, 5))
+                                                                    for s in STRATEGIES}, 0.99, (0, 1, 2, 3, 4),
+                                      (5, 6, 7, 8, 9)))
+
+
 def _wait(condition, seconds=60.0):
     deadline = time.monotonic() + seconds
     while not condition():
@@ -38,8 +48,9 @@ def _wait(condition, seconds=60.0):
 
 
 @pytest.mark.parametrize(("make", "reuses"), [(CheckerDemo, True), (BPTTExplorer, True), (GradientFlowExplorer, True),
-                                              (FeatureMapViewer, False)],  # its colour bars follow every image
-                         ids=["checker", "bptt", "gradient_flow", "feature_maps"])
+                                              (FeatureMapViewer, True), (_transfer_lab, True),
+                                              (lambda: OptimizerRace(steps=60), True)],
+                         ids=["checker", "bptt", "gradient_flow", "feature_maps", "transfer", "race"])
 def test_cached_background_frames_match_a_full_draw(make, reuses):
     lab = make()
     for name, control in lab.controls.items():

@@ -5,13 +5,18 @@ from __future__ import annotations
 import collections
 import io
 import os
+import struct
+import zlib
 
 import numpy as np
 from matplotlib.axis import Axis
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.spines import Spine
 from matplotlib.text import Text
 from PIL import Image
+
+from bplab.figures.text_cache import Canvas, TextCachingRenderer
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
 PALETTE = {
@@ -39,7 +44,7 @@ def new_figure(width=8.0, height=4.0, dpi=None):
     """
     dpi = DPI * PIXEL_RATIO if dpi is None else dpi
     figure = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
-    FigureCanvasAgg(figure)
+    Canvas(figure)
     return figure
 
 
@@ -74,11 +79,22 @@ def _pixels(canvas):
 def encode_png(canvas):
     """The Agg canvas's current pixels as PNG bytes, without drawing again (lossless: still frames).
 
-    Fast compression: on a local connection, encoding time matters more than size.
+    Written here rather than by Pillow: no row filter and zlib's fastest level. For a lab figure
+    (880 x 418 px, flat colours and text) that is 5 ms and 107 kB against Pillow's 12 ms and 111 kB
+    (its adaptive filters cost more than they save on flat colours). Alpha is dropped (figures are opaque).
     """
-    buffer = io.BytesIO()
-    _pixels(canvas).save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
+    rgba = np.asarray(canvas.buffer_rgba())
+    height, width = rgba.shape[:2]
+    rows = np.empty((height, 1 + 3 * width), np.uint8)
+    rows[:, 0] = 0  # filter type "None" for every row
+    rows[:, 1:] = rgba[..., :3].reshape(height, 3 * width)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    return b"".join([b"\x89PNG\r\n\x1a\n", _png_chunk(b"IHDR", header),
+                     _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)), _png_chunk(b"IEND", b"")])
+
+
+def _png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def encode_jpeg(canvas, quality=90):
@@ -131,6 +147,7 @@ class Blitter:
         self.moving = list(moving)
         self.keep = int(keep)
         self._backgrounds = collections.OrderedDict()
+        self._extents = collections.OrderedDict()
         self.full_draws = 0
 
     def _moving_now(self):
@@ -155,6 +172,20 @@ class Blitter:
         return ([t for t in texts if id(t) not in skip], [a for a in others if id(a) not in skip],
                 [a for a in legends if id(a) not in skip])
 
+    def _reaches_in(self, artist, ax, renderer):
+        """:func:`_inside`, remembered per static artist and axes box (extents cost layouts: ticks, legends)."""
+        if isinstance(artist, Spine):
+            return True  # along the edge, and its width reaches in
+        if artist.stale or (isinstance(artist, Legend) and artist._get_loc() == 0):  # moved, or placed by the data
+            return _inside(artist, ax, renderer)
+        key = (id(artist), ax.bbox.bounds, ax.viewLim.bounds)
+        found = self._extents.get(key)
+        if found is None:
+            found = self._extents[key] = _inside(artist, ax, renderer)
+            while len(self._extents) > 4096:
+                self._extents.popitem(last=False)
+        return found
+
     def _layers(self, renderer):
         """Every artist drawn on top of the background, in drawing order (see the class docstring)."""
         moving = self._moving_now()
@@ -171,7 +202,7 @@ class Blitter:
             clipped = all(a.get_clip_on() for a in mine)
             children = [c for c in ax.get_children() if id(c) not in skip and (
                 id(c) in chosen or (c.get_zorder() > low and not isinstance(c, Axis) and c is not ax.patch
-                                    and (not clipped or _inside(c, ax, renderer))))]
+                                    and (not clipped or self._reaches_in(c, ax, renderer))))]
             layers += sorted(children, key=lambda a: a.get_zorder())  # stable: as a full draw orders them
         placed = set(map(id, layers))
         return layers + [a for a in moving if id(a) not in placed]
@@ -198,7 +229,7 @@ class Blitter:
             for artist in layers:
                 artist.set_visible(False)
             canvas.draw()
-            background = self._backgrounds[key] = canvas.copy_from_bbox(figure.bbox)
+            background = self._backgrounds[key] = (canvas.copy_from_bbox(figure.bbox), {})
             while len(self._backgrounds) > self.keep:
                 self._backgrounds.popitem(last=False)
             self.full_draws += 1
@@ -206,13 +237,46 @@ class Blitter:
                 artist.set_visible(visible)
         else:
             self._backgrounds.move_to_end(key)
-            canvas.restore_region(background)
+            canvas.restore_region(background[0])
         for ax in {a.axes for a in layers if a.axes is not None and a in (a.axes.title, a.axes._left_title,
                                                                           a.axes._right_title)}:
             ax._update_title_position(renderer)  # what a full draw does first: titles sit above the tick labels
+        moving = set(map(id, self.moving))
         for artist in layers:
-            if artist.get_visible():
+            if not artist.get_visible():
+                continue
+            # a static legend over moving lines: laying it out costs more than all the lines; draw its raster
+            if isinstance(artist, Legend) and id(artist) not in moving and artist._get_loc() != 0:
+                self._draw_sprite(artist, renderer, background[1])
+            else:
                 figure.draw_artist(artist)
+
+    def _draw_sprite(self, artist, renderer, sprites):
+        """Composite ``artist`` from its raster (drawn alone on a transparent canvas, once per background).
+
+        The raster is kept with the background it goes over, keyed also by what the artist shows, so a
+        change of its texts or handles draws it again. Compositing a transparent raster gives the pixels a
+        direct draw gives, within rounding of the alpha blend.
+        """
+        key = (id(artist), tuple(t.get_text() for t in artist.get_texts()),
+               tuple(h.get_visible() for h in artist.legend_handles if h is not None))
+        sprite = sprites.get(key)
+        if sprite is None:
+            width, height = self.figure.canvas.get_width_height(physical=True)
+            scratch = TextCachingRenderer(width, height, self.figure.dpi)
+            artist.draw(scratch)
+            pixels = np.asarray(scratch.buffer_rgba())
+            rows, cols = np.nonzero(pixels[..., 3].any(axis=1))[0], np.nonzero(pixels[..., 3].any(axis=0))[0]
+            sprite = sprites[key] = (None if not rows.size else (
+                # draw_image takes rows bottom-up, placed by the bottom-left corner
+                pixels[rows[-1]:(rows[0] - 1 if rows[0] else None):-1, cols[0]:cols[-1] + 1].copy(), int(cols[0]),
+                int(height - rows[-1] - 1)))
+        if sprite is not None:
+            image, left, bottom = sprite
+            gc = renderer.new_gc()
+            renderer.draw_image(gc, left, bottom, image)
+            gc.restore()
+        artist.stale = False
 
 
 def _inside(artist, ax, renderer):
@@ -221,4 +285,5 @@ def _inside(artist, ax, renderer):
         box = artist.get_window_extent(renderer)
     except Exception:  # noqa: BLE001 - an unknown extent counts as inside: drawn, never lost
         return True
-    return not np.all(np.isfinite(box.get_points())) or box.overlaps(ax.bbox)
+    # padded: a line along the axes' edge (a spine) has an extent that only touches it, yet its width reaches in
+    return not np.all(np.isfinite(box.get_points())) or box.overlaps(ax.bbox.padded(3))

@@ -5,7 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 from bplab.figures.base import PALETTE, Blitter, new_figure, show_message
-from bplab.figures.gradient_flow import cheap_log_axis, freeze_layout, log_limits
+from bplab.figures.gradient_flow import (
+    bake_legends,
+    blit_layers,
+    cheap_log_axis,
+    freeze_layout,
+    live_title,
+    log_limits,
+    snapped_count,
+)
+
+THRESHOLD_RANGE = (1e-2, 1e2)
+"""The clipping thresholds the lab offers: the global-norm axis always spans them, so moving the threshold
+moves only its line (no new axis range, no full redraw)."""
 
 
 class BPTTFigure:
@@ -23,6 +35,9 @@ class BPTTFigure:
         self._build_norms(self.norms)
         self.update(model)
         freeze_layout(self.figure)
+        bake_legends(self.figure)
+        blit_layers(self.steps, [self.measured, self.predicted, self.clipped])
+        blit_layers(self.norms, [*self.stems, self.threshold])
         self.render = Blitter(self.figure, [self.measured, self.predicted, self.clipped, self.title, *self.stems,
                                             self.threshold, *self.values]).render
 
@@ -35,7 +50,7 @@ class BPTTFigure:
         (self.clipped,) = ax.plot([], [], ":", color=PALETTE["green"], linewidth=2, label="clipped")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8, frameon=False,
                   handlelength=1.5)
-        self.title = ax.set_title("", fontsize=10)
+        self.title = live_title(ax, fontsize=10)
 
     def _build_norms(self, ax):
         cheap_log_axis(ax)
@@ -46,7 +61,7 @@ class BPTTFigure:
                       for x, colour in ((0, PALETTE["blue"]), (1, PALETTE["green"]))]
         (self.threshold,) = ax.plot([-0.6, 1.6], [1, 1], "--", color=PALETTE["black"], linewidth=1,
                                     label="threshold")
-        self.values = [ax.text(x, 1, "", ha="center", va="bottom", fontsize=8) for x in (0, 1)]
+        self.values = [ax.text(x, 1, "", ha="center", va="bottom", fontsize=8, clip_on=True) for x in (0, 1)]
         ax.legend(handles=[self.threshold], loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8,
                   frameon=False, handlelength=1.5)
 
@@ -56,12 +71,12 @@ class BPTTFigure:
         self.predicted.set_data(steps, model.prediction)
         self.clipped.set_data(steps, model.clipped_step_norm())
         self.clipped.set_visible(bool(model.clip))
-        self.steps.set_xlim(0.5, steps[-1] + 0.5)
+        self.steps.set_xlim(0.5, snapped_count(steps[-1]) + 0.5)
         self.steps.set_ylim(*log_limits(model.step_norm, model.prediction, model.clipped_step_norm()))
         self.title.set_text(f"{model.nonlinearity} RNN, ρ = {model.rho:.2f}")
 
         before, after = model.total_norm, model.coefficient * model.total_norm
-        low, high = log_limits([before, after, model.threshold], pad=10.0)
+        low, high = log_limits([before, after, model.threshold, *THRESHOLD_RANGE], pad=10.0)
         self.norms.set_ylim(low, high)
         for stem, text, value in zip(self.stems, self.values, (before, after)):
             shown = value if np.isfinite(value) and value > 0 else low

@@ -11,8 +11,10 @@ then renders 7 images instead of 21, which keeps it within the speed target.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import ScaledTranslation
 
 from bplab.figures.base import DIVERGING_CMAP, PALETTE, SEQUENTIAL_CMAP, Blitter, new_figure, show_message
 
@@ -27,8 +29,14 @@ def _title(axes, text="", fontsize=9):
 
 
 def _bare(axes):
-    """No axis lines, ticks or labels at all: images need none, and each drawn axis costs a redraw time."""
+    """No axis lines, ticks or labels at all: images need none, and each drawn axis costs a redraw time.
+
+    The background patch and the spines of an axes without axis are never drawn; they are hidden too, so
+    that they never count as changed artists (that would discard the cached background on every redraw).
+    """
     axes.set_axis_off()
+    for artist in (axes.patch, *axes.spines.values()):
+        artist.set_visible(False)
 
 
 def _symmetric(values):
@@ -61,6 +69,48 @@ def mosaic(tiles):
     return out.reshape(h, -1)[:, :count * (w + GAP) - GAP]
 
 
+def _lift(text):
+    """The same text, drawn by the figure instead of its axes (once the layout, which counted it, is frozen).
+
+    A text that changes and lies outside its axes' area would bring every other artist of those axes
+    into each cached-background redraw (:class:`bplab.figures.base.Blitter`: only artists clipped to
+    the axes are known not to cover what lies outside); the figure's own texts are drawn on their own.
+    """
+    lifted = text.figure.text(*text.get_position(), text.get_text(), transform=text.get_transform())
+    lifted.update_from(text)
+    text.remove()
+    return lifted
+
+
+def _tick_text(value):
+    """A colour bar's number: three significant digits, a true minus sign, and 0 written as 0."""
+    text = f"{value:.3g}"
+    return "0" if text in ("0", "-0") else text.replace("-", "−")
+
+
+def _scale_bar(figure, cmap, ticks, axes):
+    """A colour bar for ``cmap`` beside ``axes`` whose tick numbers are texts the figure updates.
+
+    The bar maps 0..1 (its ticks at ``ticks`` rescaled to 0..1); :meth:`FeatureMapsFigure.update` writes
+    the values of the map's own colour limits at those ticks.
+
+    Returns
+    -------
+    list of matplotlib.text.Text
+        One per tick, bottom to top.
+    """
+    norm = Normalize(min(ticks), max(ticks))
+    colorbar = figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=axes, shrink=0.8)
+    colorbar.set_ticks(list(ticks), labels=[""] * len(ticks))
+    colorbar.ax.tick_params(labelsize=8)
+    pad = colorbar.ax.yaxis.get_major_ticks()[0].get_pad()  # where the tick labels would be, in points
+    offset = ScaledTranslation((colorbar.ax.yaxis.get_major_ticks()[0].tick2line.get_markersize() + pad) / 72, 0,
+                               figure.dpi_scale_trans)
+    # "−0.000" is the widest number shown: it reserves the room for the labels in the (then frozen) layout
+    return [colorbar.ax.text(1.0, tick, "−0.000", transform=colorbar.ax.get_yaxis_transform() + offset,
+                             ha="left", va="center", fontsize=8) for tick in ticks]
+
+
 class FeatureMapsFigure:
     """Built once from a :class:`bplab.labs.feature_maps.FeatureMapsModel`; ``update`` changes the artists."""
 
@@ -80,16 +130,18 @@ class FeatureMapsFigure:
         self.input_image = self.top["input"].imshow(model.x[0, 0], cmap=INPUT_CMAP, vmin=0, vmax=1)
         self.top["input"].add_patch(Rectangle((-0.5, -0.5), W, H, fill=False, edgecolor=PALETTE["grey"]))
         self.filter_image = self.top["filter"].imshow(model.W[0, 0], cmap=DIVERGING_CMAP)
-        self.weight_text = [[self.top["filter"].text(j, i, "", ha="center", va="center", fontsize=8)
+        self.weight_text = [[self.top["filter"].text(j, i, "", ha="center", va="center", fontsize=8, clip_on=True)
                              for j in range(kw)] for i in range(kh)]
         self.conv_image = self.top["conv"].imshow(np.zeros((H, W)), cmap=DIVERGING_CMAP)
         self.relu_image = self.top["relu"].imshow(np.zeros((H, W)), cmap=SEQUENTIAL_CMAP)
         self.pooled_image = self.top["pooled"].imshow(np.zeros((H // 2, W // 2)), cmap=SEQUENTIAL_CMAP)
-        for image, axes in ((self.conv_image, self.top["conv"]), (self.pooled_image, [self.top["relu"],
-                                                                                      self.top["pooled"]])):
-            colorbar = self.figure.colorbar(image, ax=axes, shrink=0.8)
-            colorbar.locator = MaxNLocator(4)  # few tick labels: text is what a redraw spends its time on
-            colorbar.ax.tick_params(labelsize=8)
+        # Each colour bar shows its map's own scale, which changes with every image and filter. Its ticks stay
+        # where they are (both ends, and 0 for the diverging map) and only their numbers change: they are
+        # texts redrawn with the maps, while the bar itself stays in the cached background (a colour bar
+        # that followed the image's limits would make every redraw a full draw, 4-5 times slower).
+        self.colorbar_labels = [
+            _scale_bar(self.figure, DIVERGING_CMAP, (-1.0, 0.0, 1.0), self.top["conv"]),
+            _scale_bar(self.figure, SEQUENTIAL_CMAP, (0.0, 0.5, 1.0), [self.top["relu"], self.top["pooled"]])]
         _title(self.top["conv"], "after conv (pad 1)")
         _title(self.top["relu"], "after ReLU")
         _title(self.top["pooled"], f"2×2 max-pool ({H // 2}×{W // 2})")
@@ -112,7 +164,13 @@ class FeatureMapsFigure:
         # more than everything else together, and the panels never move.
         self.figure.get_layout_engine().execute(self.figure)
         self.figure.set_layout_engine("none")
+        self.input_title, self.filter_title, self.bank_title = map(_lift, (self.input_title, self.filter_title,
+                                                                           self.bank_title))
+        # The colour bars' axes take their final width at their first draw: drawn once here, the cached
+        # background of the first redraw is keyed by the places every later redraw has (else it is drawn twice).
+        self.figure.canvas.draw()
         self.render = Blitter(self.figure, [
+            *[text for labels in self.colorbar_labels for text in labels],
             self.input_image, self.input_title, self.filter_image, *[t for row in self.weight_text for t in row],
             self.filter_title, self.conv_image, self.relu_image, self.pooled_image, self.bank_image,
             self.bank_pooled, self.frame, self.bank_title]).render
@@ -146,6 +204,9 @@ class FeatureMapsFigure:
         self.relu_image.set_clim(*high)
         self.pooled_image.set_data(model.pooled[k])
         self.pooled_image.set_clim(*high)  # one scale: pooling keeps each window's largest value
+        for labels, (low, top) in zip(self.colorbar_labels, (self.conv_image.get_clim(), high), strict=True):
+            for text, value in zip(labels, (low, (low + top) / 2, top), strict=True):
+                text.set_text(_tick_text(value))
 
         scale = np.max(np.abs(model.W[:, 0]), axis=(1, 2), keepdims=True)
         self.bank_image.set_data(mosaic(model.W[:, 0] / np.where(scale > 0, scale, 1.0)))

@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.transforms import ScaledTranslation
 
 from bplab.figures.base import PALETTE, Blitter, new_figure, show_message
 
@@ -28,16 +29,86 @@ def cheap_log_axis(ax):
         lambda value, _: f"1e{int(round(np.log10(value)))}" if 0 < value < np.inf else ""))
 
 
-def log_limits(*series, pad=3.0):
-    """``(low, high)`` covering the finite positive values of every series, padded by a factor, for a log axis."""
+MOVING_ZORDER = 2.6
+"""The layer of the artists a control moves: just above the axes' frame (spines, 2.5), under texts (3).
+
+The cached-background redraw (:class:`bplab.figures.base.Blitter`) draws again, with the moving
+artists, every static artist layered above them in the same axes; lines at the default layer (2)
+would bring the four spines back into every redraw, each costing a measurement of every tick."""
+OUTSIDE_ZORDER = 2.4
+"""The layer of the static artists outside the axes area (titles, legends below it): under the
+moving ones, so a redraw never measures or draws them (nothing in the area can cover them)."""
+
+
+def blit_layers(ax, moving=()):
+    """Put ``moving`` at :data:`MOVING_ZORDER` and the axes' titles and legend at :data:`OUTSIDE_ZORDER`."""
+    for artist in moving:
+        artist.set_zorder(MOVING_ZORDER)
+    for artist in (ax.title, ax._left_title, ax._right_title, ax.get_legend()):
+        if artist is not None:
+            artist.set_zorder(OUTSIDE_ZORDER)
+
+
+def live_title(ax, fontsize=10):
+    """A title that changes with the controls: axes text where ``set_title`` would put it (6 points above).
+
+    ``set_title``'s text is moved above the axis's tick labels before each redraw, which measures every
+    tick label again; this one stays put (these axes have no tick labels on top)."""
+    offset = ScaledTranslation(0.0, 6.0 / 72.0, ax.figure.dpi_scale_trans)
+    return ax.text(0.5, 1.0, "", transform=ax.transAxes + offset, ha="center", va="baseline", fontsize=fontsize,
+                   zorder=3)
+
+
+def bake_legends(figure):
+    """Replace each axes' legend by an image of its pixels: legends here never change, and laying one out
+    (its offset boxes) is about a sixth of a full draw. Call it once the layout is frozen.
+
+    Each legend is drawn alone onto a blank canvas and its box copied (the figure's background under it
+    included), then hidden; the image sits where it was, in the same layer.
+    """
+    canvas = figure.canvas
+    legends = [ax.get_legend() for ax in figure.axes if ax.get_legend() is not None]
+    if not legends:
+        return
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    height = canvas.get_width_height(physical=True)[1]
+    for legend in legends:
+        x0, y0, x1, y1 = legend.get_window_extent(renderer).padded(2).extents
+        x0, y0, x1, y1 = int(np.floor(x0)), int(np.floor(y0)), int(np.ceil(x1)), int(np.ceil(y1))
+        pixels = np.asarray(canvas.buffer_rgba())[height - y1:height - y0, x0:x1].copy()
+        legend.set_visible(False)
+        figure.figimage(pixels, xo=x0, yo=y0, origin="upper", zorder=legend.get_zorder())
+
+
+def log_limits(*series, pad=3.0, decades=2):
+    """``(low, high)`` covering the finite positive values of every series, padded by a factor, for a log axis.
+
+    The ends are powers of ten on a grid of ``decades`` decades, coarser for data spanning many
+    decades (a quarter of the span, rounded up to 5, 10, 20 or 50 decades): most control changes then
+    leave the range where it was, so the axes, ticks and labels come from a cached background
+    (:class:`bplab.figures.base.Blitter`) instead of a full draw (most of a redraw's time). The data
+    still fills at least half of the axis once it spans 4 decades or more.
+    """
     values = np.concatenate([np.ravel(s) for s in series])
     values = values[np.isfinite(values) & (values > 0)]
     if values.size == 0:
         return 1e-3, 1e3
-    low, high = float(values.min()) / pad, float(values.max()) * pad
+    low, high = np.log10(float(values.min()) / pad), np.log10(float(values.max()) * pad)
+    span = high - low
+    grid = next((g for g in (decades, 5, 10, 20, 50) if g >= span / 4), 50)
+    low, high = grid * np.floor(low / grid), grid * np.ceil(high / grid)
     # Clamped well inside float64's range: the tick locator takes powers of the limits.
-    low, high = max(low, 1e-150), min(high, 1e150)
-    return (low, high) if low < high else (high / 10, high * 10)
+    low, high = max(low, -150.0), min(high, 150.0)
+    if high <= low:
+        low, high = (high - grid, high) if high >= 150.0 else (low, low + grid)
+    return float(10.0**low), float(10.0**high)
+
+
+def snapped_count(count, stops=(2, 5, 10, 20, 30, 40, 50, 60, 80, 100, 120, 150, 200)):
+    """The smallest of ``stops`` at least ``count`` (or ``count`` beyond them): the x-range of a per-layer or
+    per-step plot, so that most depth or length changes keep the axis and its cached background."""
+    return next((stop for stop in stops if stop >= count), int(count))
 
 
 class GradientFlowFigure:
@@ -54,6 +125,9 @@ class GradientFlowFigure:
         self._build_gradients(self.grads)
         self.update(model)
         freeze_layout(self.figure)
+        bake_legends(self.figure)
+        blit_layers(self.acts, [self.outer, self.inner, self.rms, self.rms_theory])
+        blit_layers(self.grads, [self.back, self.back_theory, self.weight, self.weight_theory])
         self.render = Blitter(self.figure, [self.outer, self.inner, self.rms, self.rms_theory, self.back,
                                             self.back_theory, self.weight, self.weight_theory, self.title]).render
 
@@ -80,7 +154,7 @@ class GradientFlowFigure:
         theory = Line2D([], [], linestyle="--", color=PALETTE["grey"], label="theory")
         ax.legend(handles=[self.back, self.weight, theory], loc="upper center", bbox_to_anchor=(0.5, -0.12),
                   ncol=3, fontsize=8, frameon=False, handlelength=1.5, columnspacing=1.0)
-        self.title = ax.set_title("", fontsize=10)
+        self.title = live_title(ax, fontsize=10)
 
     def update(self, model):
         stats, theory = model.stats, model.prediction
@@ -98,7 +172,7 @@ class GradientFlowFigure:
         self.weight.set_data(layers, stats.grad_norm)
         self.weight_theory.set_data(layers, theory.grad_norm)
         for ax in (self.acts, self.grads):
-            ax.set_xlim(0.5, model.depth + 0.5)
+            ax.set_xlim(0.5, snapped_count(model.depth) + 0.5)
         self.acts.set_ylim(*log_limits(bands[:, 0], bands[:, 3], stats.pre_rms, theory.pre_rms))
         self.grads.set_ylim(*log_limits(stats.back_norm, stats.grad_norm, theory.back_norm, theory.grad_norm))
         regime = model.regime()

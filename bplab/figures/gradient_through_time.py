@@ -6,7 +6,15 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from bplab.figures.base import PALETTE, Blitter, new_figure, show_message
-from bplab.figures.gradient_flow import cheap_log_axis, freeze_layout, log_limits
+from bplab.figures.gradient_flow import (
+    bake_legends,
+    blit_layers,
+    cheap_log_axis,
+    freeze_layout,
+    live_title,
+    log_limits,
+    snapped_count,
+)
 
 COLOURS = {"rnn": PALETTE["blue"], "lstm": PALETTE["orange"]}
 LABELS = {"rnn": "vanilla RNN", "lstm": "LSTM"}
@@ -24,6 +32,9 @@ class GradientThroughTimeFigure:
         self._build_training(self.training)
         self.update(model)
         freeze_layout(self.figure)
+        bake_legends(self.figure)
+        blit_layers(self.steps, [*self.curves.values(), self.law])
+        blit_layers(self.training, [*self.loss_lines.values(), self.chance])
         # What update() changes; the rest (axes, ticks, legend) is drawn once per axis range and reused.
         self.render = Blitter(self.figure, [*self.curves.values(), self.law, self.steps_title,
                                             *self.loss_lines.values(), self.chance, self.training_title, self.hint]).render
@@ -37,7 +48,7 @@ class GradientThroughTimeFigure:
         (self.law,) = ax.plot([], [], "--", color=PALETTE["vermillion"], linewidth=1.3, label="σ(b_f)^(T−t)")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8, frameon=False,
                   handlelength=1.5)
-        self.steps_title = ax.set_title("", fontsize=9)
+        self.steps_title = live_title(ax, fontsize=9)
 
     def _build_training(self, ax):
         ax.set_xlabel("update (colours as left)", fontsize=9)
@@ -48,7 +59,7 @@ class GradientThroughTimeFigure:
         self.loss_lines = {cell: ax.plot([], [], "-", color=COLOURS[cell], linewidth=1.0, label=LABELS[cell])[0]
                            for cell in COLOURS}
         (self.chance,) = ax.plot([], [], ":", color=PALETTE["grey"], linewidth=1.2, label="chance (ln 4)")
-        self.training_title = ax.set_title("", fontsize=9)
+        self.training_title = live_title(ax, fontsize=9)
         self.hint = ax.text(0.5, 0.5, "press “train” to train both", ha="center", va="center", fontsize=9,
                             transform=ax.transAxes, color=PALETTE["black"])
 
@@ -59,7 +70,7 @@ class GradientThroughTimeFigure:
             line.set_data(steps, model.relative[cell])
         law = model.forget_law()
         self.law.set_data(steps, law)
-        self.steps.set_xlim(0.5, T + 0.5)
+        self.steps.set_xlim(0.5, snapped_count(T) + 0.5)
         self.steps.set_ylim(*log_limits(*model.relative.values(), law[-1:], pad=3.0))
         clip = (f"clip at {model.threshold:.2g}: ×{model.clip_coefficient('rnn'):.2g} RNN, "
                 f"×{model.clip_coefficient('lstm'):.2g} LSTM" if model.clip else f"no clipping ({model.threshold:.2g})")

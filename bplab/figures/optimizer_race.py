@@ -7,24 +7,28 @@ surface changes; the grids behind them are cached per surface.
 
 Speed: drawing text (tick labels, titles, the legend) is most of an Agg redraw. Everything
 that does not move while the race is animated or a slider is dragged - contours, axes,
-ticks, titles, legend, the theory lines - is therefore drawn once into a raster
-"background" (a ``figimage`` under the axes) and hidden; each redraw then only draws
-the trajectories over it. The background is redrawn whenever what it shows changes
-(surface, start, number of steps, y-range of the loss plot, legend entries).
+ticks, titles, legend - is therefore drawn once into a cached "background" (the canvas's
+pixels, kept per state of the static part); each redraw (:meth:`OptimizerRaceFigure.render`)
+copies it back into the canvas and draws only the trajectories, loss curves and markers
+over it, in their layers. The background is drawn again only when what it shows changes
+(surface, number of steps, y-range of the loss plot, titles, legend entries). The figure's
+artists always show the current state, so a full draw (``savefig``) shows the same picture.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-import matplotlib as mpl
 import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from bplab.figures.base import CYCLE, PALETTE, new_figure, show_message
+from bplab.figures.gradient_flow import snapped_count
 from bplab.labs.optimizer_race import OPTIMIZERS
 
 COLOURS = dict(zip(OPTIMIZERS, CYCLE, strict=False))
+STEP_STOPS = (20, 50, 100, 200, 300, 400, 500)
+"""The loss plot's x-ranges: the smallest at least the number of steps."""
 _GRIDS = {}  # surface key -> (X, Y, Z, levels): contour data computed once per surface
 
 
@@ -105,17 +109,21 @@ class OptimizerRaceFigure:
             self.loss_heads[name], = self.loss_ax.plot([], [], color=colour, marker="o", markersize=5)
         self.gd_theory, = self.loss_ax.plot([], [], color=PALETTE["grey"], linestyle="--", linewidth=1.2)
         self.hb_theory, = self.loss_ax.plot([], [], color=PALETTE["black"], linestyle=":", linewidth=1.4)
+        # the loss curves just above the frame (spines: 2.5), as the paths are: a redraw draws them over the
+        # cached frame, and a full draw layers them the same way
+        for line in (*self.losses.values(), *self.loss_heads.values(), self.gd_theory, self.hb_theory):
+            line.set_zorder(2.6)
         self.status = self.loss_ax.text(0.03, 0.03, "", transform=self.loss_ax.transAxes, fontsize=8,
                                         color=PALETTE["vermillion"], va="bottom")
         self.status.set_in_layout(False)  # a message must not resize the axes
         self.legend = None
-        self.background = self.figure.figimage(np.zeros((1, 1, 4)), xo=0, yo=0, origin="upper", zorder=-10)
-        self.background.set_visible(False)
         self._contours = None
         self._surface_key = None  # the surface the contours show
         self._static_key = None  # what the static artists show
-        self._background_key = None  # what the background image shows
-        self._backgrounds = OrderedDict()  # static key -> RGBA raster, least recently used first
+        self._backgrounds = OrderedDict()  # static key -> the canvas's pixels without the moving artists
+        self._legend_key = None  # the legend's entries
+        self._legends = OrderedDict()  # legend entries -> the legend's pixels
+        self.full_draws = 0  # backgrounds drawn (the other redraws copied one)
         self.update(model)
 
     # -- pieces --------------------------------------------------------------
@@ -133,9 +141,10 @@ class OptimizerRaceFigure:
             self.loss_ax.yaxis.set_minor_locator(NullLocator())
             self.loss_ax.yaxis.set_major_formatter(FuncFormatter(_power_label))
         self.loss_ax.set_ylim(*ylim)
-        self.loss_ax.set_xlim(0, max(model.steps, 1))
+        # round step counts: most changes of the number of steps keep the axis (and the cached background)
+        self.loss_ax.set_xlim(0, snapped_count(max(model.steps, 1), STEP_STOPS))
 
-    def _prepare_static(self, model, texts, ylim, handles):
+    def _prepare_static(self, model, texts, ylim):
         """Bring the artists of the background up to date (contours only when the surface changed)."""
         if model.surface_key() != self._surface_key:
             X, Y, Z, levels = contour_data(model)
@@ -151,6 +160,8 @@ class OptimizerRaceFigure:
             self.loss_ax.yaxis.set_major_locator(FixedLocator(_symlog_ticks(*ylim)))
         self.title.set_text(texts[0])
         self.loss_title.set_text(texts[1])
+
+    def _make_legend(self, handles):
         if self.legend is not None:
             self.legend.remove()
         self.legend = self.loss_ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
@@ -225,50 +236,61 @@ class OptimizerRaceFigure:
         texts = (f"{model.surface.title}   ★ min  ● start",
                  "loss per step" if theory is None else
                  f"best GD α*={theory['gd_lr']:.3g}; heavy ball α*={theory['hb_lr']:.3g}, β*={theory['hb_momentum']:.2f}")
-        key = (model.surface_key(), model.steps, ylim, texts, tuple(h.get_label() for h in handles))
-        # the raster only matches a draw at the figure's own dpi; another savefig.dpi draws everything live
-        cached = mpl.rcParams["savefig.dpi"] in ("figure", self.figure.dpi)
-        if (not cached or key not in self._backgrounds) and key != self._static_key:
-            self._prepare_static(model, texts, ylim, handles)
+        key = (model.surface_key(), model.steps, ylim, texts)
+        labels = tuple(h.get_label() for h in handles)
+        if key != self._static_key:
+            self._prepare_static(model, texts, ylim)
             self._static_key = key
-        if cached:
-            if key not in self._backgrounds:
-                self._backgrounds[key] = self._draw_background()
-                while len(self._backgrounds) > 12:  # a learner flips between a few surfaces: keep those
-                    self._backgrounds.popitem(last=False)
-            self._backgrounds.move_to_end(key)
-            if key != self._background_key:
-                self.background.set_data(self._backgrounds[key])
-                self._background_key = key
-        self._show_background(cached)
-
-    def _static_artists(self):
-        artists = [self._contours, self.minima, self.title, self.loss_title, self.ax.patch,
-                   self.loss_ax.patch, self.ax.xaxis, self.ax.yaxis, self.loss_ax.xaxis, self.loss_ax.yaxis,
-                   *self.ax.spines.values(), *self.loss_ax.spines.values()]
-        return artists + ([self.legend] if self.legend is not None else [])
+        if labels != self._legend_key:
+            self._make_legend(handles)
+            self._legend_key = labels
 
     def _dynamic_artists(self):
+        """What a redraw draws over the background, in drawing order: the layers of a full draw.
+
+        The minimum's star (layer 5) is over the paths (3), so it is drawn with them, not cached."""
         message = getattr(self.figure, "_bplab_message", None)
-        return [*self.paths.values(), *self.heads.values(), *self.losses.values(), *self.loss_heads.values(),
-                self.start, self.gd_theory, self.hb_theory, self.status] + ([message] if message is not None else [])
+        artists = [*self.paths.values(), *self.heads.values(), *self.losses.values(), *self.loss_heads.values(),
+                   self.start, self.minima, self.gd_theory, self.hb_theory, self.status]
+        return sorted(artists, key=lambda a: a.get_zorder()) + ([message] if message is not None else [])
 
-    def _draw_background(self):
-        """Draw the static artists alone and return the pixels."""
-        dynamic = {artist: artist.get_visible() for artist in self._dynamic_artists()}
+    def render(self):
+        """Draw the figure into its canvas: the cached background of this state, then the moving artists.
+
+        The legend, right of the loss plot where nothing else is drawn, is cached on its own (its pixels
+        per list of entries): choosing other optimizers costs a legend, not a full draw."""
+        canvas = self.figure.canvas
+        dynamic = self._dynamic_artists()
+        background = self._backgrounds.get(self._static_key)
+        if background is None:
+            hidden = dynamic + ([self.legend] if self.legend is not None else [])
+            shown = [artist.get_visible() for artist in hidden]
+            for artist in hidden:
+                artist.set_visible(False)
+            canvas.draw()
+            background = self._backgrounds[self._static_key] = canvas.copy_from_bbox(self.figure.bbox)
+            while len(self._backgrounds) > 12:  # a learner flips between a few surfaces: keep those
+                self._backgrounds.popitem(last=False)
+            self.full_draws += 1
+            for artist, visible in zip(hidden, shown, strict=True):
+                artist.set_visible(visible)
+        else:
+            self._backgrounds.move_to_end(self._static_key)
+            canvas.restore_region(background)
+        if self.legend is not None:
+            legend = self._legends.get(self._legend_key)
+            if legend is None:
+                self.figure.draw_artist(self.legend)
+                box = self.legend.get_window_extent(canvas.get_renderer()).padded(1)
+                legend = self._legends[self._legend_key] = canvas.copy_from_bbox(box)
+                while len(self._legends) > 16:
+                    self._legends.popitem(last=False)
+            else:
+                self._legends.move_to_end(self._legend_key)
+                canvas.restore_region(legend)
         for artist in dynamic:
-            artist.set_visible(False)
-        self._show_background(False)
-        self.figure.canvas.draw()
-        pixels = np.asarray(self.figure.canvas.buffer_rgba()).copy()
-        for artist, visible in dynamic.items():
-            artist.set_visible(visible)
-        return pixels
-
-    def _show_background(self, cached):
-        self.background.set_visible(cached)
-        for artist in self._static_artists():
-            artist.set_visible(not cached)
+            if artist.get_visible():
+                self.figure.draw_artist(artist)
 
     def _messages(self, model):
         diverged = model.diverged()

@@ -1,10 +1,10 @@
 """The regularization lab's figure: decision boundary, loss curves with the best epoch, weight histogram.
 
 Speed: text (tick labels, axis labels, legends) is most of an Agg redraw. Everything that
-does not change with the training (frames, ticks, labels, legends) is drawn once into a
-raster background (a ``figimage`` under the axes) and then hidden, so a redraw only draws the
-data artists and the three titles over it. The loss axis has a fixed range (0 to 1.2, about
-twice chance level) so that the background never needs redrawing.
+does not change with the training (frames, ticks, labels) is drawn once into a cached
+background (:class:`bplab.figures.base.Blitter`), so a redraw only draws the data artists, the
+titles and the legends over them (the legends from a kept raster). Every axis has a fixed range
+(the loss 0 to 1.2, about twice chance level), so the background is drawn once.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import MaxNLocator, NullLocator
 
-from bplab.figures.base import DIVERGING_CMAP, PALETTE, new_figure, show_message
+from bplab.figures.base import DIVERGING_CMAP, PALETTE, Blitter, new_figure, show_message
 
 HISTOGRAM_EDGES = np.linspace(-1.5, 1.5, 61)
 """Bins of the weight histogram; weights beyond are counted in the end bins."""
@@ -43,8 +43,7 @@ class RegularizationLabFigure:
         # Lay out once, then freeze: constrained layout would otherwise cost ~40% of every redraw.
         self.figure.canvas.draw()
         self.figure.set_layout_engine("none")
-        self.background = self.figure.figimage(np.zeros((1, 1, 4)), xo=0, yo=0, origin="upper", zorder=-10)
-        self._render_background()
+        self.render = Blitter(self.figure, self.dynamic).render
 
     def _build_boundary(self, ax, model):
         self.boundary_axes = ax
@@ -160,27 +159,6 @@ class RegularizationLabFigure:
         self.zero_bar.set_height(int(zero.sum()))
         mean_abs = float(np.mean(np.abs(finite))) if finite.size else float("nan")
         self.histogram_title.set_text(f"{zero.mean() if finite.size else 0:.0%} exactly 0, mean |w| {mean_abs:.3f}")
-
-    def _render_background(self):
-        """Draw the static artists alone into the background raster, then hide them."""
-        shown = [artist.get_visible() for artist in self.dynamic]
-        static = [child for ax in self.figure.axes for child in ax.get_children() if child not in self.dynamic]
-        message = getattr(self.figure, "_bplab_message", None)
-        hidden = self.dynamic + ([message] if message is not None else []) + [self.background]
-        message_shown = message is not None and message.get_visible()
-        for artist in static:
-            artist.set_visible(True)
-        for artist in hidden:
-            artist.set_visible(False)
-        self.figure.canvas.draw()
-        self.background.set_data(np.asarray(self.figure.canvas.buffer_rgba()).copy())
-        for artist in static:
-            artist.set_visible(False)
-        for artist, visible in zip(self.dynamic, shown, strict=True):
-            artist.set_visible(visible)
-        if message is not None:
-            message.set_visible(message_shown)
-        self.background.set_visible(True)
 
 
 def settings_text(model):

@@ -11,6 +11,7 @@ from matplotlib.colors import Normalize
 from matplotlib.ticker import NullFormatter, NullLocator
 
 from bplab.figures.base import PALETTE, SEQUENTIAL_CMAP, Blitter, new_figure, show_message
+from bplab.figures.gradient_flow import MOVING_ZORDER, blit_layers, live_title
 from bplab.transfer import STRATEGIES, STRATEGY_LABELS
 
 TARGET_ACCURACY = 0.97
@@ -178,9 +179,17 @@ class TransferFigure:
         detail.set_ylim(max(0.0, low - 0.1), 1.05)
         detail.set_ylabel("validation accuracy")
         detail.legend(fontsize=8, loc="upper left", frameon=False)
-        self.detail_title = detail.set_title("", fontsize=9)
+        self.detail_title = live_title(detail, fontsize=9)
         self.update(model)
         _freeze_layout(self.figure)
+        # Layers for cheap redraws: the cursor and the bars just above the frames, so that a redraw draws
+        # them and what lies over them (the dots, the numbers, the seed legend) but not the frames, titles
+        # or the curves' legend (under the cursor now: a dotted line may cross its text).
+        blit_layers(curve, [self.cursor])
+        blit_layers(detail, self.bars)
+        for dots in self.dots:
+            dots.set_zorder(MOVING_ZORDER + 0.1)
+        detail.get_legend().set_zorder(5)  # over the bars it may overlap
         self.render = Blitter(self.figure, [self.cursor, *self.bars, *self.dots, *self.values,
                                             self.detail_title]).render
 

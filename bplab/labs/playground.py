@@ -13,6 +13,8 @@ namespace of layer functions: :mod:`bplab.nn`, or the learner's own
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from bplab import datasets, train
@@ -26,6 +28,8 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 LOSSES = ("cross_entropy", "bce", "mse", "mae")
 DIVERGENCE_FACTOR = 50.0
 """Training counts as diverged when the loss is not finite or exceeds this multiple of its initial value."""
+NOISE_MAX = 0.5
+"""The noise slider's top: the map's plane is the one the noisiest data needs."""
 STRUCTURAL = ("dataset", "noise", "hidden_layers", "units", "activation", "loss", "n_samples", "seed")
 """Settings whose change starts training afresh (new data or a new network); lr and batch size do not."""
 
@@ -143,15 +147,17 @@ class PlaygroundModel:
 
     # -- data and network ---------------------------------------------------------------------------
     def _make_data(self):
-        make = DATASETS[self.dataset]
-        noise = {"noise": float(self.noise)} if self.dataset != "blobs" else {"std": float(self.noise)}
-        X, y = make(int(self.n_samples), **noise, seed=self.seed)
+        X, y = _dataset(self.dataset, int(self.n_samples), float(self.noise), self.seed)
         self.X_train, self.X_val, self.y_train, self.y_val = datasets.train_val_split(
             X, y, self.val_fraction, seed=self.seed + 1)
         self.n_classes = int(y.max()) + 1
-        low, high = X.min(axis=0), X.max(axis=0)
+        # The same plane for every noise level (the noisiest data's, padded): moving the noise slider keeps
+        # the axes, so the figure redraws the map and points only, and the learner compares like with like.
+        widest = _points(self.dataset, int(self.n_samples), max(float(self.noise), NOISE_MAX), self.seed)
+        low = np.minimum(X.min(axis=0), widest.min(axis=0))
+        high = np.maximum(X.max(axis=0), widest.max(axis=0))
         pad = 0.1 * (high - low) + 1e-9
-        self.extent = (low[0] - pad[0], high[0] + pad[0], low[1] - pad[1], high[1] + pad[1])
+        self.extent = tuple(float(v) for v in (low[0] - pad[0], high[0] + pad[0], low[1] - pad[1], high[1] + pad[1]))
         xs = np.linspace(self.extent[0], self.extent[1], self.grid)
         ys = np.linspace(self.extent[2], self.extent[3], self.grid)
         gx, gy = np.meshgrid(xs, ys)
@@ -254,3 +260,16 @@ class PlaygroundModel:
                 else f"the loss grew from {start:.3g} to {last:.3g}")
         return (f"Training diverged at epoch {self.epoch:.1f}: {what}.\n"
                 f"Learning rate {self.lr:.3g} is too large here: lower it and press reset.")
+
+
+def _dataset(name, n_samples, noise, seed):
+    """``DATASETS[name]`` with the noise under its own keyword (blobs: ``std``)."""
+    return DATASETS[name](n_samples, **({"noise": noise} if name != "blobs" else {"std": noise}), seed=seed)
+
+
+@functools.lru_cache(maxsize=32)
+def _points(name, n_samples, noise, seed):
+    """The points alone (for the plane's extent), kept: the map's plane is asked for on every noise change."""
+    X = _dataset(name, n_samples, noise, seed)[0]
+    X.setflags(write=False)
+    return X

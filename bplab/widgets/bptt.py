@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
+import numpy as np
 
-from bplab.figures.bptt import BPTTFigure, describe
+from bplab.figures.bptt import THRESHOLD_RANGE, BPTTFigure, describe
 from bplab.labs.bptt import BPTTModel
 from bplab.widgets.base import Lab
 
@@ -36,7 +37,8 @@ class BPTTExplorer(Lab):
                                              description="nonlinearity", style=style),
             "clip": widgets.Checkbox(value=m.clip, description="clip the gradient by global norm", indent=False,
                                      layout=widgets.Layout(width="auto")),  # the whole label shows
-            "threshold": widgets.FloatLogSlider(value=m.threshold, base=10, min=-2, max=2, step=0.1,
+            "threshold": widgets.FloatLogSlider(value=m.threshold, base=10, min=np.log10(THRESHOLD_RANGE[0]),
+                                                max=np.log10(THRESHOLD_RANGE[1]), step=0.1,
                                                 description="threshold", readout_format=".2g", style=style),
         }
         c = controls

@@ -1,0 +1,140 @@
+"""The shared drawing path, headless: cached text rasters draw the pixels plain Agg draws, lossless still
+frames, and the animated labs' cached-background frames look like full draws."""
+
+import io
+import time
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+import bplab.nn
+from bplab.figures import base, text_cache
+from bplab.labs.training_dashboard import train_capstone
+from bplab.widgets.playground import Playground
+from bplab.widgets.regularization_lab import RegularizationLab
+from bplab.widgets.training_dashboard import TrainingDashboardLab
+from tests.widgets import control_values
+
+
+def _figure(canvas_class, title):
+    figure = Figure(figsize=(5.0, 2.5), dpi=110)
+    canvas_class(figure)
+    ax = figure.subplots()
+    ax.plot([1, 2, 3], [3, 1, 2], label="train loss · λ₂ → ü")
+    ax.set_title(title, fontsize=9)
+    ax.text(1.37, 2.21, "rotated", rotation=33, fontsize=8, color="red")
+    ax.text(2.0, 1.5, "not antialiased", antialiased=False)
+    ax.set_xlabel("$x_1$ (mathtext goes the ordinary way)")
+    ax.legend()
+    return figure
+
+
+def _pixels(figure):
+    figure.canvas.draw()
+    return np.asarray(figure.canvas.buffer_rgba()).copy()
+
+
+@pytest.mark.skipif(not text_cache._GLYPH_API, reason="matplotlib < 3.11 draws text the ordinary way")
+def test_cached_text_draws_the_pixels_plain_agg_draws():
+    cached = _figure(text_cache.Canvas, "epoch 1")
+    assert isinstance(cached.canvas.get_renderer(), text_cache.TextCachingRenderer)
+    text_cache._TEXT_CACHE.clear()
+    first = _pixels(cached)
+    stored = len(text_cache._TEXT_CACHE)
+    assert stored > 5  # tick labels, title, legend, rotated and aliased strings
+    again = _pixels(cached)  # every string now comes from the cache
+    assert len(text_cache._TEXT_CACHE) == stored
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(first, _pixels(_figure(FigureCanvasAgg, "epoch 1")))
+    text_cache._TEXT_CACHE.clear()  # strings again from the kept layouts and glyph bitmaps, shifted to their places
+    np.testing.assert_array_equal(first, _pixels(cached))
+    # a changed string and a changed colour: new raster, same compositing as Agg
+    cached.axes[0].set_title("epoch 2", fontsize=9)
+    cached.axes[0].texts[0].set_color("blue")
+    plain = _figure(FigureCanvasAgg, "epoch 2")
+    plain.axes[0].texts[0].set_color("blue")
+    np.testing.assert_array_equal(_pixels(cached), _pixels(plain))
+
+
+def test_new_figures_draw_with_the_caching_renderer():
+    assert isinstance(base.new_figure().canvas, text_cache.Canvas)
+
+
+def test_still_frames_are_lossless_png_of_the_canvas():
+    figure = _figure(text_cache.Canvas, "epoch 3")
+    figure.axes[0].imshow(np.random.default_rng(0).random((8, 8)), extent=(1, 3, 1, 3))  # gradients, not flat
+    png = base.render_png(figure)
+    decoded = Image.open(io.BytesIO(png))
+    assert decoded.format == "PNG" and decoded.mode == "RGB"
+    np.testing.assert_array_equal(np.asarray(decoded), np.asarray(figure.canvas.buffer_rgba())[..., :3])
+    assert base.css_width(figure) == decoded.width  # PIXEL_RATIO 1 unless the environment says otherwise
+
+
+def _shown(lab):
+    return np.asarray(Image.open(io.BytesIO(lab.image.value)).convert("RGB")).astype(int)
+
+
+def _full_draw(lab):
+    return np.asarray(Image.open(io.BytesIO(base.render_png(lab.view.figure))).convert("RGB")).astype(int)
+
+
+def _assert_like_a_full_draw(lab, what):
+    shown, full = _shown(lab), _full_draw(lab)
+    assert shown.shape == full.shape
+    differing = np.mean(np.abs(shown - full).max(axis=2) > 40)  # JPEG frames: only edges may move a little
+    assert differing < 0.002, f"{what}: {differing:.2%} of the pixels differ from a full draw"
+
+
+def _playground():
+    return Playground(impl="exercises")
+
+
+def _regularization():
+    return RegularizationLab(ops=bplab.nn)
+
+
+def _dashboard():
+    return TrainingDashboardLab(train_capstone(6, hidden=(16,), dropout=0.0)[1])
+
+
+@pytest.mark.parametrize("make", [_playground, _regularization, _dashboard], ids=["playground", "regularization",
+                                                                                  "dashboard"])
+def test_animated_labs_frames_and_still_frames_match_a_full_draw(make):
+    lab = make()
+    play = lab.players[0].play  # the dashboard's drives its epoch slider; the others' are controls
+    for name, control in lab.controls.items():
+        if isinstance(control, widgets.Play):
+            continue
+        for value in control_values(control):
+            control.value = value
+            assert lab.image.format == "png"
+            _assert_like_a_full_draw(lab, f"{name}={value!r}")
+    lab.players[0].pushing = True  # as while the kernel plays: frames are JPEG
+    try:
+        for _ in range(4):
+            play.value = play.min if play.value + play.step > play.max else play.value + play.step
+            assert lab.image.format == "jpeg"
+            _assert_like_a_full_draw(lab, f"play frame {play.value}")
+    finally:
+        lab.players[0].pushing = False
+    lab.run(lambda: None)  # the still frame after pause: lossless, and exactly what a full draw gives
+    assert lab.image.format == "png"
+    assert np.abs(_shown(lab) - _full_draw(lab)).max() <= 2
+    assert not lab.errors
+
+
+def test_dashboard_plays_every_epoch_then_shows_a_lossless_still_frame():
+    lab = _dashboard()
+    lab.play.value = 1
+    lab.play.playing = True
+    deadline = time.monotonic() + 60
+    while lab.play.playing or lab.players[0].running:
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+    assert lab.model.epoch == lab.model.record.epochs == lab.controls["epoch"].value
+    assert lab.players[0].frames == lab.model.record.epochs - 1  # one frame per epoch
+    assert lab.image.format == "png" and lab.image.value[:4] == b"\x89PNG" and not lab.errors
