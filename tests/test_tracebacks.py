@@ -151,3 +151,23 @@ def test_notes_name_an_unpacking_in_another_order_than_the_code_builds_or_return
     assert tracebacks.notes(module.linear_backward) == ""
     assert "returns (dx, dW, db)" in tracebacks.notes(module.unpacks_swapped)
     assert "wrong order" in tracebacks.notes(module.calls_swapped)
+
+
+def test_prose_after_the_returns_entries_is_not_read_as_more_values():
+    import ast
+
+    source = textwrap.dedent('''
+        def step_backward(dh, cache):
+            """One step.
+
+            Returns
+            -------
+            dx : ndarray, shape (N, D)
+            db : ndarray, shape (H,)
+
+            Your two stages, :func:`a` then :func:`b`, are this
+            function: call them.
+            """
+        ''')
+    function = ast.parse(source).body[0]
+    assert [name for name, _ in tracebacks._docstring_section(function, "Returns")] == ["dx", "db"]

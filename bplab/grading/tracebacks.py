@@ -253,7 +253,7 @@ def _names_shown(node, frame, limit=4):
 # -- what the learner's file declares ----------------------------------------------------------------
 
 _SECTION = re.compile(r"^\s*(Parameters|Returns)\s*\n\s*-{3,}\s*$", re.M)
-_ENTRY = re.compile(r"^ {0,8}([A-Za-z_][\w, ]*?)\s*:\s*(.*)$")
+_ENTRY = re.compile(r"^ {0,8}([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s+:\s*(.*)$")  # numpydoc: "name : type"
 
 
 def _docstring_section(function, title):
@@ -277,6 +277,8 @@ def _docstring_section(function, title):
             if indent is None:
                 indent = lead
             entry = _ENTRY.match(line.strip()) if lead == indent else None
+            if lead == indent and not entry:
+                break  # prose after the entries ends the section
             if entry:
                 names = [n.strip() for n in entry.group(1).split(",")]
                 entries.extend([n, entry.group(2)] for n in names)
