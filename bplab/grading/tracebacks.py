@@ -698,6 +698,34 @@ def _replace(tree, old, new):
     return copied
 
 
+_SLOT_ERROR = re.compile(r"could not broadcast input array from shape \(([\d, ]*)\) into shape \(([\d, ]*)\)"
+                         r"|non-broadcastable output operand with shape \(([\d, ]*)\) doesn't match the broadcast "
+                         r"shape \(([\d, ]*)\)")
+
+
+def _parse_shape(text):
+    """``"3,4"`` or ``"3, 4"`` (numpy's message) -> ``(3, 4)``."""
+    return tuple(int(n) for n in text.replace(" ", "").split(",") if n)
+
+
+def _assignment(error, statement, source):
+    """A value written into a slice (``a[...] = v`` or ``a[...] += v``) whose shape does not fit the slice."""
+    match = _SLOT_ERROR.search(str(error))
+    if match.group(1) is not None:
+        value, slot = match.group(1), match.group(2)
+    else:  # in-place operators name the slot first
+        slot, value = match.group(3), match.group(4)
+    value, slot = _parse_shape(value), _parse_shape(slot)
+    target = statement.targets[0] if isinstance(statement, ast.Assign) and len(statement.targets) == 1 else \
+        statement.target if isinstance(statement, ast.AugAssign) else None
+    where = _quote(source.segment(target)) if isinstance(target, ast.Subscript) else "the left-hand side"
+    text = f"the value written into {where} has shape {_shape_text(value)}, but that slot has shape {_shape_text(slot)}"
+    if len(value) == len(slot) >= 2 and value == slot[::-1] and value != slot:
+        return (f"{text}: it is the slot's shape transposed: swap the factors of the product (or the letters of "
+                "an einsum's output), or add .T")
+    return f"{text}: compute a value of the slot's shape (print both shapes; is a sum over an axis missing?)"
+
+
 def _elementwise(node, function, frame, source):
     if not isinstance(node, ast.BinOp) or isinstance(node.op, ast.MatMult):
         return None
@@ -1105,6 +1133,8 @@ def _describe(error, path):
     elif isinstance(error, ValueError):
         if "unpack" in str(error):
             text = _unpacking(error, node, statement, function, frame, source)
+        elif _SLOT_ERROR.search(str(error)):
+            text = _assignment(error, statement, source)
         elif node is not None:
             text = (_matmul(node, statement, function, frame, source) or _elementwise(node, function, frame, source)
                     or _container_misuse(node, frame, source, function, direct=True))
