@@ -499,7 +499,10 @@ def _judge_bn_backward(values):
             dx_mistakes = {"the batch mean and variance were treated as constants (the evaluation formula): in "
                            "training they depend on x, which adds the two correction terms":
                            dout * gamma / np.sqrt(biased + eps),
-                           **{text: _bn_train_variant(x, gamma, dout, eps, key) for key, text in _BN_MISTAKES.items()}}
+                           **{text: _bn_train_variant(x, gamma, dout, eps, key) for key, text in _BN_MISTAKES.items()},
+                           "the sums in dx run over axis 1 (across the features of each row): each feature's batch "
+                           "mean and variance depend on its column, so sum g and g * x_hat over the batch, axis=0":
+                               _bn_rows_variant(x, gamma, dout, eps)}
             dx_mistakes = (lambda base=dx_mistakes: gradcheck.merge_mistakes(base, _bn_dx_mistakes(x, gamma, dout, eps)))
         else:
             dx_mistakes = {"used the batch statistics: in evaluation the running statistics are constants":
@@ -542,6 +545,17 @@ def _bn_train_variant(x, gamma, dout, eps, mistake):
     mean_term = 0 if mistake == "no mean" else g.sum(axis=0)
     var_term = 0 if mistake == "no var" else x_hat * (g * x_hat).sum(axis=0)
     return inv_std / n * (n * g - mean_term - var_term)
+
+
+def _bn_rows_variant(x, gamma, dout, eps):
+    """The training-mode dx with its two sums taken over axis 1 (per row), scaled by 1/N or by 1/D."""
+    n, d = x.shape
+    mean, biased, _ = _batch_stats(x)
+    inv_std = 1 / np.sqrt(biased + eps)
+    x_hat = (x - mean) * inv_std
+    g = dout * gamma
+    terms = g.sum(axis=1, keepdims=True) + x_hat * (g * x_hat).sum(axis=1, keepdims=True)
+    return gradcheck.AnyOf(*[inv_std / m * (m * g - terms) for m in (n, d)])
 
 
 def _train_formula_on_eval_cache(x, gamma, dout, eps):
@@ -666,6 +680,7 @@ EARLY_CASES = [  # (losses, patience, min_delta, (best_epoch, stop_epoch)), work
     ([1.0, 0.8, 0.7, 0.75, 0.72, 0.71, 0.69, 0.8], 3, 0.0, (2, 5)),
     ([1.0, 0.8, 0.7, 0.75, 0.72, 0.71, 0.69, 0.8], 4, 0.0, (6, None)),
     ([1.0, 0.97, 0.96, 0.9, 0.89, 0.88], 2, 0.05, (0, 2)),
+    ([1.0, 0.97, 0.93, 0.9, 0.89], 3, 0.05, (2, None)),
     ([5.0, 4.0, 3.0, 2.0, 1.0], 1, 0.0, (4, None)),
     ([1.0, 2.0, 0.5], 1, 0.0, (0, 1)),
     ([1.0, 1.0, 1.0, 1.0], 2, 0.0, (0, 2)),
@@ -689,7 +704,7 @@ def _as_epoch(value):
     return "?"
 
 
-def _early_variant(losses, patience, min_delta, strict=True, reset=True, nan_improves=False):
+def _early_variant(losses, patience, min_delta, strict=True, reset=True, nan_improves=False, track=False):
     """The answer of early stopping with the given rule, to recognise a learner's off-by-one or tie rule."""
     best_epoch, best, waited = None, math.inf, 0
     for epoch, loss in enumerate(losses):
@@ -700,6 +715,8 @@ def _early_variant(losses, patience, min_delta, strict=True, reset=True, nan_imp
             best_epoch, best = epoch, loss
             waited = 0 if reset else waited
         else:
+            if track and loss < best:  # the best loss follows every decrease, even one smaller than min_delta
+                best = loss
             waited += 1
             if patience <= 0 or waited >= patience:
                 return best_epoch, epoch
@@ -725,6 +742,8 @@ def _early_variants(losses, patience, min_delta, expected):
          " loss < best - min_delta"),
         (_early_variant(losses, patience, -min_delta), "min_delta has the wrong sign: an improvement is"
          " loss < best - min_delta"),
+        (_early_variant(losses, patience, min_delta, track=True), "the best loss is updated by a decrease smaller "
+         "than min_delta: change best (and best_epoch) only when loss < best - min_delta"),
         (_early_variant(losses, patience, min_delta, reset=False), "the count of epochs without improvement is"
          " not reset when an epoch improves: set it back to 0"),
         (_early_variant(losses, patience, min_delta, nan_improves=True), "a NaN loss is never an improvement"

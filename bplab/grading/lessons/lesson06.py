@@ -574,6 +574,12 @@ def _flags(calls):
     frozen_train = sorted({k for k, train in calls if k < TUNE["n_frozen"] and train})
     trained_eval = sorted({k for k, train in calls if k >= TUNE["n_frozen"] and not train})
     name = "train flags of the layers"
+    boundary = _frozen_boundary(calls)
+    if (frozen_train or trained_eval) and boundary is not None:
+        return gradcheck.verdict(name, False, f"layers 0..{boundary - 1} ran frozen (train=False), the rest trained",
+                                 f"{boundary} layers were frozen for n_frozen = {TUNE['n_frozen']}: freeze "
+                                 "model.layers[:n_frozen] and train model.layers[n_frozen:] (activations count as "
+                                 "layers)")
     if frozen_train:
         return gradcheck.verdict(name, False, f"frozen layer(s) {frozen_train} ran with train=True",
                                  "run the frozen layers in evaluation mode, layer.forward(x, train=False): in training "
@@ -582,6 +588,16 @@ def _flags(calls):
         return gradcheck.verdict(name, False, f"trainable layer(s) {trained_eval} ran with train=False",
                                  "train the trainable layers with your train_epoch (train=True)")
     return gradcheck.verdict(name, True)
+
+
+def _frozen_boundary(calls):
+    """k when layers below k ran only with train=False and the others only with train=True (None otherwise)."""
+    evaluated = {k for k, train in calls if not train}
+    trained = {k for k, train in calls if train}
+    if not evaluated or not trained or evaluated & trained:
+        return None
+    k = max(evaluated) + 1
+    return k if evaluated == set(range(k)) and all(j >= k for j in trained) else None
 
 
 def _judge_fine_tune(values):

@@ -214,12 +214,22 @@ def _conv_forward_mistakes(x, W, b, stride, pad, expected):
             naive_conv2d(x, W.transpose(0, 1, 3, 2), b, stride, pad) if kh == kw else np.zeros(0),
         "the output size leaves out the padding: OH = (H + 2 pad - KH) // stride + 1, with the padded height":
             expected[:, :, :unpadded[0], :unpadded[1]],
+        "the padding is added on one side only: np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) puts `pad` "
+        "zeros before AND after each spatial axis": _one_side_padded(x, W, b, stride, pad),
         "the windows are read one pixel apart: window (p, q) starts at row p * stride, column q * stride (slice "
         "with step stride)": naive_conv2d(x, W, b, 1, pad)[:, :, :out_h, :out_w],
         "the sum over a window also adds up the examples of the batch (a sum without axis): sum over the axes "
         "(C, KH, KW) only, one number per example": np.broadcast_to(
             (expected - b[None, :, None, None]).sum(axis=0, keepdims=True), expected.shape) + b[None, :, None, None],
     }
+
+
+def _one_side_padded(x, W, b, stride, pad):
+    """Outputs of a convolution padded on one side only (before, or after), as far as they are defined."""
+    if not pad:
+        return np.zeros(0)
+    sides = [((pad, 0), (pad, 0)), ((0, pad), (0, pad))]
+    return gradcheck.AnyOf(*[naive_conv2d(np.pad(x, ((0, 0), (0, 0)) + side), W, b, stride, 0) for side in sides])
 
 
 _CONV_MISTAKES = {
@@ -267,6 +277,22 @@ def _overwrite_positions(dout, x_shape, W, stride, pad):
             dxp[:, :, p * stride:p * stride + kh, q * stride:q * stride + kw] = \
                 np.einsum("nf,fcij->ncij", dout[:, :, p, q], W)
     return dxp[:, :, pad:pad + h, pad:pad + w]
+
+
+def _dW_one_example(x, dout, kernel, stride, pad):
+    """dW from the first or the last example of the batch alone (a loop over n that keeps one, or a fixed index)."""
+    kh, kw = kernel
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out_h, out_w = dout.shape[2:]
+    per = np.empty((x.shape[0], dout.shape[1], x.shape[1], kh, kw))
+    for i in range(kh):
+        for j in range(kw):
+            window = xp[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride]
+            per[:, :, :, i, j] = np.einsum("nfhw,nchw->nfc", dout, window)
+    if x.shape[0] < 2:
+        return {}
+    return {"dW holds one example's gradient: W is shared by every example, so dW sums dout * window over the "
+            "whole batch as well as over the positions": gradcheck.AnyOf(per[0], per[-1])}
 
 
 def _db_means(dout):
@@ -334,7 +360,8 @@ def _judge_conv_backward(values):
                     numeric[1][:, :, ::-1, ::-1],
                 "dW's row and column offsets are swapped: dW[f, c, i, j] pairs dout with the input shifted by i rows "
                 "and j columns": numeric[1].transpose(0, 1, 3, 2) if W.shape[2] == W.shape[3] else np.zeros(0),
-                **{text: v[1] for text, v in variants.items() if v[1] is not None}}),
+                **{text: v[1] for text, v in variants.items() if v[1] is not None},
+                **_dW_one_example(x, dout, W.shape[2:], stride, pad)}),
             gradcheck.compare(f"db {label}", db, numeric[2], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
                 "db is summed over the batch only: b[f] is shared by every position, so db = dout.sum(axis=(0, 2, 3))":
                     dout.sum(axis=0),
@@ -397,7 +424,9 @@ def _pool_forward_mistakes(x, size, stride, shape):
                 "the minimum of each window: max pooling takes the maximum": reduced["min"],
                 "the sum of each window: max pooling takes the maximum": reduced["sum"],
                 "the stride is ignored: window (p, q) starts at row p * stride, column q * stride":
-                    naive_maxpool2d(x, size, 1)}
+                    naive_maxpool2d(x, size, 1),
+                "the output size misses its + 1: OH = (H - size) // stride + 1": naive_maxpool2d(x, size, stride)[
+                    :, :, :-1, :-1]}
     if size != stride:
         mistakes["size and stride are swapped: windows are size x size, stride apart"] = naive_maxpool2d(x, stride, size)
         n, c, h, w = x.shape
@@ -583,7 +612,7 @@ def _judge_conv_backward_staged(values):
         results += [
             dx_result,
             gradcheck.compare(f"dW {label}", dW, numeric[1], threshold=THRESHOLD, batch_size=x.shape[0],
-                              mistakes=dW_mistakes),
+                              mistakes={**dW_mistakes, **_dW_one_example(x, dout, W.shape[2:], stride, pad)}),
             gradcheck.compare(f"db {label}", db, numeric[2], threshold=THRESHOLD, batch_size=x.shape[0],
                               mistakes=_db_means(dout)),
         ]

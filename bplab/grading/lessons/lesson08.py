@@ -532,12 +532,14 @@ SEQUENCE_FORWARD_MISTAKES = {
     "c_every_step": "every step starts from the initial cell state: c is carried, step t gets the c of step t - 1",
     "cell_returned": "the cell states are returned: h holds the hidden states o·tanh(c) of every step",
     "stored_before": "h[:, t] is stored before step t runs: store the hidden state the step returns",
+    "c_from_h0": "the cell state starts at h0: it starts at c0, zeros when c0 is None (h and c are two states)",
 }
 
 
 def _sequence_forward_variant(x, h0, Wx, Wh, b, c0, mistake):
     """The hidden states of the sequence forward with one known mistake (loops over the right step)."""
     c = np.zeros_like(h0) if c0 is None or mistake == "c0_ignored" else c0
+    c = h0 if mistake == "c_from_h0" else c
     h_prev, c_start, out = h0, c, np.empty(x.shape[:2] + h0.shape[1:])
     for t in range(x.shape[1]):
         start_h = h0 if mistake == "h0_every_step" else h_prev
