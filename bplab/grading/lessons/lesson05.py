@@ -754,7 +754,19 @@ def _early_variants(losses, patience, min_delta, expected):
                      "the epochs are counted from 1: return indices into val_losses, which count from 0"))
     variants.append(((expected[0], None if stop is None else stop + 1), "stop_epoch is one too large: it is the"
                      " index of the epoch after which training stops (counting from 0)"))
+    if stop is None:
+        variants.append(((expected[0], len(losses) - 1), "when training never stops, stop_epoch is None, not the "
+                         "last epoch: return (best_epoch, None) after the loop"))
     return variants
+
+
+def _early_consistent(answers):
+    """The wrong rules that give every one of the learner's answers (a rule absent from a case gives the right one)."""
+    per_case = [(dict((text, variant) for variant, text in _early_variants(losses, patience, min_delta, expected)),
+                 expected, _early_got(answer))
+                for (losses, patience, min_delta, expected), answer in zip(EARLY_CASES, answers, strict=True)]
+    texts = {text for variants, _, _ in per_case for text in variants}
+    return {text for text in texts if all(variants.get(text, expected) == got for variants, expected, got in per_case)}
 
 
 def _judge_early(values):
@@ -766,6 +778,7 @@ def _judge_early(values):
     ruled_out = {text for (losses, patience, min_delta, expected), answer in zip(EARLY_CASES, answers, strict=True)
                  if _early_got(answer) == expected
                  for variant, text in _early_variants(losses, patience, min_delta, expected) if variant != expected}
+    consistent = _early_consistent(answers)
     for (losses, patience, min_delta, expected), answer in zip(EARLY_CASES, answers, strict=True):
         pair = answer if isinstance(answer, (list, tuple)) and len(answer) == 2 else (None, "?")
         got = _early_got(answer)
@@ -776,6 +789,8 @@ def _judge_early(values):
         variants = [(v, text) for v, text in _early_variants(losses, patience, min_delta, expected)
                     if text not in ruled_out]
         matching = [text for variant, text in variants if got == variant]
+        # Of the rules that fit this case, those that also give every other answer of the learner come first.
+        matching = [text for text in matching if text in consistent] or matching
         diagnosis = matching[0] if len(matching) == 1 else \
             ("one of these (they give the same answer here): " + " | ".join(matching) if matching else "")
         if not diagnosis and got[0] == "?" and isinstance(pair[0], (int, float)) and expected[0] is not None \

@@ -173,14 +173,30 @@ def _produce_conv_forward(ex):
         result, seen = call(ex.conv2d_forward, x, W, b, stride, pad, names=("x", "W", "b", "stride", "pad"))
         outs.append(result[0] if isinstance(result, tuple) and len(result) == 2 else result)
         witnesses.append(seen)
-    return {"outs": outs, "witness": witnesses}
+    return {"outs": outs, "witness": witnesses, "returned": _returned_count(result)}
+
+
+def _returned_count(result):
+    """How many values a forward returned (only the count: the backward needs the cache, so out alone is wrong)."""
+    return len(result) if isinstance(result, (tuple, list)) else 1
+
+
+def _cache_returned(values, outs, layer):
+    """[a failed verdict] when ``<layer>_forward`` did not return the pair (out, cache), else []."""
+    count = values.get("returned")
+    if count is None or count == 2 or outs[0] is None:
+        return []
+    return [gradcheck.verdict(f"values returned by {layer}_forward", False,
+                              f"returned {count} value{'s' if count != 1 else ''}, expected 2",
+                              f"return out, cache: {layer}_backward needs the cache (what it keeps from the forward "
+                              "pass)")]
 
 
 def _judge_conv_forward(values):
     outs = values.get("outs")
     outs = outs if isinstance(outs, list) and len(outs) == len(CONV_CASES) else [None] * len(CONV_CASES)
     calls = [_conv_inputs(case)[:5] for case in range(len(CONV_CASES))]
-    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
+    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)] + _cache_returned(values, outs, "conv2d")
     cases = []
     for case, out in enumerate(outs):
         x, W, b, stride, pad, _ = _conv_inputs(case)
@@ -348,8 +364,9 @@ def _judge_conv_backward(values):
         results += [
             _empty_crop(gradcheck.compare(f"dx {label}", dx, numeric[0], threshold=THRESHOLD, batch_size=x.shape[0],
                                           mistakes={
-                "kernel not flipped: dx is the FULL convolution of dout with the kernel flipped in both axes"
-                " (or scatter W * dout back over each window)": dx_unflipped,
+                "the kernel is flipped the wrong way for dx: scattering dout back over each window multiplies by W "
+                "as it is (W[f, c, i, j] returns to the input entry it met), while the FULL convolution of dout "
+                "takes W flipped in both axes; one flip too many or too few": dx_unflipped,
                 "the kernel's row and column offsets are swapped: W[f, c, i, j] met the input at row offset i, "
                 "column offset j in the forward pass, and dx scatters it back to the same place":
                     naive_conv2d_dx(dout, x.shape, W.transpose(0, 1, 3, 2), stride, pad)
@@ -383,7 +400,7 @@ def _produce_pool_forward(ex):
         result, seen = call(ex.maxpool2d_forward, x, size, stride, names=("x", "size", "stride"))
         outs.append(result[0] if isinstance(result, tuple) and len(result) == 2 else result)
         witnesses.append(seen)
-    return {"outs": outs, "witness": witnesses}
+    return {"outs": outs, "witness": witnesses, "returned": _returned_count(result)}
 
 
 def _judge_pool_forward(values):
@@ -391,6 +408,7 @@ def _judge_pool_forward(values):
     outs = outs if isinstance(outs, list) and len(outs) == len(POOL_CASES) else [None] * len(POOL_CASES)
     calls = [_pool_inputs(case)[:3] for case in range(len(POOL_CASES))]
     results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
+    results += _cache_returned(values, outs, "maxpool2d")
     cases = []
     for case, out in enumerate(outs):
         x, size, stride, _ = _pool_inputs(case)

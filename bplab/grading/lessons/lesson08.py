@@ -209,7 +209,10 @@ STEP_SLOTS = {
                   "sigmoid": "every gate got the sigmoid's derivative: g = tanh(a_g), so its block is 1 - g², the "
                              "others s(1 - s)",
                   "pre": "the local derivatives are computed from the pre-activations a: use the gate VALUES, "
-                         "s(1 - s) for i, f, o and 1 - g² for g"},
+                         "s(1 - s) for i, f, o and 1 - g² for g",
+                  "again": "the activations are applied again to the cached gate values (σ(i)(1 - σ(i)), "
+                           "1 - tanh(g)²): the cache holds i = σ(a_i) already, so the local derivatives are "
+                           "i(1 - i), f(1 - f), 1 - g², o(1 - o)"},
     "dc_prev": {"no_f": STEP_MISTAKES["dc_prev_not_f"],
                 "c_prev": "dc_prev multiplies by c_prev: c = f·c_prev + ..., so dL/dc_prev = dL/dc · f",
                 "dc": "dc_prev uses the upstream dc alone: dL/dc_prev = dL/dc · f with the whole dL/dc (dc + the path "
@@ -241,7 +244,8 @@ def step_slot_outputs(inputs):
                          "pre": z * (1.0 - z) if sig else 1.0 - z ** 2,
                          "again": sigmoid(v) * (1.0 - sigmoid(v)) if sig else 1.0 - np.tanh(v) ** 2,
                          "none": np.ones_like(v), "not_squared": 1.0 - v}
-    every = {"none": dict.fromkeys("ifgo", "none"), "sigmoid": {"g": "sigmoid"}, "pre": dict.fromkeys("ifgo", "pre")}
+    every = {"none": dict.fromkeys("ifgo", "none"), "sigmoid": {"g": "sigmoid"}, "pre": dict.fromkeys("ifgo", "pre"),
+             "again": dict.fromkeys("ifgo", "again")}
 
     def compute(choice):
         key = choice.get("dc_total")
@@ -366,6 +370,7 @@ def _judge_staged(values):
     stages = stages if isinstance(stages, list) and len(stages) == 2 else [None, None]
     results = [gradcheck.not_modified(values.get("witness"), inputs=_step_calls())]
     keys = ("dc_total", "dgates", "da")
+    results += [r for r in [gradcheck.returned_count(stages[0], keys, "lstm_gate_gradients")] if r is not None]
     actuals = [dict(zip(keys, gradcheck.unpack(result, 3, "lstm_gate_gradients"))) for result in stages]
     numerics = [dict(zip(keys, numerical_stage_gradients(_step_inputs(case)))) for case in range(2)]
     for case in range(2):
@@ -533,6 +538,8 @@ SEQUENCE_FORWARD_MISTAKES = {
     "cell_returned": "the cell states are returned: h holds the hidden states o·tanh(c) of every step",
     "stored_before": "h[:, t] is stored before step t runs: store the hidden state the step returns",
     "c_from_h0": "the cell state starts at h0: it starts at c0, zeros when c0 is None (h and c are two states)",
+    "with_h0": "h includes h0 as its first entry (T + 1 states): return the T hidden states the steps compute, "
+               "h0 excluded",
 }
 
 
@@ -547,7 +554,7 @@ def _sequence_forward_variant(x, h0, Wx, Wh, b, c0, mistake):
         new_h, c = step_forward_variant(x[:, t], start_h, start_c, Wx, Wh, b)
         out[:, t] = {"cell_returned": c, "stored_before": h_prev}.get(mistake, new_h)
         h_prev = new_h
-    return out
+    return np.concatenate([h0[:, None], out], axis=1) if mistake == "with_h0" else out
 
 
 def _sequence_forward_mistakes(case):
@@ -641,7 +648,7 @@ def truncated_loop_variant(x, h0, Wx, Wh, b, dh, k, mistake):
     for end in range(T):
         grad = dh[:, end]
         start = end - k + 1 if mistake == "no_clamp" else max(end - k + 1, 0)
-        for t in range(end, start - 1, -1):
+        for t in (range(start, end + 1) if mistake == "forwards" else range(end, start - 1, -1)):
             if mistake == "dh_each_step" and t != end:
                 grad = grad + dh[:, t]
             dx_t, grad, *parts = nn.rnn_step_backward(grad, cache[t])
@@ -656,7 +663,7 @@ def truncated_variant(x, h0, Wx, Wh, b, dh, k, mistake):
     """Known wrong answers: ``"full"`` (truncation ignored), ``"one_more"`` (k + 1 steps), ``"chunks"`` and
     ``"chunks_end"`` (the gradient stopped at multiples of k counted from the start, or from the end: the chunked
     scheme, not this one)."""
-    if mistake in ("overwrite_w", "overwrite_dx", "dh0_assigned", "dh_each_step", "no_clamp"):
+    if mistake in ("overwrite_w", "overwrite_dx", "dh0_assigned", "dh_each_step", "no_clamp", "forwards"):
         return truncated_loop_variant(x, h0, Wx, Wh, b, dh, k, mistake)
     if mistake == "full":
         return list(nn.rnn_backward(dh, nn.rnn_forward(x, h0, Wx, Wh, b)[1]))
@@ -698,6 +705,8 @@ TRUNCATED_MISTAKES = {
     "dh0_assigned": "dh0 is assigned (=): every loss term whose window reaches step 0 adds to it (+=)",
     "dh_each_step": "dh[:, t] is added again at every step of a window: each loss term's window starts from its own "
                     "dh[:, end] alone and carries only that gradient back",
+    "forwards": "each window's inner loop runs forwards in time (start .. end): the gradient of the loss term at "
+                "`end` enters at step end and goes back, for t in range(end, start - 1, -1)",
     "chunks_end": "one backward sweep that drops the carried gradient every `truncate` steps (chunks counted from the "
                   "end): every loss term must reach back `truncate` steps from its own step, a window per loss term",
     "chunks": "the sequence was cut into chunks of `truncate` steps counted from the start (torch's detach every "
