@@ -500,6 +500,9 @@ def _judge_bn_backward(values):
                            "training they depend on x, which adds the two correction terms":
                            dout * gamma / np.sqrt(biased + eps),
                            **{text: _bn_train_variant(x, gamma, dout, eps, key) for key, text in _BN_MISTAKES.items()},
+                           "dx's formula uses N - 1 where it has N: the batch variance used in training divides by "
+                           "N (biased), so dx = inv_std / N * (N * g - sum(g) - x_hat * sum(g * x_hat))":
+                               _bn_unbiased_n_variant(x, gamma, dout, eps),
                            "the sums in dx run over axis 1 (across the features of each row): each feature's batch "
                            "mean and variance depend on its column, so sum g and g * x_hat over the batch, axis=0":
                                _bn_rows_variant(x, gamma, dout, eps)}
@@ -545,6 +548,17 @@ def _bn_train_variant(x, gamma, dout, eps, mistake):
     mean_term = 0 if mistake == "no mean" else g.sum(axis=0)
     var_term = 0 if mistake == "no var" else x_hat * (g * x_hat).sum(axis=0)
     return inv_std / n * (n * g - mean_term - var_term)
+
+
+def _bn_unbiased_n_variant(x, gamma, dout, eps):
+    """The training-mode dx written with N - 1 in place of N (everywhere, or in the factor in front only)."""
+    n = x.shape[0]
+    mean, biased, _ = _batch_stats(x)
+    inv_std = 1 / np.sqrt(biased + eps)
+    x_hat = (x - mean) * inv_std
+    g = dout * gamma
+    terms = g.sum(axis=0) + x_hat * (g * x_hat).sum(axis=0)
+    return gradcheck.AnyOf(inv_std / (n - 1) * ((n - 1) * g - terms), inv_std / (n - 1) * (n * g - terms))
 
 
 def _bn_rows_variant(x, gamma, dout, eps):

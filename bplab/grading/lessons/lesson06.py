@@ -172,6 +172,10 @@ def _compare_params(params, expected, names, mistakes=None):
 
 
 def _compare_losses(losses, readings):
+    if isinstance(losses, (list, tuple)) and any(value is None for value in losses):
+        return gradcheck.verdict("returned losses", False, "train_epoch returned None",
+                                 "is the return statement missing? return the epoch's mean loss, "
+                                 "sum(loss_b * n_b) / N")
     losses = np.asarray(losses, dtype=np.float64) if _numbers(losses) else losses
     mistakes = {
         "a plain mean of the batch losses: weight each batch's loss by its size (the last batch is smaller)":
@@ -332,6 +336,19 @@ def _start(batches):
     return "[" + ", ".join(str(i) for i in first[:4]) + (", ...]" if len(first) > 4 else "]")
 
 
+def _evaluated_after_step(epochs_seen):
+    """True when every forward with train=False comes right after an optimizer.step (a loss taken after the update)."""
+    after = []
+    for epoch in epochs_seen:
+        previous = None
+        for event in epoch:
+            if event[0] == "forward" and not event[2]:
+                after.append(previous == "step")
+            if event[0] in ("forward", "backward", "step"):
+                previous = event[0]
+    return bool(after) and all(after)
+
+
 def _loop_calls(events, y, n, batch_size, seed, epochs):
     """A verdict on the sequence of the learner's calls, naming the first thing that differs from the recipe."""
     name = "the loop's calls (forward, loss, backward, step per batch)"
@@ -347,6 +364,11 @@ def _loop_calls(events, y, n, batch_size, seed, epochs):
         elif current is not None:
             current.append(event)
     kinds = [e[0] for epoch in epochs_seen for e in epoch]
+    if any(e[0] == "forward" and not e[2] for epoch in epochs_seen for e in epoch) and _evaluated_after_step(
+            epochs_seen):
+        return gradcheck.verdict(name, False, "model.forward(train=False) was called again after optimizer.step",
+                                 "the loss is taken after the update: record the loss that loss_fn returned for "
+                                 "the training forward pass, before optimizer.step (step 2 of the docstring)")
     if any(e[0] == "forward" and not e[2] for epoch in epochs_seen for e in epoch):
         return gradcheck.verdict(name, False, "model.forward was called with train=False",
                                  "train in training mode: model.forward(X_batch, train=True) (model(x) evaluates, "
@@ -392,9 +414,13 @@ def _loop_calls(events, y, n, batch_size, seed, epochs):
                     "slices of order = rng.permutation(len(X))")
         elif flat == list(range(n)):
             text = "the samples were not shuffled: use order = rng.permutation(len(X)) once per epoch"
+        elif len(got) > 1 and got[0] == want[0] and not any(got[1:]):
+            text = ("the batches after the first are empty: slice order[start:start + batch_size] (order[start:"
+                    "batch_size] is empty once start >= batch_size)")
         elif len(got) == 1 and len(want) > 1:
-            text = ("only one batch per epoch: is the return (or a break) inside the loop over the batches? Every "
-                    "batch of the epoch is trained on before returning")
+            text = ("only one batch per epoch: is the return (or a break) inside the loop over the batches, or are "
+                    "the later slices empty (order[start:batch_size] where order[start:start + batch_size] is "
+                    "meant)? Every batch of the epoch is trained on before returning")
         elif sorted(flat) != list(range(n)) and len(got) == len(want) - 1 and len(want[-1]) < batch_size:
             text = "the last, smaller batch is skipped: range(0, N, batch_size) covers every sample"
         elif sorted(flat) != list(range(n)):

@@ -230,6 +230,9 @@ def _conv_forward_mistakes(x, W, b, stride, pad, expected):
             naive_conv2d(x, W.transpose(0, 1, 3, 2), b, stride, pad) if kh == kw else np.zeros(0),
         "the output size leaves out the padding: OH = (H + 2 pad - KH) // stride + 1, with the padded height":
             expected[:, :, :unpadded[0], :unpadded[1]],
+        "the patches and the kernel are flattened in different orders (im2col): W.reshape(F, -1) runs over "
+        "(C, KH, KW), so flatten each patch in that order too (channels first)":
+            gradcheck.AnyOf(*[naive_conv2d(x, kernel, b, stride, pad) for kernel in _reordered_kernels(W)]),
         "the padding is added on one side only: np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) puts `pad` "
         "zeros before AND after each spatial axis": _one_side_padded(x, W, b, stride, pad),
         "the windows are read one pixel apart: window (p, q) starts at row p * stride, column q * stride (slice "
@@ -238,6 +241,13 @@ def _conv_forward_mistakes(x, W, b, stride, pad, expected):
         "(C, KH, KW) only, one number per example": np.broadcast_to(
             (expected - b[None, :, None, None]).sum(axis=0, keepdims=True), expected.shape) + b[None, :, None, None],
     }
+
+
+def _reordered_kernels(W):
+    """The kernels a convolution effectively uses when patches are flattened as (KH, KW, C) and W as (C, KH, KW),
+    or the other way round."""
+    f, c, kh, kw = W.shape
+    return [W.reshape(f, kh, kw, c).transpose(0, 3, 1, 2), W.transpose(0, 2, 3, 1).reshape(f, c, kh, kw)]
 
 
 def _one_side_padded(x, W, b, stride, pad):
@@ -293,6 +303,14 @@ def _overwrite_positions(dout, x_shape, W, stride, pad):
             dxp[:, :, p * stride:p * stride + kh, q * stride:q * stride + kw] = \
                 np.einsum("nf,fcij->ncij", dout[:, :, p, q], W)
     return dxp[:, :, pad:pad + h, pad:pad + w]
+
+
+def _one_side_crop(uncropped, pad):
+    """dx with the padding cropped on one side only (dxp[:, :, pad:, pad:] or dxp[:, :, :-pad, :-pad])."""
+    if uncropped is None or not pad:
+        return {}
+    return {"the padding is cropped on one side only: dx = dxp[:, :, pad:pad + H, pad:pad + W] drops `pad` rows and "
+            "columns at both ends": gradcheck.AnyOf(uncropped[:, :, pad:, pad:], uncropped[:, :, :-pad, :-pad])}
 
 
 def _dW_one_example(x, dout, kernel, stride, pad):
@@ -371,7 +389,8 @@ def _judge_conv_backward(values):
                 "column offset j in the forward pass, and dx scatters it back to the same place":
                     naive_conv2d_dx(dout, x.shape, W.transpose(0, 1, 3, 2), stride, pad)
                     if W.shape[2] == W.shape[3] else np.zeros(0),
-                **{text: v[0] for text, v in variants.items() if v[0] is not None}}), dx, x.shape, pad),
+                **{text: v[0] for text, v in variants.items() if v[0] is not None},
+                **_one_side_crop(variants[_CONV_MISTAKES["no crop"]][0], pad)}), dx, x.shape, pad),
             gradcheck.compare(f"dW {label}", dW, numeric[1], threshold=THRESHOLD, batch_size=x.shape[0], mistakes={
                 "dW flipped: dW[f, c, i, j] pairs dout with the input shifted by (i, j), no flip":
                     numeric[1][:, :, ::-1, ::-1],
@@ -422,6 +441,16 @@ def _judge_pool_forward(values):
     return results
 
 
+def _pool_with_steps(x, size, steps, shape):
+    """Max pooling of ``shape`` whose window (p, q) starts at row p * steps[0], column q * steps[1]."""
+    out = np.empty(shape)
+    for p in range(shape[2]):
+        for q in range(shape[3]):
+            r, c = p * steps[0], q * steps[1]
+            out[:, :, p, q] = x[:, :, r:r + size, c:c + size].max(axis=(2, 3))
+    return out
+
+
 def _pool_forward_mistakes(x, size, stride, shape):
     mean = np.empty(shape)
     for p in range(shape[2]):
@@ -445,6 +474,10 @@ def _pool_forward_mistakes(x, size, stride, shape):
                     naive_maxpool2d(x, size, 1),
                 "the output size misses its + 1: OH = (H - size) // stride + 1": naive_maxpool2d(x, size, stride)[
                     :, :, :-1, :-1]}
+    if stride != 1:
+        for axis, steps in (("column", (stride, 1)), ("row", (1, stride))):
+            mistakes[f"the {axis} of window (p, q) ignores the stride: window (p, q) starts at row p * stride, "
+                     "column q * stride"] = _pool_with_steps(x, size, steps, shape)
     if size != stride:
         mistakes["size and stride are swapped: windows are size x size, stride apart"] = naive_maxpool2d(x, stride, size)
         n, c, h, w = x.shape
@@ -619,6 +652,7 @@ def _judge_conv_backward_staged(values):
         if not np.allclose(wrong["dx assigned"][0], numeric[0]):
             dx_mistakes["dx assigned (=) where windows overlap: an input pixel feeds every output whose window"
                         " covers it, so its gradient is the SUM of their contributions (+=)"] = wrong["dx assigned"][0]
+        dx_mistakes.update(_one_side_crop(wrong["padding kept"][0], pad))
         uncropped = wrong["padding kept"][0]
         if pad and isinstance(dx, np.ndarray) and dx.shape == uncropped.shape \
                 and gradcheck.rel_error(dx, uncropped) <= THRESHOLD:  # before the generic shape message

@@ -222,16 +222,21 @@ STEP_SLOTS = {
 }
 
 
-def step_slot_outputs(inputs):
-    """``compute(choice)`` for :func:`gradcheck.slot_mistakes`: every stage and output of the step backward."""
+def step_slot_outputs(inputs, unpacked="ifgo"):
+    """``compute(choice)`` for :func:`gradcheck.slot_mistakes`: every stage and output of the step backward.
+
+    ``unpacked`` is the order in which the backward takes the four gates out of a cache that holds them as i, f, g,
+    o (``"ifog"``: a cache unpacked in another order than the forward stored it).
+    """
     x, h_prev, c_prev, Wx, Wh, b, dh, dc = inputs
     H = h_prev.shape[1]
     a = x @ Wx + h_prev @ Wh + b
-    i, f, g, o = _gates(x, h_prev, Wx, Wh, b)
+    stored = dict(zip("ifgo", _gates(x, h_prev, Wx, Wh, b)))
+    c = stored["f"] * c_prev + stored["i"] * stored["g"]
+    tc = np.tanh(c)
+    i, f, g, o = (stored[name] for name in unpacked)  # the name each stored gate gets in the backward
     pre = dict(zip("ifgo", (a[:, k * H:(k + 1) * H] for k in range(4))))
     value = {"i": i, "f": f, "g": g, "o": o}
-    c = f * c_prev + i * g
-    tc = np.tanh(c)
 
     # Every alternative of every slot, computed once: compute() only assembles them.
     through = {None: dh * o * (1.0 - tc ** 2), "no_o": dh * (1.0 - tc ** 2), "from_c": dh * o * (1.0 - c ** 2),
@@ -275,8 +280,14 @@ _STEP_MISTAKES_CACHE = {}
 def _step_mistakes(case, key):
     """``{description: wrong array}`` for one output of the step backward on case ``case``'s inputs."""
     if case not in _STEP_MISTAKES_CACHE:
-        _STEP_MISTAKES_CACHE[case] = gradcheck.slot_mistakes(step_slot_outputs(_step_inputs(case)), STEP_SLOTS,
-                                                             pairs=True)
+        found = gradcheck.slot_mistakes(step_slot_outputs(_step_inputs(case)), STEP_SLOTS, pairs=True)
+        for order in ("ifog", "figo", "gfio", "oigf"):  # two gates exchanged when the cache is unpacked
+            wrong = step_slot_outputs(_step_inputs(case), unpacked=order)({})
+            text = (f"the cache is unpacked in another order than lstm_step_forward stored it (its gates read as "
+                    f"{', '.join(order)}): unpack the cache in exactly the order you built it")
+            for name, value in wrong.items():
+                found[name].setdefault(text, value)
+        _STEP_MISTAKES_CACHE[case] = found
     return _STEP_MISTAKES_CACHE[case][key]
 
 

@@ -53,7 +53,11 @@ CHECKS = [
              look="the gradient after k steps is σ(b_f)^k times what it was: solve σ(3)^k = 1/10 for k",
              mistakes={math.log(10.0) / math.log(2.0): "that is b_f = 0 (f = σ(0) = 1/2): the bias is +3",
                        1.0 / -math.log(SIGMA_3): "that is a factor e; the question asks for a factor of 10",
-                       -REACH: "a number of steps is positive"},
+                       -REACH: "a number of steps is positive",
+                       math.log(10.0) / -math.log(1.0 - SIGMA_3): "that uses σ(-3) ≈ 0.047 for the forget gate: with "
+                       "b_f = +3 the gate is σ(+3) ≈ 0.953, close to 1",
+                       math.log(10.0): "that is ln 10 alone: divide it by -ln σ(3), the log of the factor one step "
+                       "multiplies the gradient by (k = ln 10 / -ln σ(3))"},
              hint='notebook 08, section "8. The LSTM through time"'),
     question(lesson="08", name="q_further_back", module=MODULE, answer="FURTHER_BACK",
              expected=Choice("a", options="abc"),
