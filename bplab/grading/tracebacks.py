@@ -395,10 +395,11 @@ def _cache_built(source, function_name):
         if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) == 2:
             cache = node.value.elts[1]
             if isinstance(cache, ast.Name):
+                name = cache.id
                 for assign in ast.walk(forward):
-                    if isinstance(assign, ast.Assign) and any(isinstance(t, ast.Name) and t.id == cache.id
+                    if isinstance(assign, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
                                                               for t in assign.targets):
-                        cache = assign.value
+                        cache = assign.value  # (the name is kept: the value found may be a tuple, with no .id)
             return source.segment(cache), forward.name
     return None
 
