@@ -821,6 +821,8 @@ def _modified_verdict(modified_names):
     """The "inputs unchanged" result for a list of names of changed inputs (empty: passed)."""
     if not modified_names:
         return verdict("inputs unchanged", True)
+    if all(str(n).endswith("(a second call on it gave another result)") for n in modified_names):
+        return _differs_on_repeat(modified_names)
     names = ", ".join(str(n) for n in modified_names)
     if any(str(n).startswith("cache") or "second call on it" in str(n) for n in modified_names):
         return verdict("inputs unchanged", False, f"{names} changed by the call",
@@ -828,6 +830,21 @@ def _modified_verdict(modified_names):
                        "array held in the cache): a second backward on it gives other gradients; build new arrays")
     return verdict("inputs unchanged", False, f"{names} changed by the call",
                    "input modified in place: work on a copy (x = x.copy()) or build a new array")
+
+
+def _differs_on_repeat(modified_names):
+    """The verdict when two calls on one cache, which neither changed, gave different results.
+
+    Nothing was written into the cache (that would be named ``cache[...]``), so the backward itself is not a
+    function of its arguments: it draws random numbers of its own (a new dropout mask on every call) or reads
+    state kept elsewhere.
+    """
+    names = ", ".join(str(n).replace(" (a second call on it gave another result)", "") for n in modified_names)
+    return verdict("inputs unchanged", False, f"a second call on the same {names} gave another result, and "
+                   f"{names} did not change",
+                   "two calls on the same cache, which neither changed, gave different results: the backward draws "
+                   "random numbers of its own (a new mask on every call?) or reads state kept outside the cache; "
+                   "compute it from dout and the cache alone (what the forward drew, it stores in the cache)")
 
 
 def _changes(name, before, after, depth=0):
