@@ -910,6 +910,24 @@ def _operands(node):
     return []
 
 
+def _none_argument(function, name, source, frame):
+    """Why an argument is None: the caller's optional value left out, or a cache the learner's forward made None."""
+    if name not in [a.arg for a in function.args.args + function.args.kwonlyargs]:
+        return ": a function without a return statement gives None"
+    built = _cache_built(source, function.name) if name == "cache" else None
+    if name == "cache" and _forward_of(source, function.name) is not None:
+        return (f": your {_forward_of(source, function.name).name} returned None as its cache here (in one of its "
+                "branches?); return a cache the backward can use in every case" + (f", as {built[0]}" if built
+                                                                                     else ""))
+    optional = [a.arg for a, d in zip(function.args.args[::-1], function.args.defaults[::-1])
+                if isinstance(d, ast.Constant) and d.value is None and a.arg != name]
+    given = [other for other in optional[::-1] if frame.f_locals.get(other) is not None]
+    if given:
+        return (f": the argument {name} was not given, {', '.join(given)} was: use the given {given[0]} when it is "
+                f"not None (the docstring says which one to use when), and {name} only otherwise")
+    return f": the argument {name} was not given (None): the docstring says when it is optional"
+
+
 def _container_misuse(node, frame, source, function, direct=False):
     """A tuple, list or None used where an array is expected: describe it and where it came from."""
     for sub in (_operands(node) if direct else ast.walk(node)):
@@ -919,7 +937,7 @@ def _container_misuse(node, frame, source, function, direct=False):
                 origin = _assigned_from(function, sub.id, source)
                 return (f"{sub.id} is None here" + (f" (set by {_quote(origin)}: a function without a return "
                                                     "statement gives None)" if origin else
-                                                    ": a function without a return statement gives None"))
+                                                    _none_argument(function, sub.id, source, frame)))
             if isinstance(value, (tuple, list)) and sub.id in frame.f_locals:
                 as_dict = isinstance(node, ast.Subscript) and node.value is sub and isinstance(
                     node.slice, ast.Constant) and isinstance(node.slice.value, str)
