@@ -938,6 +938,9 @@ def _container_misuse(node, frame, source, function, direct=False):
                 return (f"{sub.id} is None here" + (f" (set by {_quote(origin)}: a function without a return "
                                                     "statement gives None)" if origin else
                                                     _none_argument(function, sub.id, source, frame)))
+            if isinstance(value, (tuple, list)) and not value and sub.id in frame.f_locals:
+                return (f"{sub.id} is empty here ({value!r}), and numpy has nothing to work on: handle that "
+                        "case before this line (the docstring says what to return when there is nothing)")
             if isinstance(value, (tuple, list)) and sub.id in frame.f_locals:
                 as_dict = isinstance(node, ast.Subscript) and node.value is sub and isinstance(
                     node.slice, ast.Constant) and isinstance(node.slice.value, str)
