@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bplab import gradcheck
 from bplab.grading import encode, integrity
 from bplab.grading import sandbox as sandbox_module
 from bplab.grading.sandbox import DEFAULT_MEMORY_MB
@@ -73,8 +74,11 @@ class Outcome:
 
     @property
     def diagnosis(self):
-        """The diagnosis of the case whose message is shown (the first failing one), never another case's."""
-        return next((r.diagnosis for r in self.results if not r.passed), "")
+        """The diagnosis of the case whose message is shown (``gradcheck.shown_result``), never another case's."""
+        from bplab.grading.report import shown_case
+
+        shown = shown_case(self)
+        return shown.diagnosis if shown is not None else ""
 
 
 def grade(checks, impl_dir, *, timeout=None, memory_mb=DEFAULT_MEMORY_MB, jobs=None, unconfined=False, sandbox=None):
@@ -382,7 +386,7 @@ def _verdict(check, reply):
         return Outcome(check, "failed", seconds=seconds,
                        message=f"returned values of the wrong form ({type(error).__name__}: {error})"[:300])
     passed = bool(results) and all(r.passed for r in results)
-    failing = next((r for r in results if not r.passed), None)
+    failing = gradcheck.shown_result(results)
     if failing is not None:
         _add_note(failing, reply.get("notes"))
         message = failing.message
