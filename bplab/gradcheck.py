@@ -930,6 +930,18 @@ def unpack(value, count, what):
     return items + [None] * (count - len(items))
 
 
+def counted(judge, key, names, what):
+    """``judge`` with :func:`returned_count` of ``values[key]`` put first (a function returning too few values).
+
+    A loss function that returns only its gradient is then told "returned one ndarray, expected 2 values: return
+    loss, dpred" rather than "loss is None" (which reads as a missing return statement).
+    """
+    def wrapped(values):
+        count = returned_count(values.get(key) if isinstance(values, dict) else None, names, what)
+        return ([count] if count is not None else []) + list(judge(values))
+    return wrapped
+
+
 def returned_count(value, names, what):
     """A failed verdict when ``what`` returned a tuple of another length than ``names``, else None.
 

@@ -1008,7 +1008,8 @@ def _judge_chain(values):
 CHECKS = [
     Check(lesson="01", name="local_derivatives", points=2, module=MODULE, produce=_produce_local, judge=_judge_local,
           functions=tuple(name for name, _, _ in _LOCAL), hint=HINT_LOCAL),
-    Check(lesson="01", name="staged_fanout", points=2, module=MODULE, produce=_produce_staged, judge=_judge_staged,
+    Check(lesson="01", name="staged_fanout", points=2, module=MODULE, produce=_produce_staged,
+          judge=gradcheck.counted(_judge_staged, "grads", ("dx", "dy"), "staged_backward"),
           functions=("staged_forward", "staged_backward"), hint=HINT_STAGED),
     _expression_check("add_mul", 2, "value_add_mul", HINT_VALUE),
     _expression_check("pow_sub_div", 1, "value_pow_sub_div", HINT_VALUE),

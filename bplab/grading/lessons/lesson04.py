@@ -82,6 +82,11 @@ def _run(fn, stateful, kwargs, grads, p0, steps=None):
                               "({}): read it with state.get(key, default) or test `key in state` first",)
             raise
         witnesses.append(witness(("param", "grad", "state"), args, before=inputs[:len(args)]))
+        if result is None:
+            problem = ("returned None: is the return statement missing? Return the new parameter (param - lr * "
+                       "..., or param itself after an in-place param -= ...)" + (", with the new state, as a pair"
+                                                                                  if stateful else ""))
+            break
         if stateful:
             if not (isinstance(result, (tuple, list)) and len(result) == 2):
                 problem = f"returned {type(result).__name__}; return a pair (new_param, new_state)"
