@@ -186,6 +186,24 @@ def _take_note(fn):
         NOTES.append(note)
 
 
+def _signature_note(fn, names, count):
+    """The note when ``fn``'s parameters are the documented names in another order (``def d_power(n, x)``)."""
+    import inspect
+
+    try:
+        params = [p.name for p in inspect.signature(fn).parameters.values()][:count]
+    except (TypeError, ValueError):
+        return ""
+    want = list(names or ())[:count]
+    if len(want) == len(params) == count >= 2 and sorted(params) == sorted(want) and params != want:
+        name = getattr(fn, "__name__", "the function")
+        moved = [w for w, p in zip(want, params) if w != p]
+        how = f"{moved[0]} and {moved[1]} are swapped" if len(moved) == 2 else "its parameters are in another order"
+        return (f"{name}'s {how}: it takes ({', '.join(params)}), but the exercise calls it as {name}({', '.join(want)}) (the "
+                f"documented order): the arguments land in the wrong parameters; write def {name}({', '.join(want)})")
+    return ""
+
+
 def take_notes():
     """The notes gathered by :func:`call` since the last time, for the reply to the grader."""
     found = NOTES[:]
@@ -280,6 +298,9 @@ def call(fn, *args, names=None, repeat=False):
         See :func:`witness`.
     """
     _take_note(fn)
+    order = _signature_note(fn, names, len(args))
+    if order and order not in NOTES:
+        NOTES.insert(0, order)
     passed = [a.copy() if isinstance(a, np.ndarray) else copy.copy(a) for a in args]
     before = [_snapshot(a) for a in args]
     with explained_errors():

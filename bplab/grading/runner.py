@@ -357,12 +357,14 @@ def _add_note(failing, notes):
     """Put what the learner's source shows (an unpacking in the wrong order) first in the failing case's diagnosis.
 
     The child reads it from the source of the graded functions (:func:`bplab.grading.tracebacks.notes`); it is a
-    fact about the code, so it is shown before what the numbers suggest.
+    fact about the code, so it is shown instead of what the numbers suggest (their consequence).
     """
     if not isinstance(notes, list) or not notes or not isinstance(notes[0], str):
         return
     note = encode.clean(notes[0])[:300]
-    failing.diagnosis = note if not failing.diagnosis else f"{note}; {failing.diagnosis}"
+    # A value landing in the wrong name (an unpacking, a call or a signature in another order) changes every number
+    # after it: what the numbers suggest then (often "returned in the wrong order") describes its consequence.
+    failing.diagnosis = note
 
 
 def _verdict(check, reply):

@@ -149,7 +149,8 @@ def _judge_linear_backward(values):
     named = {"dout": dout, "W": W, "x": x}
     count = gradcheck.returned_count(values.get("grads"), ("dx", "dW", "db"), "linear_backward")
     unchanged = gradcheck.not_modified(values.get("witness"), inputs=[(dout, gradcheck.Cache(repeat=True))])
-    return [count] * (count is not None) + [unchanged,
+    moved = gradcheck.returned_order([got_dx, got_dW, got_db], [dx, dW, db], ("dx", "dW", "db"), "linear_backward")
+    return [count] * (count is not None) + [moved] * (moved is not None) + [unchanged,
             gradcheck.compare("dx", got_dx, dx, mistakes=lambda: gradcheck.merge_mistakes(
                 {order: gradcheck.AnyOf(dW, db), f"dx divided by N: {per_layer}": dx / n},
                 gradcheck.formula_mistakes("dx", "dout @ W.T", gradcheck.products(named)))),
