@@ -74,6 +74,19 @@ def test_still_frames_are_lossless_png_of_the_canvas():
     assert base.css_width(figure) == decoded.width  # PIXEL_RATIO 1 unless the environment says otherwise
 
 
+def test_animation_frames_are_the_jpeg_pillow_makes_of_the_canvas_rgb():
+    figure = _figure(text_cache.Canvas, "epoch 3")
+    figure.axes[0].imshow(np.random.default_rng(0).random((8, 8)), extent=(1, 3, 1, 3))
+    figure.canvas.draw()
+    rgba = np.asarray(figure.canvas.buffer_rgba())
+    reference = io.BytesIO()  # the plain way: alpha dropped by a copy, then encoded
+    Image.fromarray(np.ascontiguousarray(rgba[..., :3])).save(reference, format="jpeg", quality=90, subsampling=0)
+    jpeg = base.encode_jpeg(figure.canvas)
+    assert jpeg == reference.getvalue()
+    decoded = np.asarray(Image.open(io.BytesIO(jpeg))).astype(int)
+    assert np.median(np.abs(decoded - rgba[..., :3])) <= 2
+
+
 def _shown(lab):
     return np.asarray(Image.open(io.BytesIO(lab.image.value)).convert("RGB")).astype(int)
 

