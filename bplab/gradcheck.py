@@ -214,12 +214,25 @@ def merge_mistakes(first, *more):
     merged = dict(first)
     for extra in more:
         for text, value in extra.items():
-            value = np.asarray(value, dtype=np.float64)
-            known = [a for v in merged.values() for a in (v.arrays if isinstance(v, AnyOf) else (v,))]
-            if not any(np.shape(a) == value.shape and np.allclose(a, value, rtol=1e-9, atol=1e-12, equal_nan=True)
-                       for a in known):
-                merged[text] = value
+            values = [np.asarray(v, dtype=np.float64) for v in (value.arrays if isinstance(value, AnyOf) else (value,))]
+            known = [np.asarray(a, dtype=np.float64) for v in merged.values()
+                     for a in (v.arrays if isinstance(v, AnyOf) else (v,))]
+            fresh = [v for v in values if not any(
+                a.shape == v.shape and np.allclose(a, v, rtol=1e-9, atol=1e-12, equal_nan=True) for a in known)]
+            if fresh:
+                merged[text] = fresh[0] if len(fresh) == 1 else AnyOf(*fresh)
     return merged
+
+
+def misplaced(expected, label):
+    """For each key of a returned dict, the other keys' right values: ``{key: {"grads['W1'] holds ...": array}}``.
+
+    A gradient stored under another parameter's key is the right number in the wrong place; said so, rather than
+    as a wrong shape or a relative error.
+    """
+    return {key: {f"{label}[{key!r}] holds the value that belongs under {other!r}: store each under its own key":
+                  np.asarray(value, dtype=np.float64) for other, value in expected.items() if other != key}
+            for key in expected}
 
 
 def products(named, shape=None):
@@ -237,6 +250,84 @@ def products(named, shape=None):
                     if left.ndim == right.ndim == 2 and left.shape[1] == right.shape[0] \
                             and (shape is None or (left.shape[0], right.shape[1]) == tuple(shape)):
                         found[f"{name_a}{'.T' if ta else ''} @ {name_b}{'.T' if tb else ''}"] = left @ right
+    return found
+
+
+def wrong_derivatives(kind, pre, post=None, pre_name="z", post_name="h"):
+    """Local derivatives of an activation as learners get them wrong, named in the notebook's notation.
+
+    The usual wrong quantities: the derivative computed from the output where the input is needed (or the
+    reverse), the activation applied again to its own output, another activation's formula, a missing square or
+    sign, and no derivative at all. Each check multiplies them into its own backward pass (with
+    :func:`derivative_mistakes`), so that a wrong answer is named by the formula that produces it.
+
+    Parameters
+    ----------
+    kind : {"tanh", "sigmoid", "relu"}
+    pre : ndarray
+        The activation's input (pre-activation), named ``pre_name``.
+    post : ndarray, optional
+        Its output, named ``post_name`` (computed from ``pre`` when omitted).
+
+    Returns
+    -------
+    right : str
+        The right local derivative, for example ``"(1 - h**2)"``.
+    wrong : dict of str to ndarray
+        ``{"(1 - h)": array, ...}``, the right one left out.
+    """
+    z, h = pre_name, post_name
+    if kind == "tanh":
+        post = np.tanh(pre) if post is None else post
+        right = f"(1 - {h}**2)"
+        wrong = {f"(1 - {h})": 1 - post, f"{h}**2": post ** 2, f"(1 + {h}**2)": 1 + post ** 2,
+                 f"({h}**2 - 1)": post ** 2 - 1, f"(1 - {h})**2": (1 - post) ** 2,
+                 f"(1 - {z}**2), from the input {z} instead of the output {h}": 1 - pre ** 2,
+                 f"(1 - tanh({h})**2), tanh applied again to {h} = tanh({z})": 1 - np.tanh(post) ** 2,
+                 f"{h} * (1 - {h}), the sigmoid's derivative": post * (1 - post),
+                 f"{h}, the output itself": post, "1 (no derivative)": np.ones_like(post)}
+    elif kind == "sigmoid":
+        post = 0.5 * (1.0 + np.tanh(0.5 * pre)) if post is None else post
+        again = 0.5 * (1.0 + np.tanh(0.5 * post))
+        right = f"{h} * (1 - {h})"
+        wrong = {f"(1 - {h})": 1 - post, f"{h}": post, f"{h} * (1 + {h})": post * (1 + post),
+                 f"(1 - {h})**2": (1 - post) ** 2, f"(1 - {h}**2), tanh's derivative": 1 - post ** 2,
+                 f"{z} * (1 - {z}), from the input {z} instead of the output {h}": pre * (1 - pre),
+                 f"sigmoid({h}) * (1 - sigmoid({h})), the sigmoid applied again to {h}": again * (1 - again),
+                 "1 (no derivative)": np.ones_like(post)}
+    elif kind == "relu":
+        post = np.maximum(pre, 0.0) if post is None else post
+        right = f"({z} > 0)"
+        wrong = {f"{h}, the output itself (the derivative is the mask {z} > 0)": post,
+                 f"{z}, the input itself (the derivative is the mask {z} > 0)": pre,
+                 f"({z} < 0), the mask inverted": (pre < 0) * 1.0,
+                 "1 (no mask)": np.ones_like(pre)}
+    else:
+        raise ValueError(f"kind must be 'tanh', 'sigmoid' or 'relu', got {kind!r}")
+    return right, wrong
+
+
+def derivative_mistakes(kind, pre, backward, *, post=None, pre_name="z", post_name="h", where=""):
+    """Every wrong local derivative of :func:`wrong_derivatives` pushed through the check's own backward pass.
+
+    Parameters
+    ----------
+    kind, pre, post, pre_name, post_name
+        As in :func:`wrong_derivatives`.
+    backward : callable
+        ``backward(local) -> result`` (an array, or a list of arrays, one per returned gradient): the right
+        backward pass with the activation's local derivative replaced by ``local``.
+    where : str
+        Where the derivative is used, for the message (``"da"``).
+
+    Returns
+    -------
+    dict of str to (ndarray or list)
+        ``{"da uses tanh's derivative as (1 - h); it is (1 - h**2)": backward(...)}``.
+    """
+    right, wrong = wrong_derivatives(kind, pre, post, pre_name, post_name)
+    at = f"{where} uses " if where else ""
+    found = {f"{at}{kind}'s derivative as {expr}; it is {right}": backward(local) for expr, local in wrong.items()}
     return found
 
 
@@ -376,6 +467,9 @@ def _shape_hint(got, want):
     if len(got) == len(want) + 1 and tuple(got[:-1]) == tuple(want):
         return (f"an extra last axis of size {got[-1]}: is a sum over the last axis missing, or was a reduction's "
                 "keepdims=True kept where the result has fewer axes?")
+    if len(got) != len(want) and int(np.prod(got)) == int(np.prod(want)):
+        return (f"the right number of entries ({int(np.prod(want))}) with {len(got)} axes instead of {len(want)}: "
+                f"flattened or reshaped; build it with shape {tuple(want)} directly")
     if len(got) == len(want) and int(np.prod(got)) == int(np.prod(want)):
         return ("the right number of entries in another arrangement: blocks stacked or concatenated along the wrong "
                 "axis (np.concatenate(..., axis=1) puts them side by side), or a wrong reshape or transpose?")
@@ -424,7 +518,7 @@ def _known_mistakes(actual, mistakes, expected=None):
         actual = np.asarray(actual, dtype=np.float64)
     except (TypeError, ValueError):
         return ""
-    found = []
+    found, blank = [], []
     for description, wrong in mistakes.items():
         candidates = wrong.arrays if isinstance(wrong, AnyOf) else (wrong,)
         for candidate in candidates:
@@ -432,6 +526,9 @@ def _known_mistakes(actual, mistakes, expected=None):
             if candidate.shape != actual.shape or description in found:
                 continue
             finite = np.isfinite(candidate)
+            if not finite.any() and np.array_equal(np.isnan(candidate), np.isnan(actual)) \
+                    and np.array_equal(np.nan_to_num(candidate), np.nan_to_num(actual)) and description not in blank:
+                blank.append(description)  # nothing finite to compare: the same NaN/inf everywhere, kept aside
             if not np.array_equal(finite, np.isfinite(actual)) or not finite.any():
                 continue  # a wrong answer with NaN or inf matches the same non-finite entries, and the rest
             if not finite.all():
@@ -446,6 +543,8 @@ def _known_mistakes(actual, mistakes, expected=None):
                 found.append(description)
     if len(found) > 1:  # the inputs cannot tell these apart: name them all rather than guess
         return "one of these (they give the same numbers here): " + " | ".join(found)
+    if not found and len(blank) == 1:  # only one known mistake gives NaN/inf in exactly these places
+        return f"{blank[0]} (that mistake gives NaN/inf in exactly these entries)"
     return found[0] if found else ""
 
 
@@ -803,8 +902,13 @@ def returned_count(value, names, what):
     what : str
         The function, for the message.
     """
-    if not isinstance(value, (list, tuple)) or len(value) == len(names):
-        return None
+    if value is None or len(names) < 2 or isinstance(value, (list, tuple)) and len(value) == len(names):
+        return None  # None is told by compare ("is a return statement missing?")
+    if not isinstance(value, (list, tuple)):
+        shape = np.shape(value) if _is_numeric(value) else None
+        one = f"one {type(value).__name__}" + (f" of shape {shape}" if shape else "")
+        return verdict(f"values returned by {what}", False, f"returned {one}, expected {len(names)} values",
+                       f"return all {len(names)}: return {', '.join(names)}")
     nested = [i for i, item in enumerate(value) if isinstance(item, (list, tuple))]
     advice = f"return {', '.join(names)} in that order"
     if nested and len(value) < len(names):

@@ -463,7 +463,10 @@ def test_two_exchanged_blocks_of_columns_are_named():
 
 def test_returned_count_names_a_missing_or_nested_value():
     assert gradcheck.returned_count([1, 2, 3], ("dx", "dW", "db"), "f") is None
-    assert gradcheck.returned_count(np.ones(3), ("dx", "dW", "db"), "f") is None
+    assert gradcheck.returned_count(None, ("dx", "dW", "db"), "f") is None  # compare says "return missing?"
+    assert gradcheck.returned_count(np.ones(3), ("dx",), "f") is None
+    single = gradcheck.returned_count(np.ones(3), ("out", "cache"), "f")
+    assert "one ndarray of shape (3,)" in single.detail and "return out, cache" in single.diagnosis
     short = gradcheck.returned_count([np.ones(2), [np.ones(2), np.ones(2)]], ("dx", "dW", "db"), "f")
     assert not short.passed and "returned 2 values, expected 3" in short.detail and "nested" in short.diagnosis
     assert "dx, dW, db" in gradcheck.returned_count([1, 2, 3, 4], ("dx", "dW", "db"), "f").diagnosis

@@ -174,6 +174,24 @@ def _snapshot(value, depth=0, leaves=False):
     return value if leaves else None
 
 
+NOTES = []  # in the sandbox's child: what the source of the functions called shows (tracebacks.notes)
+
+
+def _take_note(fn):
+    from bplab.grading import tracebacks
+
+    note = tracebacks.notes(fn)
+    if note and note not in NOTES:
+        NOTES.append(note)
+
+
+def take_notes():
+    """The notes gathered by :func:`call` since the last time, for the reply to the grader."""
+    found = NOTES[:]
+    NOTES.clear()
+    return found
+
+
 def call(fn, *args, names=None, repeat=False):
     """Call ``fn(*args)`` on copies; the result, and a witness of what the call did to its arguments.
 
@@ -206,6 +224,7 @@ def call(fn, *args, names=None, repeat=False):
     witness : dict
         See :func:`witness`.
     """
+    _take_note(fn)
     passed = [a.copy() if isinstance(a, np.ndarray) else copy.copy(a) for a in args]
     before = [_snapshot(a) for a in args]
     with explained_errors():

@@ -349,6 +349,18 @@ def _decode(line):
     return reply if isinstance(reply, dict) else None
 
 
+def _add_note(failing, notes):
+    """Put what the learner's source shows (an unpacking in the wrong order) first in the failing case's diagnosis.
+
+    The child reads it from the source of the graded functions (:func:`bplab.grading.tracebacks.notes`); it is a
+    fact about the code, so it is shown before what the numbers suggest.
+    """
+    if not isinstance(notes, list) or not notes or not isinstance(notes[0], str):
+        return
+    note = encode.clean(notes[0])[:300]
+    failing.diagnosis = note if not failing.diagnosis else f"{note}; {failing.diagnosis}"
+
+
 def _verdict(check, reply):
     """Turn a supervisor reply into an Outcome; the values are judged here."""
     status = reply.get("status")
@@ -372,6 +384,7 @@ def _verdict(check, reply):
     passed = bool(results) and all(r.passed for r in results)
     failing = next((r for r in results if not r.passed), None)
     if failing is not None:
+        _add_note(failing, reply.get("notes"))
         message = failing.message
     else:  # a right prediction is told why it is right
         message = "; ".join(r.detail for r in results if r.detail) if check.kind == "question" else ""

@@ -49,7 +49,7 @@ import tempfile
 import time
 import traceback
 
-from bplab.grading import confine, encode, integrity, memcap, references, registry
+from bplab.grading import confine, encode, harness, integrity, memcap, references, registry, tracebacks
 
 PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG = 36, 1
 DEFAULT_MEMORY_MB = confine.MEMORY_MB
@@ -601,6 +601,9 @@ def _answer(check, sources, scratch, result_fd, request, uid, state, cap):
         payload = {"status": "error", "message": f"ran out of memory (the limit is {request['memory_mb']} MB)"}
     except BaseException as error:  # noqa: BLE001
         payload = {"status": "error", "message": _describe(error, path)}
+    notes = harness.take_notes()
+    if notes and payload.get("status") == "ok":
+        payload["notes"] = notes[:3]
     if references.used():  # even when the learner's code caught the exception
         payload = {"status": "error", "message": f"{', '.join(check.functions)} "
                    f"calls bplab's own reference {references.used()}: a graded function must be your own implementation"}
@@ -617,6 +620,9 @@ def _describe(error, path):
     if isinstance(error, RecursionError):
         return where + "RecursionError: maximum recursion depth exceeded (an endless recursion?)"
     text = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
+    told = tracebacks.describe(error, path)  # the learner's line, its shapes, what the file declares
+    if told:
+        text = told
     if isinstance(error, ModuleNotFoundError) and error.name and error.name.split(".")[0] in sys.stdlib_module_names:
         text += " (the grader offers numpy, bplab and common standard modules only)"
     return f"{where}{type(error).__name__}" + (f": {text}" if text else "")

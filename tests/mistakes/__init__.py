@@ -10,13 +10,14 @@ it, case-insensitively).
 from __future__ import annotations
 
 import contextlib
+import linecache
 import os
 import signal
 import textwrap
 import types
 from dataclasses import dataclass, field
 
-from bplab.grading import encode, registry, runner, sandbox
+from bplab.grading import encode, harness, registry, runner, sandbox
 from tests.paths import SOLUTIONS
 
 
@@ -94,6 +95,9 @@ def build_module(mistake, module_name):
         source = source.replace(old, new)
     source += "\n\n" + textwrap.dedent(mistake.code)
     fake = f"<mistake {mistake.check}: {mistake.what}>"
+    # The sandbox reads the learner's line from their file; this module has none, so linecache holds its source.
+    linecache.cache[os.path.abspath(fake)] = linecache.cache[fake] = (len(source), None,
+                                                                       source.splitlines(True), fake)
     module = types.ModuleType(module_name)
     module.__file__ = fake
     exec(compile(source, fake, "exec"), module.__dict__)  # noqa: S102 - our own test data
@@ -104,10 +108,11 @@ def grade(mistake, timeout=None):
     """Grade one mistake in this process the way the sandbox and the runner do; an Outcome."""
     check = _checks()[mistake.check]
     module, fake = build_module(mistake, check.module)
+    harness.take_notes()  # a fresh child has none
     try:
         with _time_limit(timeout or check.timeout):
             values = check.produce(module)
-        reply = {"status": "ok", "values": encode.to_jsonable(values)}
+        reply = {"status": "ok", "values": encode.to_jsonable(values), "notes": harness.take_notes()[:3]}
     except NotImplementedError as error:
         reply = {"status": "not attempted", "message": str(error)}
     except _Timeout:

@@ -27,7 +27,8 @@ def _judge(values):
                 "returned x ** 2, the terms of f: return the derivative 2 * x": x ** 2,
                 "returned 2 * x ** 2: the derivative of x ** 2 is 2 * x (the power drops by one)": 2 * x ** 2,
                 "summed to one number: the gradient has one entry per entry of x (2 * x, not its sum)":
-                    gradcheck.AnyOf(np.sum(2 * x), np.sum(x ** 2)),
+                    gradcheck.AnyOf(np.sum(2 * x), np.sum(x ** 2), np.full_like(x, np.sum(2 * x)),
+                                    np.full_like(x, np.sum(x ** 2))),
                 "np.gradient differences neighbouring entries of an array; here each entry of the answer is the "
                 "derivative of x[i] ** 2, which is 2 * x[i]": gradcheck.AnyOf(np.gradient(x ** 2), np.gradient(x))}
     return [gradcheck.not_modified(values.get("witness"), inputs=[(x,)]),

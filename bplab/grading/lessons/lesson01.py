@@ -148,7 +148,8 @@ def _judge_expressions(values, expressions, points, names, threshold):
         else:
             numeric = np.array([gradcheck.numerical_gradient(lambda v, f=f: f(FLOAT_OPS, *v),
                                                              np.array(p, dtype=np.float64)) for p in points_e])
-        results.append(gradcheck.compare(f"{expression['name']}: value", item.get("value"), forward, threshold=1e-10))
+        results.append(gradcheck.compare(f"{expression['name']}: value", item.get("value"), forward, threshold=1e-10,
+                                         mistakes=lambda f=f, points_e=points_e: _forward_mistakes(f, points_e)))
         grads = item.get("grads")
         grads = np.asarray(grads) if isinstance(grads, np.ndarray) and grads.shape == numeric.shape else None
         for i, name in enumerate(names[:numeric.shape[1]]):
@@ -158,6 +159,73 @@ def _judge_expressions(values, expressions, points, names, threshold):
                 mistakes=lambda expression=expression, points_e=points_e, i=i, name=name, n=numeric.shape[1]:
                     _expression_mistakes(expression, points_e, i, name, n, consistent())))
     return results
+
+
+class _ForwardMutant:
+    """A number whose one operator is written as learners get it wrong (only to recognise that mistake's values)."""
+
+    def __init__(self, value, mode):
+        self.v, self.mode = float(value), mode
+
+    def _new(self, value):
+        return _ForwardMutant(value, self.mode)
+
+    @staticmethod
+    def _of(other):
+        return other.v if isinstance(other, _ForwardMutant) else float(other)
+
+    def __add__(self, other):
+        return self._new(self.v + self._of(other))
+
+    __radd__ = __add__
+
+    def __mul__(self, other):
+        return self._new(self.v * self._of(other))
+
+    __rmul__ = __mul__
+
+    def __neg__(self):
+        return self._new(self.v if self.mode == "neg" else -self.v)
+
+    def __sub__(self, other):
+        b = self._of(other)
+        return self._new({"sub adds": self.v + b, "sub reversed": b - self.v}.get(self.mode, self.v - b))
+
+    def __rsub__(self, other):
+        return self._new(self.v - self._of(other) if self.mode == "rsub" else self._of(other) - self.v)
+
+    def __truediv__(self, other):
+        b = self._of(other)
+        return self._new({"div multiplies": self.v * b, "div reversed": b / self.v}.get(self.mode, self.v / b))
+
+    def __rtruediv__(self, other):
+        return self._new(self.v / self._of(other) if self.mode == "rdiv" else self._of(other) / self.v)
+
+    def __pow__(self, n):
+        return self._new(self.v ** n)
+
+
+_FORWARD_MISTAKES = {
+    "sub adds": "__sub__ adds: x - y is x + (-y)",
+    "sub reversed": "__sub__ is reversed: x - y, not y - x",
+    "rsub": "__rsub__ is reversed: 2 - x is other - self, (-self) + other",
+    "div multiplies": "__truediv__ multiplies: x / y is x * y**-1",
+    "div reversed": "__truediv__ is reversed: x / y is self * other**-1, not other / self",
+    "rdiv": "__rtruediv__ is reversed: 1 / x is other * self**-1, not self / other",
+    "neg": "__neg__ returns the value unchanged: -x is x * -1",
+}
+
+
+def _forward_mistakes(f, points):
+    """The expression's values with one operator of Value written wrong (only those that can be evaluated)."""
+    found = {}
+    for mode, text in _FORWARD_MISTAKES.items():
+        try:
+            values = np.array([f(FLOAT_OPS, *[_ForwardMutant(v, mode) for v in point]).v for point in points])
+        except (TypeError, AttributeError, ZeroDivisionError, ValueError):
+            continue
+        found[text] = values
+    return found
 
 
 def _expression_mistakes(expression, points_e, i, name, n_inputs, consistent):
@@ -304,6 +372,10 @@ RULE_MISTAKES = [
      "uses it, i.e. in reversed topological order (depth-first, each node after its children)", {}, "breadth-first"),
     ("__pow__'s backward: write n * self.data ** (n - 1) * out.grad (x ** n - 1 is (x ** n) - 1)",
      {"**": lambda a, n, out: setattr(a, "grad", a.grad + n * a.data ** n - 1 * out.grad)}, None),
+    ("__pow__'s backward uses the output: d(x**n)/dx is n * x**(n - 1) with x = self.data, the INPUT (out.data is "
+     "already x**n)", {"**": lambda a, n, out: setattr(a, "grad", a.grad + n * out.data ** (n - 1) * out.grad)}, None),
+    ("__pow__'s backward forgets out.grad (the chain rule): self.grad += n * self.data ** (n - 1) * out.grad",
+     {"**": lambda a, n, out: setattr(a, "grad", a.grad + n * a.data ** (n - 1))}, None),
 ]
 
 
@@ -667,11 +739,33 @@ _STAGED_MISTAKES = {
 }
 
 
+def _staged_sigmoid_mistakes(x, y, df):
+    """dx and dy with each sigmoid stage's local derivative replaced by the usual wrong ones (or the other one's)."""
+    sig = lambda v: 0.5 * (1 + np.tanh(0.5 * v))
+    sig_y, sig_x, xpy = sig(y), sig(x), x + y
+    num, den = x + sig_y, sig_x + xpy ** 2
+    dnum, dden = df / den, -num * df / den ** 2
+    dxpy = 2 * xpy * dden
+    found = {}
+    for name, value, pre, other_name, other in (("sig_x", sig_x, x, "sig_y", sig_y), ("sig_y", sig_y, y, "sig_x", sig_x)):
+        right, wrong = gradcheck.wrong_derivatives("sigmoid", pre, value, pre_name=name[-1], post_name=name)
+        wrong[f"{other_name} * (1 - {other_name}), the other sigmoid's output"] = other * (1 - other)
+        for expr, local in wrong.items():
+            lx = local if name == "sig_x" else sig_x * (1 - sig_x)
+            ly = local if name == "sig_y" else sig_y * (1 - sig_y)
+            found[f"the {name} stage uses sigmoid's derivative as {expr}; it is {right}"] = (
+                dxpy + lx * dden + dnum, dxpy + ly * dnum)
+    return found
+
+
 def _judge_staged(values):
     x, y, df = _staged_inputs()
     dx_parts, dy_parts = _use_partials(x, y, df)
     dx, dy = gradcheck.unpack(values.get("grads"), 2, "staged_backward")
     variants = {text: _staged_variant(x, y, df, key) for key, text in _STAGED_MISTAKES.items()}
+    variants = {**variants, **{text: v for text, v in _staged_sigmoid_mistakes(x, y, df).items()
+                               if not any(np.allclose(v[0], w[0]) and np.allclose(v[1], w[1])
+                                          for w in variants.values())}}
     return [gradcheck.not_modified(values.get("witness"),
                                     inputs=[(x, y), (df, gradcheck.Cache(repeat=True))]),
             gradcheck.compare("f", values.get("f"), _staged_f(x, x, x, y, y), threshold=1e-10),

@@ -92,8 +92,14 @@ def _compare_loss(actual, expected, hint, mistakes=None):
 def _stability_results(values, expected_loss, expected_grad):
     error = values.get("big_error") or ""
     if error:
-        return [gradcheck.verdict("stable at |logits| ~ 1e3", False, f"{error} for logits of magnitude 1000",
-                                  "overflow: exp of a large number; rewrite so that exp only sees numbers <= 0")]
+        # numpy names what happened: an overflow is exp of a large number; an invalid value or a division by zero
+        # is 0/0 or log(0), what is left when every exp of a row underflowed to 0 (a shift that is not the row's own
+        # maximum) or when a probability is rounded to 0 before its log.
+        why = ("overflow: exp of a large number; rewrite so that exp only sees numbers <= 0" if "overflow" in error
+               else "0/0 or log(0): every exp of a row underflowed to 0, or a probability rounded to 0 was logged; "
+                    "shift each row by its OWN maximum (max(axis=1, keepdims=True)) so that its largest exp is 1, "
+                    "and take logs of shifted logits, not of probabilities")
+        return [gradcheck.verdict("stable at |logits| ~ 1e3", False, f"{error} for logits of magnitude 1000", why)]
     loss, grad = gradcheck.unpack(values.get("big"), 2, "loss")
     return [gradcheck.compare("loss at |logits| ~ 1e3", _array(loss), expected_loss, threshold=VALUE),
             gradcheck.compare("dlogits at |logits| ~ 1e3", grad, expected_grad, threshold=GRAD)]
@@ -111,13 +117,15 @@ def _produce_linear_forward(ex):
     x, W, b, _ = _linear_inputs()
     result, seen = call(ex.linear_forward, x, W, b, names=("x", "W", "b"))
     out, _cache = gradcheck.unpack(result, 2, "linear_forward")
-    return {"out": out, "witness": [seen]}
+    returned = result if not isinstance(result, (tuple, list)) else tuple(range(len(result)))  # its form, not the cache
+    return {"out": out, "witness": [seen], "returned": returned}
 
 
 def _judge_linear_forward(values):
     x, W, b, _ = _linear_inputs()
     expected = np.einsum("nd,dm->nm", x, W) + b
-    return [gradcheck.not_modified(values.get("witness"), inputs=[(x, W, b)]),
+    count = gradcheck.returned_count(values.get("returned"), ("out", "cache"), "linear_forward")
+    return [count] * (count is not None) + [gradcheck.not_modified(values.get("witness"), inputs=[(x, W, b)]),
             gradcheck.compare("out", values.get("out"), expected, threshold=VALUE,
                               mistakes={"the bias b is missing: out = x @ W + b": x @ W})]
 
@@ -142,12 +150,12 @@ def _judge_linear_backward(values):
     count = gradcheck.returned_count(values.get("grads"), ("dx", "dW", "db"), "linear_backward")
     unchanged = gradcheck.not_modified(values.get("witness"), inputs=[(dout, gradcheck.Cache(repeat=True))])
     return [count] * (count is not None) + [unchanged,
-            gradcheck.compare("dx", got_dx, dx, mistakes=gradcheck.merge_mistakes(
+            gradcheck.compare("dx", got_dx, dx, mistakes=lambda: gradcheck.merge_mistakes(
                 {order: gradcheck.AnyOf(dW, db), f"dx divided by N: {per_layer}": dx / n},
-                gradcheck.formula_mistakes("dx", "dout @ W.T", gradcheck.products(named, dx.shape)))),
-            gradcheck.compare("dW", got_dW, dW, mistakes=gradcheck.merge_mistakes(
+                gradcheck.formula_mistakes("dx", "dout @ W.T", gradcheck.products(named)))),
+            gradcheck.compare("dW", got_dW, dW, mistakes=lambda: gradcheck.merge_mistakes(
                 {f"dW divided by N: {per_layer}": dW / n, order: gradcheck.AnyOf(dx, db)},
-                gradcheck.formula_mistakes("dW", "x.T @ dout", gradcheck.products(named, dW.shape)))),
+                gradcheck.formula_mistakes("dW", "x.T @ dout", gradcheck.products(named)))),
             gradcheck.compare("db", got_db, db, mistakes={
                 f"db averaged over the batch: {per_layer}": db / n,
                 "db summed over the wrong axis: b is shared by the rows, so db = dout.sum(axis=0)":
@@ -227,6 +235,10 @@ def _named_activation_mistakes(name, x, dout):
                 "the derivative of tanh is 1 - t**2 (a sign is wrong)": gradcheck.AnyOf(dout * (1 + t ** 2),
                                                                                     dout * (t ** 2 - 1))}
     return {"the slope is missing on the negative side (that is ReLU's backward)": dout * (x > 0),
+            "the negative side returns the slope alone: it is slope * dout (the chain rule multiplies by dout)":
+                np.where(x > 0, dout, LEAKY_SLOPE),
+            "the positive side returns 1 instead of dout (the chain rule multiplies by dout)":
+                np.where(x > 0, 1.0, LEAKY_SLOPE * dout),
             "the slope is hard-coded to 0.01: take it from the cache": np.where(x > 0, dout, 0.01 * dout),
             "returned the local derivative only: multiply by dout (the chain rule)": np.where(x > 0, 1.0, LEAKY_SLOPE),
             "the slope is on the wrong side: dout passes unchanged where x > 0, times the slope elsewhere":
@@ -316,7 +328,15 @@ def _judge_ce(values):
                                      f"the loss averages log-probabilities of the wrong entries: {picked}":
                                      np.asarray(-np.mean(np.log(softmax[:, y]))),
                                      "the softmax is taken over the wrong axis: normalise each row (axis=1)":
-                                     np.asarray(-np.mean(np.log(column_softmax[rows, y])))}),
+                                     np.asarray(-np.mean(np.log(column_softmax[rows, y]))),
+                                     f"log p[y] picks whole ROWS (row y[i] of the batch): {picked}":
+                                     np.asarray(-np.mean(np.log(softmax[y]))),
+                                     "the minus sign is missing: the loss is -log p of the true class (a positive "
+                                     "number)": np.asarray(-_cross_entropy(logits, y)),
+                                     "the loss averages -log p over every class; it takes only the true class's "
+                                     "entry of each row": np.asarray(-np.mean(np.log(softmax))),
+                                     "log of the logits, not of the probabilities: softmax first, then -log p[y]":
+                                     np.asarray(-np.mean(logits[rows, y]))}),
              gradcheck.compare("dlogits", dlogits, grad, batch_size=n,
                                mistakes={"the softmax gradient is missing its / N (the loss is a mean over N)":
                                          grad * n,
@@ -416,7 +436,12 @@ def _mae_gradient(dpred, grad, diff, n):
     result = gradcheck.compare("dpred", dpred, grad, mistakes={
         ties: gradcheck.AnyOf(np.where(diff >= 0, 1.0, -1.0) / diff.size, np.where(diff > 0, 1.0, -1.0) / diff.size),
         "divided by the number of rows N: the mean is over all N * D elements": np.sign(diff) / n,
-        "not divided by the number of elements: the mean is over all N * D elements": np.sign(diff)})
+        "not divided by the number of elements: the mean is over all N * D elements": np.sign(diff),
+        "|pred - target| is the loss's term, not its derivative: the derivative of |d| is sign(d)":
+            gradcheck.AnyOf(np.abs(diff) / diff.size, np.abs(diff)),
+        "the derivative of |d| is sign(d), not d: dpred = np.sign(pred - target) / size":
+            gradcheck.AnyOf(diff / diff.size, diff),
+        "sign flipped: the derivative of |pred - target| in pred is +sign(pred - target)": -np.sign(diff) / diff.size})
     got = np.asarray(dpred) if isinstance(dpred, np.ndarray) and np.shape(dpred) == diff.shape else None
     if got is not None and got.dtype.kind == "f" and not np.all(np.isfinite(got)) \
             and np.all(np.isfinite(got[diff != 0])):
@@ -439,19 +464,41 @@ def _produce_bce(ex):
     return {"result": result, "witness": [seen], "big": big_result, "big_error": big_error}
 
 
+def _bce_loss_mistakes(x, t):
+    """The stable formula max(x, 0) - x t + log(1 + exp(-|x|)) with one term written as learners get it wrong."""
+    softplus = np.log1p(np.exp(-np.abs(x)))
+    return {"log1p(exp(-x)) where the stable form has log1p(exp(-|x|)): the absolute value keeps it right (and "
+            "finite) for negative x": float(np.mean(np.maximum(x, 0) - x * t + np.log1p(np.exp(np.minimum(-x, 700))))),
+            "the max(x, 0) term is missing: loss = max(x, 0) - x * t + log1p(exp(-|x|))":
+                float(np.mean(-x * t + softplus)),
+            "the x * t term has the wrong sign: loss = max(x, 0) - x * t + log1p(exp(-|x|))":
+                float(np.mean(np.maximum(x, 0) + x * t + softplus)),
+            "log(exp(-|x|)) without the 1 +: the term is log1p(exp(-|x|)) = log(1 + exp(-|x|))":
+                float(np.mean(np.maximum(x, 0) - x * t - np.abs(x))),
+            "summed over the elements: the loss is the mean": float(np.sum(np.maximum(x, 0) - x * t + softplus))}
+
+
 def _judge_bce(values):
     logits, target, big, big_target = _bce_inputs()
     grad = gradcheck.numerical_gradient(lambda v: _bce(v, target), logits.copy())
     loss, dlogits = gradcheck.unpack(values.get("result"), 2, "bce_with_logits")
     return ([gradcheck.not_modified(values.get("witness"), inputs=[(logits, target)]),
              _compare_loss(loss, _bce(logits, target),
-                           "the loss is mean(-t log s(x) - (1 - t) log(1 - s(x))) over all elements"),
+                           "the loss is mean(-t log s(x) - (1 - t) log(1 - s(x))) over all elements",
+                           mistakes=_bce_loss_mistakes(logits, target)),
              gradcheck.compare("dlogits", dlogits, grad, mistakes={
                  "not divided by the number of elements (the loss is a mean over all of them)": grad * logits.size,
                  "divided by the number of rows N: the mean is over all N * D elements":
                      grad * logits.size / len(logits),
                  "the sigmoid's derivative is applied again: on logits the gradient is simply (s - t) / size, "
-                 "s = sigmoid(x)": grad * _sigmoid(logits) * (1 - _sigmoid(logits))})]
+                 "s = sigmoid(x)": grad * _sigmoid(logits) * (1 - _sigmoid(logits)),
+                 "s * (1 - s) is the sigmoid's own derivative; BCE on logits has the gradient (s - t) / size":
+                     gradcheck.AnyOf(_sigmoid(logits) * (1 - _sigmoid(logits)) / logits.size,
+                                     _sigmoid(logits) * (1 - _sigmoid(logits))),
+                 "the target is missing: the gradient is (s - t) / size, s = sigmoid(x)":
+                     gradcheck.AnyOf(_sigmoid(logits) / logits.size, _sigmoid(logits)),
+                 "the sigmoid is missing: the gradient is (s - t) / size with s = sigmoid(x), not x - t":
+                     gradcheck.AnyOf((logits - target) / logits.size, logits - target)})]
             + _stability_results(values, _bce(big, big_target), (_sigmoid(big) - big_target) / big.size))
 
 
@@ -517,8 +564,10 @@ def _judge_two_layer_loss(values):
         return results
     dscores = gradcheck.numerical_gradient(lambda v: _cross_entropy(v, y), _two_layer_scores(X, params))
     wrong = _wrong_backwards(X, params, dscores)
+    misplaced = gradcheck.misplaced(expected, "grads")
     return results + [gradcheck.compare(f"d{key}", _grad_of(grads, key), expected[key], batch_size=n,
-                                        mistakes={text: g[key] for text, g in wrong.items() if key in g})
+                                        mistakes=lambda key=key: gradcheck.merge_mistakes(
+                                            {text: g[key] for text, g in wrong.items() if key in g}, misplaced[key]))
                       for key in params]
 
 
@@ -534,6 +583,15 @@ def _wrong_backwards(X, params, dscores):
             " was inactive (h > 0)": {"W1": X.T @ dh, "b1": dh.sum(axis=0)},
             "dW1 pairs the hidden units' gradient with the layer's input X: X.T @ dh_pre (not h.T @ dh_pre)":
             {"W1": h.T @ right}}
+
+
+def _wrong_masks(X, params, dscores):
+    """First-layer gradients with the ReLU's local derivative replaced by the usual wrong ones."""
+    dh = dscores @ params["W2"].T
+    h_pre = X @ params["W1"] + params["b1"]
+    return gradcheck.derivative_mistakes("relu", h_pre, lambda local: {"W1": X.T @ (dh * local),
+                                                                       "b1": (dh * local).sum(axis=0)},
+                                         post=np.maximum(h_pre, 0.0), pre_name="h_pre", where="dh_pre")
 
 
 def _produce_fixed(ex):
@@ -553,9 +611,13 @@ def _judge_fixed(values):
         return [unchanged,
                 gradcheck.verdict("grads", False, f"is a {type(grads).__name__}",
                                   "wrong type: return a dict with keys 'W1', 'b1', 'W2', 'b2'")]
+    misplaced = gradcheck.misplaced(expected, "grads")
     return [unchanged] + [
         gradcheck.compare(f"d{key}", _grad_of(grads, key), expected[key], batch_size=len(X),
-                          mistakes={text: grads_[key] for text, grads_ in wrong.items() if key in grads_})
+                          mistakes=lambda key=key: gradcheck.merge_mistakes(misplaced[key],
+                              {text: grads_[key] for text, grads_ in wrong.items() if key in grads_},
+                              {text: grads_[key] for text, grads_ in _wrong_masks(X, params, dscores).items()
+                               if key in grads_}))
         for key in params]
 
 
@@ -617,7 +679,13 @@ def _judge_ce_staged(values):
             gradcheck.compare("softmax_jacobian", _array(values.get("jacobian")), numeric_jacobian, mistakes={
                 "only the diagonal p_i (1 - p_i): p_i also depends on every other logit z_j through the sum in "
                 "its denominator (entries i != j)": np.diag(p * (1 - p)),
-                "diag(p) alone: the quotient rule also differentiates the denominator": np.diag(p)}),
+                "diag(p) alone: the quotient rule also differentiates the denominator": np.diag(p),
+                "p @ p is a number (the inner product): J = np.diag(p) - np.outer(p, p) needs the outer product":
+                    np.diag(p) - p @ p,
+                "np.outer(p, p) alone misses the diagonal's p_i: J = np.diag(p) - np.outer(p, p)": -np.outer(p, p),
+                "the identity instead of diag(p): J = np.diag(p) - np.outer(p, p)": np.eye(len(p)) - np.outer(p, p),
+                "p * (1 - p) everywhere: the off-diagonal entries are -p_i p_j":
+                    np.broadcast_to(p * (1 - p), (len(p), len(p))).copy()}),
             _compare_loss(loss, _cross_entropy(logits, y), "the loss is mean over rows of -log p[n, y[n]]"),
             gradcheck.compare("dlogits", dlogits, grad, batch_size=len(y), mistakes=_staged_ce_mistakes(logits, y))]
 

@@ -263,6 +263,7 @@ _NORM_MISTAKES = {
     "propagate": "the gradient is passed down without tanh's derivative: dh_(l-1) = da @ W.T with "
                  "da = dh * (1 - h**2), not dh @ W.T",
     "mean": "divided by the batch size: the upstream dout already carries any average",
+    "output": "dW_l pairs da_l with the layer's output h_l; it is h_(l-1).T @ da_l, with the layer's INPUT",
 }
 
 
@@ -276,9 +277,36 @@ def _norms_variant(x, weights, biases, dout, mistake):
     for k in reversed(range(len(weights))):
         local = {"pre": 1.0 - zs[k] ** 2, "no tanh": 1.0}.get(mistake, 1.0 - hs[k + 1] ** 2)
         da = dh * local
-        grad = hs[k].T @ da / (len(x) if mistake == "mean" else 1)
+        grad = (hs[k + 1] if mistake == "output" else hs[k]).T @ da / (len(x) if mistake == "mean" else 1)
         norms[k] = np.linalg.norm(dh if mistake == "activations" else grad)
         dh = (dh if mistake == "propagate" else da) @ weights[k].T
+    return norms
+
+
+def _norms_with_local(x, weights, biases, dout, expr):
+    """Per-layer norms with tanh's local derivative replaced by the wrong one named ``expr``."""
+    hs, zs = [x], []
+    for W, b in zip(weights, biases):
+        zs.append(hs[-1] @ W + b)
+        hs.append(np.tanh(zs[-1]))
+    norms, dh = np.zeros(len(weights)), dout
+    for k in reversed(range(len(weights))):
+        da = dh * gradcheck.wrong_derivatives("tanh", zs[k], hs[k + 1], "z", "h")[1][expr]
+        norms[k] = np.linalg.norm(hs[k].T @ da)
+        dh = da @ weights[k].T
+    return norms
+
+
+def _norms_of_da(x, weights, biases, dout):
+    """The norms of da_l (the pre-activations' gradients) instead of the weights' gradients."""
+    hs = [x]
+    for W, b in zip(weights, biases):
+        hs.append(np.tanh(hs[-1] @ W + b))
+    norms, dh = np.zeros(len(weights)), dout
+    for k in reversed(range(len(weights))):
+        da = dh * (1.0 - hs[k + 1] ** 2)
+        norms[k] = np.linalg.norm(da)
+        dh = da @ weights[k].T
     return norms
 
 
@@ -293,8 +321,17 @@ def _judge_norms(values):
     mistakes = {"listed from the last layer to the first: norms[0] must be the first layer's": expected[::-1],
                 "squared norms: take the square root (np.linalg.norm)": expected ** 2,
                 **{text: _norms_variant(x, weights, biases, dout, key) for key, text in _NORM_MISTAKES.items()}}
+    local_wrong = gradcheck.wrong_derivatives("tanh", np.zeros(1), np.zeros(1), "z", "h")
+
+    def all_mistakes():  # computed only when the norms are wrong
+        return gradcheck.merge_mistakes(
+            mistakes,
+            {"these are the norms of da_l = dL/dz_l; the weights' gradient is h_(l-1).T @ da_l":
+                _norms_of_da(x, weights, biases, dout)},
+            {f"tanh's derivative is computed as {expr}; it is {local_wrong[0]} with h the layer's output":
+                _norms_with_local(x, weights, biases, dout, expr) for expr in local_wrong[1]})
     return [gradcheck.not_modified(values.get("witness"), inputs=[(x, weights, biases, dout)]),
-            gradcheck.compare("norms", values.get("norms"), expected, threshold=1e-7, mistakes=mistakes)]
+            gradcheck.compare("norms", values.get("norms"), expected, threshold=1e-7, mistakes=all_mistakes)]
 
 
 # -- clipping ----------------------------------------------------------------------------------
@@ -331,7 +368,9 @@ def _judge_clip(values):
                       for eps in (0.0, 1e-6)]
         summed = sum(float(np.linalg.norm(g)) for g in grads)  # a sum of norms is not the global norm
         label = f"max_norm={max_norm:g}"
-        after_mistakes = {"the gradients were not changed in place (g *= c changes the array itself)": flat,
+        after_mistakes = {"the gradients are unchanged: either the condition never held (scale when c = max_norm / "
+                          "(total_norm + 1e-6) is BELOW 1) or they were not changed in place (g *= c changes the "
+                          "array itself; g = g * c does not)": flat,
                           "the 1e-6 is missing: the factor is max_norm / (total_norm + 1e-6), as torch's":
                               flat * min(1.0, max_norm / total),
                           "each gradient was clipped by its own norm; clip by the global norm of all of them":
@@ -403,13 +442,13 @@ def _judge_step(values):
                  None, None, None, h.T @ da, None]}
     order = "the gradients are returned in the wrong order: dx, dh_prev, dWx, dWh, db"
     right = grads_from(da)
-    results += [r for r in [gradcheck.returned_count(values.get("grads"), names, "rnn_step_backward")] if r is not None]
-    for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_step_backward"))):
-        def f(value, i=i):
-            return step(*[value if j == i else a for j, a in enumerate(inputs)])
-        numeric = gradcheck.numerical_gradient_array(f, inputs[i].copy(), dh)
+
+    def mistakes_of(i, name):  # computed only when that gradient is wrong (compare calls it then)
+        derived = gradcheck.derivative_mistakes("tanh", z, lambda local: grads_from(dh * local)[i], post=h,
+                                                where="da")
         mistakes = {text: g[i] for text, g in known.items() if g[i] is not None}
         mistakes[order] = gradcheck.AnyOf(*[g for j, g in enumerate(right) if j != i])
+        mistakes = gradcheck.merge_mistakes(mistakes, derived)
         if name == "db":
             mistakes["db is not summed over the batch: b is shared by every row, db = da.sum(axis=0)"] = da
             mistakes["db is summed over the wrong axis: db = da.sum(axis=0)"] = gradcheck.AnyOf(da.sum(axis=1),
@@ -418,8 +457,16 @@ def _judge_step(values):
             named = {"da": da, "x": x, "h_prev": h_prev, "h": h, "Wx": Wx, "Wh": Wh}
             formulas = {"dx": "da @ Wx.T", "dh_prev": "da @ Wh.T", "dWx": "x.T @ da", "dWh": "h_prev.T @ da"}
             mistakes = gradcheck.merge_mistakes(mistakes, gradcheck.formula_mistakes(
-                name, formulas[name], gradcheck.products(named, numeric.shape)))
-        results.append(gradcheck.compare(name, got, numeric, threshold=1e-7, mistakes=mistakes))
+                name, formulas[name], gradcheck.products(named)))
+        return mistakes
+
+    results += [r for r in [gradcheck.returned_count(values.get("grads"), names, "rnn_step_backward")] if r is not None]
+    for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_step_backward"))):
+        def f(value, i=i):
+            return step(*[value if j == i else a for j, a in enumerate(inputs)])
+        numeric = gradcheck.numerical_gradient_array(f, inputs[i].copy(), dh)
+        results.append(gradcheck.compare(name, got, numeric, threshold=1e-7,
+                                         mistakes=lambda i=i, name=name: mistakes_of(i, name)))
     return results
 
 
@@ -553,6 +600,11 @@ def _judge_staged(values):
                    "stage 1: that is the sigmoid's derivative h(1 - h); tanh's is different": dh * h * (1 - h),
                    "stage 1: the derivative is written in h, but (1 - h) lacks its square": dh * (1 - h),
                    "stage 1: tanh was applied to h again: h is already tanh(a)": dh * (1 - np.tanh(h) ** 2)})]
+    if not results[-1].passed and not results[-1].diagnosis:
+        retry = gradcheck.compare("stage 1: da", values.get("da"), expected_da, threshold=1e-7, mistakes={
+            f"stage 1: {text}": value for text, value in gradcheck.derivative_mistakes(
+                "tanh", a, lambda local: dh * local, post=h, pre_name="a", where="da").items()})
+        results[-1] = retry if retry.diagnosis else results[-1]
     # Stage 2: each input of a = x Wx + h_prev Wh + b, with da as the upstream gradient.
     inputs = [x, h_prev, Wx, Wh, b]
     names = ["dx", "dh_prev", "dWx", "dWh", "db"]
@@ -563,15 +615,21 @@ def _judge_staged(values):
              4: {"db: averaged over the batch; the bias is added to every row, so its gradient is the sum":
                  da.mean(axis=0)}}
     results += [r for r in [gradcheck.returned_count(values.get("grads"), names, "rnn_affine_backward")] if r is not None]
+    def affine(value, i):
+        args = [value if j == i else arg for j, arg in enumerate(inputs)]
+        return args[0] @ args[2] + args[1] @ args[3] + args[4]
+
+    right = [gradcheck.numerical_gradient_array(lambda v, i=i: affine(v, i), inputs[i].copy(), da)
+             for i in range(len(inputs))]
+    order = "stage 2: the gradients are returned in the wrong order: return dx, dh_prev, dWx, dWh, db"
     for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_affine_backward"))):
-        def affine(value, i=i):
-            args = [value if j == i else arg for j, arg in enumerate(inputs)]
-            return args[0] @ args[2] + args[1] @ args[3] + args[4]
-        expected = gradcheck.numerical_gradient_array(affine, inputs[i].copy(), da)
-        formulas = gradcheck.formula_mistakes(name, STAGE2_FORMULAS[i], gradcheck.products(
-            {"da": da, "x": x, "h_prev": h_prev, "Wx": Wx, "Wh": Wh})) if i < 4 else {}
-        results.append(gradcheck.compare(f"stage 2: {name}", got, expected, threshold=1e-7,
-                                         mistakes=gradcheck.merge_mistakes(known.get(i, {}), formulas)))
+        expected = right[i]
+        def mistakes(i=i, name=name):  # computed only when this gradient is wrong
+            formulas = gradcheck.formula_mistakes(name, STAGE2_FORMULAS[i], gradcheck.products(
+                {"da": da, "x": x, "h_prev": h_prev, "Wx": Wx, "Wh": Wh})) if i < 4 else {}
+            others = {order: gradcheck.AnyOf(*[g for j, g in enumerate(right) if j != i])}
+            return gradcheck.merge_mistakes(known.get(i, {}), others, formulas)
+        results.append(gradcheck.compare(f"stage 2: {name}", got, expected, threshold=1e-7, mistakes=mistakes))
     return results
 
 

@@ -16,6 +16,8 @@ differ only by rounding, about 1e-14), 1e-6 on long surface runs.
 
 from __future__ import annotations
 
+import difflib
+
 import numpy as np
 
 from bplab import gradcheck
@@ -135,9 +137,18 @@ def _stream_results(values, index, label, expected_params, mistakes, state_expec
     calls = [(P0 if t == 0 else gradcheck.Cache(), grad) + (gradcheck.Cache(),) * bool(state_expect)
              for t, grad in enumerate(_stream())]
     results.append(gradcheck.not_modified(run.get("witness"), inputs=calls))
+    state = run.get("state") if isinstance(run.get("state"), dict) else {}
+    # A key stored under another name is never read back (that average restarts every step): said before the
+    # parameters' relative error, which is only its consequence.
+    for key in [k for k in state_expect if k != "step" and k not in state and state]:
+        close = difflib.get_close_matches(key, [str(k) for k in state], n=1, cutoff=0.6)
+        results.append(gradcheck.verdict(
+            f'state["{key}"] ({label})', False, f"the returned state has no key {key!r} (keys: {sorted(state)})",
+            (f"{close[0]!r} is stored but {key!r} is the name to read back: spelled differently, it is never found "
+             "and that average restarts from 0 every step; " if close else "")
+            + f"name the state entries as torch does: {sorted(state_expect)}"))
     results.append(gradcheck.compare(f"param after each of {STEPS} steps ({label})", run.get("params"),
                                      expected_params, threshold=1e-9, mistakes=mistakes))
-    state = run.get("state") if isinstance(run.get("state"), dict) else {}
     for key, (expected, state_mistakes) in state_expect.items():
         if key == "step":  # a counter, not an array
             got = state.get("step")
@@ -146,9 +157,10 @@ def _stream_results(values, index, label, expected_params, mistakes, state_expec
                                              f"expected {expected:g} after {STEPS} steps, got {got!r}",
                                              "count the steps: step = state.get('step', 0) + 1"))
         elif key not in state:
-            results.append(gradcheck.verdict(f'state["{key}"] ({label})', False,
-                                             f"the returned state has no key {key!r} (keys: {sorted(state)})",
-                                             f"name the state entries as torch does: {sorted(state_expect)}"))
+            if not state:  # (with a state, told above)
+                results.append(gradcheck.verdict(f'state["{key}"] ({label})', False,
+                                                 f"the returned state has no key {key!r} (keys: {sorted(state)})",
+                                                 f"name the state entries as torch does: {sorted(state_expect)}"))
         else:
             results.append(gradcheck.compare(f'state["{key}"] after {STEPS} steps ({label})', state[key], expected,
                                              threshold=1e-9, mistakes=state_mistakes))
@@ -316,7 +328,10 @@ def _judge_rmsprop(values):
                     "the (1 - alpha) factor is missing from the average":
                         P0 - lr * np.cumsum(G / (np.sqrt(sq / (1 - alpha)) + eps), axis=0),
                     "RMSProp has no bias correction (that is Adam's)":
-                        P0 - lr * np.cumsum(G / (np.sqrt(corrected) + eps), axis=0)}
+                        P0 - lr * np.cumsum(G / (np.sqrt(corrected) + eps), axis=0),
+                    "square_avg averages |grad|; it averages the square, grad**2":
+                        P0 - lr * np.cumsum(G / (np.sqrt((1 - alpha) * (_weights(alpha) @ np.abs(G))) + eps),
+                                            axis=0)}
 
         expected = P0 - lr * np.cumsum(G / (np.sqrt(sq) + eps), axis=0)
         results += _stream_results(values, i, f"lr={lr:g}, alpha={alpha:g}, eps={eps:g}", expected, mistakes,
@@ -348,6 +363,8 @@ _ADAM_MISTAKES = {
                    "(1 - beta2) * grad**2",
     "no denominator": "the step is not divided by sqrt(v_hat) + eps: new_param = param - lr * m_hat / "
                       "(sqrt(v_hat) + eps)",
+    "abs": "the second moment averages |grad|; it averages the square: exp_avg_sq = beta2 * exp_avg_sq + "
+           "(1 - beta2) * grad**2",
 }
 
 
@@ -361,7 +378,7 @@ def _adam_variant(G, lr, beta1, beta2, eps, mode):
         if mode == "start at first" and k == 0:
             m, v = g.copy(), g * g
         else:
-            m, v = b1 * m + w1 * g, b2 * v + w2 * (g if mode == "not squared" else g * g)
+            m, v = b1 * m + w1 * g, b2 * v + w2 * {"not squared": g, "abs": np.abs(g)}.get(mode, g * g)
         used = step - 1 if mode == "step late" else step
         with np.errstate(all="ignore"):
             m_hat, v_hat = m / (1 - b1 ** used), v / (1 - b2 ** used)
@@ -397,6 +414,10 @@ def _judge_adam(values):
                         path(m, np.sqrt(v) + eps),
                     "only the first moment is bias-corrected": path(m_hat, np.sqrt(v) + eps),
                     "only the second moment is bias-corrected": path(m, np.sqrt(v_hat) + eps),
+                    "the second moment is bias-corrected with beta1: v_hat = exp_avg_sq / (1 - beta2**step)":
+                        path(m_hat, np.sqrt(v / (1 - beta1 ** t)) + eps),
+                    "the first moment is bias-corrected with beta2: m_hat = exp_avg / (1 - beta1**step)":
+                        path(m / (1 - beta2 ** t), np.sqrt(v_hat) + eps),
                     "eps is inside the square root; torch adds it after: m_hat / (sqrt(v_hat) + eps)":
                         path(m_hat, np.sqrt(v_hat + eps)),
                     "the step counter starts at 0 in the bias correction (use step = 1 on the first step)":
