@@ -341,6 +341,32 @@ def verdict(name, passed, detail="", diagnosis=""):
     return GradCheckResult(name=name, passed=bool(passed), detail=detail, diagnosis=diagnosis)
 
 
+def raised(name, item):
+    """The failed verdict of a case whose run raised (a marker from ``harness.attempt``/``harness.each``), else None.
+
+    Returns
+    -------
+    GradCheckResult or None
+    """
+    if isinstance(item, dict) and isinstance(item.get("raised"), str):
+        return verdict(name, False, item["raised"][:500])
+    return None
+
+
+def shown_result(results):
+    """The failing result whose message the learner is shown: the first one that names a mistake, else the first.
+
+    A case that names its mistake (a diagnosis) tells more than a case that only failed (a relative error, another
+    case's exception); message and diagnosis always come from this one result.
+
+    Returns
+    -------
+    GradCheckResult or None
+    """
+    failing = [r for r in results if not r.passed]
+    return next((r for r in failing if r.diagnosis), failing[0] if failing else None)
+
+
 def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes=None, kind=None):
     """Compare ``actual`` with ``expected`` and diagnose the common mistakes.
 
@@ -562,7 +588,7 @@ def _diagnose(actual, expected, batch_size, mistakes, kind="gradient"):
                 else "all zeros: is the result computed but not returned (or overwritten)?")
     if rel_error(actual, -expected) < 1e-6:
         return "sign flipped: the right magnitude with the wrong sign"
-    skipped = _skipped_end(actual, expected, scale)
+    skipped = _skipped_end(actual, expected, scale) or _short_loop(actual, expected, scale)
     if skipped:
         return skipped
     swapped = _swapped_blocks(actual, expected)
@@ -606,6 +632,23 @@ def _swapped_blocks(actual, expected):
                     return (f"blocks {first} and {second} of the last axis (of {count} blocks, {size} wide each) are "
                             "swapped: the right values in the wrong places; check the order in which the blocks "
                             "are stacked")
+    return ""
+
+
+def _short_loop(actual, expected, scale):
+    """The loop-bound sentence when only the first k slices along an axis are right and k is another axis's size.
+
+    ``for i in range(C)`` where the loop should run over the N rows: rows 0..C-1 are right, the others are not.
+    """
+    for axis in range(actual.ndim):
+        n = actual.shape[axis]
+        right = [rel_error(np.take(actual, i, axis=axis), np.take(expected, i, axis=axis)) < 1e-6 for i in range(n)]
+        k = right.index(False) if False in right else n
+        others = [actual.shape[a] for a in range(actual.ndim) if a != axis]
+        if 0 < k < n and not any(right[k:]) and k in others:
+            other = next(a for a in range(actual.ndim) if a != axis and actual.shape[a] == k)
+            return (f"only the first {k} entries along axis {axis} (of {n}) are right: a loop runs over range({k}), "
+                    f"the size of axis {other}, instead of over all {n} (check which dimension the loop counts)")
     return ""
 
 
@@ -902,6 +945,18 @@ def unpack(value, count, what):
     else:
         items = []
     return items + [None] * (count - len(items))
+
+
+def counted(judge, key, names, what):
+    """``judge`` with :func:`returned_count` of ``values[key]`` put first (a function returning too few values).
+
+    A loss function that returns only its gradient is then told "returned one ndarray, expected 2 values: return
+    loss, dpred" rather than "loss is None" (which reads as a missing return statement).
+    """
+    def wrapped(values):
+        count = returned_count(values.get(key) if isinstance(values, dict) else None, names, what)
+        return ([count] if count is not None else []) + list(judge(values))
+    return wrapped
 
 
 def returned_count(value, names, what):

@@ -43,7 +43,10 @@ def d_tanh(x):
 
 
 def d_sigmoid(x):
-    """Derivative of ``sigmoid(x) = 1 / (1 + exp(-x))`` at ``x`` (elementwise, shape of ``x``)."""
+    """Derivative of ``sigmoid(x) = 1 / (1 + exp(-x))`` at ``x`` (elementwise, shape of ``x``).
+
+    Finite for every ``x``, ``x = -1000`` included (where ``exp(-x)`` overflows).
+    """
     raise NotImplementedError('d_sigmoid: not written yet. Read notebook 01, section "2. Local derivatives".')
 
 

@@ -49,7 +49,10 @@ def d_tanh(x):
 
 
 def d_sigmoid(x):
-    """Derivative of ``sigmoid(x) = 1 / (1 + exp(-x))`` at ``x`` (elementwise, shape of ``x``)."""
+    """Derivative of ``sigmoid(x) = 1 / (1 + exp(-x))`` at ``x`` (elementwise, shape of ``x``).
+
+    Finite for every ``x``, ``x = -1000`` included (where ``exp(-x)`` overflows).
+    """
     ### BEGIN SOLUTION  notebook 01, section "2. Local derivatives"
     s = 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
     return s * (1.0 - s)

@@ -74,6 +74,57 @@ def test_still_frames_are_lossless_png_of_the_canvas():
     assert base.css_width(figure) == decoded.width  # PIXEL_RATIO 1 unless the environment says otherwise
 
 
+def test_animation_frames_are_the_jpeg_pillow_makes_of_the_canvas_rgb():
+    figure = _figure(text_cache.Canvas, "epoch 3")
+    figure.axes[0].imshow(np.random.default_rng(0).random((8, 8)), extent=(1, 3, 1, 3))
+    figure.canvas.draw()
+    rgba = np.asarray(figure.canvas.buffer_rgba())
+    reference = io.BytesIO()  # the plain way: alpha dropped by a copy, then encoded
+    Image.fromarray(np.ascontiguousarray(rgba[..., :3])).save(reference, format="jpeg", quality=90, subsampling=0)
+    jpeg = base.encode_jpeg(figure.canvas)
+    assert jpeg == reference.getvalue()
+    decoded = np.asarray(Image.open(io.BytesIO(jpeg))).astype(int)
+    assert np.median(np.abs(decoded - rgba[..., :3])) <= 2
+
+
+def _map_with_points(rng):
+    figure = base.new_figure(4.0, 3.0)
+    ax = figure.subplots()
+    field = ax.imshow(rng.random((20, 20)), extent=(0, 1, 0, 1), cmap="RdBu", alpha=0.75, interpolation="bilinear")
+    points = ax.scatter(*rng.random((2, 80)), s=20, c=rng.integers(0, 2, 80), cmap="coolwarm", edgecolors="black",
+                        linewidths=0.6)
+    return figure, field, points
+
+
+def _blitted(blitter, animating):
+    base.set_animating(blitter.figure, animating)
+    blitter.render()
+    return np.asarray(blitter.figure.canvas.buffer_rgba())[..., :3].astype(int)
+
+
+def test_sprite_points_are_composited_in_animation_frames_only_and_follow_their_data():
+    rng = np.random.default_rng(3)
+    figure, field, points = _map_with_points(rng)
+    blitter = base.Blitter(figure, [field, points], sprites=[points])
+    _blitted(blitter, False)  # the first render lays the figure out (the points' place moves once)
+    for frame in range(3):
+        field.set_data(rng.random((20, 20)))
+        if frame == 2:
+            points.set_offsets(rng.random((80, 2)))  # new data: a new raster
+        animated = _blitted(blitter, True)
+        full = np.asarray(Image.open(io.BytesIO(base.render_png(figure)))).astype(int)
+        assert np.abs(animated - full).max() <= 6, f"frame {frame}"
+        assert np.mean(np.abs(animated - full).max(axis=2) > 2) < 0.002
+        assert np.abs(_blitted(blitter, False) - full).max() <= 2  # still frames: drawn directly
+    assert len(blitter._sprite_rasters) == 2  # one raster per data, reused across frames
+
+
+def test_sprites_must_be_moving_artists():
+    figure, field, points = _map_with_points(np.random.default_rng(0))
+    with pytest.raises(ValueError, match="moving"):
+        base.Blitter(figure, [field], sprites=[points])
+
+
 def _shown(lab):
     return np.asarray(Image.open(io.BytesIO(lab.image.value)).convert("RGB")).astype(int)
 

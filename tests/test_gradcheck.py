@@ -505,3 +505,29 @@ def test_a_kept_axis_and_a_float_size_are_named():
     assert "keepdims" in gradcheck.compare("db", np.ones((5, 1)), np.ones(5)).diagnosis
     told = explain_text("line 3 in f: TypeError: 'float' object cannot be interpreted as an integer")
     assert told.startswith("line 3 in f: TypeError: ") and "//" in told
+
+
+def test_shown_result_prefers_a_case_that_names_its_mistake():
+    plain = gradcheck.verdict("a", False, "relative error 0.3")
+    named = gradcheck.verdict("b", False, "wrong", "the -1 went to every entry")
+    assert gradcheck.shown_result([gradcheck.verdict("ok", True), plain, named]) is named
+    assert gradcheck.shown_result([plain, gradcheck.verdict("c", False, "also wrong")]) is plain
+    assert gradcheck.shown_result([gradcheck.verdict("ok", True)]) is None
+
+
+def test_raised_turns_a_marker_into_that_case_failure_only():
+    failed = gradcheck.raised("case 2", {"raised": "line 3 in f: IndexError: index 4 is out of bounds"})
+    assert not failed.passed and "line 3 in f: IndexError" in failed.message
+    assert gradcheck.raised("case 1", {"total": 1.0}) is None and gradcheck.raised("case 1", None) is None
+
+
+def test_short_loop_names_the_dimension_the_loop_counted():
+    rng = np.random.default_rng(0)
+    expected = rng.normal(size=(6, 4))
+    actual = expected.copy()
+    actual[4:] = rng.normal(size=(2, 4))  # rows 4 and 5 never visited: range(4) over 6 rows
+    message = gradcheck.compare("dlogits", actual, expected).message
+    assert "range(4)" in message and "all 6" in message
+    actual[4:] = expected[4:]
+    actual[3] += 1.0  # only row 3 wrong: no loop bound to name
+    assert "range(" not in gradcheck.compare("dlogits", actual, expected).message

@@ -48,3 +48,24 @@ def test_find_names_what_exists():
         registry.find("no_such_thing")
     with pytest.raises(ValueError, match="no lesson 42"):
         registry.all_checks(["42"])
+
+
+def test_each_case_that_raises_becomes_its_own_failure_and_the_others_run():
+    import types
+
+    from bplab.grading import harness
+
+    module = types.ModuleType("ex_demo")
+    module.__file__ = __file__
+
+    def run(k):
+        if k == 2:
+            raise IndexError("index 2 is out of bounds for axis 0 with size 2")
+        return k * 10
+
+    out = harness.each([1, 2, 3], run, module)
+    assert out[0] == 10 and out[2] == 30 and "IndexError" in out[1]["raised"]
+    with pytest.raises(IndexError):  # every case raising ends the check as before (one message)
+        harness.each([2, 2], run, module)
+    with pytest.raises(NotImplementedError):  # a stub is still "not attempted"
+        harness.each([1], lambda k: (_ for _ in ()).throw(NotImplementedError()), module)

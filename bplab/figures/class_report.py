@@ -21,6 +21,7 @@ from pathlib import Path
 
 import matplotlib
 
+from bplab import gradcheck
 from bplab.figures.base import PALETTE, new_figure
 from bplab.grading import report
 
@@ -40,7 +41,8 @@ def reason(outcome):
         return None
     if outcome.status == "failed" and getattr(outcome.check, "kind", "") == "question":
         # The wrong answers themselves are what an instructor wants to see ("answered 1.1").
-        detail = next((r.detail for r in outcome.results if not r.passed), "")
+        shown = gradcheck.shown_result(outcome.results)
+        detail = shown.detail if shown is not None else ""
         if detail.endswith(" is not it"):
             return "answered " + _short(detail[:-len(" is not it")], limit=30, split=False)
         return _short(detail) or "wrong answer"

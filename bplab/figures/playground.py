@@ -107,8 +107,10 @@ class PlaygroundFigure:
 
         self.message = show_message(self.figure, "")
         # The settings line moves too: with it in the background, every control change would redraw it all.
+        # The points change with the data set and noise only: during play they are composited from a raster.
         self._blitter = Blitter(self.figure, [self.image, self.train_points, self.val_points, self.train_line,
-                                              self.val_line, self.map_title, self.loss_title, self.summary])
+                                              self.val_line, self.map_title, self.loss_title, self.summary],
+                                sprites=[self.train_points, self.val_points])
         self._dataset_key = None
         self.update(model)
         # Lay out once, then freeze: re-running the constrained layout on every draw would double its cost.

@@ -43,7 +43,8 @@ class RegularizationLabFigure:
         # Lay out once, then freeze: constrained layout would otherwise cost ~40% of every redraw.
         self.figure.canvas.draw()
         self.figure.set_layout_engine("none")
-        self.render = Blitter(self.figure, self.dynamic).render
+        # the data points over the moving decision map: composited from a raster (they never move)
+        self.render = Blitter(self.figure, self.dynamic, sprites=self.boundary_axes.collections).render
 
     def _build_boundary(self, ax, model):
         self.boundary_axes = ax

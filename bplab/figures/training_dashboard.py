@@ -89,6 +89,11 @@ class TrainingDashboardFigure:
         self.title = self.figure.suptitle("", fontsize=10)
         self.update(model)
         _freeze_layout(self.figure)
+        # The epoch's cursors and marker just above the frames (spines): a redraw then draws them without
+        # the four spines of each curve panel (measuring a spine measures its ticks).
+        blit_layers(axes["loss"], [self.loss_cursor])
+        blit_layers(axes["acc"], [self.acc_cursor, self.acc_marker])
+        axes["acc"].get_legend().set_zorder(5)  # over the cursor, as before (drawn from its raster)
         self.render = Blitter(self.figure, [
             self.loss_cursor, self.acc_cursor, self.acc_marker, self.cm_image, *[t for row in self.cm_texts for t in row],
             self.cm_title, self.mis_image, *self.mis_labels, self.mis_title, self.title]).render

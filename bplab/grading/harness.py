@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import os
 import re
 
 import numpy as np
@@ -185,11 +186,83 @@ def _take_note(fn):
         NOTES.append(note)
 
 
+def _signature_note(fn, names, count):
+    """The note when ``fn``'s parameters are the documented names in another order (``def d_power(n, x)``)."""
+    import inspect
+
+    try:
+        params = [p.name for p in inspect.signature(fn).parameters.values()][:count]
+    except (TypeError, ValueError):
+        return ""
+    want = list(names or ())[:count]
+    if len(want) == len(params) == count >= 2 and sorted(params) == sorted(want) and params != want:
+        name = getattr(fn, "__name__", "the function")
+        moved = [w for w, p in zip(want, params) if w != p]
+        how = f"{moved[0]} and {moved[1]} are swapped" if len(moved) == 2 else "its parameters are in another order"
+        return (f"{name}'s {how}: it takes ({', '.join(params)}), but the exercise calls it as {name}({', '.join(want)}) (the "
+                f"documented order): the arguments land in the wrong parameters; write def {name}({', '.join(want)})")
+    return ""
+
+
 def take_notes():
     """The notes gathered by :func:`call` since the last time, for the reply to the grader."""
     found = NOTES[:]
     NOTES.clear()
     return found
+
+
+def attempt(action, module):
+    """``action()``, or ``{"raised": "line 12 in f: IndexError: ..."}`` when the learner's code raises.
+
+    The marker holds the same description an exception ending the whole check gets (``sandbox._describe``: the
+    learner's line, its shapes); :func:`bplab.gradcheck.raised` turns it into that case's failed verdict.
+    ``NotImplementedError`` ("not attempted"), ``MemoryError`` and ``RecursionError`` still end the check.
+
+    Parameters
+    ----------
+    action : callable
+        Runs one case (its ``call(...)`` witness lines included).
+    module : module
+        The learner's module (its file is where the description points).
+    """
+    try:
+        return action()
+    except (NotImplementedError, MemoryError, RecursionError):
+        raise
+    except Exception as error:  # noqa: BLE001 - one case's error; the others are still judged
+        from bplab.grading.sandbox import _describe
+
+        return {"raised": _describe(error, os.path.abspath(getattr(module, "__file__", "") or ""))}
+
+
+def each(items, run, module):
+    """``[run(item) for item in items]``, a case that raises becoming its own marker (:func:`attempt`).
+
+    An exception raised in only some cases (an index error only at stride 2) then fails those cases while the
+    cases that ran are still compared and diagnosed. When every case raises, the first exception ends the check as
+    before (one message, the first case's).
+
+    Returns
+    -------
+    list
+        One result or marker per item.
+    """
+    out, first = [], None
+    for item in items:
+        try:
+            out.append(run(item))
+        except (NotImplementedError, MemoryError, RecursionError):
+            raise
+        except Exception as error:  # noqa: BLE001
+            first = first or error
+            out.append(attempt(lambda error=error: _reraise(error), module))
+    if first is not None and all(isinstance(o, dict) and "raised" in o for o in out):
+        raise first
+    return out
+
+
+def _reraise(error):
+    raise error
 
 
 def call(fn, *args, names=None, repeat=False):
@@ -225,6 +298,9 @@ def call(fn, *args, names=None, repeat=False):
         See :func:`witness`.
     """
     _take_note(fn)
+    order = _signature_note(fn, names, len(args))
+    if order and order not in NOTES:
+        NOTES.insert(0, order)
     passed = [a.copy() if isinstance(a, np.ndarray) else copy.copy(a) for a in args]
     before = [_snapshot(a) for a in args]
     with explained_errors():

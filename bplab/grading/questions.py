@@ -82,6 +82,12 @@ class Number:
         """Whether ``number`` is the known wrong answer ``wrong`` (same tolerance as the right one)."""
         return abs(number - float(wrong)) <= max(self.abs_tol, self.rel_tol * abs(float(wrong)), 1e-12)
 
+    def flipped(self, number):
+        """Whether ``number`` is the right value with the wrong sign (a sign slip somewhere in the working)."""
+        if self.lower is not None or self.upper is not None or not self.value:
+            return False
+        return abs(number + self.value) <= max(self.abs_tol, self.rel_tol * abs(self.value))
+
     def describe(self):
         if self.lower is not None or self.upper is not None:
             return f"a number between {self.lower} and {self.upper}"
@@ -165,6 +171,8 @@ def question(*, lesson, name, module, answer, expected, right, look, hint, mista
         if expected.accepts(parsed):
             return [gradcheck.verdict(answer, True, right)]
         known = next((sentence for wrong, sentence in mistakes.items() if expected.matches(parsed, wrong)), "")
+        if not known and getattr(expected, "flipped", lambda _: False)(parsed):
+            known = f"the right size with the wrong sign: check the sign of each term ({look})"
         return [gradcheck.verdict(answer, False, f"{parsed!r} is not it", known or look)]
 
     return Check(lesson=lesson, name=name, points=points, module=module, produce=produce, judge=judge,

@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 
+from bplab import gradcheck
 from bplab.grading.encode import clean
 from bplab.grading.harness import explain_text
 
@@ -16,8 +17,13 @@ STATUS_MARK = {"passed": "pass", "failed": "FAIL", "not attempted": "not attempt
 
 
 def shown_case(outcome):
-    """The failing result whose message is shown (the first one), or None."""
-    return next((r for r in outcome.results if not r.passed), None)
+    """The failing result whose message is shown (the one the outcome's message came from), or None.
+
+    The runner takes the message from ``gradcheck.shown_result``; an outcome whose message is another failing
+    case's is shown with that case's diagnosis, never a third one's.
+    """
+    failing = [r for r in outcome.results if not r.passed]
+    return next((r for r in failing if r.message == outcome.message), gradcheck.shown_result(outcome.results))
 
 
 def cases(outcome):
@@ -29,7 +35,7 @@ def cases(outcome):
 def rows(outcomes):
     """One dict per outcome with the columns every format shows.
 
-    ``message`` and ``diagnosis`` describe one and the same case: the first failing one.
+    ``message`` and ``diagnosis`` describe one and the same case (``gradcheck.shown_result``).
     """
     table = []
     for o in outcomes:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bplab import gradcheck
 from bplab.grading import encode, integrity
 from bplab.grading import sandbox as sandbox_module
 from bplab.grading.sandbox import DEFAULT_MEMORY_MB
@@ -73,8 +74,11 @@ class Outcome:
 
     @property
     def diagnosis(self):
-        """The diagnosis of the case whose message is shown (the first failing one), never another case's."""
-        return next((r.diagnosis for r in self.results if not r.passed), "")
+        """The diagnosis of the case whose message is shown (``gradcheck.shown_result``), never another case's."""
+        from bplab.grading.report import shown_case
+
+        shown = shown_case(self)
+        return shown.diagnosis if shown is not None else ""
 
 
 def grade(checks, impl_dir, *, timeout=None, memory_mb=DEFAULT_MEMORY_MB, jobs=None, unconfined=False, sandbox=None):
@@ -353,12 +357,14 @@ def _add_note(failing, notes):
     """Put what the learner's source shows (an unpacking in the wrong order) first in the failing case's diagnosis.
 
     The child reads it from the source of the graded functions (:func:`bplab.grading.tracebacks.notes`); it is a
-    fact about the code, so it is shown before what the numbers suggest.
+    fact about the code, so it is shown instead of what the numbers suggest (their consequence).
     """
     if not isinstance(notes, list) or not notes or not isinstance(notes[0], str):
         return
     note = encode.clean(notes[0])[:300]
-    failing.diagnosis = note if not failing.diagnosis else f"{note}; {failing.diagnosis}"
+    # A value landing in the wrong name (an unpacking, a call or a signature in another order) changes every number
+    # after it: what the numbers suggest then (often "returned in the wrong order") describes its consequence.
+    failing.diagnosis = note
 
 
 def _verdict(check, reply):
@@ -382,7 +388,7 @@ def _verdict(check, reply):
         return Outcome(check, "failed", seconds=seconds,
                        message=f"returned values of the wrong form ({type(error).__name__}: {error})"[:300])
     passed = bool(results) and all(r.passed for r in results)
-    failing = next((r for r in results if not r.passed), None)
+    failing = gradcheck.shown_result(results)
     if failing is not None:
         _add_note(failing, reply.get("notes"))
         message = failing.message

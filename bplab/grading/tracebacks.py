@@ -601,6 +601,9 @@ class _FakeFrame:
         self.f_code = type("Code", (), {"co_filename": ""})()
 
 
+_MATMUL_SIZES = re.compile(r"\(size (\d+) is different from (\d+)\)")
+
+
 # -- the families ------------------------------------------------------------------------------------
 
 def _transposed(text):
@@ -651,6 +654,75 @@ def _matmul(node, statement, function, frame, source):
     if fits:
         text += f", which {' or '.join(fits[:2])} gives"
     return text
+
+
+def _unindexed(node, statement, error, frame, source):
+    """An array used whole inside a loop over ``i`` where its row ``[i]`` fits: the sentence, else None.
+
+    ``[J(p[i]) @ dp for i in range(n)]``: the other arrays are indexed by the loop variable, ``dp`` is not. Tried
+    only with the loop's own variables (names that index something in the statement and hold an int).
+    """
+    if not isinstance(node, ast.BinOp) or not isinstance(statement, ast.AST):
+        return None
+    loop = []
+    for sub in ast.walk(statement):
+        if isinstance(sub, ast.Subscript) and isinstance(sub.slice, ast.Name) and sub.slice.id not in loop:
+            held = _lookup(sub.slice.id, frame)
+            if isinstance(held, (int, np.integer)) and not isinstance(held, bool):
+                loop.append(sub.slice.id)
+    for comprehension in (n for n in ast.walk(statement) if isinstance(n, ast.comprehension)):
+        if isinstance(comprehension.target, ast.Name) and comprehension.target.id not in loop \
+                and isinstance(_lookup(comprehension.target.id, frame), (int, np.integer)):
+            loop.append(comprehension.target.id)
+    if not loop:
+        return None
+    sizes = _MATMUL_SIZES.search(str(error))  # numpy's text, or harness.explain's "(here 4 and 5)"
+    told = re.search(r"inner sizes must agree \(here (\d+) and (\d+)\)", str(error))
+    needed = int(sizes.group(2)) if sizes else int(told.group(1)) if told else None
+    for operand, other_node, side in ((node.right, node.left, "right"), (node.left, node.right, "left")):
+        value = _value(operand, frame)
+        if not isinstance(operand, ast.Name) or not isinstance(value, np.ndarray) or value.ndim < 2:
+            continue
+        other = _value(other_node, frame)
+        for name in loop:
+            index = int(_lookup(name, frame))
+            if not -value.shape[0] <= index < value.shape[0]:
+                continue
+            row = value[index]
+            if isinstance(node.op, ast.MatMult):
+                if isinstance(other, np.ndarray) and other.ndim >= 1:
+                    fits = (other.shape[-1] == row.shape[0]) if side == "right" else (row.shape[-1] == other.shape[0])
+                elif needed is not None:
+                    fits = (row.shape[0] if side == "right" else row.shape[-1]) == needed
+                else:
+                    fits = False
+            else:
+                try:
+                    fits = isinstance(other, np.ndarray) and bool(np.broadcast_shapes(row.shape, other.shape))
+                except ValueError:
+                    fits = False
+            if fits:
+                return (f"{_quote(source.segment(node))} uses all of {operand.id} {_shape_text(value.shape)} inside "
+                        f"the loop over {name}; with {operand.id}[{name}] {_shape_text(row.shape)} the shapes fit: take "
+                        f"row {name} of {operand.id}, as of the other arrays")
+    return None
+
+
+def _transposed_product(node, left, right, frame, source):
+    """``W.T @ x.T + b``: a product whose transpose would fit the other operand; the sentence, else ''."""
+    for product, value, other in ((node.left, left, right), (node.right, right, left)):
+        if not (isinstance(product, ast.BinOp) and isinstance(product.op, ast.MatMult) and value.ndim == 2):
+            continue
+        try:
+            np.broadcast_shapes(value.T.shape, other.shape)
+        except ValueError:
+            continue
+        a, b = product.left, product.right
+        swapped = f"{_transposed(source.segment(b))} @ {_transposed(source.segment(a))}"
+        return (f"{_quote(source.segment(product))} is {_shape_text(value.shape)}, the transpose of the "
+                f"{_shape_text(value.T.shape)} that fits: the product is taken the wrong way round; write {swapped} "
+                "(the rows must stay the examples)")
+    return ""
 
 
 def _neighbour_index(node, left, right, frame):
@@ -746,6 +818,9 @@ def _elementwise(node, function, frame, source):
             "each axis counted from the right)")
     if isinstance(node.op, ast.Mult) and left.ndim == right.ndim == 2 and left.shape[1] == right.shape[0]:
         return f"{text}; * multiplies entry by entry: the matrix product is {a} @ {b}"
+    turned = _transposed_product(node, left, right, frame, source)
+    if turned:
+        return turned
     lost = _lost_axis(f"{_shape_text(left.shape)} {_shape_text(right.shape)}")
     if lost:
         return f"{text}; {lost}"
@@ -1158,7 +1233,8 @@ def _describe(error, path):
         elif _SLOT_ERROR.search(str(error)):
             text = _assignment(error, statement, source)
         elif node is not None:
-            text = (_matmul(node, statement, function, frame, source) or _elementwise(node, function, frame, source)
+            text = (_unindexed(node, statement, error, frame, source)
+                    or _matmul(node, statement, function, frame, source) or _elementwise(node, function, frame, source)
                     or _container_misuse(node, frame, source, function, direct=True))
             if text is None and any(w in str(error) for w in ("broadcast", "matmul", "aligned", "shapes do not fit")):
                 from bplab.grading.harness import explain

@@ -12,7 +12,7 @@ import weakref
 
 import ipywidgets as widgets
 
-from bplab.figures.base import css_width, encode_jpeg, encode_png
+from bplab.figures.base import css_width, encode_jpeg, encode_png, set_animating
 
 READOUT_STYLE = ("<style>.bplab-lab .widget-readout {pointer-events: none; -webkit-user-modify: read-only;"
                  " user-modify: read-only;}</style>")
@@ -225,11 +225,13 @@ class Lab:
     def draw(self):
         """Render the figure with Agg and show it as PNG."""
         start = time.perf_counter()
+        animating = self.animating
+        set_animating(self.view.figure, animating)
         # a figure may draw itself faster than a full draw (blitting: only the moving artists)
         getattr(self.view, "render", self.view.figure.canvas.draw)()
         drawn = time.perf_counter()
         canvas = self.view.figure.canvas
-        if self.animating:
+        if animating:
             self.show_image(encode_jpeg(canvas), "jpeg")
         else:
             self.show_image(encode_png(canvas))

@@ -59,7 +59,7 @@ def mse_loss(pred, target):
 def l2_penalty(W, strength):
     return float(0.5 * strength * np.sum(W)), strength * W
 """),
-    Mistake("dropout_forward", "scale applied to dropped units (x / (1-p) everywhere)", ("mask",), """
+    Mistake("dropout_forward", "scale applied to dropped units (x / (1-p) everywhere)", ("zeros",), """
 def dropout_forward(x, p, train, rng=None, mask=None):
     if not train:
         return x.copy(), (None, False)

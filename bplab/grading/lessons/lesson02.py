@@ -149,7 +149,8 @@ def _judge_linear_backward(values):
     named = {"dout": dout, "W": W, "x": x}
     count = gradcheck.returned_count(values.get("grads"), ("dx", "dW", "db"), "linear_backward")
     unchanged = gradcheck.not_modified(values.get("witness"), inputs=[(dout, gradcheck.Cache(repeat=True))])
-    return [count] * (count is not None) + [unchanged,
+    moved = gradcheck.returned_order([got_dx, got_dW, got_db], [dx, dW, db], ("dx", "dW", "db"), "linear_backward")
+    return [count] * (count is not None) + [moved] * (moved is not None) + [unchanged,
             gradcheck.compare("dx", got_dx, dx, mistakes=lambda: gradcheck.merge_mistakes(
                 {order: gradcheck.AnyOf(dW, db), f"dx divided by N: {per_layer}": dx / n},
                 gradcheck.formula_mistakes("dx", "dout @ W.T", gradcheck.products(named)))),
@@ -690,6 +691,11 @@ def _judge_ce_staged(values):
             gradcheck.compare("dlogits", dlogits, grad, batch_size=len(y), mistakes=_staged_ce_mistakes(logits, y))]
 
 
+def _pair(judge, what, second):
+    """``judge`` told first when ``what`` returns another number of values than (loss, ``second``)."""
+    return gradcheck.counted(judge, "result", ("loss", second), what)
+
+
 CHECKS = [
     Check(lesson="02", name="linear_forward", points=2, module=MODULE, produce=_produce_linear_forward,
           judge=_judge_linear_forward, functions=("linear_forward",), hint=SECTIONS["linear"]),
@@ -698,19 +704,23 @@ CHECKS = [
     *[Check(lesson="02", name=f"{name}_backward", points=2, module=MODULE, produce=_produce_activation(name),
             judge=_judge_activation(name), functions=(f"{name}_backward",), hint=SECTIONS["act"])
       for name in ("relu", "sigmoid", "tanh", "leaky_relu")],
-    Check(lesson="02", name="softmax_cross_entropy", points=3, module=MODULE, produce=_produce_ce, judge=_judge_ce,
+    Check(lesson="02", name="softmax_cross_entropy", points=3, module=MODULE, produce=_produce_ce,
+          judge=_pair(_judge_ce, "softmax_cross_entropy", "dlogits"),
           functions=("softmax_cross_entropy",), hint=SECTIONS["loss"]),
     Check(lesson="02", name="mse_loss", points=2, module=MODULE, produce=_produce_regression("mse_loss", False),
-          judge=_judge_mse, functions=("mse_loss",), hint=SECTIONS["loss"]),
+          judge=_pair(_judge_mse, "mse_loss", "dpred"), functions=("mse_loss",), hint=SECTIONS["loss"]),
     Check(lesson="02", name="mae_loss", points=2, module=MODULE, produce=_produce_regression("mae_loss", True),
-          judge=_judge_mae, functions=("mae_loss",), hint=SECTIONS["loss"]),
-    Check(lesson="02", name="bce_with_logits", points=3, module=MODULE, produce=_produce_bce, judge=_judge_bce,
+          judge=_pair(_judge_mae, "mae_loss", "dpred"), functions=("mae_loss",), hint=SECTIONS["loss"]),
+    Check(lesson="02", name="bce_with_logits", points=3, module=MODULE, produce=_produce_bce,
+          judge=_pair(_judge_bce, "bce_with_logits", "dlogits"),
           functions=("bce_with_logits",), hint=SECTIONS["loss"]),
     Check(lesson="02", name="two_layer_loss", points=4, module=MODULE, produce=_produce_two_layer_loss,
-          judge=_judge_two_layer_loss, functions=("two_layer_loss",), hint=SECTIONS["net"]),
+          judge=_pair(_judge_two_layer_loss, "two_layer_loss", "grads"), functions=("two_layer_loss",),
+          hint=SECTIONS["net"]),
     Check(lesson="02", name="fixed_two_layer_backward", points=3, module=MODULE, produce=_produce_fixed,
           judge=_judge_fixed, functions=("fixed_two_layer_backward",), hint=SECTIONS["bug"]),
     Check(lesson="02", name="softmax_cross_entropy_staged", points=3, module=MODULE, produce=_produce_ce_staged,
-          judge=_judge_ce_staged, functions=("softmax_jacobian", "softmax_cross_entropy_staged"),
+          judge=_pair(_judge_ce_staged, "softmax_cross_entropy_staged", "dlogits"),
+          functions=("softmax_jacobian", "softmax_cross_entropy_staged"),
           hint=SECTIONS["loss"]),
 ]

@@ -25,7 +25,7 @@ import numpy as np
 
 from bplab import gradcheck, nn
 from bplab.grading.checks import Check
-from bplab.grading.harness import call
+from bplab.grading.harness import call, each
 
 MODULE = "ex03_vanishing"
 SECTIONS = {
@@ -345,12 +345,13 @@ def _clip_grads(seed):
 
 
 def _produce_clip(ex):
-    cases = []
-    for max_norm, seed in CLIP_CASES:
+    def run(case):
+        max_norm, seed = case
         grads = _clip_grads(seed)
         total, _ = call(ex.clip_grad_norm, grads, max_norm, names=("grads", "max_norm"))
-        cases.append({"total": total, "after": np.concatenate([g.ravel() for g in grads])})
-    return {"cases": cases}
+        return {"total": total, "after": np.concatenate([g.ravel() for g in grads])}
+
+    return {"cases": each(CLIP_CASES, run, ex)}
 
 
 def _judge_clip(values):
@@ -368,6 +369,9 @@ def _judge_clip(values):
                       for eps in (0.0, 1e-6)]
         summed = sum(float(np.linalg.norm(g)) for g in grads)  # a sum of norms is not the global norm
         label = f"max_norm={max_norm:g}"
+        if gradcheck.raised(f"clip_grad_norm ({label})", got):
+            results.append(gradcheck.raised(f"clip_grad_norm ({label})", got))
+            continue
         after_mistakes = {"the gradients are unchanged: either the condition never held (scale when c = max_norm / "
                           "(total_norm + 1e-6) is BELOW 1) or they were not changed in place (g *= c changes the "
                           "array itself; g = g * c does not)": flat,

@@ -22,7 +22,7 @@ import numpy as np
 
 from bplab import gradcheck
 from bplab.grading.checks import Check
-from bplab.grading.harness import witness
+from bplab.grading.harness import each, witness
 from bplab.optim import SGD, Adam, RMSprop
 from bplab.optim.theory import gd_optimal, heavy_ball_optimal
 from bplab.surfaces import quadratic, rosenbrock
@@ -82,6 +82,11 @@ def _run(fn, stateful, kwargs, grads, p0, steps=None):
                               "({}): read it with state.get(key, default) or test `key in state` first",)
             raise
         witnesses.append(witness(("param", "grad", "state"), args, before=inputs[:len(args)]))
+        if result is None:
+            problem = ("returned None: is the return statement missing? Return the new parameter (param - lr * "
+                       "..., or param itself after an in-place param -= ...)" + (", with the new state, as a pair"
+                                                                                  if stateful else ""))
+            break
         if stateful:
             if not (isinstance(result, (tuple, list)) and len(result) == 2):
                 problem = f"returned {type(result).__name__}; return a pair (new_param, new_state)"
@@ -106,13 +111,15 @@ def _run(fn, stateful, kwargs, grads, p0, steps=None):
 def _produce_for(function, stateful, cases, surface_runs):
     def produce(ex):
         fn = getattr(ex, function)
-        out = {"stream": [_run(fn, stateful, kwargs, _stream(), P0) for kwargs in cases]}
-        out["surfaces"] = []
-        for make_surface, kwargs, steps in surface_runs:
+        out = {"stream": each(cases, lambda kwargs: _run(fn, stateful, kwargs, _stream(), P0), ex)}
+
+        def on_surface(run):
+            make_surface, kwargs, steps = run
             surface = make_surface()
-            run = _run(fn, stateful, kwargs, surface.gradient, surface.start, steps)
-            out["surfaces"].append({"final": None if run["params"] is None else run["params"][-1],
-                                    "problem": run["problem"]})
+            done = _run(fn, stateful, kwargs, surface.gradient, surface.start, steps)
+            return {"final": None if done["params"] is None else done["params"][-1], "problem": done["problem"]}
+
+        out["surfaces"] = each(surface_runs, on_surface, ex)  # a case that raises is that case's failure
         return out
     return produce
 
@@ -125,9 +132,25 @@ def _get(values, key, index):
     return item if isinstance(item, dict) else {}
 
 
-def _stream_results(values, index, label, expected_params, mistakes, state_expect):
+def _lr_twice(lr, expected_params):
+    """The trajectory when the learning rate is applied twice (``step = lr * ...; param - lr * step``).
+
+    On the fixed gradient stream every rule's step is lr times something that does not depend on the parameters,
+    so applying lr again scales every displacement from P0 by lr.
+    """
+    return P0 + lr * (np.asarray(expected_params) - P0)
+
+
+def _stream_results(values, index, lr, label, expected_params, mistakes, state_expect):
+    twice = {"the learning rate is applied twice (lr * lr): multiply the step by lr once, where the parameter is "
+             "updated": _lr_twice(lr, expected_params)}
+    named = mistakes
+    mistakes = (lambda: gradcheck.merge_mistakes(named(), twice)) if callable(named) \
+        else gradcheck.merge_mistakes(named, twice)
     run = _get(values, "stream", index)
     results = []
+    if gradcheck.raised(f"trajectory ({label})", run):
+        return [gradcheck.raised(f"trajectory ({label})", run)]
     if run.get("problem"):
         results.append(gradcheck.verdict(f"trajectory ({label})", False, str(run["problem"])))
         return results
@@ -169,6 +192,8 @@ def _stream_results(values, index, label, expected_params, mistakes, state_expec
 
 def _surface_results(values, index, label, reference, minimum, tolerance):
     run = _get(values, "surfaces", index)
+    if gradcheck.raised(label, run):
+        return [gradcheck.raised(label, run)]
     if run.get("problem"):
         return [gradcheck.verdict(label, False, str(run["problem"]))]
     final = run.get("final")
@@ -209,7 +234,7 @@ def _judge_sgd(values):
         mistakes = {"the step goes uphill: use param - lr * grad": P0 + lr * np.cumsum(G, axis=0),
                     "the learning rate is missing": P0 - np.cumsum(G, axis=0),
                     "the step divides by the learning rate: param - lr * grad": P0 - np.cumsum(G, axis=0) / lr}
-        results += _stream_results(values, i, f"lr={lr:g}", expected, mistakes, {})
+        results += _stream_results(values, i, lr, f"lr={lr:g}", expected, mistakes, {})
     surface = _quadratic()
     reference = _reference_run(surface, lambda ps: SGD(ps, lr=GD_LR), 120)
     results += _surface_results(values, 0, f"quadratic κ=10 at the best step 2/(λ1+λn)={GD_LR:.3g}", reference,
@@ -253,12 +278,15 @@ def _judge_momentum_like(values, nesterov):
                         P0 - lr * np.cumsum(ema if not nesterov else G + momentum * ema, axis=0)}
         if nesterov:
             mistakes["this is heavy-ball momentum; Nesterov steps with grad + momentum * buf"] = plain
+            mistakes["the learning rate multiplies the momentum * buf term twice: new_param = param - lr * (grad + "
+                     "momentum * buf), one lr for the whole step"] = P0 - lr * np.cumsum(G + lr * momentum * buf,
+                                                                                      axis=0)
         else:
             mistakes["this is Nesterov's step (grad + momentum * buf); plain momentum steps with buf"] = look_ahead
         state_mistakes = {"the buffer holds the velocity -lr*buf (textbook form); torch's buffer is the sum of"
                           " gradients, without the learning rate": -lr * buf[-1],
                           "the buffer holds lr*buf; torch's has no learning rate inside": lr * buf[-1]}
-        results += _stream_results(values, i, f"lr={lr:g}, momentum={momentum:g}", look_ahead if nesterov else plain,
+        results += _stream_results(values, i, lr, f"lr={lr:g}, momentum={momentum:g}", look_ahead if nesterov else plain,
                                    mistakes, {"momentum_buffer": (buf[-1], state_mistakes)})
     for index, (make, kwargs, steps) in enumerate(NESTEROV_SURFACES if nesterov else MOMENTUM_SURFACES):
         surface = make()
@@ -334,7 +362,7 @@ def _judge_rmsprop(values):
                                             axis=0)}
 
         expected = P0 - lr * np.cumsum(G / (np.sqrt(sq) + eps), axis=0)
-        results += _stream_results(values, i, f"lr={lr:g}, alpha={alpha:g}, eps={eps:g}", expected, mistakes,
+        results += _stream_results(values, i, lr, f"lr={lr:g}, alpha={alpha:g}, eps={eps:g}", expected, mistakes,
                                    {"square_avg": (sq[-1], {"the (1 - alpha) factor is missing": sq[-1] / (1 - alpha),
                                                             "square_avg starts at grad**2 on the first step; it starts"
                                                             " at 0": started[-1]})})
@@ -431,7 +459,7 @@ def _judge_adam(values):
                  "exp_avg_sq": (v[-1], {"the (1 - beta2) factor is missing": v[-1] / (1 - beta2),
                                         "you stored the bias-corrected v_hat; keep the raw average": v_hat[-1]}),
                  "step": (STEPS, {})}
-        results += _stream_results(values, i, label, expected, mistakes, state)
+        results += _stream_results(values, i, lr, label, expected, mistakes, state)
     surface = rosenbrock()
     make, kwargs, steps = ADAM_SURFACES[0]
     reference = _reference_run(surface, lambda ps: Adam(ps, **kwargs), steps)
