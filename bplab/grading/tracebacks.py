@@ -1057,6 +1057,30 @@ def _missing_method(node, frame, source):
             + (f" (did you mean .{' or .'.join(close)}?)" if close else ""))
 
 
+# numpy's legacy ``np.random`` functions and what a ``numpy.random.Generator`` calls them
+_GENERATOR_NAMES = {"rand": "random(size)", "random_sample": "random(size)", "ranf": "random(size)",
+                    "sample": "random(size)", "randn": "standard_normal(size) (or normal(loc, scale, size))",
+                    "randint": "integers(low, high, size)", "random_integers": "integers(low, high + 1, size)",
+                    "seed": "nothing: a Generator is seeded when made, np.random.default_rng(seed)",
+                    "get_state": "bit_generator.state", "set_state": "bit_generator.state = ...",
+                    "tomaxint": "integers(...)"}
+
+
+def _generator_method(node, frame, source):
+    """``rng.rand(3, 4)`` on a ``numpy.random.Generator``: the Generator's name for the legacy function, else None."""
+    node = node.func if isinstance(node, ast.Call) else node
+    if not isinstance(node, ast.Attribute):
+        return None
+    owner = _lookup(node.value.id, frame) if isinstance(node.value, ast.Name) else _value(node.value, frame)
+    if not isinstance(owner, np.random.Generator) or node.attr not in _GENERATOR_NAMES:
+        return None
+    text = source.segment(node.value)
+    shaped = " (it takes the shape as one tuple: size=x.shape)" if node.attr in ("rand", "randn") else ""
+    return (f"{_quote(source.segment(node))}: {text} is a numpy.random.Generator, which has no .{node.attr} "
+            f"(that is the legacy np.random API); the Generator's method is {text}.{_GENERATOR_NAMES[node.attr]}"
+            f"{shaped}")
+
+
 def _unpacked_whole(function, name, frame, source):
     """When ``name`` got a whole element of a list of tuples by unpacking it (``a, b = caches``), say so, else ''."""
     for node in ast.walk(function):
@@ -1225,8 +1249,8 @@ def _describe(error, path):
         text = _arguments(error, node, source, frame) or (_container_misuse(node, frame, source, function)
                                                    if node is not None else None)
     elif isinstance(error, AttributeError):
-        text = (_container_misuse(node, frame, source, function) or _missing_method(node, frame, source)) \
-            if node is not None else None
+        text = (_container_misuse(node, frame, source, function) or _missing_method(node, frame, source)
+                or _generator_method(node, frame, source)) if node is not None else None
     elif isinstance(error, ValueError):
         if "unpack" in str(error):
             text = _unpacking(error, node, statement, function, frame, source)

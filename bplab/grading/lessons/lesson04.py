@@ -364,6 +364,9 @@ def _judge_rmsprop(values):
         expected = P0 - lr * np.cumsum(G / (np.sqrt(sq) + eps), axis=0)
         results += _stream_results(values, i, lr, f"lr={lr:g}, alpha={alpha:g}, eps={eps:g}", expected, mistakes,
                                    {"square_avg": (sq[-1], {"the (1 - alpha) factor is missing": sq[-1] / (1 - alpha),
+                                                            "alpha and 1 - alpha are swapped: square_avg = alpha * "
+                                                            "square_avg + (1 - alpha) * grad**2":
+                                                                _average_variant(G ** 2, 1 - alpha)[-1],
                                                             "square_avg starts at grad**2 on the first step; it starts"
                                                             " at 0": started[-1]})})
     surface = rosenbrock()
@@ -393,6 +396,10 @@ _ADAM_MISTAKES = {
                       "(sqrt(v_hat) + eps)",
     "abs": "the second moment averages |grad|; it averages the square: exp_avg_sq = beta2 * exp_avg_sq + "
            "(1 - beta2) * grad**2",
+    "v with 1 - beta1": "the second moment is weighted with the other beta: exp_avg_sq = beta2 * exp_avg_sq + "
+                        "(1 - beta2) * grad**2, not (1 - beta1)",
+    "m with 1 - beta2": "the first moment is weighted with the other beta: exp_avg = beta1 * exp_avg + "
+                        "(1 - beta1) * grad, not (1 - beta2)",
 }
 
 
@@ -403,6 +410,7 @@ def _adam_variant(G, lr, beta1, beta2, eps, mode):
     for k, g in enumerate(G):
         step = 1 if mode == "step stays 1" else step + 1
         w1, w2 = (1.0, 1.0) if mode == "no 1 - beta" else (1 - b1, 1 - b2)
+        w1, w2 = {"v with 1 - beta1": (w1, 1 - b1), "m with 1 - beta2": (1 - b2, w2)}.get(mode, (w1, w2))
         if mode == "start at first" and k == 0:
             m, v = g.copy(), g * g
         else:
@@ -454,9 +462,14 @@ def _judge_adam(values):
                        for key, text in _ADAM_MISTAKES.items()}}
 
         label = f"lr={lr:g}, betas=({beta1:g}, {beta2:g}), eps={eps:g}"
+        other = "weighted with the other beta: "
         state = {"exp_avg": (m[-1], {"the (1 - beta1) factor is missing": m[-1] / (1 - beta1),
+                                     other + "exp_avg = beta1 * exp_avg + (1 - beta1) * grad, not (1 - beta2)":
+                                         m[-1] * (1 - beta2) / (1 - beta1),
                                      "you stored the bias-corrected m_hat; keep the raw average": m_hat[-1]}),
                  "exp_avg_sq": (v[-1], {"the (1 - beta2) factor is missing": v[-1] / (1 - beta2),
+                                        other + "exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * grad**2, not "
+                                        "(1 - beta1)": v[-1] * (1 - beta1) / (1 - beta2),
                                         "you stored the bias-corrected v_hat; keep the raw average": v_hat[-1]}),
                  "step": (STEPS, {})}
         results += _stream_results(values, i, lr, label, expected, mistakes, state)
