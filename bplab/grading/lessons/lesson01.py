@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 from types import SimpleNamespace
 
 import numpy as np
@@ -986,7 +987,32 @@ def _produce_chain(ex):
 
     item = _attempt(run)
     _all_not_written([item])
-    return {"chain": item}
+    return {"chain": item, "probes": [_probe(ex, p) for p in PROBES]}
+
+
+def _chain_mistakes(probes, point):
+    """The deep chain's (d/dx, d/dy) under each known wrong engine the probes are consistent with (computed only when
+    the learner's gradients are wrong): the same wrong engine run on the same chain, so "all zeros" is explained by
+    the engine's order or seed, not guessed as an unreturned result."""
+    consistent = _consistent_mutants(probes, PROBES, None) if isinstance(probes, list) and len(probes) == len(
+        PROBES) else set()
+    found = {}
+    limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(max(limit, 12 * CHAIN_LENGTH))  # the mutant engine's topological sort recurses
+        for description, rules, mode in RULE_MISTAKES:
+            if description not in consistent:
+                continue
+            engine = type("Mutant", (_MutantValue,), {"rules": {**RULES, **rules}, "mode": mode})
+            x, y = engine(point[0]), engine(point[1])
+            try:
+                _chain(x, y, VALUE_OPS).backward()
+            except (ArithmeticError, ValueError, RecursionError):
+                continue
+            found[description] = np.array([x.grad, y.grad])
+    finally:
+        sys.setrecursionlimit(limit)
+    return found
 
 
 def _judge_chain(values):
@@ -1002,7 +1028,7 @@ def _judge_chain(values):
     numeric = gradcheck.numerical_gradient(lambda v: _chain(v[0], v[1], FLOAT_OPS), point.copy())
     return [gradcheck.compare("deep chain: value", item.get("value"), _chain(*point, FLOAT_OPS), threshold=1e-10),
             gradcheck.compare(f"deep chain of {3 * CHAIN_LENGTH} nodes: (d/dx, d/dy)", item.get("grads"), numeric,
-                              threshold=1e-6)]
+                              threshold=1e-6, mistakes=lambda: _chain_mistakes(values.get("probes"), point))]
 
 
 CHECKS = [
