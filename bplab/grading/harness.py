@@ -265,6 +265,11 @@ def _reraise(error):
     raise error
 
 
+LAST_RETURNED = []
+"""``[fn, result]`` of the last :func:`call`, so that a check unpacking a learner's result into the wrong number of
+values can say what the learner's function returned (``tracebacks``)."""
+
+
 def call(fn, *args, names=None, repeat=False):
     """Call ``fn(*args)`` on copies; the result, and a witness of what the call did to its arguments.
 
@@ -305,6 +310,7 @@ def call(fn, *args, names=None, repeat=False):
     before = [_snapshot(a) for a in args]
     with explained_errors():
         result = fn(*passed)
+    LAST_RETURNED[:] = [fn, result]  # for tracebacks: the check's own unpacking of it may fail next
     seen = witness(names, passed, before)
     if repeat:
         again_args = [a.copy() if isinstance(a, np.ndarray) else p for a, p in zip(args, passed)]

@@ -1218,6 +1218,8 @@ def describe(error, path):
 def _describe(error, path):
     frames = _frames(error, path)
     if not frames:
+        if isinstance(error, (ValueError, TypeError)) and "unpack" in str(error):
+            return _returned_count(error, path)
         if isinstance(error, TypeError):
             source = _Source(path, _any_frame(error))
             return _arguments(error, None, source) if source.tree is not None else None
@@ -1273,6 +1275,63 @@ def _describe(error, path):
             suffix = f" (called from line {line} in {owner.name}: {_quote(source.segment(call))})"
             return _cut(text, 420 - len(suffix)) + suffix
     return _cut(text) if text else None
+
+
+def _learner_callee(node, frame, path):
+    """The learner's function called by ``node`` (``ex.f(...)``, or ``call(ex.f, ...)`` in a check), else None."""
+    for candidate in ([node.func] + list(node.args[:1])) if isinstance(node, ast.Call) else []:
+        try:
+            fn = eval(compile(ast.Expression(candidate), "<callee>", "eval"), frame.f_globals, dict(frame.f_locals))
+        except Exception:  # noqa: BLE001 - only attribute lookups; anything else is not a learner's function
+            continue
+        code = getattr(fn, "__code__", None)
+        if code is not None and _same_file(code.co_filename, path):
+            return fn
+    return None
+
+
+def _returned_count(error, path):
+    """A check unpacking a learner function's result into the wrong number of values (raised in the check's own
+    frame, after the learner's function returned): what it returned, and what its docstring says it returns."""
+    import inspect
+    from types import SimpleNamespace
+
+    from bplab.grading import harness
+
+    frame, lineno = _any_frame(error), error.__traceback__
+    while lineno.tb_next is not None:
+        lineno = lineno.tb_next
+    try:
+        tree = ast.parse(inspect.getsource(frame.f_code))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return None
+    first = frame.f_code.co_firstlineno - 1
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.lineno + first == lineno.tb_lineno]
+    found = next(((c, f) for c, f in ((c, _learner_callee(c, frame, path)) for c in calls) if f is not None), None)
+    if found is None:
+        return None
+    node, fn = found
+    last = harness.LAST_RETURNED
+    if len(last) == 2 and last[0] is fn:
+        result = last[1]
+    else:  # called directly by the check (not through harness.call): call it again, only on this error path
+        try:
+            result = eval(compile(ast.Expression(node), "<call>", "eval"), frame.f_globals, dict(frame.f_locals))
+        except Exception:  # noqa: BLE001 - then there is nothing more to say than the error itself
+            return None
+    expected = re.search(r"expected (\d+)", str(error))
+    doc = _Source(path, SimpleNamespace(f_globals=fn.__globals__, f_code=fn.__code__)).docs.get(fn.__name__)
+    doc = doc or inspect.getdoc(fn) or ""  # the exercise's docstring, even when the learner redefined it without
+    names = [n for n, _ in _docstring_section(SimpleNamespace(bplab_doc=doc), "Returns")] if doc else []
+    count = int(expected.group(1)) if expected else len(names)
+    if isinstance(result, tuple):
+        got = f"a tuple of {len(result)} values ({', '.join(type(v).__name__ for v in result[:4])})"
+    else:
+        shape = f" of shape {_shape_text(np.shape(result))}" if isinstance(result, np.ndarray) else ""
+        kind = type(result).__name__
+        got = f"1 value ({'an' if kind[0] in 'aeiou' else 'a'} {kind}{shape})"
+    must = f"({', '.join(names)})" if len(names) == count and names else f"{count} values"
+    return f"{fn.__name__} returned {got}; it must return {must}: return {', '.join(names) or 'all of them'}"
 
 
 def _enclosing(source, lineno):
