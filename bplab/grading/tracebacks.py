@@ -832,8 +832,71 @@ def _elementwise(node, function, frame, source):
         origin = next((o for n, _ in names for o in [_assigned_from(function, n.id, source)] if o), "")
         return (f"{text}; one is the other's shape transposed: is a .T missing, or an array built with its sizes "
                 "in the wrong order" + (f" ({_quote(origin)})?" if origin else "?"))
+    reduced = _wrong_reduction(node, left, right, function, frame, source)
+    if reduced:
+        return f"{text}; {reduced}"
     conflict = _conflict(function, frame, source)
     return text + (f"; {conflict}" if conflict else "; is one of them the wrong array, or a sum over the wrong axis?")
+
+
+_REDUCTIONS = {"mean", "var", "std", "sum", "max", "min", "prod", "median", "amax", "amin", "nanmean", "nansum"}
+
+
+def _reduction(statement):
+    """``(reduced expression, axis)`` when ``statement`` assigns a reduction over one constant axis, else None."""
+    call = statement.value if isinstance(statement, ast.Assign) else None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _REDUCTIONS):
+        return None
+    module = isinstance(call.func.value, ast.Name) and call.func.value.id in ("np", "numpy")
+    reduced = (call.args[0] if call.args else None) if module else call.func.value
+    positional = call.args[1:2] if module else call.args[:1]
+    axis = next((k.value for k in call.keywords if k.arg == "axis"), positional[0] if positional else None)
+    if reduced is None or not (isinstance(axis, ast.Constant) and isinstance(axis.value, int)):
+        return None
+    keep = any(k.arg == "keepdims" and isinstance(k.value, ast.Constant) and k.value.value for k in call.keywords)
+    return reduced, axis.value, keep
+
+
+def _wrong_reduction(node, left, right, function, frame, source):
+    """An operand assigned from a reduction over one axis, where another axis gives a shape that fits: which
+    reduction made which shape, and the axis (named by the docstring's shape of the reduced array) that fits."""
+    for side, other in ((node.left, right), (node.right, left)):
+        for name in [n for n in ast.walk(side) if isinstance(n, ast.Name)]:
+            value = _lookup(name.id, frame)
+            if not isinstance(value, np.ndarray):
+                continue
+            assigned = [a for a in ast.walk(function) if isinstance(a, ast.Assign) and len(a.targets) == 1
+                        and isinstance(a.targets[0], ast.Name) and a.targets[0].id == name.id]
+            found = _reduction(assigned[0]) if len(assigned) == 1 else None
+            if found is None:
+                continue
+            reduced_node, axis, keep = found
+            reduced = _value(reduced_node, frame)
+            if not isinstance(reduced, np.ndarray) or not -reduced.ndim <= axis < reduced.ndim:
+                continue
+            axis %= reduced.ndim
+            if tuple(np.delete(reduced.shape, axis)) != value.shape and not keep:
+                continue
+            fits = []
+            for a in range(reduced.ndim):
+                shape = tuple(1 if (i == a and keep) else n for i, n in enumerate(reduced.shape) if i != a or keep)
+                try:
+                    np.broadcast_shapes(shape, other.shape)
+                except ValueError:
+                    continue
+                if a != axis:
+                    fits.append((a, shape))
+            if len(fits) != 1:
+                continue
+            a, shape = fits[0]
+            what = source.segment(reduced_node)
+            letters = _declared_shape(dict(_docstring_section(function, "Parameters")).get(what, ""))
+            named = (f"{what} is ({', '.join(letters)}): axis {axis} is {letters[axis]}, axis {a} is {letters[a]}; "
+                     if letters and len(letters) == reduced.ndim else "")
+            return (f"{name.id} {_shape_text(value.shape)} comes from {_quote(source.segment(assigned[0].value))}, "
+                    f"a reduction over axis {axis} of {what} {_shape_text(reduced.shape)}; {named}reducing over "
+                    f"axis={a} gives {_shape_text(shape)}, which fits")
+    return None
 
 
 def _unpacking(error, node, statement, function, frame, source):
