@@ -1330,12 +1330,17 @@ def _describe(error, path):
 
                 told = str(error) if str(error).startswith("shapes do not fit") else explain(error) or str(error)
                 text = f"{_quote(source.segment(node))}: {told}"
+    inside = None
+    if text is None and isinstance(error, (ValueError, TypeError, IndexError)) and node is not None:
+        text = inside = _raised_inside(error, node, statement, frame, source)
     if text and len(frames) > 1 and "called from line" not in text:
         caller, line, caller_lasti = frames[-2]
         owner = source.functions.get(caller.f_code.co_name) or _enclosing(source, line)
         call = _expression(_statement(owner, line), _position(caller, caller_lasti)) if owner is not None else None
         if call is not None:
-            suffix = f" (called from line {line} in {owner.name}: {_quote(source.segment(call))})"
+            shapes = _names_shown(call, caller) if inside else ""  # which of the caller's inputs went in
+            suffix = (f" (called from line {line} in {owner.name}: {_quote(source.segment(call))}"
+                      + (f" with {shapes}" if shapes else "") + ")")
             return _cut(text, 420 - len(suffix)) + suffix
     return _cut(text) if text else None
 
@@ -1395,6 +1400,27 @@ def _returned_count(error, path):
         got = f"1 value ({'an' if kind[0] in 'aeiou' else 'a'} {kind}{shape})"
     must = f"({', '.join(names)})" if len(names) == count and names else f"{count} values"
     return f"{fn.__name__} returned {got}; it must return {must}: return {', '.join(names) or 'all of them'}"
+
+
+def _raised_inside(error, node, statement, frame, source):
+    """An error raised inside bplab's code (a layer's shape check) that the learner's line called: the call, the
+    shapes of what it passed, and the library's message, so that the learner sees which of their inputs was wrong."""
+    inner = _any_frame(error)
+    if inner is frame:
+        return None
+    calls = [c for c in ast.walk(statement) if isinstance(c, ast.Call)
+             and c.lineno <= getattr(node, "lineno", 0) <= (c.end_lineno or 0)]
+    call = node if isinstance(node, ast.Call) else (min(calls, key=lambda c: len(source.segment(c))) if calls else None)
+    if call is None:
+        return None
+    module = str(inner.f_globals.get("__name__", ""))
+    if not module.startswith("bplab.") or module.startswith("bplab.grading"):
+        return None  # numpy's own errors are told by the cases above; bplab's layers check their inputs
+    owner = f"bplab's {inner.f_code.co_name}"
+    shown = _names_shown(call, frame)
+    said = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return (f"{_quote(source.segment(call))} passed " + (shown or "its arguments")
+            + f" to {owner}, which raised: {_cut(said, 220)}")
 
 
 def _enclosing(source, lineno):
