@@ -1138,7 +1138,12 @@ def _generator_method(node, frame, source):
     if not isinstance(owner, np.random.Generator) or node.attr not in _GENERATOR_NAMES:
         return None
     text = source.segment(node.value)
-    shaped = " (it takes the shape as one tuple: size=x.shape)" if node.attr in ("rand", "randn") else ""
+    call = next((c for c in ast.walk(source.tree) if isinstance(c, ast.Call) and c.func.lineno == node.lineno
+                 and c.func.col_offset == node.col_offset and c.func.end_col_offset == node.end_col_offset), None)
+    sizes = [source.segment(a.value if isinstance(a, ast.Starred) else a) for a in (call.args if call else [])]
+    size = sizes[0] if len(sizes) == 1 and call.args and isinstance(call.args[0], ast.Starred) else \
+        f"({', '.join(sizes)})" if sizes else "shape"
+    shaped = f" (it takes the shape as one tuple: size={size})" if node.attr in ("rand", "randn") else ""
     return (f"{_quote(source.segment(node))}: {text} is a numpy.random.Generator, which has no .{node.attr} "
             f"(that is the legacy np.random API); the Generator's method is {text}.{_GENERATOR_NAMES[node.attr]}"
             f"{shaped}")
@@ -1405,18 +1410,21 @@ def _returned_count(error, path):
 def _raised_inside(error, node, statement, frame, source):
     """An error raised inside bplab's code (a layer's shape check) that the learner's line called: the call, the
     shapes of what it passed, and the library's message, so that the learner sees which of their inputs was wrong."""
-    inner = _any_frame(error)
-    if inner is frame:
-        return None
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame is not frame:
+        tb = tb.tb_next
+    inner = tb.tb_next if tb is not None else None  # what the line called: bplab's code, past the check's wrappers
+    while inner is not None and str(inner.tb_frame.f_globals.get("__name__", "")).startswith("bplab.grading"):
+        inner = inner.tb_next
+    inner = inner.tb_frame if inner is not None else None
+    if inner is None or not str(inner.f_globals.get("__name__", "")).startswith("bplab."):
+        return None  # numpy's own errors are told by the cases above; bplab's layers check their inputs
     calls = [c for c in ast.walk(statement) if isinstance(c, ast.Call)
              and c.lineno <= getattr(node, "lineno", 0) <= (c.end_lineno or 0)]
     call = node if isinstance(node, ast.Call) else (min(calls, key=lambda c: len(source.segment(c))) if calls else None)
     if call is None:
         return None
-    module = str(inner.f_globals.get("__name__", ""))
-    if not module.startswith("bplab.") or module.startswith("bplab.grading"):
-        return None  # numpy's own errors are told by the cases above; bplab's layers check their inputs
-    owner = f"bplab's {inner.f_code.co_name}"
+    owner = f"bplab's {getattr(inner.f_code, 'co_qualname', inner.f_code.co_name)}"
     shown = _names_shown(call, frame)
     said = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return (f"{_quote(source.segment(call))} passed " + (shown or "its arguments")
