@@ -56,7 +56,8 @@ def dropout_forward(x, p, train, rng=None, mask=None):
     scale = 1.0 / (1.0 - p) if p < 1 else 0.0
     return x * mask * scale, (mask * scale, True)
 """),
-    Mistake("fine_tune", "crash: trains the trainable layers on the raw X instead of the frozen layers' features", ("passed X", "called from line"), """
+    Mistake("fine_tune", "crash: trains the trainable layers on the raw X instead of the frozen layers' features",
+            ("passed X", "called from line"), """
 def fine_tune(model, n_frozen, loss_fn, make_optimizer, X, y, *, epochs, batch_size, rng):
     trainable = Sequential(model.layers[n_frozen:])
     optimizer = make_optimizer(trainable.params)
