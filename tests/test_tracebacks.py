@@ -87,6 +87,33 @@ def layers(hs, dh):
 
 def raises_its_own(x):
     raise ValueError("my own message")
+
+
+def noisy(x, rng):
+    return x + rng.randn(*x.shape)
+
+
+def centred(x, running):
+    """Centre.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, D)
+    running : ndarray, shape (D,)
+    """
+    mean = np.var(x, axis=1)
+    return running + mean
+
+
+def forward_only(x):
+    """Forward.
+
+    Returns
+    -------
+    out : ndarray, shape (N,)
+    cache : tuple
+    """
+    return x * 2
 '''
 
 
@@ -171,3 +198,23 @@ def test_prose_after_the_returns_entries_is_not_read_as_more_values():
         ''')
     function = ast.parse(source).body[0]
     assert [name for name, _ in tracebacks._docstring_section(function, "Returns")] == ["dx", "db"]
+
+
+def test_a_legacy_random_name_on_a_generator_names_the_generator_method(learner):
+    told = _told(learner, "noisy", np.zeros((2, 3)), np.random.default_rng(0))
+    assert "rng.standard_normal" in told and "size=x.shape" in told
+
+
+def test_a_reduction_over_the_wrong_axis_names_the_axis_that_fits(learner):
+    told = _told(learner, "centred", np.zeros((6, 4)), np.zeros(4))
+    assert "np.var(x, axis=1)" in told and "axis 0 is N" in told and "axis=0 gives (4,)" in told
+
+
+def test_a_check_unpacking_a_learner_result_says_what_it_returned(learner):
+    from bplab.grading.harness import call
+
+    module, path = learner
+    with pytest.raises(ValueError) as info:
+        (out, cache), _ = call(module.forward_only, np.zeros(3), names=("x",))
+    told = tracebacks.describe(info.value, path)
+    assert told.startswith("forward_only returned 1 value (an ndarray of shape (3,))") and "(out, cache)" in told

@@ -1402,7 +1402,7 @@ def _returned_count(error, path):
     else:
         shape = f" of shape {_shape_text(np.shape(result))}" if isinstance(result, np.ndarray) else ""
         kind = type(result).__name__
-        got = f"1 value ({'an' if kind[0] in 'aeiou' else 'a'} {kind}{shape})"
+        got = f"1 value ({'an' if kind[0] in 'aeiou' or kind == 'ndarray' else 'a'} {kind}{shape})"
     must = f"({', '.join(names)})" if len(names) == count and names else f"{count} values"
     return f"{fn.__name__} returned {got}; it must return {must}: return {', '.join(names) or 'all of them'}"
 
