@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bplab.factor_names import name_factor, shape_quantities
+
 TINY = 1e-12
 """Floor of the denominator of :func:`rel_error`."""
 
@@ -367,7 +369,7 @@ def shown_result(results):
     return next((r for r in failing if r.diagnosis), failing[0] if failing else None)
 
 
-def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes=None, kind=None):
+def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes=None, kind=None, factors=None):
     """Compare ``actual`` with ``expected`` and diagnose the common mistakes.
 
     Parameters
@@ -392,6 +394,10 @@ def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes
     kind : {"gradient", "output"}, optional
         What is compared, for the wording of the messages; guessed from
         ``name`` when omitted (``dx``, ``dW``, ``d/dx`` ... are gradients).
+    factors : dict of str to float, optional
+        Named quantities of the case (``{"momentum": 0.5, "lr": 0.1}``) a constant factor between ``actual``
+        and ``expected`` is matched against (see :func:`bplab.factor_names.name_factor`), besides the counts
+        of ``expected``'s shape (entries, rows, columns), which are always tried.
 
     Returns
     -------
@@ -426,7 +432,7 @@ def compare(name, actual, expected, *, threshold=1e-7, batch_size=None, mistakes
     if result.passed:
         return result
     result.where = _worst_entry(name, actual_array, expected)
-    result.diagnosis = _diagnose(actual_array, expected, batch_size, _evaluate(mistakes), kind)
+    result.diagnosis = _diagnose(actual_array, expected, batch_size, _evaluate(mistakes), kind, factors)
     return result
 
 
@@ -574,7 +580,7 @@ def _known_mistakes(actual, mistakes, expected=None):
     return found[0] if found else ""
 
 
-def _diagnose(actual, expected, batch_size, mistakes, kind="gradient"):
+def _diagnose(actual, expected, batch_size, mistakes, kind="gradient", factors=None):
     """Name the mistake that explains ``actual``, or return ''."""
     known = _known_mistakes(actual, mistakes, expected)
     if known:
@@ -597,15 +603,20 @@ def _diagnose(actual, expected, batch_size, mistakes, kind="gradient"):
     if actual.ndim == 2 and actual.shape[0] == actual.shape[1] and rel_error(actual.T, expected) < 1e-6:
         return "transposed: the right numbers, transposed (check the order in the matrix product)"
     factor = _constant_factor(actual, expected)
-    if factor is not None and actual.size == 1 and not (batch_size and np.isclose(abs(factor), batch_size, rtol=1e-6)):
-        factor = None  # any two numbers differ by "a constant factor": only a named one says something
-    if factor is not None:
-        if batch_size and batch_size > 1 and np.isclose(abs(factor), batch_size, rtol=1e-6):
-            return f"off by a factor of N = {batch_size} (the batch size): is the average over the batch missing?"
-        if batch_size and batch_size > 1 and np.isclose(abs(factor), 1 / batch_size, rtol=1e-6):
-            return f"off by a factor of 1/N = 1/{batch_size}: the batch average is applied twice"
-        return f"off by a constant factor of {factor:.6g}: look for a missing or extra constant (a 2, a 1/N, a scale)"
-    return ""
+    if factor is None:
+        return ""
+    if batch_size and batch_size > 1 and np.isclose(abs(factor), batch_size, rtol=1e-6):
+        return f"off by a factor of N = {batch_size} (the batch size): is the average over the batch missing?"
+    if batch_size and batch_size > 1 and np.isclose(abs(factor), 1 / batch_size, rtol=1e-6):
+        return f"off by a factor of 1/N = 1/{batch_size}: the batch average is applied twice"
+    # A scalar has no shape to offer, and a 2 between two numbers is no evidence: only the case's quantities.
+    named = name_factor(factor, {**shape_quantities(expected.shape), **(factors or {})},
+                        constants=actual.size > 1) if factor > 0 else ""
+    if named:
+        return named
+    if actual.size == 1:
+        return ""  # any two numbers differ by "a constant factor": only a named one says something
+    return f"off by a constant factor of {factor:.6g}: look for a missing or extra constant (a 2, a 1/N, a scale)"
 
 
 def _swapped_blocks(actual, expected):

@@ -81,9 +81,12 @@ def _stable_values(fn, *args):
         return None, f"numpy {error}"
 
 
-def _compare_loss(actual, expected, hint, mistakes=None):
-    """Compare a loss value; a scalar is always "off by some constant factor", so say something useful instead."""
-    result = gradcheck.compare("loss", _array(actual), expected, threshold=VALUE, mistakes=mistakes)
+def _compare_loss(actual, expected, hint, mistakes=None, factors=None):
+    """Compare a loss value; a scalar is always "off by some constant factor", so say something useful instead.
+
+    ``factors`` (the counts the mean is over, ``{"N": entries, "rows": rows}``) name a factor that is one of them.
+    """
+    result = gradcheck.compare("loss", _array(actual), expected, threshold=VALUE, mistakes=mistakes, factors=factors)
     if not result.passed and result.diagnosis.startswith("off by a constant factor"):
         result.diagnosis = hint
     return result
@@ -413,7 +416,7 @@ def _judge_mse(values):
                                     "the square root was taken (that is the RMSE): the MSE is mean((pred - target)**2)":
                                     np.asarray(np.sqrt(f(pred))),
                                     "averaged before squaring: square each difference first, mean((pred - target)**2)":
-                                    np.asarray(np.mean(diff) ** 2)}),
+                                    np.asarray(np.mean(diff) ** 2)}, factors={"N": diff.size, "rows": n}),
             gradcheck.compare("dpred", dpred, grad, mistakes={
                 "divided by the number of rows N: the mean is over all N * D elements": 2 * diff / n,
                 "not divided by the number of elements: the mean is over all N * D elements": 2 * diff,
@@ -428,7 +431,8 @@ def _judge_mae(values):
     grad = gradcheck.numerical_gradient(f, pred.copy())  # 0 at the ties: (|h| - |-h|) / 2h = 0
     loss, dpred = gradcheck.unpack(values.get("result"), 2, "mae_loss")
     return [gradcheck.not_modified(values.get("witness"), inputs=[(pred, target)]),
-            _compare_loss(loss, f(pred), "the loss is the mean of |pred - target| over all elements"),
+            _compare_loss(loss, f(pred), "the loss is the mean of |pred - target| over all elements",
+                          factors={"N": diff.size, "rows": n}),
             _mae_gradient(dpred, grad, diff, n)]
 
 

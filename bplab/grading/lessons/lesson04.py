@@ -160,7 +160,7 @@ def _state_consistent(found, twice, state, state_expect):
     return {text: value for text, value in found.items() if text not in right and not (wrong and text in twice)}
 
 
-def _stream_results(values, index, lr, label, expected_params, mistakes, state_expect):
+def _stream_results(values, index, lr, label, expected_params, mistakes, state_expect, factors=None):
     twice = {"the learning rate is applied twice (lr * lr): multiply the step by lr once, where the parameter is "
              "updated": _lr_twice(lr, expected_params)}
     named = mistakes
@@ -195,7 +195,8 @@ def _stream_results(values, index, lr, label, expected_params, mistakes, state_e
              "and that average restarts from 0 every step; " if close else "")
             + f"name the state entries as torch does: {sorted(state_expect)}"))
     results.append(gradcheck.compare(f"param after each of {STEPS} steps ({label})", run.get("params"),
-                                     expected_params, threshold=1e-9, mistakes=mistakes))
+                                     expected_params, threshold=1e-9, mistakes=mistakes,
+                                     factors={"lr": lr, **(factors or {})}))
     for key, (expected, state_mistakes) in state_expect.items():
         if key == "step":  # a counter, not an array
             got = state.get("step")
@@ -210,7 +211,7 @@ def _stream_results(values, index, lr, label, expected_params, mistakes, state_e
                                                  f"name the state entries as torch does: {sorted(state_expect)}"))
         else:
             results.append(gradcheck.compare(f'state["{key}"] after {STEPS} steps ({label})', state[key], expected,
-                                             threshold=1e-9, mistakes=state_mistakes))
+                                             threshold=1e-9, mistakes=state_mistakes, factors=factors))
     return results
 
 
@@ -311,7 +312,8 @@ def _judge_momentum_like(values, nesterov):
                           " gradients, without the learning rate": -lr * buf[-1],
                           "the buffer holds lr*buf; torch's has no learning rate inside": lr * buf[-1]}
         results += _stream_results(values, i, lr, f"lr={lr:g}, momentum={momentum:g}", look_ahead if nesterov else plain,
-                                   mistakes, {"momentum_buffer": (buf[-1], state_mistakes)})
+                                   mistakes, {"momentum_buffer": (buf[-1], state_mistakes)},
+                                   factors={"momentum": momentum})
     for index, (make, kwargs, steps) in enumerate(NESTEROV_SURFACES if nesterov else MOMENTUM_SURFACES):
         surface = make()
         reference = _reference_run(surface, lambda ps, kw=kwargs: SGD(ps, nesterov=nesterov, **kw), steps)
@@ -392,7 +394,8 @@ def _judge_rmsprop(values):
                                                             "square_avg + (1 - alpha) * grad**2":
                                                                 _average_variant(G ** 2, 1 - alpha)[-1],
                                                             "square_avg starts at grad**2 on the first step; it starts"
-                                                            " at 0": started[-1]})})
+                                                            " at 0": started[-1]})},
+                                   factors={"alpha": alpha})
     surface = rosenbrock()
     make, kwargs, steps = RMS_SURFACES[0]
     reference = _reference_run(surface, lambda ps: RMSprop(ps, **kwargs), steps)
@@ -493,7 +496,8 @@ def _judge_adam(values):
                                         _ADAM_MISTAKES["v with 1 - beta1"]: v[-1] * (1 - beta1) / (1 - beta2),
                                         "you stored the bias-corrected v_hat; keep the raw average": v_hat[-1]}),
                  "step": (STEPS, {})}
-        results += _stream_results(values, i, lr, label, expected, mistakes, state)
+        results += _stream_results(values, i, lr, label, expected, mistakes, state,
+                                   factors={"beta1": beta1, "beta2": beta2})
     surface = rosenbrock()
     make, kwargs, steps = ADAM_SURFACES[0]
     reference = _reference_run(surface, lambda ps: Adam(ps, **kwargs), steps)

@@ -56,12 +56,14 @@ def _judge_penalty(values, penalty_of, mistakes_of):
     order = "returned in the wrong order: return (penalty, dW)"
     unsummed = "the penalty is not summed: it is one number, the sum over every entry of W"
     dW_result = gradcheck.compare("dW", dW, numeric, threshold=1e-7,
-                                  mistakes={**mistakes_of(W, strength)["dW"], order: penalty_of(W)})
+                                  mistakes={**mistakes_of(W, strength)["dW"], order: penalty_of(W)},
+                                  factors={"strength": strength})
     got = np.asarray(dW) if isinstance(dW, np.ndarray) and dW.shape == W.shape and dW.dtype.kind == "f" else None
     if got is not None and not np.all(np.isfinite(got)) and np.all(np.isfinite(got[W != 0])):
         dW_result.diagnosis = "NaN where W == 0 (0 / 0): the subgradient there is 0 (np.sign(0) is 0)"
     return [gradcheck.not_modified(values.get("witness"), inputs=[(W, strength)]),
             gradcheck.compare("penalty", penalty_value, penalty_of(W), threshold=1e-9, kind="output",
+                              factors={"strength": strength},
                               mistakes={**mistakes_of(W, strength)["penalty"], order: numeric,
                                         unsummed: gradcheck.AnyOf(strength * np.abs(W), 0.5 * strength * W * W,
                                                                   strength * W * W)}),
