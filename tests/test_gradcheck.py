@@ -103,7 +103,29 @@ def test_constant_factor_two():
     rng = np.random.default_rng(3)
     x = rng.normal(size=5)
     result = gradcheck.compare("grad", x, gradcheck.numerical_gradient(lambda v: np.sum(v ** 2), x.copy()))
-    assert "constant factor of 0.5" in result.diagnosis
+    assert "factor of 0.5 = 1/2" in result.diagnosis and "a factor 2 is missing" in result.diagnosis
+
+
+def test_constant_factor_named_from_the_shape_and_the_case():
+    rng = np.random.default_rng(4)
+    expected = rng.normal(size=(3, 7))
+    assert "= 1/N: divided by N = 21" in gradcheck.compare("dx", expected / 21, expected).diagnosis
+    assert "= 1/rows" in gradcheck.compare("dx", expected / 3, expected).diagnosis
+    damped = gradcheck.compare("buf", 0.1 * expected, expected, factors={"momentum": 0.9}).diagnosis
+    assert "= 1 - momentum" in damped and "damped" in damped
+    both = gradcheck.compare("buf", 0.5 * expected, expected, factors={"momentum": 0.5}).diagnosis
+    assert "1 - momentum" in both and "1/2" in both  # the same number: both named
+    lr = gradcheck.compare("step", 0.01 * expected, expected, factors={"lr": 0.01}).diagnosis
+    assert "= lr" in lr
+
+
+def test_constant_factor_unnamed_when_nothing_matches():
+    rng = np.random.default_rng(5)
+    expected = rng.normal(size=(3, 7))
+    result = gradcheck.compare("dx", 0.3 * expected, expected, factors={"momentum": 0.9, "lr": 0.1})
+    assert result.diagnosis.startswith("off by a constant factor of 0.3")
+    near = gradcheck.compare("dx", expected / 21.001, expected).diagnosis  # close to 1/N, not it
+    assert near.startswith("off by a constant factor") and "= 1/N" not in near
 
 
 def test_transposed_rectangular(batch):
