@@ -1170,6 +1170,72 @@ def _assigned_from(function, name, source):
     return None
 
 
+_AXIS_NAMES = {0: "batch", 1: "channels", 2: "height", 3: "width"}
+
+
+def _pad_calls(function):
+    """{name: (assignment, pad_width node)} for every ``name = np.pad(array, pad_width, ...)`` in ``function``."""
+    found = {}
+    for node in ast.walk(function):
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Call) and _callee(node.value) == "pad" and len(node.value.args) >= 2):
+            found[node.targets[0].id] = (node, node.value.args[1])
+    return found
+
+
+def _reaching(names, function, depth=3):
+    """``names`` and the names they were assigned from, ``depth`` assignments back."""
+    seen, frontier = set(names), set(names)
+    for _ in range(depth):
+        step = set()
+        for node in ast.walk(function):
+            if isinstance(node, (ast.Assign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(isinstance(t, ast.Name) and t.id in frontier for t in targets):
+                    step |= {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+        frontier = step - seen
+        seen |= step
+    return seen
+
+
+def _padding(statement, function, frame, source):
+    """A 4-D np.pad on the batch/channel axes, or the unpadded input used where its padded copy belongs, or None.
+
+    Convolutions pad only the spatial axes; both mistakes crash later, on a line that shows only shapes.
+    """
+    if statement is None:
+        return None
+    used = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)}
+    pad = frame.f_locals.get("pad")
+    calls = _pad_calls(function)
+    for name, (assignment, width) in calls.items():
+        if name not in _reaching(used, function) or not isinstance(width, (ast.Tuple, ast.List)) \
+                or len(width.elts) != 4:
+            continue
+        padded = [axis for axis, item in enumerate(width.elts)
+                  if not (isinstance(item, (ast.Tuple, ast.List)) and all(
+                      isinstance(e, ast.Constant) and e.value == 0 for e in item.elts))]
+        if padded and set(padded) & {0, 1}:
+            axes = " and ".join(str(a) for a in padded)
+            what = " and ".join(_AXIS_NAMES[a] for a in padded)
+            return (f"{_quote(source.segment(assignment))}: {name} was padded on axes {axes} ({what}); pad only the "
+                    "spatial axes: ((0, 0), (0, 0), (pad, pad), (pad, pad))")
+    if not isinstance(pad, (int, np.integer)) or isinstance(pad, bool) or pad <= 0:
+        return None
+    arrays = {k: v for k, v in frame.f_locals.items() if isinstance(v, np.ndarray) and v.ndim == 4}
+    indexed = {n.value.id for n in ast.walk(statement) if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)}
+    for name in sorted(indexed & set(arrays)):  # only an array the line takes windows of
+        small = arrays[name]
+        for other, big in arrays.items():
+            if other in used or big.shape[:2] != small.shape[:2] \
+                    or big.shape[2:] != (small.shape[2] + 2 * pad, small.shape[3] + 2 * pad):
+                continue
+            return (f"{name} {_shape_text(small.shape)} has the unpadded input's size: the windows index the padded "
+                    f"{other} {_shape_text(big.shape)} (pad = {pad} on each spatial side); use {other} (or an array "
+                    "of its shape) here")
+    return None
+
+
 def _key_error(error, node, frame, source):
     if not isinstance(node, ast.Subscript):
         return None
@@ -1327,7 +1393,7 @@ def _describe(error, path):
         elif _SLOT_ERROR.search(str(error)):
             text = _assignment(error, statement, source)
         elif node is not None:
-            text = (_unindexed(node, statement, error, frame, source)
+            text = (_padding(statement, function, frame, source) or _unindexed(node, statement, error, frame, source)
                     or _matmul(node, statement, function, frame, source) or _elementwise(node, function, frame, source)
                     or _container_misuse(node, frame, source, function, direct=True))
             if text is None and any(w in str(error) for w in ("broadcast", "matmul", "aligned", "shapes do not fit")):
@@ -1335,6 +1401,8 @@ def _describe(error, path):
 
                 told = str(error) if str(error).startswith("shapes do not fit") else explain(error) or str(error)
                 text = f"{_quote(source.segment(node))}: {told}"
+    if text is None and isinstance(error, (ValueError, IndexError)):  # (a line numpy reports without a position)
+        text = _padding(statement, function, frame, source)
     inside = None
     if text is None and isinstance(error, (ValueError, TypeError, IndexError)) and node is not None:
         text = inside = _raised_inside(error, node, statement, frame, source)

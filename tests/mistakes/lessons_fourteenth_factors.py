@@ -40,4 +40,7 @@ def mse_loss(pred, target):
     Mistake("conv2d_backward_staged", "windows of the unpadded x instead of xp", ("unpadded", "xp"), "",
             (("                    dW[k] += g * xp[i, :, rows, cols]",
               "                    dW[k] += g * x[i, :, rows, cols]"),)),
+    Mistake("conv2d_backward_staged", "dxp allocated with the unpadded x's shape", ("dxp", "unpadded", "xp"), "",
+            (("    dxp = np.zeros_like(xp)\n    dW = np.zeros_like(W)\n    db = np.zeros(f)",
+              "    dxp = np.zeros_like(x)\n    dW = np.zeros_like(W)\n    db = np.zeros(f)"),)),
 ]
