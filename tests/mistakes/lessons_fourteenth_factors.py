@@ -33,6 +33,18 @@ def mse_loss(pred, target):
     diff = pred - target
     return float(np.mean(diff ** 2)), 2.0 * diff / diff.shape[0]
 """),
+    Mistake("softmax_cross_entropy", "gradient also divided by the number of classes", ("1/columns",), """
+_ce_right = softmax_cross_entropy
+def softmax_cross_entropy(logits, y):
+    loss, dlogits = _ce_right(logits, y)
+    return loss, dlogits / logits.shape[1]
+"""),
+    Mistake("l2_penalty", "gradient 2 * strength * W (the 1/2 of the penalty lost in the gradient)", ("off by 2", "1/2"), """
+_l2_right_2 = l2_penalty
+def l2_penalty(W, strength):
+    penalty, dW = _l2_right_2(W, strength)
+    return penalty, 2 * dW
+"""),
     Mistake("conv2d_forward", "np.pad on axes 0 and 1 (batch, channels) instead of the spatial axes",
             ("axes 0 and 1", "spatial"), "",
             (("    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))\n    _, _, kh, kw = W.shape",
