@@ -43,8 +43,8 @@ _ONE_MINUS_WORDS = {
 }
 _CONSTANTS = (
     ("2", 2.0, "an extra factor 2: is a square's 2 counted twice, or a 1/2 (as in strength/2 * sum(W**2)) lost?"),
-    ("1/2", 0.5, "a factor 2 is missing: the derivative of a square brings down a 2 (d/dw of strength/2 * w**2 is "
-                 "strength * w: the 1/2 cancels; do not keep it)"),
+    ("1/2", 0.5, "a factor 2 is missing: the derivative of a square brings down a 2 (d/dx of x**2 is 2 * x; "
+                 "in front of a square, a 1/2 cancels it)"),
 )
 
 
@@ -96,7 +96,7 @@ def name_factor(factor, quantities, *, constants=True):
     Returns
     -------
     str
-        ``"off by a factor of 0.5 = 1 - momentum: ..."``; explanations that give the same number are all named.
+        ``"off by a constant factor of 0.5 = 1 - momentum: ..."``; explanations that give the same number are all named.
     """
     single = _candidates(quantities)
     constants = list(_CONSTANTS) if constants else []
@@ -116,6 +116,6 @@ def name_factor(factor, quantities, *, constants=True):
             unique.append((expression, sentence))
     if len(unique) == 1:
         expression, sentence = unique[0]
-        return f"off by a factor of {factor:.6g} = {expression}: {sentence}"
-    return (f"off by a factor of {factor:.6g}, which is each of these here (the inputs cannot tell them apart): "
+        return f"off by a constant factor of {factor:.6g} = {expression}: {sentence}"
+    return (f"off by a constant factor of {factor:.6g}, which is each of these here (the inputs cannot tell them apart): "
             + " | ".join(f"{e}: {s}" for e, s in unique))
