@@ -197,6 +197,8 @@ class Blitter:
         """:func:`_inside`, remembered per static artist and axes box (extents cost layouts: ticks, legends)."""
         if isinstance(artist, Spine):
             return True  # along the edge, and its width reaches in
+        if isinstance(artist, Text) and not artist.get_text():
+            return False  # draws nothing (every axes has empty left and right titles, never un-staled by a draw)
         if artist.stale or (isinstance(artist, Legend) and artist._get_loc() == 0):  # moved, or placed by the data
             return _inside(artist, ax, renderer)
         key = (id(artist), ax.bbox.bounds, ax.viewLim.bounds)
@@ -277,7 +279,7 @@ class Blitter:
                 while len(self._sprite_rasters) > 4 * len(self.sprites):
                     self._sprite_rasters.popitem(last=False)
             else:
-                figure.draw_artist(artist)
+                artist.draw(renderer)  # as figure.draw_artist, without asking the canvas for its renderer each time
 
     def _draw_sprite(self, artist, renderer, sprites, key=None):
         """Composite ``artist`` from its raster (drawn alone on a transparent canvas, once per background).
