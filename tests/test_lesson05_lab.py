@@ -137,3 +137,39 @@ def test_widget_is_powered_by_the_solutions(monkeypatch):
     lab = RegularizationLab()
     assert "powered by your code" in lab.note.value
     assert lab.model.net.layers[0].ops is not bplab.nn
+
+
+def test_every_still_frame_is_a_full_draw_within_a_level():
+    """The lab redraws only what moves (its map, curves, histogram and titles in pieces over a kept background):
+    every still frame equals a full draw of the figure, within 1 of 255 (the legends are composited from rasters)."""
+    import io
+
+    import ipywidgets as widgets
+    from PIL import Image
+
+    from bplab.figures.base import render_png
+    from bplab.widgets.regularization_lab import RegularizationLab
+    from tests.widgets import control_values
+
+    lab = RegularizationLab(ops=bplab.nn)
+
+    def pixels(png):
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+    def check(what):
+        assert lab.image.format == "png"
+        shown, full = pixels(lab.image.value), pixels(render_png(lab.view.figure))
+        assert np.abs(shown - full).max() <= 1, what
+
+    for name, control in lab.controls.items():
+        if not isinstance(control, widgets.Play):
+            for value in control_values(control):
+                control.value = value
+                check(f"{name}={value!r}")
+    lab.controls["l1"].value = 1e-2
+    lab.controls["patience"].value = 10
+    lab.buttons["to_end"].click()  # stopped early: the stop line and the patience bar
+    check("to the end")
+    lab.buttons["restart"].click()
+    check("restart")
+    assert not lab.errors
