@@ -60,10 +60,14 @@ class TextCachingRenderer(RendererAgg):
             glyphs = _TEXT_CACHE.get(key)
             if glyphs is not None:
                 _TEXT_CACHE.move_to_end(key)
-        if glyphs is None:
-            glyphs = _layers(self._rasterize(s, prop, angle, frac_x, frac_y, antialiased, flags, features, language))
+        if glyphs is None:  # glyph by glyph the first time: a string drawn once (a frame's epoch) is not merged
+            glyphs = _Glyphs(self._rasterize(s, prop, angle, frac_x, frac_y, antialiased, flags, features, language))
             with _TEXT_CACHE_LOCK:
                 _remember(_TEXT_CACHE, key, glyphs)
+        elif type(glyphs) is _Glyphs:  # drawn again: worth merging into one bitmap (or two)
+            glyphs = _layers(glyphs)
+            with _TEXT_CACHE_LOCK:
+                _TEXT_CACHE[key] = glyphs
         height = int(self.height)
         for buffer, left, top in glyphs:
             # as RendererAgg._draw_text_glyphs_and_boxes: draw_text_image's y is downwards & the bitmap's bottom
@@ -124,6 +128,10 @@ class TextCachingRenderer(RendererAgg):
             buffer, left, top = found
             glyphs.append((buffer, left + (pen_x >> 6), top + (pen_y >> 6)))
         return glyphs
+
+
+class _Glyphs(list):
+    """A string's glyph bitmaps as rasterized, not merged yet (see :func:`_layers`)."""
 
 
 def _layers(glyphs):
