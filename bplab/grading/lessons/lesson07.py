@@ -99,12 +99,13 @@ def naive_maxpool2d(x, size, stride):
 
 
 def naive_maxpool2d_dx(x, dout, size, stride, rule="first"):
-    """The backward pass by loops, following one of several routing rules.
+    """The backward pass by loops, following one of several routing rules; None when a rule routes outside x.
 
     ``rule``: ``"first"`` (the right one: the first maximum in row-major order),
     ``"last"`` (the last maximum), ``"all"`` (every tied maximum), ``"mean"`` (spread evenly: average pooling's
     backward), ``"overwrite"`` (first maximum, but assigning instead of adding,
-    so overlapping windows lose gradient).
+    so overlapping windows lose gradient), and the wrong decodings of the maximum's place in
+    ``_ROUTE_MISTAKES``: ``"swapped"``, ``"no offset"``, ``"stride decode"``, ``"ones"``.
     """
     dx = np.zeros_like(x)
     for i in range(x.shape[0]):
@@ -121,12 +122,17 @@ def naive_maxpool2d_dx(x, dout, size, stride, rule="first"):
                         dx[i, j, r0:r0 + size, c0:c0 + size] += g * (window == window.max())
                         continue
                     flat = window.ravel()
-                    first = int(np.argmax(flat)) if rule != "last" else flat.size - 1 - int(np.argmax(flat[::-1]))
-                    a, b = divmod(first, size)
+                    k = int(np.argmax(flat)) if rule != "last" else flat.size - 1 - int(np.argmax(flat[::-1]))
+                    a, b = {"swapped": (k % size, k // size),
+                            "stride decode": (k // stride, k % stride)}.get(rule, divmod(k, size))
+                    if rule == "no offset":
+                        r0 = c0 = 0
+                    if not (0 <= r0 + a < x.shape[2] and 0 <= c0 + b < x.shape[3]):
+                        return None
                     if rule == "overwrite":
                         dx[i, j, r0 + a, c0 + b] = g
                     else:
-                        dx[i, j, r0 + a, c0 + b] += g
+                        dx[i, j, r0 + a, c0 + b] += 1.0 if rule == "ones" else g
     return dx
 
 
@@ -514,30 +520,11 @@ _ROUTE_MISTAKES = {
 }
 
 
-def _pool_route_variant(x, dout, size, stride, mistake):
-    """The backward pass with the maximum routed by a known wrong rule (loops); None when it cannot run."""
-    dx = np.zeros_like(x)
-    for i in range(x.shape[0]):
-        for j in range(x.shape[1]):
-            for p in range(dout.shape[2]):
-                for q in range(dout.shape[3]):
-                    r0, c0 = p * stride, q * stride
-                    k = int(np.argmax(x[i, j, r0:r0 + size, c0:c0 + size]))
-                    a, b = {"swapped": (k % size, k // size),
-                            "stride decode": (k // stride, k % stride)}.get(mistake, (k // size, k % size))
-                    if mistake == "no offset":
-                        r0 = c0 = 0
-                    if not (0 <= r0 + a < x.shape[2] and 0 <= c0 + b < x.shape[3]):
-                        return None
-                    dx[i, j, r0 + a, c0 + b] += 1.0 if mistake == "ones" else dout[i, j, p, q]
-    return dx
-
-
 def _pool_mistakes(x, dout, size, stride):
     mistakes = {"gradient spread evenly over each window: that is average pooling; max pooling sends"
                 " each window's gradient to its maximum only": naive_maxpool2d_dx(x, dout, size, stride, "mean")}
     for key, text in _ROUTE_MISTAKES.items():
-        wrong = _pool_route_variant(x, dout, size, stride, key)
+        wrong = naive_maxpool2d_dx(x, dout, size, stride, key)
         if wrong is not None:
             mistakes[text] = wrong
     if stride < size:
