@@ -267,46 +267,27 @@ _NORM_MISTAKES = {
 }
 
 
-def _norms_variant(x, weights, biases, dout, mistake):
-    """Per-layer norms computed with one known mistake (recomputed to recognise it)."""
+def _norms_variant(x, weights, biases, dout, mistake, local_expr=None):
+    """Per-layer norms computed with one known mistake (recomputed to recognise it).
+
+    ``mistake`` is a key of ``_NORM_MISTAKES``, or ``"da"`` (the norms of da_l = dL/dz_l instead of the
+    weights' gradients), or ``"local"``: tanh's local derivative replaced by the wrong expression
+    ``local_expr`` of :func:`bplab.gradcheck.wrong_derivatives`.
+    """
     hs, zs = [x], []
     for W, b in zip(weights, biases):
         zs.append(hs[-1] @ W + b)
         hs.append(np.tanh(zs[-1]))
     norms, dh = np.zeros(len(weights)), dout
     for k in reversed(range(len(weights))):
-        local = {"pre": 1.0 - zs[k] ** 2, "no tanh": 1.0}.get(mistake, 1.0 - hs[k + 1] ** 2)
+        if mistake == "local":
+            local = gradcheck.wrong_derivatives("tanh", zs[k], hs[k + 1], "z", "h")[1][local_expr]
+        else:
+            local = {"pre": 1.0 - zs[k] ** 2, "no tanh": 1.0}.get(mistake, 1.0 - hs[k + 1] ** 2)
         da = dh * local
         grad = (hs[k + 1] if mistake == "output" else hs[k]).T @ da / (len(x) if mistake == "mean" else 1)
-        norms[k] = np.linalg.norm(dh if mistake == "activations" else grad)
+        norms[k] = np.linalg.norm({"activations": dh, "da": da}.get(mistake, grad))
         dh = (dh if mistake == "propagate" else da) @ weights[k].T
-    return norms
-
-
-def _norms_with_local(x, weights, biases, dout, expr):
-    """Per-layer norms with tanh's local derivative replaced by the wrong one named ``expr``."""
-    hs, zs = [x], []
-    for W, b in zip(weights, biases):
-        zs.append(hs[-1] @ W + b)
-        hs.append(np.tanh(zs[-1]))
-    norms, dh = np.zeros(len(weights)), dout
-    for k in reversed(range(len(weights))):
-        da = dh * gradcheck.wrong_derivatives("tanh", zs[k], hs[k + 1], "z", "h")[1][expr]
-        norms[k] = np.linalg.norm(hs[k].T @ da)
-        dh = da @ weights[k].T
-    return norms
-
-
-def _norms_of_da(x, weights, biases, dout):
-    """The norms of da_l (the pre-activations' gradients) instead of the weights' gradients."""
-    hs = [x]
-    for W, b in zip(weights, biases):
-        hs.append(np.tanh(hs[-1] @ W + b))
-    norms, dh = np.zeros(len(weights)), dout
-    for k in reversed(range(len(weights))):
-        da = dh * (1.0 - hs[k + 1] ** 2)
-        norms[k] = np.linalg.norm(da)
-        dh = da @ weights[k].T
     return norms
 
 
@@ -327,9 +308,9 @@ def _judge_norms(values):
         return gradcheck.merge_mistakes(
             mistakes,
             {"these are the norms of da_l = dL/dz_l; the weights' gradient is h_(l-1).T @ da_l":
-                _norms_of_da(x, weights, biases, dout)},
+                _norms_variant(x, weights, biases, dout, "da")},
             {f"tanh's derivative is computed as {expr}; it is {local_wrong[0]} with h the layer's output":
-                _norms_with_local(x, weights, biases, dout, expr) for expr in local_wrong[1]})
+                _norms_variant(x, weights, biases, dout, "local", expr) for expr in local_wrong[1]})
     return [gradcheck.not_modified(values.get("witness"), inputs=[(x, weights, biases, dout)]),
             gradcheck.compare("norms", values.get("norms"), expected, threshold=1e-7, mistakes=all_mistakes)]
 
