@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from bplab import gradcheck
+from bplab.grading import in_place
 from bplab.grading.checks import Check
 from bplab.grading.harness import witness
 
@@ -434,7 +435,7 @@ def _judge_train_epoch(values):
     }
     got_running = values.get("running")
     got_running = got_running if isinstance(got_running, list) and len(got_running) == 2 else [None, None]
-    return ([gradcheck.not_modified(values.get("witness"), inputs=[(X, y)]),
+    return ([in_place.not_modified(values.get("witness"), inputs=[(X, y)]),
              _loop_calls(values.get("events"), y, len(X), LOOP["batch_size"], LOOP["seed"], LOOP["epochs"])]
             + _compare_params(values.get("params"), expected, BN_NAMES, mistakes)
             + [gradcheck.compare("batch norm's running mean", got_running[0], running["mean"],
@@ -624,7 +625,7 @@ def _judge_fine_tune(values):
     if not isinstance(returned, (list, tuple)) or len(returned) != len(params):
         return [gradcheck.verdict("params", False, "could not be read back from the model",
                                   "the model's parameters were replaced instead of updated in place?")]
-    results = [gradcheck.not_modified(values.get("witness"), inputs=[(X, y)]), _flags(values.get("calls")),
+    results = [in_place.not_modified(values.get("witness"), inputs=[(X, y)]), _flags(values.get("calls")),
                _optimizer_given(values.get("given"))]
     got_running = values.get("running")
     got_running = got_running if isinstance(got_running, list) and len(got_running) == 2 else [None, None]
