@@ -66,7 +66,7 @@ class SmoothMap(AxesImage):
         norm = self.norm
         # the norm and Colormap.__call__'s scaling (floor(x * N)) on the grid, before interpolating: both linear
         values = np.ma.filled(np.ma.asarray(self.get_array(), dtype=np.float32), np.nan)
-        scaled = (values - np.float32(norm.vmin)) * np.float32(n / (norm.vmax - norm.vmin))
+        scaled = (values - np.float32(norm.vmin)) * np.float32(n / ((norm.vmax - norm.vmin) or 1.0))
         (c0, c1, cw0, cw1), (r0, r1, rw0, rw1) = self._pixel_weights(values.shape, (left, bottom, right, top),
                                                                      magnification)
         # separable bilinear interpolation: along x on each sampled row, then along y
