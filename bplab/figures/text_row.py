@@ -12,8 +12,10 @@ apart, as in the joined string, within half a pixel.
 
 from __future__ import annotations
 
+from matplotlib import text as mtext
 from matplotlib.transforms import IdentityTransform
 
+_text_metrics = getattr(mtext, "_get_text_metrics_with_cache", None)  # matplotlib's (private) measuring cache
 _WIDTHS = {}  # (string, font, dpi) -> its width in pixels, as the renderer measures it
 
 
@@ -76,7 +78,7 @@ class TextRow:
         key = (text, prop.get_size_in_points(), tuple(prop.get_family()), self._renderer.dpi)
         width = _WIDTHS.get(key)
         if width is None:
-            width = _WIDTHS[key] = self._renderer.get_text_width_height_descent(text, prop, ismath=False)[0]
+            width = _WIDTHS[key] = _measure(self._renderer, text, prop)[0]
             while len(_WIDTHS) > 8192:
                 _WIDTHS.pop(next(iter(_WIDTHS)))
         return width
@@ -94,3 +96,14 @@ class TextRow:
             x += width + space
         for artist in self.artists[len(self.pieces):]:
             artist.set_visible(False)
+
+
+def _measure(renderer, text, prop):
+    """Width, height and descent of a plain string, through the cache ``Text`` lays itself out with.
+
+    Measuring shapes the string with FreeType (0.2-0.8 ms); through matplotlib's own cache the piece's
+    ``Text`` finds the answer when it is drawn instead of shaping the string a second time.
+    """
+    if _text_metrics is None:
+        return renderer.get_text_width_height_descent(text, prop, ismath=False)
+    return _text_metrics(renderer, text, prop, False, renderer.dpi)
