@@ -51,6 +51,7 @@ def test_a_plane_is_drawn_exactly_with_its_samples_on_the_extents_edges():
 
     figure, ax, image = _map(plane(xs[None, :], ys[:, None]), extent)
     pixels, left, bottom, _ = image.make_image(figure.canvas.get_renderer())
+    left, bottom = int(left), int(bottom)  # whole pixels with Agg (magnification 1)
     box = (left, bottom, left + pixels.shape[1], bottom + pixels.shape[0])
     assert pixels.shape[2] == 4 and np.all(pixels[..., 3] == 255)  # opaque: the face is blended in
     window = ax.bbox

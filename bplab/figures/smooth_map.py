@@ -77,7 +77,8 @@ class SmoothMap(AxesImage):
         if np.isnan(values).any():
             smooth[np.isnan(smooth)] = n
         image = table.view(np.uint32).ravel()[smooth.astype(np.intp)].view(np.uint8).reshape(*smooth.shape, 4)
-        return image, left, bottom, IdentityTransform()
+        # the corner in unmagnified units, as imshow's (magnification is 1 with Agg; vector backends scale)
+        return image, left / magnification, bottom / magnification, IdentityTransform()
 
     def _pixel_weights(self, shape, pixels, magnification):
         """Per pixel column, then per pixel row: the samples either side of its centre and their weights."""
