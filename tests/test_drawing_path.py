@@ -125,6 +125,33 @@ def test_sprites_must_be_moving_artists():
         base.Blitter(figure, [field], sprites=[points])
 
 
+def test_a_static_legends_raster_outlives_the_background_and_follows_its_texts():
+    figure = base.new_figure(6.0, 2.5)
+    left, right = figure.subplots(1, 2)
+    (moving,) = left.plot([0, 1], [0, 1], label="moving", zorder=3)  # above the static line, as blitted
+    left.plot([0, 1], [1, 0], label="static")
+    legend = left.legend(loc="upper right")  # static, over a moving line: composited from its raster
+    right.plot([0, 1], [0, 2])
+    blitter = base.Blitter(figure, [moving])
+
+    def check():
+        blitter.render()
+        fast = np.asarray(figure.canvas.buffer_rgba())[..., :3].astype(int)
+        full = np.asarray(Image.open(io.BytesIO(base.render_png(figure)))).astype(int)
+        assert np.abs(fast - full).max() <= 2
+
+    check()
+    draws = blitter.full_draws
+    for top in (3.0, 4.0):  # the other axes' limits: new backgrounds, the same legend raster
+        right.set_ylim(0, top)
+        moving.set_ydata([top / 4, 0.2])
+        check()
+    assert blitter.full_draws == draws + 2 and len(blitter._legend_rasters) == 1
+    legend.get_texts()[1].set_text("still static")  # what it shows changed: drawn again
+    check()
+    assert len(blitter._legend_rasters) == 2
+
+
 def _shown(lab):
     return np.asarray(Image.open(io.BytesIO(lab.image.value)).convert("RGB")).astype(int)
 

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from bplab.figures.base import render_png
-from bplab.figures.playground import PlaygroundFigure, decade_limits, stepped_epoch_limit
-from bplab.labs.playground import ACTIVATIONS, DATASETS, LOSSES, PlaygroundModel
+from bplab.figures.playground import PlaygroundFigure, decade_limits, decision_image, map_pixels, stepped_epoch_limit
+from bplab.labs.playground import ACTIVATIONS, DATASETS, LOSSES, NOISE_MAX, NOISE_STEP, PlaygroundModel
 from bplab.widgets.playground import Playground, TrainingProgress
 from tests.widgets import exercise_every_control
 
@@ -91,6 +91,38 @@ def test_blitted_frame_matches_a_full_draw():
     b = np.asarray(Image.open(io.BytesIO(full)).convert("RGB")).astype(int)
     assert a.shape == b.shape
     assert np.mean(np.abs(a - b).max(axis=2) > 40) < 0.001  # anti-aliasing seams only
+
+
+@pytest.mark.parametrize("dataset", sorted(DATASETS))
+def test_the_plane_holds_the_data_at_every_noise_level_of_the_slider(dataset):
+    stops = [k * NOISE_STEP for k in range(round(NOISE_MAX / NOISE_STEP) + 1)]  # as the page computes them
+    stops += list(np.linspace(0.0, NOISE_MAX, len(stops)))  # the same stops, rounded another way (0.15 vs 0.15...02)
+    models = [PlaygroundModel(dataset=dataset, noise=noise) for noise in stops]
+    assert len({m.extent for m in models}) == 1  # one plane: a noise change redraws no axes
+    x0, x1, y0, y1 = models[0].extent
+    for m in models:
+        for X in (m.X_train, m.X_val):
+            assert np.all((X[:, 0] > x0) & (X[:, 0] < x1) & (X[:, 1] > y0) & (X[:, 1] < y1))
+    beyond = PlaygroundModel(dataset=dataset, noise=3 * NOISE_MAX)  # set from code, past the slider: still inside
+    x0, x1, y0, y1 = beyond.extent
+    X = np.concatenate([beyond.X_train, beyond.X_val])
+    assert np.all((X[:, 0] > x0) & (X[:, 0] < x1) & (X[:, 1] > y0) & (X[:, 1] < y1))
+
+
+def test_noise_changes_redraw_no_axes_and_show_the_new_points():
+    lab = Playground(impl="exercises")
+    before = lab.view.full_draws
+    for noise in (NOISE_MAX, 0.0, NOISE_STEP, 0.2):
+        lab.controls["noise"].value = noise
+        assert np.array_equal(lab.view.train_points.get_offsets(), lab.model.X_train)
+    assert lab.view.full_draws == before and not lab.errors
+
+
+def test_the_map_is_drawn_from_the_decision_image_rounded_once():
+    probabilities = np.random.default_rng(0).dirichlet(np.ones(3), size=(7, 5))
+    pixels = map_pixels(probabilities)
+    assert pixels.dtype == np.uint8 and pixels.shape == (7, 5, 4) and np.all(pixels[..., 3] == 255)
+    assert np.abs(pixels[..., :3] - 255 * decision_image(probabilities)).max() <= 0.5
 
 
 def test_axis_limits_move_in_steps():
