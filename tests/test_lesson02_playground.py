@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bplab.figures.base import render_png
-from bplab.figures.playground import PlaygroundFigure, decade_limits, decision_image, map_pixels, stepped_epoch_limit
+from bplab.figures.base import new_figure, render_png
+from bplab.figures.playground import PlaygroundFigure, SmoothMap, decade_limits, decision_image, map_pixels, stepped_epoch_limit
 from bplab.labs.playground import ACTIVATIONS, DATASETS, LOSSES, NOISE_MAX, NOISE_STEP, PlaygroundModel
 from bplab.widgets.playground import Playground, TrainingProgress
 from tests.widgets import exercise_every_control
@@ -123,6 +123,33 @@ def test_the_map_is_drawn_from_the_decision_image_rounded_once():
     pixels = map_pixels(probabilities)
     assert pixels.dtype == np.uint8 and pixels.shape == (7, 5, 4) and np.all(pixels[..., 3] == 255)
     assert np.abs(pixels[..., :3] - 255 * decision_image(probabilities)).max() <= 0.5
+
+
+def _map_drawn(pixels, size, limits, smooth):
+    figure = new_figure(*size)
+    figure.set_layout_engine("none")
+    ax = figure.add_axes((0.113, 0.137, 0.71, 0.703))  # not on whole pixels
+    extent = (-1.3, 2.1, -0.7, 1.9)
+    if smooth:
+        ax.add_image(SmoothMap(ax, origin="lower", extent=extent, interpolation="bilinear"))
+        ax.images[0].set_data(pixels)
+    else:
+        ax.imshow(pixels, origin="lower", extent=extent, aspect="auto", interpolation="bilinear")
+    ax.set_xlim(*limits[:2])
+    ax.set_ylim(*limits[2:])
+    figure.canvas.draw()
+    return np.asarray(figure.canvas.buffer_rgba())[..., :3].astype(int)
+
+
+@pytest.mark.parametrize("limits", [(-1.3, 2.1, -0.7, 1.9), (-0.4, 1.0, -0.1, 1.2), (-2.0, 3.0, -1.0, 2.5)],
+                         ids=["map-fills-axes", "zoomed-in", "zoomed-out"])
+def test_the_smooth_map_draws_what_imshow_bilinear_draws(limits):
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(0, 256, (48, 40, 4), dtype=np.uint8)  # neighbours differing by up to 255: the worst case
+    pixels[..., 3] = 255
+    for size in ((3.1, 2.3), (4.37, 3.03)):
+        difference = np.abs(_map_drawn(pixels, size, limits, True) - _map_drawn(pixels, size, limits, False))
+        assert difference.max() <= 2 and np.mean(difference.max(axis=2) > 1) < 0.01
 
 
 def test_axis_limits_move_in_steps():
