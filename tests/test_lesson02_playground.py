@@ -7,7 +7,15 @@ import pytest
 from PIL import Image
 
 from bplab.figures.base import new_figure, render_png
-from bplab.figures.playground import PlaygroundFigure, SmoothMap, decade_limits, decision_image, map_pixels, stepped_epoch_limit
+from bplab.figures.playground import (
+    PlaygroundFigure,
+    SmoothMap,
+    decade_limits,
+    decision_image,
+    map_pixels,
+    show_map,
+    stepped_epoch_limit,
+)
 from bplab.labs.playground import ACTIVATIONS, DATASETS, LOSSES, NOISE_MAX, NOISE_STEP, PlaygroundModel
 from bplab.widgets.playground import Playground, TrainingProgress
 from tests.widgets import exercise_every_control
@@ -131,8 +139,7 @@ def _map_drawn(pixels, size, limits, smooth):
     ax = figure.add_axes((0.113, 0.137, 0.71, 0.703))  # not on whole pixels
     extent = (-1.3, 2.1, -0.7, 1.9)
     if smooth:
-        ax.add_image(SmoothMap(ax, origin="lower", extent=extent, interpolation="bilinear"))
-        ax.images[0].set_data(pixels)
+        assert isinstance(show_map(ax, pixels, extent), SmoothMap)
     else:
         ax.imshow(pixels, origin="lower", extent=extent, aspect="auto", interpolation="bilinear")
     ax.set_xlim(*limits[:2])

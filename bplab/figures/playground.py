@@ -109,6 +109,20 @@ class SmoothMap(AxesImage):
         return np.array(source.resize((width, height), Image.BILINEAR, box=box)), left, bottom, None
 
 
+def show_map(ax, pixels, extent):
+    """A :class:`SmoothMap` of ``pixels`` (H, W, 4 uint8, row 0 at the bottom) over ``extent``, as ``imshow`` adds one.
+
+    Returns
+    -------
+    SmoothMap
+    """
+    image = SmoothMap(ax, origin="lower", extent=extent, interpolation="bilinear")
+    image.set_data(pixels)
+    image.set_clip_path(ax.patch)  # as imshow: clipped to the axes' patch
+    ax.add_image(image)
+    return image
+
+
 def stepped_epoch_limit(epoch):
     """Right end of the epoch axis: 10, 20, 50, 100, 200, ... (changes rarely, so the axis is rarely redrawn)."""
     limit = 10.0
@@ -138,9 +152,7 @@ class PlaygroundFigure:
         self.summary = self.figure.suptitle("", fontsize=9)
 
         ax = self.map_ax
-        self.image = SmoothMap(ax, origin="lower", extent=model.extent, interpolation="bilinear")
-        self.image.set_data(map_pixels(model.probabilities))
-        ax.add_image(self.image)
+        self.image = show_map(ax, map_pixels(model.probabilities), model.extent)
         self.train_points = ax.scatter([], [], s=14, linewidths=0.5, edgecolors="black", zorder=3)
         self.val_points = ax.scatter([], [], s=22, marker="^", linewidths=0.8, edgecolors="black", zorder=3)
         handles = [Line2D([], [], ls="", marker="s", ms=7, color=CYCLE[k], label=f"class {k}")
