@@ -205,6 +205,34 @@ def test_animated_labs_frames_and_still_frames_match_a_full_draw(make):
     assert not lab.errors
 
 
+def test_playground_backgrounds_composed_from_panels_have_a_whole_draws_pixels():
+    lab = _playground()
+    view = lab.view
+    compose, compared = view._draw_background, []
+
+    def compose_and_compare():  # every new background, composed, against the figure drawn whole
+        compose()
+        composed = np.asarray(view.figure.canvas.buffer_rgba()).copy()
+        view.figure.canvas.draw()
+        np.testing.assert_array_equal(composed, np.asarray(view.figure.canvas.buffer_rgba()))
+        compared.append(view.composed)
+
+    view._blitter.background = compose_and_compare
+    play = lab.players[0].play
+    for dataset in ("moons", "circles", "xor", "blobs", "spirals", "moons"):
+        lab.controls["dataset"].value = dataset
+        for loss in ("mse", "cross_entropy"):
+            lab.controls["loss"].value = loss
+    lab.players[0].pushing = True  # the loss axis steps (epochs, decades) while the map stays
+    try:
+        for _ in range(60):
+            play.value += 1
+    finally:
+        lab.players[0].pushing = False
+    lab.controls["hidden_layers"].value = 0
+    assert len(compared) > 8 and view.composed > 4 and not lab.errors  # most of them composed
+
+
 def test_dashboard_plays_every_epoch_then_shows_a_lossless_still_frame():
     lab = _dashboard()
     lab.play.value = 1
