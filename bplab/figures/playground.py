@@ -223,13 +223,13 @@ class PlaygroundFigure:
         canvas = self.figure.canvas
         white = to_rgba(self.figure.get_facecolor()) == (1.0, 1.0, 1.0, 1.0)
         panels = [self._panel(ax) for ax in self.figure.axes if ax.get_visible()] if white else []
-        if not panels or any(np.logical_and(a[1], b[1]).any() for k, a in enumerate(panels) for b in panels[k + 1:]):
+        if not panels or any(np.bitwise_and(a[2], b[2]).any() for k, a in enumerate(panels) for b in panels[k + 1:]):
             canvas.draw()
             return
         pixels = np.asarray(canvas.buffer_rgba())
-        pixels[...] = panels[0][0]
-        for drawn, _ in panels[1:]:
-            np.minimum(pixels, drawn, out=pixels)
+        pixels[...] = 255
+        for box, drawn, _ in panels:  # outside its box, a panel is white: the minimum is the other panels'
+            np.minimum(pixels[box], drawn, out=pixels[box])
         self.composed += 1
 
     def _panel(self, ax):
@@ -253,12 +253,14 @@ class PlaygroundFigure:
         finally:
             for other in others:
                 other.set_visible(True)
-        drawn = np.asarray(self.figure.canvas.buffer_rgba()).copy()
+        drawn = np.asarray(self.figure.canvas.buffer_rgba())
         touched = drawn.view(np.uint32)[..., 0] != np.uint32(0xFFFFFFFF)
         height = touched.shape[0]
         x0, y0, x1, y1 = ax.bbox.extents  # the axes' patch: white, yet it covers what lies under it
         touched[max(0, int(height - y1) - 1):math.ceil(height - y0) + 1, max(0, int(x0) - 1):math.ceil(x1) + 1] = True
-        found = self._panels[key] = (drawn, touched)
+        rows, cols = np.flatnonzero(touched.any(axis=1)), np.flatnonzero(touched.any(axis=0))
+        box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]  # kept: the pixels inside the touched ones' box
+        found = self._panels[key] = (box, drawn[box].copy(), np.packbits(touched))
         while len(self._panels) > 4 * len(self.figure.axes):
             self._panels.popitem(last=False)
         return found
