@@ -189,3 +189,69 @@ def test_dashboard_plays_every_epoch_then_shows_a_lossless_still_frame():
     assert lab.model.epoch == lab.model.record.epochs == lab.controls["epoch"].value
     assert lab.players[0].frames == lab.model.record.epochs - 1  # one frame per epoch
     assert lab.image.format == "png" and lab.image.value[:4] == b"\x89PNG" and not lab.errors
+
+
+def _exactly_a_full_draw(lab, what):
+    shown, full = _shown(lab), _full_draw(lab)
+    assert shown.shape == full.shape
+    worst = np.abs(shown - full).max()
+    assert worst == 0, f"{what}: {np.mean(np.abs(shown - full).max(axis=2) > 0):.3%} of the pixels differ (by {worst})"
+
+
+def _graph_explorer():
+    from bplab.widgets.graph_explorer import GraphExplorer
+
+    return GraphExplorer("CS231n: f = (x + y)·z")
+
+
+def _gradient_flow():
+    from bplab.widgets.gradient_flow import GradientFlowExplorer
+
+    return GradientFlowExplorer()
+
+
+def _feature_maps():
+    from bplab.widgets.feature_maps import FeatureMapViewer
+
+    return FeatureMapViewer()
+
+
+@pytest.mark.parametrize("make", [_graph_explorer, _gradient_flow, _feature_maps],
+                         ids=["graph_explorer", "gradient_flow", "feature_maps"])
+def test_cached_redraws_of_the_explorers_are_exactly_a_full_draw(make):
+    """Every control (and the graph explorer's walk, step by step, in every preset): the pixels sent are the
+    pixels a full draw of the same state gives, and most redraws reuse a cached background."""
+    lab = make()
+    for name, control in lab.controls.items():
+        for value in [*control_values(control), control.value]:
+            control.value = value
+            _exactly_a_full_draw(lab, f"{name}={value!r}")
+            if "step backward" in lab.buttons and name == "expression":
+                for step in range(len(lab.model.steps) + 1):
+                    lab.buttons["step backward"].click()
+                    _exactly_a_full_draw(lab, f"{value}: step {step + 1}")
+                lab.buttons["show full backward"].click()
+                _exactly_a_full_draw(lab, f"{value}: full backward")
+    view = lab.view
+    full_draws = view.full_draws if hasattr(view, "full_draws") else view.render.__self__.full_draws
+    assert full_draws < len(lab.timings) / 2
+    assert not lab.errors
+
+
+def test_graph_explorer_panel_running_under_the_legend_is_drawn_as_a_full_draw_draws_it():
+    """With many inputs the value panel reaches the legend, which a full draw draws over it."""
+    from bplab.widgets.graph_explorer import GraphExplorer
+
+    names = [f"x{k}" for k in range(16)]
+    expression = eval(f"lambda {', '.join(names)}: {' * '.join(names[:3])} + {' + '.join(names[3:])}")  # noqa: S307
+    lab = GraphExplorer(expression)
+    _exactly_a_full_draw(lab, "done")
+    for step in range(3):
+        lab.buttons["step backward"].click()
+        _exactly_a_full_draw(lab, f"step {step + 1}")
+    panel = lab.view.panel.get_window_extent(lab.view.figure.canvas.get_renderer())
+    legend_top = lab.view.figure.bbox.height - lab.view._legend_box[0].start
+    assert panel.y0 < legend_top, "the panel should reach the legend in this test"
+    lab.controls["input 2"].value = -3.0
+    _exactly_a_full_draw(lab, "input 2 = -3")
+    assert not lab.errors
