@@ -255,3 +255,24 @@ def test_graph_explorer_panel_running_under_the_legend_is_drawn_as_a_full_draw_d
     lab.controls["input 2"].value = -3.0
     _exactly_a_full_draw(lab, "input 2 = -3")
     assert not lab.errors
+
+
+def test_pixel_image_draws_what_figimage_draws_and_rejects_other_arrays():
+    from bplab.figures.pixels import PixelImage
+
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(0, 256, (30, 50, 4), dtype=np.uint8)
+    pixels[..., 3] = 255
+    drawn = []
+    for use_figimage in (True, False):
+        figure = base.new_figure(3.0, 2.0)
+        figure.set_layout_engine("none")
+        figure.add_subplot().plot([0, 1], [1, 0])
+        if use_figimage:
+            figure.figimage(pixels, xo=17, yo=9, origin="upper", zorder=3)
+        else:
+            figure.add_artist(PixelImage(pixels, 17, 9, zorder=3))
+        drawn.append(_pixels(figure))
+    np.testing.assert_array_equal(drawn[0], drawn[1])
+    with pytest.raises(ValueError, match="uint8"):
+        PixelImage(pixels[..., :3], 0, 0)

@@ -13,10 +13,10 @@ import math
 import textwrap
 
 import numpy as np
-from matplotlib.artist import Artist
 from matplotlib.lines import Line2D
 
 from bplab.figures.base import PALETTE, new_figure, show_message
+from bplab.figures.pixels import PixelImage
 from bplab.graph_layout import GraphArtists, op_symbol
 
 OP_NAMES = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "neg": "negate"}
@@ -42,7 +42,7 @@ class GraphExplorerFigure:
         self.panel = self.panel_axes.text(0.0, 0.97, "", fontsize=7.5, family="monospace", va="top", ha="left",
                                           transform=self.panel_axes.transAxes, linespacing=1.25)
         legend = _legend_image(self.figure.dpi)
-        self.legend = self.figure.add_artist(_Pixels(legend, int(0.67 * self.figure.bbox.width), 4, zorder=2))
+        self.legend = self.figure.add_artist(PixelImage(legend, int(0.67 * self.figure.bbox.width), 4, zorder=2))
         height = self.figure.canvas.get_width_height(physical=True)[1]
         # the legend's rows and columns in the canvas's buffer (row 0 at the top)
         self._legend_box = (slice(height - 4 - legend.shape[0], height - 4),
@@ -181,25 +181,6 @@ class GraphExplorerFigure:
             lit = e in lit_edges
             artists.style_edge(e, PALETTE["vermillion"] if lit else artists.edge_colour, 2.2 if lit else 1.2)
             artists.label_edge(e, lit_edges.get(e, ""))
-
-
-class _Pixels(Artist):
-    """Opaque RGBA pixels drawn as they are, at a whole-pixel place (left, bottom): a ``figimage`` without its
-    resampling pipeline, which cost 6 ms per draw for the legend."""
-
-    def __init__(self, pixels, left, bottom, zorder):
-        super().__init__()
-        self.left, self.bottom = int(left), int(bottom)
-        self._rows_up = np.ascontiguousarray(pixels[::-1])  # draw_image takes the rows bottom-up
-        self.set_zorder(zorder)
-
-    def draw(self, renderer):
-        if not self.get_visible():
-            return
-        gc = renderer.new_gc()
-        renderer.draw_image(gc, self.left, self.bottom, self._rows_up)
-        gc.restore()
-        self.stale = False
 
 
 @functools.cache
