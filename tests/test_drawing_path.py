@@ -276,3 +276,24 @@ def test_pixel_image_draws_what_figimage_draws_and_rejects_other_arrays():
     np.testing.assert_array_equal(drawn[0], drawn[1])
     with pytest.raises(ValueError, match="uint8"):
         PixelImage(pixels[..., :3], 0, 0)
+
+
+def test_feature_maps_kept_rasters_are_what_resampling_again_draws():
+    """Maps a control did not change reuse their resampled raster: the picture is the one resampling every map
+    again gives, state by state."""
+    from bplab.figures.feature_maps import _KeptImage
+
+    lab = _feature_maps()
+    images = [image for ax in lab.view.figure.axes for image in ax.images]
+    assert images and all(isinstance(image, _KeptImage) for image in images)
+    for name, control in lab.controls.items():
+        for value in control_values(control):
+            control.value = value
+            shown = _shown(lab)
+            for image in images:
+                image._kept.clear()
+            np.testing.assert_array_equal(shown, _full_draw(lab), err_msg=f"{name}={value!r}")
+    filter_control = lab.controls["filter"]
+    filter_control.value = filter_control.max if filter_control.value != filter_control.max else filter_control.min
+    assert len(lab.view.input_image._kept) == 1  # the digit did not change: its raster was reused, none made
+    assert len(lab.view.conv_image._kept) == 2
