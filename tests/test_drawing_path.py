@@ -288,12 +288,41 @@ def test_feature_maps_kept_rasters_are_what_resampling_again_draws():
     assert images and all(isinstance(image, _KeptImage) for image in images)
     for name, control in lab.controls.items():
         for value in control_values(control):
+            lab._kept_images.clear()  # drawn, not the image kept for a state shown before
             control.value = value
             shown = _shown(lab)
             for image in images:
                 image._kept.clear()
             np.testing.assert_array_equal(shown, _full_draw(lab), err_msg=f"{name}={value!r}")
+    lab._kept_images.clear()
     filter_control = lab.controls["filter"]
     filter_control.value = filter_control.max if filter_control.value != filter_control.max else filter_control.min
     assert len(lab.view.input_image._kept) == 1  # the digit did not change: its raster was reused, none made
     assert len(lab.view.conv_image._kept) == 2
+
+
+@pytest.mark.parametrize("make", [_graph_explorer, _gradient_flow, _feature_maps],
+                         ids=["graph_explorer", "gradient_flow", "feature_maps"])
+def test_a_state_shown_again_sends_its_kept_image_which_is_that_state_drawn(make):
+    lab = make()
+    first = lab.image.value
+    name, control = next(iter(lab.controls.items()))
+    original = control.value
+    control.value = control_values(control)[0] if control_values(control)[0] != original else control_values(control)[1]
+    assert lab.image.value != first
+    drawn = lab.timings[-1]["draw"]
+    control.value = original  # back: the first image, not drawn again
+    assert lab.image.value == first and lab.timings[-1]["draw"] == 0.0 < drawn
+    _exactly_a_full_draw(lab, f"{name} back to {original!r}")
+    assert len(lab._kept_images) == 2 and not lab.errors
+
+
+def test_a_graph_explorer_expression_that_fails_keeps_no_image():
+    from bplab.widgets.graph_explorer import GraphExplorer
+
+    lab = GraphExplorer(lambda x, y: x.log() + y, {"x": 1.0, "y": 1.0})
+    lab.controls["input 1"].value = -1.0  # log of a negative number: an error, the graph drawn before stays
+    assert lab.model.error and lab.shown_state() is None
+    kept = len(lab._kept_images)
+    lab.controls["input 2"].value = 2.0
+    assert len(lab._kept_images) == kept and not lab.errors
