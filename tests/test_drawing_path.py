@@ -8,11 +8,13 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from PIL import Image
 
 import bplab.nn
 from bplab.figures import base, text_cache
+from bplab.figures.nearest_image import NearestImage, nearest_imshow
 from bplab.labs.training_dashboard import train_capstone
 from bplab.widgets.playground import Playground
 from bplab.widgets.regularization_lab import RegularizationLab
@@ -189,3 +191,71 @@ def test_dashboard_plays_every_epoch_then_shows_a_lossless_still_frame():
     assert lab.model.epoch == lab.model.record.epochs == lab.controls["epoch"].value
     assert lab.players[0].frames == lab.model.record.epochs - 1  # one frame per epoch
     assert lab.image.format == "png" and lab.image.value[:4] == b"\x89PNG" and not lab.errors
+
+
+def _image_pixels(show, data, figsize=(5.0, 3.0), redraws=(), **kwargs):
+    """The canvas after drawing ``show(ax, data, **kwargs)``, then after each of ``redraws`` (new data)."""
+    figure = base.new_figure(*figsize)
+    ax = figure.subplots(1, 2)[0]
+    image = show(ax, data, **kwargs)
+    out = [_pixels(figure)]
+    for new in redraws:
+        image.set_data(new)
+        out.append(_pixels(figure))
+    return out, image
+
+
+@pytest.mark.parametrize("case", ["confusion", "mosaic with nan", "origin lower, alpha", "extent, aspect auto",
+                                  "float32 data", "bilinear (not nearest)", "downsampled"])
+def test_nearest_images_draw_the_pixels_matplotlib_draws(case):
+    rng = np.random.default_rng(5)
+    mosaic = rng.random((36, 35))
+    mosaic[rng.random(mosaic.shape) < 0.3] = np.nan
+    data, kwargs = {
+        "confusion": (rng.integers(0, 40, (10, 10)), {"cmap": "viridis", "norm": Normalize(0, 40)}),
+        "mosaic with nan": (mosaic, {"cmap": "gray_r", "vmin": 0, "vmax": 1, "interpolation": "nearest"}),
+        "origin lower, alpha": (mosaic, {"cmap": "gray_r", "vmin": 0, "vmax": 1, "origin": "lower", "alpha": 0.5}),
+        "extent, aspect auto": (rng.random((7, 9)), {"cmap": "RdBu", "vmin": -1, "vmax": 1, "aspect": "auto",
+                                                     "extent": (0.3, 2.7, -1.1, 5.3)}),
+        "float32 data": (rng.random((12, 6)).astype(np.float32), {"cmap": "magma", "vmin": 0.2, "vmax": 0.8}),
+        "bilinear (not nearest)": (rng.random((10, 10)), {"vmin": 0, "vmax": 1, "interpolation": "bilinear"}),
+        "downsampled": (rng.random((500, 400)), {"vmin": 0, "vmax": 1}),
+    }[case]
+    # new data after the first draw: the kept map serves them (the first draw of a placement is matplotlib's)
+    redraws = [rng.permutation(data.ravel()).reshape(data.shape) for _ in range(2)]
+    plain, _ = _image_pixels(lambda ax, d, **k: ax.imshow(d, **k), data, redraws=redraws, **kwargs)
+    fast, image = _image_pixels(nearest_imshow, data, redraws=redraws, **kwargs)
+    assert isinstance(image, NearestImage)
+    for k, (a, b) in enumerate(zip(plain, fast, strict=True)):
+        np.testing.assert_array_equal(a, b, err_msg=f"draw {k}")
+    maps = list(image.__dict__.get("_cell_maps", {}).values())
+    if case in ("bilinear (not nearest)",):
+        assert maps and all(m is None for m in maps)  # tried once, then drawn the ordinary way
+    elif case == "downsampled":
+        assert not maps  # not upsampled 3 times: matplotlib resamples colours there, and so do we
+    else:
+        assert maps and maps[-1] is not None  # the fast path served the redraws
+
+
+def test_nearest_image_map_follows_the_placement():
+    rng = np.random.default_rng(6)
+    data = [rng.integers(0, 9, (6, 6)) for _ in range(3)]
+
+    def frames(show):
+        figure = base.new_figure(4.0, 3.0)
+        figure.set_layout_engine("none")
+        ax = figure.subplots()
+        image = show(ax, data[0], cmap="viridis", vmin=0, vmax=9)
+        out = [_pixels(figure)]
+        for limits, new in zip(((-0.5, 3.2), (1.3, 5.5)), data[1:], strict=True):
+            ax.set_xlim(*limits)  # zoomed in: the image is clipped to the axes, other cells shown
+            out.append(_pixels(figure))
+            image.set_data(new)
+            out.append(_pixels(figure))
+        return out, image
+
+    plain, _ = frames(lambda ax, d, **k: ax.imshow(d, **k))
+    fast, image = frames(nearest_imshow)
+    for k, (a, b) in enumerate(zip(plain, fast, strict=True)):
+        np.testing.assert_array_equal(a, b, err_msg=f"draw {k}")
+    assert len(image._cell_maps) == 3 and all(m is not None for m in image._cell_maps.values())

@@ -12,6 +12,7 @@ from matplotlib.ticker import NullFormatter, NullLocator
 
 from bplab.figures.base import PALETTE, SEQUENTIAL_CMAP, Blitter, new_figure, show_message
 from bplab.figures.gradient_flow import MOVING_ZORDER, blit_layers, live_title
+from bplab.figures.nearest_image import nearest_imshow
 from bplab.transfer import STRATEGIES, STRATEGY_LABELS
 
 TARGET_ACCURACY = 0.97
@@ -67,7 +68,7 @@ class TrainingDashboardFigure:
         cm_ax = axes["cm"]
         confusion = model.confusion()
         row_totals = np.bincount(record.y_val, minlength=10).max()
-        self.cm_image = cm_ax.imshow(confusion, cmap=SEQUENTIAL_CMAP, norm=Normalize(0, max(row_totals, 1)))
+        self.cm_image = nearest_imshow(cm_ax, confusion, cmap=SEQUENTIAL_CMAP, norm=Normalize(0, max(row_totals, 1)))
         cm_ax.set_xticks(range(10))
         cm_ax.set_yticks(range(10))
         cm_ax.set_xlabel("predicted digit (numbers: mistakes)")
@@ -79,7 +80,7 @@ class TrainingDashboardFigure:
         mis = axes["mis"]
         rows, cols = _GRID
         self.mosaic = np.full((rows * _TILE_H, cols * _TILE_W - 1), np.nan)
-        self.mis_image = mis.imshow(self.mosaic, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+        self.mis_image = nearest_imshow(mis, self.mosaic, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
         mis.set_xticks([])
         mis.set_yticks([])
         self.mis_labels = [mis.text(c * _TILE_W + 3.5, r * _TILE_H + 8.0, "", ha="center", va="top", fontsize=8,
