@@ -259,3 +259,29 @@ def test_nearest_image_map_follows_the_placement():
     for k, (a, b) in enumerate(zip(plain, fast, strict=True)):
         np.testing.assert_array_equal(a, b, err_msg=f"draw {k}")
     assert len(image._cell_maps) == 3 and all(m is not None for m in image._cell_maps.values())
+
+
+def test_dashboard_states_shown_again_send_the_image_a_fresh_draw_gives():
+    record = train_capstone(6, hidden=(16,), dropout=0.0)[1]
+    lab = TrainingDashboardLab(record)
+    visits = [("png", 2, -1), ("png", 5, 3), ("jpeg", 1, 3), ("jpeg", 2, 3), ("png", 2, -1), ("jpeg", 1, 3),
+              ("png", 5, 3), ("jpeg", 2, 3), ("png", 6, -1)]
+    seen = set()
+    for fmt, epoch, digit in visits:
+        lab.players[0].pushing = fmt == "jpeg"  # as while the kernel plays
+        with lab.hold():
+            lab.controls["digit"].value = digit
+            lab.controls["epoch"].value = epoch
+        if (fmt, epoch, digit) == ("png", 6, -1):  # the state the lab opened in: changed to, never redrawn
+            assert lab.timings[-1]["draw"] == 0.0
+        else:
+            assert (lab.timings[-1]["draw"] == 0.0) == ((fmt, epoch, digit) in seen)  # kept: no drawing
+        seen.add((fmt, epoch, digit))
+        fresh = TrainingDashboardLab(record)  # draws this state for the first time
+        fresh.players[0].pushing = fmt == "jpeg"
+        with fresh.hold():
+            fresh.controls["digit"].value = digit
+            fresh.controls["epoch"].value = epoch
+        assert lab.image.format == fresh.image.format == fmt
+        assert lab.image.value == fresh.image.value, (fmt, epoch, digit)
+    assert not lab.errors

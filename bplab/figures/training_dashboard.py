@@ -76,6 +76,7 @@ class TrainingDashboardFigure:
         self.cm_texts = [[cm_ax.text(j, i, "", ha="center", va="center", fontsize=7) for j in range(10)]
                          for i in range(10)]
         self.cm_title = cm_ax.set_title("", fontsize=9)
+        self._counts = None  # the confusion matrix the numbers show
 
         mis = axes["mis"]
         rows, cols = _GRID
@@ -99,6 +100,11 @@ class TrainingDashboardFigure:
             self.loss_cursor, self.acc_cursor, self.acc_marker, self.cm_image, *[t for row in self.cm_texts for t in row],
             self.cm_title, self.mis_image, *self.mis_labels, self.mis_title, self.title]).render
 
+    @staticmethod
+    def state(model):
+        """What the figure shows of ``model``: the same state always draws the same pixels."""
+        return model.epoch, model.digit
+
     def update(self, model):
         record = model.record
         epoch = model.epoch
@@ -109,14 +115,16 @@ class TrainingDashboardFigure:
         confusion = model.confusion()
         self.cm_image.set_array(confusion)
         high = 0.6 * self.cm_image.norm.vmax
-        for i in range(10):
-            for j in range(10):
-                text = self.cm_texts[i][j]
-                # Numbers only on the mistakes: they are what the matrix is read for, and every
-                # visible text costs layout time on each redraw.
-                text.set_text(str(confusion[i, j]))
-                text.set_visible(i != j and bool(confusion[i, j]))
-                text.set_color("black" if confusion[i, j] > high else "white")
+        # only the cells whose count changed (a play frame changes a few of the hundred)
+        changed = np.ones(confusion.shape, bool) if self._counts is None else confusion != self._counts
+        self._counts = confusion
+        for i, j in zip(*np.nonzero(changed), strict=True):
+            text = self.cm_texts[i][j]
+            # Numbers only on the mistakes: they are what the matrix is read for, and every
+            # visible text costs layout time on each redraw.
+            text.set_text(str(confusion[i, j]))
+            text.set_visible(bool(i != j and confusion[i, j]))
+            text.set_color("black" if confusion[i, j] > high else "white")
         self.cm_title.set_text(f"validation images: {np.trace(confusion)} of {confusion.sum()} on the diagonal")
 
         shown, total = model.misclassified()
@@ -198,6 +206,11 @@ class TransferFigure:
         detail.get_legend().set_zorder(5)  # over the bars it may overlap
         self.render = Blitter(self.figure, [self.cursor, *self.bars, *self.dots, *self.values,
                                             self.detail_title]).render
+
+    @staticmethod
+    def state(model):
+        """What the figure shows of ``model``: the same state always draws the same pixels."""
+        return model.count
 
     def update(self, model):
         self.cursor.set_xdata([model.count, model.count])
