@@ -15,6 +15,7 @@ from PIL import Image
 import bplab.nn
 from bplab.figures import base, text_cache
 from bplab.figures.nearest_image import NearestImage, nearest_imshow
+from bplab.figures.stamped_text import StampedText, stamped
 from bplab.labs.training_dashboard import train_capstone
 from bplab.widgets.playground import Playground
 from bplab.widgets.regularization_lab import RegularizationLab
@@ -285,3 +286,37 @@ def test_dashboard_states_shown_again_send_the_image_a_fresh_draw_gives():
         assert lab.image.format == fresh.image.format == fmt
         assert lab.image.value == fresh.image.value, (fmt, epoch, digit)
     assert not lab.errors
+
+
+def test_stamped_texts_draw_the_pixels_plain_texts_draw():
+    def frames(make):
+        figure = base.new_figure(4.0, 3.0)
+        figure.set_layout_engine("none")
+        ax = figure.subplots()
+        cases = [("center", "center", 0), ("left", "top", 0), ("right", "baseline", 30), ("center", "bottom", 90)]
+        texts = [make(ax.text(0.1 + 0.2 * k, 0.2 + 0.15 * k, "", ha=ha, va=va, fontsize=7 + k, rotation=angle))
+                 for k, (ha, va, angle) in enumerate(cases)]
+        rng = np.random.default_rng(4)
+        out = []
+        for frame in range(14):
+            for text in texts:  # few strings at one place, as a confusion matrix's numbers: replayed from records
+                text.set_text(["12", "3→8", "", "two\nlines", "7"][rng.integers(5)])
+                text.set_color(["black", "white", PALETTE_RED][rng.integers(3)])
+                text.set_visible(bool(rng.integers(4)))
+            if frame == 5:
+                texts[0].set_fontsize(11)  # a font changed in place: recorded again
+            if frame == 9:
+                texts[1].set_position((0.5, 0.5))
+                ax.set_xlim(-0.2, 1.3)  # moves every text on the canvas
+            out.append(_pixels(figure))
+        return out, texts
+
+    plain, _ = frames(lambda text: text)
+    fast, texts = frames(stamped)
+    for k, (a, b) in enumerate(zip(plain, fast, strict=True)):
+        np.testing.assert_array_equal(a, b, err_msg=f"frame {k}")
+    assert all(isinstance(t, StampedText) for t in texts)
+    assert sum(len(t._stamps) for t in texts) < 4 * 14  # replayed, not recorded every time
+
+
+PALETTE_RED = "#D55E00"

@@ -13,6 +13,7 @@ from matplotlib.ticker import NullFormatter, NullLocator
 from bplab.figures.base import PALETTE, SEQUENTIAL_CMAP, Blitter, new_figure, show_message
 from bplab.figures.gradient_flow import MOVING_ZORDER, blit_layers, live_title
 from bplab.figures.nearest_image import nearest_imshow
+from bplab.figures.stamped_text import stamped
 from bplab.transfer import STRATEGIES, STRATEGY_LABELS
 
 TARGET_ACCURACY = 0.97
@@ -73,7 +74,7 @@ class TrainingDashboardFigure:
         cm_ax.set_yticks(range(10))
         cm_ax.set_xlabel("predicted digit (numbers: mistakes)")
         cm_ax.set_ylabel("true digit")
-        self.cm_texts = [[cm_ax.text(j, i, "", ha="center", va="center", fontsize=7) for j in range(10)]
+        self.cm_texts = [[stamped(cm_ax.text(j, i, "", ha="center", va="center", fontsize=7)) for j in range(10)]
                          for i in range(10)]
         self.cm_title = cm_ax.set_title("", fontsize=9)
         self._counts = None  # the confusion matrix the numbers show
@@ -84,8 +85,9 @@ class TrainingDashboardFigure:
         self.mis_image = nearest_imshow(mis, self.mosaic, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
         mis.set_xticks([])
         mis.set_yticks([])
-        self.mis_labels = [mis.text(c * _TILE_W + 3.5, r * _TILE_H + 8.0, "", ha="center", va="top", fontsize=8,
-                                    color=PALETTE["vermillion"]) for r in range(rows) for c in range(cols)]
+        self.mis_labels = [stamped(mis.text(c * _TILE_W + 3.5, r * _TILE_H + 8.0, "", ha="center", va="top",
+                                            fontsize=8, color=PALETTE["vermillion"]))
+                           for r in range(rows) for c in range(cols)]
         self.mis_title = mis.set_title("", fontsize=9)
         mis.set_xlabel("true → predicted", fontsize=8)
         self.title = self.figure.suptitle("", fontsize=10)
