@@ -37,13 +37,25 @@ class StampedText(Text):
         stamps = self.__dict__.setdefault("_stamps", collections.OrderedDict())
         calls = stamps.get(key)
         if calls is None:
-            recorder = _Recorder(renderer)
-            super().draw(recorder)
-            self._renderer = renderer
-            stamps[key] = recorder.calls
+            stamps[key] = calls = []
             while len(stamps) > _KEPT:
                 stamps.popitem(last=False)
-            return None
+            # drawn by Text itself on the renderer itself (its text metrics are cached per renderer),
+            # with the renderer's draw_text noted on the way
+            draw_text = renderer.draw_text
+
+            def noted(gc, x, y, s, prop, angle, ismath=False, mtext=None):
+                calls.append((x, y, s, prop.copy(), angle, ismath, mtext is not None))
+                return draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+
+            renderer.draw_text = noted
+            try:
+                return super().draw(renderer)
+            except BaseException:
+                stamps.pop(key, None)
+                raise
+            finally:
+                del renderer.draw_text  # the class's method again
         stamps.move_to_end(key)
         renderer.open_group("text", self.get_gid())
         gc = renderer.new_gc()  # as Text.draw sets it up
@@ -77,21 +89,6 @@ def _font(prop):
     """A font's properties as a tuple (a ``FontProperties`` is mutable: ``set_fontsize`` changes it in place)."""
     return (tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(), prop.get_stretch(),
             prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily())
-
-
-class _Recorder:
-    """A renderer that passes everything through, noting each ``draw_text`` call."""
-
-    def __init__(self, renderer):
-        self._renderer = renderer
-        self.calls = []
-
-    def __getattr__(self, name):
-        return getattr(self._renderer, name)
-
-    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        self.calls.append((x, y, s, prop.copy(), angle, ismath, mtext is not None))
-        return self._renderer.draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
 
 
 def stamped(text):
