@@ -15,11 +15,11 @@ import collections
 import numpy as np
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
-from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import Bbox, ScaledTranslation, TransformedBbox
 
 from bplab.figures.base import DIVERGING_CMAP, PALETTE, SEQUENTIAL_CMAP, Blitter, new_figure, show_message
+from bplab.figures.nearest_image import NearestImage
 
 INPUT_CMAP = "gray_r"
 GAP = 1
@@ -114,9 +114,10 @@ def _scale_bar(figure, cmap, ticks, axes):
                              ha="left", va="center", fontsize=8) for tick in ticks]
 
 
-class _KeptImage(AxesImage):
+class _KeptImage(NearestImage):
     """An image that keeps its last few resampled rasters: drawn again with the same data, colour limits and
     place, it reuses one instead of resampling (a map that a control did not change costs nothing new).
+    A new raster is made as :class:`bplab.figures.nearest_image.NearestImage` makes it (the same pixels).
 
     Made by :func:`_kept_imshow`; everything that goes into matplotlib's raster is in the key.
     """
