@@ -8,11 +8,14 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from PIL import Image
 
 import bplab.nn
 from bplab.figures import base, text_cache
+from bplab.figures.nearest_image import NearestImage, nearest_imshow
+from bplab.figures.stamped_text import StampedText, stamped
 from bplab.labs.training_dashboard import train_capstone
 from bplab.widgets.playground import Playground
 from bplab.widgets.regularization_lab import RegularizationLab
@@ -244,3 +247,268 @@ def test_dashboard_plays_every_epoch_then_shows_a_lossless_still_frame():
     assert lab.model.epoch == lab.model.record.epochs == lab.controls["epoch"].value
     assert lab.players[0].frames == lab.model.record.epochs - 1  # one frame per epoch
     assert lab.image.format == "png" and lab.image.value[:4] == b"\x89PNG" and not lab.errors
+
+
+def _exactly_a_full_draw(lab, what):
+    shown, full = _shown(lab), _full_draw(lab)
+    assert shown.shape == full.shape
+    worst = np.abs(shown - full).max()
+    assert worst == 0, f"{what}: {np.mean(np.abs(shown - full).max(axis=2) > 0):.3%} of the pixels differ (by {worst})"
+
+
+def _graph_explorer():
+    from bplab.widgets.graph_explorer import GraphExplorer
+
+    return GraphExplorer("CS231n: f = (x + y)·z")
+
+
+def _gradient_flow():
+    from bplab.widgets.gradient_flow import GradientFlowExplorer
+
+    return GradientFlowExplorer()
+
+
+def _feature_maps():
+    from bplab.widgets.feature_maps import FeatureMapViewer
+
+    return FeatureMapViewer()
+
+
+@pytest.mark.parametrize("make", [_graph_explorer, _gradient_flow, _feature_maps],
+                         ids=["graph_explorer", "gradient_flow", "feature_maps"])
+def test_cached_redraws_of_the_explorers_are_exactly_a_full_draw(make):
+    """Every control (and the graph explorer's walk, step by step, in every preset): the pixels sent are the
+    pixels a full draw of the same state gives, and most redraws reuse a cached background."""
+    lab = make()
+    for name, control in lab.controls.items():
+        for value in [*control_values(control), control.value]:
+            control.value = value
+            _exactly_a_full_draw(lab, f"{name}={value!r}")
+            if "step backward" in lab.buttons and name == "expression":
+                for step in range(len(lab.model.steps) + 1):
+                    lab.buttons["step backward"].click()
+                    _exactly_a_full_draw(lab, f"{value}: step {step + 1}")
+                lab.buttons["show full backward"].click()
+                _exactly_a_full_draw(lab, f"{value}: full backward")
+    view = lab.view
+    full_draws = view.full_draws if hasattr(view, "full_draws") else view.render.__self__.full_draws
+    assert full_draws < len(lab.timings) / 2
+    assert not lab.errors
+
+
+def test_graph_explorer_panel_running_under_the_legend_is_drawn_as_a_full_draw_draws_it():
+    """With many inputs the value panel reaches the legend, which a full draw draws over it."""
+    from bplab.widgets.graph_explorer import GraphExplorer
+
+    names = [f"x{k}" for k in range(16)]
+    expression = eval(f"lambda {', '.join(names)}: {' * '.join(names[:3])} + {' + '.join(names[3:])}")  # noqa: S307
+    lab = GraphExplorer(expression)
+    _exactly_a_full_draw(lab, "done")
+    for step in range(3):
+        lab.buttons["step backward"].click()
+        _exactly_a_full_draw(lab, f"step {step + 1}")
+    panel = lab.view.panel.get_window_extent(lab.view.figure.canvas.get_renderer())
+    legend_top = lab.view.figure.bbox.height - lab.view._legend_box[0].start
+    assert panel.y0 < legend_top, "the panel should reach the legend in this test"
+    lab.controls["input 2"].value = -3.0
+    _exactly_a_full_draw(lab, "input 2 = -3")
+    assert not lab.errors
+
+
+def test_pixel_image_draws_what_figimage_draws_and_rejects_other_arrays():
+    from bplab.figures.pixels import PixelImage
+
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(0, 256, (30, 50, 4), dtype=np.uint8)
+    pixels[..., 3] = 255
+    drawn = []
+    for use_figimage in (True, False):
+        figure = base.new_figure(3.0, 2.0)
+        figure.set_layout_engine("none")
+        figure.add_subplot().plot([0, 1], [1, 0])
+        if use_figimage:
+            figure.figimage(pixels, xo=17, yo=9, origin="upper", zorder=3)
+        else:
+            figure.add_artist(PixelImage(pixels, 17, 9, zorder=3))
+        drawn.append(_pixels(figure))
+    np.testing.assert_array_equal(drawn[0], drawn[1])
+    with pytest.raises(ValueError, match="uint8"):
+        PixelImage(pixels[..., :3], 0, 0)
+
+
+def test_feature_maps_kept_rasters_are_what_resampling_again_draws():
+    """Maps a control did not change reuse their resampled raster: the picture is the one resampling every map
+    again gives, state by state."""
+    from bplab.figures.feature_maps import _KeptImage
+
+    lab = _feature_maps()
+    images = [image for ax in lab.view.figure.axes for image in ax.images]
+    assert images and all(isinstance(image, _KeptImage) for image in images)
+    for name, control in lab.controls.items():
+        for value in control_values(control):
+            lab._kept_images.clear()  # drawn, not the image kept for a state shown before
+            control.value = value
+            shown = _shown(lab)
+            for image in images:
+                image._kept.clear()
+            np.testing.assert_array_equal(shown, _full_draw(lab), err_msg=f"{name}={value!r}")
+    lab._kept_images.clear()
+    filter_control = lab.controls["filter"]
+    filter_control.value = filter_control.max if filter_control.value != filter_control.max else filter_control.min
+    assert len(lab.view.input_image._kept) == 1  # the digit did not change: its raster was reused, none made
+    assert len(lab.view.conv_image._kept) == 2
+
+
+@pytest.mark.parametrize("make", [_graph_explorer, _gradient_flow, _feature_maps],
+                         ids=["graph_explorer", "gradient_flow", "feature_maps"])
+def test_a_state_shown_again_sends_its_kept_image_which_is_that_state_drawn(make):
+    lab = make()
+    first = lab.image.value
+    name, control = next(iter(lab.controls.items()))
+    original = control.value
+    control.value = control_values(control)[0] if control_values(control)[0] != original else control_values(control)[1]
+    assert lab.image.value != first
+    drawn = lab.timings[-1]["draw"]
+    control.value = original  # back: the first image, not drawn again
+    assert lab.image.value == first and lab.timings[-1]["draw"] == 0.0 < drawn
+    _exactly_a_full_draw(lab, f"{name} back to {original!r}")
+    assert len(lab._kept_images) == 2 and not lab.errors
+
+
+def test_a_graph_explorer_expression_that_fails_keeps_no_image():
+    from bplab.widgets.graph_explorer import GraphExplorer
+
+    lab = GraphExplorer(lambda x, y: x.log() + y, {"x": 1.0, "y": 1.0})
+    lab.controls["input 1"].value = -1.0  # log of a negative number: an error, the graph drawn before stays
+    assert lab.model.error and lab.shown_state() is None
+    kept = len(lab._kept_images)
+    lab.controls["input 2"].value = 2.0
+    assert len(lab._kept_images) == kept and not lab.errors
+
+
+def _image_pixels(show, data, figsize=(5.0, 3.0), redraws=(), **kwargs):
+    """The canvas after drawing ``show(ax, data, **kwargs)``, then after each of ``redraws`` (new data)."""
+    figure = base.new_figure(*figsize)
+    ax = figure.subplots(1, 2)[0]
+    image = show(ax, data, **kwargs)
+    out = [_pixels(figure)]
+    for new in redraws:
+        image.set_data(new)
+        out.append(_pixels(figure))
+    return out, image
+
+
+@pytest.mark.parametrize("case", ["confusion", "mosaic with nan", "origin lower, alpha", "extent, aspect auto",
+                                  "float32 data", "bilinear (not nearest)", "downsampled"])
+def test_nearest_images_draw_the_pixels_matplotlib_draws(case):
+    rng = np.random.default_rng(5)
+    mosaic = rng.random((36, 35))
+    mosaic[rng.random(mosaic.shape) < 0.3] = np.nan
+    data, kwargs = {
+        "confusion": (rng.integers(0, 40, (10, 10)), {"cmap": "viridis", "norm": Normalize(0, 40)}),
+        "mosaic with nan": (mosaic, {"cmap": "gray_r", "vmin": 0, "vmax": 1, "interpolation": "nearest"}),
+        "origin lower, alpha": (mosaic, {"cmap": "gray_r", "vmin": 0, "vmax": 1, "origin": "lower", "alpha": 0.5}),
+        "extent, aspect auto": (rng.random((7, 9)), {"cmap": "RdBu", "vmin": -1, "vmax": 1, "aspect": "auto",
+                                                     "extent": (0.3, 2.7, -1.1, 5.3)}),
+        "float32 data": (rng.random((12, 6)).astype(np.float32), {"cmap": "magma", "vmin": 0.2, "vmax": 0.8}),
+        "bilinear (not nearest)": (rng.random((10, 10)), {"vmin": 0, "vmax": 1, "interpolation": "bilinear"}),
+        "downsampled": (rng.random((500, 400)), {"vmin": 0, "vmax": 1}),
+    }[case]
+    # new data after the first draw: the kept map serves them (the first draw of a placement is matplotlib's)
+    redraws = [rng.permutation(data.ravel()).reshape(data.shape) for _ in range(2)]
+    plain, _ = _image_pixels(lambda ax, d, **k: ax.imshow(d, **k), data, redraws=redraws, **kwargs)
+    fast, image = _image_pixels(nearest_imshow, data, redraws=redraws, **kwargs)
+    assert isinstance(image, NearestImage)
+    for k, (a, b) in enumerate(zip(plain, fast, strict=True)):
+        np.testing.assert_array_equal(a, b, err_msg=f"draw {k}")
+    maps = list(image.__dict__.get("_cell_maps", {}).values())
+    if case in ("bilinear (not nearest)",):
+        assert maps and all(m is None for m in maps)  # tried once, then drawn the ordinary way
+    elif case == "downsampled":
+        assert not maps  # not upsampled 3 times: matplotlib resamples colours there, and so do we
+    else:
+        assert maps and maps[-1] is not None  # the fast path served the redraws
+
+
+def test_nearest_image_map_follows_the_placement():
+    rng = np.random.default_rng(6)
+    data = [rng.integers(0, 9, (6, 6)) for _ in range(3)]
+
+    def frames(show):
+        figure = base.new_figure(4.0, 3.0)
+        figure.set_layout_engine("none")
+        ax = figure.subplots()
+        image = show(ax, data[0], cmap="viridis", vmin=0, vmax=9)
+        out = [_pixels(figure)]
+        for limits, new in zip(((-0.5, 3.2), (1.3, 5.5)), data[1:], strict=True):
+            ax.set_xlim(*limits)  # zoomed in: the image is clipped to the axes, other cells shown
+            out.append(_pixels(figure))
+            image.set_data(new)
+            out.append(_pixels(figure))
+        return out, image
+
+    plain, _ = frames(lambda ax, d, **k: ax.imshow(d, **k))
+    fast, image = frames(nearest_imshow)
+    for k, (a, b) in enumerate(zip(plain, fast, strict=True)):
+        np.testing.assert_array_equal(a, b, err_msg=f"draw {k}")
+    assert len(image._cell_maps) == 3 and all(m is not None for m in image._cell_maps.values())
+
+
+def test_dashboard_states_shown_again_send_the_image_a_fresh_draw_gives():
+    record = train_capstone(6, hidden=(16,), dropout=0.0)[1]
+    lab = TrainingDashboardLab(record)
+    visits = [("png", 2, -1), ("png", 5, 3), ("jpeg", 1, 3), ("jpeg", 2, 3), ("png", 2, -1), ("jpeg", 1, 3),
+              ("png", 5, 3), ("jpeg", 2, 3), ("png", 6, -1)]
+    seen = set()
+    for fmt, epoch, digit in visits:
+        lab.players[0].pushing = fmt == "jpeg"  # as while the kernel plays
+        with lab.hold():
+            lab.controls["digit"].value = digit
+            lab.controls["epoch"].value = epoch
+        if (fmt, epoch, digit) == ("png", 6, -1):  # the state the lab opened in: changed to, never redrawn
+            assert lab.timings[-1]["draw"] == 0.0
+        else:
+            assert (lab.timings[-1]["draw"] == 0.0) == ((fmt, epoch, digit) in seen)  # kept: no drawing
+        seen.add((fmt, epoch, digit))
+        fresh = TrainingDashboardLab(record)  # draws this state for the first time
+        fresh.players[0].pushing = fmt == "jpeg"
+        with fresh.hold():
+            fresh.controls["digit"].value = digit
+            fresh.controls["epoch"].value = epoch
+        assert lab.image.format == fresh.image.format == fmt
+        assert lab.image.value == fresh.image.value, (fmt, epoch, digit)
+    assert not lab.errors
+
+
+def test_stamped_texts_draw_the_pixels_plain_texts_draw():
+    def frames(make):
+        figure = base.new_figure(4.0, 3.0)
+        figure.set_layout_engine("none")
+        ax = figure.subplots()
+        cases = [("center", "center", 0), ("left", "top", 0), ("right", "baseline", 30), ("center", "bottom", 90)]
+        texts = [make(ax.text(0.1 + 0.2 * k, 0.2 + 0.15 * k, "", ha=ha, va=va, fontsize=7 + k, rotation=angle))
+                 for k, (ha, va, angle) in enumerate(cases)]
+        rng = np.random.default_rng(4)
+        out = []
+        for frame in range(14):
+            for text in texts:  # few strings at one place, as a confusion matrix's numbers: replayed from records
+                text.set_text(["12", "3→8", "", "two\nlines", "7"][rng.integers(5)])
+                text.set_color(["black", "white", PALETTE_RED][rng.integers(3)])
+                text.set_visible(bool(rng.integers(4)))
+            if frame == 5:
+                texts[0].set_fontsize(11)  # a font changed in place: recorded again
+            if frame == 9:
+                texts[1].set_position((0.5, 0.5))
+                ax.set_xlim(-0.2, 1.3)  # moves every text on the canvas
+            out.append(_pixels(figure))
+        return out, texts
+
+    plain, _ = frames(lambda text: text)
+    fast, texts = frames(stamped)
+    for k, (a, b) in enumerate(zip(plain, fast, strict=True)):
+        np.testing.assert_array_equal(a, b, err_msg=f"frame {k}")
+    assert all(isinstance(t, StampedText) for t in texts)
+    assert sum(len(t._stamps) for t in texts) < 4 * 14  # replayed, not recorded every time
+
+
+PALETTE_RED = "#D55E00"

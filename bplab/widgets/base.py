@@ -84,6 +84,7 @@ class Lab:
         self._held = None
         self._applied = None
         self.players = []
+        self._kept_images = collections.OrderedDict()  # (shown_state(), animating) -> (format, bytes)
         _LABS[next(_COUNTER)] = self
 
     # -- to implement -------------------------------------------------------
@@ -222,8 +223,37 @@ class Lab:
                              # CPU time of this thread: below the wall time when the machine is busy elsewhere
                              "cpu": time.thread_time() - cpu})
 
+    IMAGES_KEPT = 32
+    """Encoded images kept per lab that says what its figure shows (:meth:`shown_state`): 30-50 kB each."""
+
+    def shown_state(self):
+        """A hashable key of everything the figure shows, for a lab whose figure is a function of it; None
+        (the default) draws every time.
+
+        With a key, the image encoded for a state is kept: showing the state again (a checkbox switched
+        back, a slider moved back, a preset chosen again) sends it without drawing or encoding. The
+        figure's artists are still updated on every change, so a full draw shows the same state.
+        """
+        return None
+
     def draw(self):
-        """Render the figure with Agg and show it as PNG."""
+        """Render the figure with Agg and show it as PNG (or the image kept for this state: :meth:`shown_state`)."""
+        state = self.shown_state()
+        key = None if state is None else (state, self.animating)
+        kept = None if key is None else self._kept_images.get(key)
+        if kept is not None:
+            start = time.perf_counter()
+            self._kept_images.move_to_end(key)
+            self.show_image(kept[1], kept[0])
+            self._frame.update(draw=0.0, encode=time.perf_counter() - start)
+            return
+        self._draw()
+        if key is not None:
+            self._kept_images[key] = (self.image.format, self.image.value)
+            while len(self._kept_images) > self.IMAGES_KEPT:
+                self._kept_images.popitem(last=False)
+
+    def _draw(self):
         start = time.perf_counter()
         animating = self.animating
         set_animating(self.view.figure, animating)
@@ -329,6 +359,7 @@ class Player:
         if self.running:  # a pause still drawing its still frame: let it finish first
             self.stop(wait=True)
         self._stop.clear()
+        self.pushing = True  # the frame of the value the page sent with its click is an animation frame too
         self._thread = threading.Thread(target=self._loop, name="bplab-player", daemon=True)
         self._thread.start()
 
@@ -359,15 +390,17 @@ class Player:
         return True
 
     def _loop(self):
-        next_frame = time.perf_counter()
+        # The page's play click sends a value with ``playing`` (the first epoch when a replay is at its end,
+        # one step on otherwise), whose redraw runs on the kernel's main thread once that message is applied:
+        # that is the first frame. Stepping at once raced it: the frame was skipped, or shown after the next.
+        next_frame = time.perf_counter() + self.period
         self.pushing = True
         try:
-            while not self._stop.is_set():
+            # sleep outside the lock: control changes from the page get in between frames
+            while not self._stop.wait(max(0.0, next_frame - time.perf_counter())):
                 if not self.lab.guard(self.step) or self._stop.is_set():
                     break
                 next_frame = max(next_frame + self.period, time.perf_counter() + 0.002)
-                # sleep outside the lock: control changes from the page get in between frames
-                self._stop.wait(max(0.0, next_frame - time.perf_counter()))
         finally:
             self.pushing = False
             self.lab.run(lambda: None)  # the still frame: lossless again

@@ -39,6 +39,11 @@ class TrainingDashboardLab(Lab):
         self._assemble({"epoch": epoch, "digit": digit},
                        layout=widgets.VBox([widgets.HBox([self.play, epoch]), digit]))
 
+    IMAGES_KEPT = 64  # a replay of a recorded run shows each epoch again: 30-150 kB each, a few MB at most
+
+    def shown_state(self):
+        return self.view.state(self.model)  # a recorded result: the same state always looks the same
+
     def apply_controls(self):
         self.model.set_epoch(self.controls["epoch"].value)
         digit = self.controls["digit"].value
@@ -64,6 +69,11 @@ class TransferLab(Lab):
         count = widgets.SelectionSlider(options=counts, value=counts[0], description="labels/class")
         self.set_note(note)
         self._assemble({"count": count})
+
+    IMAGES_KEPT = 64
+
+    def shown_state(self):
+        return self.view.state(self.model)
 
     def apply_controls(self):
         self.model.set_count(self.controls["count"].value)
