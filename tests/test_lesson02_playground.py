@@ -6,16 +6,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bplab.figures.base import new_figure, render_png
+from bplab.figures.base import render_png
 from bplab.figures.playground import (
     PlaygroundFigure,
-    SmoothMap,
     decade_limits,
     decision_image,
     map_pixels,
-    show_map,
     stepped_epoch_limit,
 )
+from bplab.figures.smooth_map import SmoothMap
 from bplab.labs.playground import ACTIVATIONS, DATASETS, LOSSES, NOISE_MAX, NOISE_STEP, PlaygroundModel
 from bplab.widgets.playground import Playground, TrainingProgress
 from tests.widgets import exercise_every_control
@@ -133,30 +132,14 @@ def test_the_map_is_drawn_from_the_decision_image_rounded_once():
     assert np.abs(pixels[..., :3] - 255 * decision_image(probabilities)).max() <= 0.5
 
 
-def _map_drawn(pixels, size, limits, smooth):
-    figure = new_figure(*size)
-    figure.set_layout_engine("none")
-    ax = figure.add_axes((0.113, 0.137, 0.71, 0.703))  # not on whole pixels
-    extent = (-1.3, 2.1, -0.7, 1.9)
-    if smooth:
-        assert isinstance(show_map(ax, pixels, extent), SmoothMap)
-    else:
-        ax.imshow(pixels, origin="lower", extent=extent, aspect="auto", interpolation="bilinear")
-    ax.set_xlim(*limits[:2])
-    ax.set_ylim(*limits[2:])
-    figure.canvas.draw()
-    return np.asarray(figure.canvas.buffer_rgba())[..., :3].astype(int)
-
-
-@pytest.mark.parametrize("limits", [(-1.3, 2.1, -0.7, 1.9), (-0.4, 1.0, -0.1, 1.2), (-2.0, 3.0, -1.0, 2.5)],
-                         ids=["map-fills-axes", "zoomed-in", "zoomed-out"])
-def test_the_smooth_map_draws_what_imshow_bilinear_draws(limits):
-    rng = np.random.default_rng(1)
-    pixels = rng.integers(0, 256, (48, 40, 4), dtype=np.uint8)  # neighbours differing by up to 255: the worst case
-    pixels[..., 3] = 255
-    for size in ((3.1, 2.3), (4.37, 3.03)):
-        difference = np.abs(_map_drawn(pixels, size, limits, True) - _map_drawn(pixels, size, limits, False))
-        assert difference.max() <= 2 and np.mean(difference.max(axis=2) > 1) < 0.01
+def test_the_map_shows_the_models_probabilities_with_the_samples_on_the_grids_edges():
+    lab = Playground(impl="solutions")
+    lab.controls["dataset"].value = next(d for d in DATASETS if d != lab.controls["dataset"].value)
+    image = lab.view.image
+    assert isinstance(image, SmoothMap)  # interpolated between samples (tests/test_smooth_map.py)
+    assert np.array_equal(image.get_array(), map_pixels(lab.model.probabilities))
+    assert tuple(image.get_extent()) == tuple(lab.model.extent)  # the grid is linspace over the extent
+    assert not lab.errors
 
 
 def test_axis_limits_move_in_steps():

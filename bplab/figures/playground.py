@@ -16,13 +16,11 @@ import math
 
 import numpy as np
 from matplotlib.colors import to_rgba
-from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator, NullLocator
-from matplotlib.transforms import Bbox, TransformedBbox
-from PIL import Image
 
 from bplab.figures.base import CYCLE, PALETTE, Blitter, encode_png, new_figure, show_message
+from bplab.figures.smooth_map import smooth_map
 
 MAX_CLASSES = 3
 CLASS_COLOURS = np.array([[int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)] for c in CYCLE[:MAX_CLASSES]])
@@ -47,11 +45,8 @@ def decision_image(probabilities):
 
 
 def map_pixels(probabilities):
-    """:func:`decision_image` as opaque 8-bit RGBA, the form Agg resamples without converting.
-
-    Matplotlib converts a float RGB image to 8-bit RGBA on every draw (checks, an alpha plane, scaling):
-    given these bytes, drawing the map costs about 60 % of the float image's time, and the pixels differ by
-    at most one level of 255 (rounding once, here, rather than after resampling).
+    """:func:`decision_image` as opaque 8-bit RGBA, rounded once here: the colours the figure's
+    :class:`bplab.figures.smooth_map.SmoothMap` interpolates between the grid's samples.
 
     Parameters
     ----------
@@ -66,63 +61,6 @@ def map_pixels(probabilities):
     np.rint(rgb * 255.0, out=pixels[..., :3], casting="unsafe")
     pixels[..., 3] = 255
     return pixels
-
-
-class SmoothMap(AxesImage):
-    """An opaque 8-bit RGBA image, origin lower, bilinearly interpolated to the screen by Pillow.
-
-    Drawn as ``imshow(..., interpolation="bilinear")`` draws it (the same output pixel box, each pixel
-    the bilinear mix of the four nearest cells, edges clamped), within two levels of 255 (Agg places
-    its samples to 1/256 of a pixel), at a quarter of the cost: Pillow resizes the playground's 48 x 48
-    map to the axes' 320 x 325 pixels in under 1 ms, where matplotlib's own path (checks, a float
-    copy, Agg's resampler) took 4-6 ms of every redraw. Any other image (float data, origin upper, an
-    inverted axis, a non-affine transform) is drawn the ordinary way.
-    """
-
-    def make_image(self, renderer, magnification=1.0, unsampled=False):
-        A = self._A
-        if (unsampled or magnification != 1.0 or self.origin != "lower" or A.dtype != np.uint8
-                or A.ndim != 3 or A.shape[2] != 4 or not self.get_transform().is_affine):
-            return super().make_image(renderer, magnification, unsampled)
-        x_low, x_high, y_low, y_high = self.get_extent()
-        out = TransformedBbox(Bbox([[x_low, y_low], [x_high, y_high]]), self.get_transform())
-        x0, y0, x1, y1 = out.extents
-        if x1 <= x0 or y1 <= y0:  # an inverted axis
-            return super().make_image(renderer, magnification, unsampled)
-        clip = (self.get_clip_box() or self.axes.bbox) if self.get_clip_on() else self.figure.bbox
-        clipped = Bbox.intersection(out, clip)
-        if clipped is None:
-            return None, 0, 0, None
-        # the output pixel box, rounded as matplotlib rounds an image's (so that it lines up with the axes)
-        e = clipped.extents
-        left, bottom = np.floor(e[0] + 0.5), np.ceil(e[1] - 0.5 - 1e-8)
-        right, top = np.floor(e[2] + 0.5 + 1e-8), np.ceil(e[3] - 0.5)
-        width, height = int(right - left), int(top - bottom)
-        if width <= 0 or height <= 0:
-            return None, 0, 0, None
-        rows, cols = A.shape[:2]
-        # one cell of the edge repeated around the map: Pillow's box must lie inside its image, and the
-        # rounded pixel box may reach half a pixel past the map (Agg clamps there too)
-        padded = np.pad(np.asarray(A), ((1, 1), (1, 1), (0, 0)), mode="edge")
-        box = (1 + (left - x0) / (x1 - x0) * cols, 1 + (bottom - y0) / (y1 - y0) * rows,
-               1 + (right - x0) / (x1 - x0) * cols, 1 + (top - y0) / (y1 - y0) * rows)
-        source = Image.frombuffer("RGBX", (cols + 2, rows + 2), np.ascontiguousarray(padded), "raw", "RGBX", 0, 1)
-        # rows bottom-up, as the map's (origin lower) and as Agg's draw_image places them; a copy Agg may write
-        return np.array(source.resize((width, height), Image.BILINEAR, box=box)), left, bottom, None
-
-
-def show_map(ax, pixels, extent):
-    """A :class:`SmoothMap` of ``pixels`` (H, W, 4 uint8, row 0 at the bottom) over ``extent``, as ``imshow`` adds one.
-
-    Returns
-    -------
-    SmoothMap
-    """
-    image = SmoothMap(ax, origin="lower", extent=extent, interpolation="bilinear")
-    image.set_data(pixels)
-    image.set_clip_path(ax.patch)  # as imshow: clipped to the axes' patch
-    ax.add_image(image)
-    return image
 
 
 def stepped_epoch_limit(epoch):
@@ -154,7 +92,7 @@ class PlaygroundFigure:
         self.summary = self.figure.suptitle("", fontsize=9)
 
         ax = self.map_ax
-        self.image = show_map(ax, map_pixels(model.probabilities), model.extent)
+        self.image = smooth_map(ax, map_pixels(model.probabilities), model.extent)
         self.train_points = ax.scatter([], [], s=14, linewidths=0.5, edgecolors="black", zorder=3)
         self.val_points = ax.scatter([], [], s=22, marker="^", linewidths=0.8, edgecolors="black", zorder=3)
         handles = [Line2D([], [], ls="", marker="s", ms=7, color=CYCLE[k], label=f"class {k}")
