@@ -6,13 +6,16 @@ only calls ``set_data``. The contour lines are the one thing redrawn, and only w
 surface changes; the grids behind them are cached per surface.
 
 Speed: drawing text (tick labels, titles, the legend) is most of an Agg redraw. Everything
-that does not move while the race is animated or a slider is dragged - contours, axes,
-ticks, titles, legend - is therefore drawn once into a cached "background" (the canvas's
-pixels, kept per state of the static part); each redraw (:meth:`OptimizerRaceFigure.render`)
-copies it back into the canvas and draws only the trajectories, loss curves and markers
-over it, in their layers. The background is drawn again only when what it shows changes
-(surface, number of steps, y-range of the loss plot, titles, legend entries). The figure's
-artists always show the current state, so a full draw (``savefig``) shows the same picture.
+that does not move while the race is animated or a slider is dragged is therefore kept as
+pixels, per panel and per what it shows: the trajectory panel's ticks and labels per range,
+with its contours, frame and title per surface (a new kappa draws contours over kept ticks);
+the loss panel per range, scale and label (a new number of steps or loss range draws that
+panel alone); the loss title and the legend per text. Each redraw
+(:meth:`OptimizerRaceFigure.render`) copies them back into the canvas, row band by row band
+where each panel drew, and draws only the trajectories, loss curves and markers over them, in
+the order of a full draw. Where the two panels drew on the same pixels, the whole background
+is drawn at once. The figure's artists always show the current state, so a full draw
+(``savefig``) shows the same picture, pixel for pixel (tested).
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from collections import OrderedDict
 
 import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullLocator
+from matplotlib.transforms import Bbox
 
 from bplab.figures.base import CYCLE, PALETTE, new_figure, show_message
-from bplab.figures.gradient_flow import snapped_count
+from bplab.figures.gradient_flow import live_title, snapped_count
 from bplab.labs.optimizer_race import OPTIMIZERS
 
 COLOURS = dict(zip(OPTIMIZERS, CYCLE, strict=False))
@@ -93,9 +97,11 @@ class OptimizerRaceFigure:
         for axis in (self.ax.xaxis, self.ax.yaxis, self.loss_ax.xaxis):
             axis.set_major_locator(MaxNLocator(5))
         self.loss_ax.yaxis.set_major_locator(LogLocator(numticks=5))
-        self.title = self.ax.set_title("", fontsize=8)
+        # titles where set_title puts them, as plain axes texts: drawn over the cached background in every
+        # redraw (from the glyph cache), so a new title (a new kappa) redraws no axes
+        self.title = live_title(self.ax, fontsize=8)
         self.loss_ax.set_xlabel("step", labelpad=1)
-        self.loss_title = self.loss_ax.set_title("", fontsize=8)
+        self.loss_title = live_title(self.loss_ax, fontsize=8)
         self.minima, = self.ax.plot([], [], linestyle="none", marker="*", markersize=12, color=PALETTE["yellow"],
                                     markeredgecolor=PALETTE["black"], zorder=5, label="minimum")
         self.start, = self.ax.plot([], [], linestyle="none", marker="o", markersize=6, color=PALETTE["black"],
@@ -120,10 +126,17 @@ class OptimizerRaceFigure:
         self._contours = None
         self._surface_key = None  # the surface the contours show
         self._static_key = None  # what the static artists show
-        self._backgrounds = OrderedDict()  # static key -> the canvas's pixels without the moving artists
+        self._base = None  # the canvas's pixels with no axes: the figure's background
+        self._frames = OrderedDict()  # x-y ranges -> the trajectory axes' ticks and labels (no contours, no frame)
+        self._lefts = OrderedDict()  # (ranges, surface) -> the trajectory axes with its contours and frame
+        self._rights = OrderedDict()  # (ranges, scale, label) -> the loss axes with its ticks and labels
+        self._bands = OrderedDict()  # (left, right) -> where each panel's pixels go (None: they overlap)
+        self._backgrounds = OrderedDict()  # (left, right) -> the whole figure, when the two panels' pixels overlap
         self._legend_key = None  # the legend's entries
         self._legends = OrderedDict()  # legend entries -> the legend's pixels
-        self.full_draws = 0  # backgrounds drawn (the other redraws copied one)
+        self._loss_titles = OrderedDict()  # (title, panels) -> the loss title's pixels
+        self.full_draws = 0  # whole-figure backgrounds drawn (the two panels' pixels overlapped)
+        self.panel_draws = 0  # backgrounds of one panel (or of its ticks) drawn
         self.update(model)
 
     # -- pieces --------------------------------------------------------------
@@ -144,7 +157,7 @@ class OptimizerRaceFigure:
         # round step counts: most changes of the number of steps keep the axis (and the cached background)
         self.loss_ax.set_xlim(0, snapped_count(max(model.steps, 1), STEP_STOPS))
 
-    def _prepare_static(self, model, texts, ylim):
+    def _prepare_static(self, model, ylim):
         """Bring the artists of the background up to date (contours only when the surface changed)."""
         if model.surface_key() != self._surface_key:
             X, Y, Z, levels = contour_data(model)
@@ -158,8 +171,6 @@ class OptimizerRaceFigure:
             self._surface_key = model.surface_key()
         if model.surface.min_value is None:
             self.loss_ax.yaxis.set_major_locator(FixedLocator(_symlog_ticks(*ylim)))
-        self.title.set_text(texts[0])
-        self.loss_title.set_text(texts[1])
 
     def _make_legend(self, handles):
         if self.legend is not None:
@@ -236,58 +247,156 @@ class OptimizerRaceFigure:
         texts = (f"{model.surface.title}   ★ min  ● start",
                  "loss per step" if theory is None else
                  f"best GD α*={theory['gd_lr']:.3g}; heavy ball α*={theory['hb_lr']:.3g}, β*={theory['hb_momentum']:.2f}")
-        key = (model.surface_key(), model.steps, ylim, texts)
+        self.title.set_text(texts[0])
+        self.loss_title.set_text(texts[1])
+        key = (model.surface_key(), ylim)
         labels = tuple(h.get_label() for h in handles)
         if key != self._static_key:
-            self._prepare_static(model, texts, ylim)
+            self._prepare_static(model, ylim)
             self._static_key = key
         if labels != self._legend_key:
             self._make_legend(handles)
             self._legend_key = labels
 
     def _dynamic_artists(self):
-        """What a redraw draws over the background, in drawing order: the layers of a full draw.
+        """What a redraw draws over the background, in the order a full draw draws them: per axes, by layer,
+        and within a layer in the order the artists were added (a head marker under the next optimizer's line).
 
         The minimum's star (layer 5) is over the paths (3), so it is drawn with them, not cached."""
         message = getattr(self.figure, "_bplab_message", None)
-        artists = [*self.paths.values(), *self.heads.values(), *self.losses.values(), *self.loss_heads.values(),
-                   self.start, self.minima, self.gd_theory, self.hb_theory, self.status]
-        return sorted(artists, key=lambda a: a.get_zorder()) + ([message] if message is not None else [])
+        artists = {id(a) for a in (*self.paths.values(), *self.heads.values(), *self.losses.values(),
+                                   *self.loss_heads.values(), self.start, self.minima, self.gd_theory, self.hb_theory,
+                                   self.status)}
+        ordered = [a for ax in (self.ax, self.loss_ax)
+                   for a in sorted((c for c in ax.get_children() if id(c) in artists), key=lambda c: c.get_zorder())]
+        return ordered + ([message] if message is not None else [])
+
+    def _panel_keys(self):
+        """What the cached pixels of each panel show: its ranges, scales, labels (and the trajectory panel's
+        contours). Titles, legend and everything that moves are drawn over them."""
+        frame = (self.ax.get_xlim(), self.ax.get_ylim())
+        left = (frame, self._surface_key, self.title.get_text())
+        right = (self.loss_ax.get_xlim(), self.loss_ax.get_ylim(), self.loss_ax.get_yscale(),
+                 self.loss_ax.get_ylabel(), tuple(self.loss_ax.get_yticks()))
+        return frame, left, right
+
+    def _draw_alone(self, shown, hidden):
+        """A full draw with one axes (or none) and without ``hidden``: a :class:`_Panel` of what it drew."""
+        canvas = self.figure.canvas
+        saved = [(a, a.get_visible()) for a in (self.ax, self.loss_ax, *hidden)]
+        for axes in (self.ax, self.loss_ax):
+            axes.set_visible(axes is shown)
+        for artist in hidden:
+            artist.set_visible(False)
+        try:
+            canvas.draw()
+        finally:
+            for artist, visible in saved:
+                artist.set_visible(visible)
+        pixels = np.asarray(canvas.buffer_rgba())
+        if shown is None:
+            self._base = (canvas.copy_from_bbox(self.figure.bbox), pixels.copy())
+            return self._base
+        self.panel_draws += 1
+        # where it drew: every pixel that differs from the empty figure, and the axes' own box (its white patch
+        # covers whatever another panel would put there); spines reach a pixel beyond it
+        drawn = pixels.view(np.uint32)[..., 0] != self._base[1].view(np.uint32)[..., 0]
+        _mark(drawn, shown.bbox.padded(2))
+        return _Panel(canvas, drawn)
+
+    @staticmethod
+    def _cached(cache, key, make, keep=8):
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = make()
+            while len(cache) > keep:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(key)
+        return found
+
+    def _left(self, frame_key, dynamic):
+        """The trajectory panel: its ticks and labels (cached per range), then the contours, the frame and the
+        title (it names the surface and kappa).
+
+        A full draw layers the contours (1) under the ticks (1.5) and the spines (2.5); the ticks point out of
+        the axes, where the contours (clipped to it) never reach, so drawing the contours after the ticks and
+        before the spines gives the same pixels (tested), and a new kappa costs its contours, not its axes."""
+        spines = list(self.ax.spines.values())
+        hidden = [*dynamic, *spines] + ([self._contours] if self._contours is not None else [])
+        frame = self._cached(self._frames, frame_key, lambda: self._draw_alone(self.ax, hidden), 4)
+        canvas = self.figure.canvas
+        canvas.restore_region(self._base[0])
+        canvas.restore_region(frame.region)
+        for artist in ([self._contours] if self._contours is not None else []) + spines + [self.title]:
+            self.figure.draw_artist(artist)
+        drawn = frame.drawn.copy()
+        _mark(drawn, self.title.get_window_extent(canvas.get_renderer()).padded(1))
+        return _Panel(canvas, drawn)
+
+    def _background(self, dynamic):
+        """Put the background of the current state into the canvas: the empty figure, then each panel's
+        cached pixels where it drew (split row by row between the two panels); a full draw where the two
+        panels drew on the same pixels."""
+        canvas = self.figure.canvas
+        hidden = dynamic + [self.title, self.loss_title] + ([self.legend] if self.legend is not None else [])
+        if self._base is None:
+            self._draw_alone(None, hidden)
+        frame_key, left_key, right_key = self._panel_keys()
+        left = self._cached(self._lefts, left_key, lambda: self._left(frame_key, hidden))
+        right = self._cached(self._rights, right_key, lambda: self._draw_alone(self.loss_ax, hidden))
+        bands = self._cached(self._bands, (left_key, right_key), lambda: _bands(left, right), 16)
+        if bands is not None:
+            canvas.restore_region(self._base[0])
+            for top, bottom, split in bands:
+                left.restore(canvas, top, bottom, None, split)
+                right.restore(canvas, top, bottom, split, None)
+            return left_key, right_key
+
+        def whole():
+            self.full_draws += 1
+            shown = [artist.get_visible() for artist in hidden]
+            for artist in hidden:
+                if artist is not self.title:
+                    artist.set_visible(False)
+            try:
+                canvas.draw()
+            finally:
+                for artist, visible in zip(hidden, shown, strict=True):
+                    artist.set_visible(visible)
+            return canvas.copy_from_bbox(self.figure.bbox)
+
+        canvas.restore_region(self._cached(self._backgrounds, (left_key, right_key), whole, 4))
+        return left_key, right_key
+
+    def _stamp(self, cache, key, artist, keep=16):
+        """Draw ``artist`` from its pixels kept under ``key``, or draw it and keep them. For artists over
+        nothing but the background the key names (a legend beside the plot, a title above it)."""
+        canvas = self.figure.canvas
+        pixels = cache.get(key)
+        if pixels is None:
+            self.figure.draw_artist(artist)
+            cache[key] = canvas.copy_from_bbox(artist.get_window_extent(canvas.get_renderer()).padded(1))
+            while len(cache) > keep:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(key)
+            canvas.restore_region(pixels)
 
     def render(self):
         """Draw the figure into its canvas: the cached background of this state, then the moving artists.
 
-        The legend, right of the loss plot where nothing else is drawn, is cached on its own (its pixels
-        per list of entries): choosing other optimizers costs a legend, not a full draw."""
-        canvas = self.figure.canvas
+        The background is kept per panel (the trajectory panel's ticks per range, its contours and title per
+        surface; the loss panel per range): a new kappa draws contours, a change of the steps or of the loss
+        range draws the loss panel, and only a new surface draws both. The loss title (kappa's best rates) and
+        the legend (right of the loss plot, where nothing else is drawn) are cached on their own, by their
+        text: choosing other optimizers costs a legend, not a full draw."""
         dynamic = self._dynamic_artists()
-        background = self._backgrounds.get(self._static_key)
-        if background is None:
-            hidden = dynamic + ([self.legend] if self.legend is not None else [])
-            shown = [artist.get_visible() for artist in hidden]
-            for artist in hidden:
-                artist.set_visible(False)
-            canvas.draw()
-            background = self._backgrounds[self._static_key] = canvas.copy_from_bbox(self.figure.bbox)
-            while len(self._backgrounds) > 12:  # a learner flips between a few surfaces: keep those
-                self._backgrounds.popitem(last=False)
-            self.full_draws += 1
-            for artist, visible in zip(hidden, shown, strict=True):
-                artist.set_visible(visible)
-        else:
-            self._backgrounds.move_to_end(self._static_key)
-            canvas.restore_region(background)
+        panels = self._background(dynamic)
+        if self.loss_title.get_text():
+            self._stamp(self._loss_titles, (self.loss_title.get_text(), *panels), self.loss_title)
         if self.legend is not None:
-            legend = self._legends.get(self._legend_key)
-            if legend is None:
-                self.figure.draw_artist(self.legend)
-                box = self.legend.get_window_extent(canvas.get_renderer()).padded(1)
-                legend = self._legends[self._legend_key] = canvas.copy_from_bbox(box)
-                while len(self._legends) > 16:
-                    self._legends.popitem(last=False)
-            else:
-                self._legends.move_to_end(self._legend_key)
-                canvas.restore_region(legend)
+            self._stamp(self._legends, self._legend_key, self.legend)
         for artist in dynamic:
             if artist.get_visible():
                 self.figure.draw_artist(artist)
@@ -306,3 +415,56 @@ class OptimizerRaceFigure:
                                  + ", ".join(f"{name} at step {step}" for name, step in diverged.items()))
         else:
             self.status.set_text("")
+
+
+def _mark(drawn, box):
+    """Mark ``box`` (display coordinates, y up) in the per-pixel mask ``drawn`` (rows from the top)."""
+    height, width = drawn.shape
+    x0, y0, x1, y1 = box.extents
+    drawn[max(height - int(np.ceil(y1)), 0):max(height - int(np.floor(y0)), 0),
+          max(int(np.floor(x0)), 0):max(int(np.ceil(x1)), 0)] = True
+
+
+class _Panel:
+    """The canvas's pixels of the columns a panel drew on, and per row (from the top) where it drew.
+
+    Parameters
+    ----------
+    canvas : FigureCanvasAgg
+        Holding the panel drawn on the empty figure.
+    drawn : ndarray of bool, shape (height, width)
+        The pixels the panel drew on.
+    """
+
+    def __init__(self, canvas, drawn):
+        height, width = drawn.shape
+        rows, columns = drawn.any(axis=1), np.flatnonzero(drawn.any(axis=0))
+        self.first, self.last = int(columns[0]), int(columns[-1]) + 1
+        self.region = canvas.copy_from_bbox(Bbox.from_extents(self.first, 0, self.last, height))
+        self.drawn = drawn
+        # per row: the first column drawn on, and the last + 1 (width and 0 for a row it did not draw on)
+        self.low = np.where(rows, drawn.argmax(axis=1), width)
+        self.high = np.where(rows, width - drawn[:, ::-1].argmax(axis=1), 0)
+
+    def restore(self, canvas, top, bottom, start=None, stop=None):
+        """Copy rows ``top:bottom`` and columns ``start:stop`` (within the panel's) back into the canvas."""
+        start = self.first if start is None else max(start, self.first)
+        stop = self.last if stop is None else min(stop, self.last)
+        if start < stop and top < bottom:
+            # Agg's rectangle is inclusive and relative to the region, placed at the region's corner
+            canvas.restore_region(self.region, bbox=(start, top, stop - 1, bottom - 1), xy=(self.first, 0))
+
+
+def _bands(left, right):
+    """Horizontal bands ``(top, bottom, split)`` of rows in which ``left`` drew only left of ``split`` and
+    ``right`` only from it on; None when they drew on a row's same pixels (then only a full draw is right)."""
+    if np.any(left.high > right.low):
+        return None
+    bands, top, height = [], 0, len(left.high)
+    while top < height:
+        low, high, bottom = int(left.high[top]), int(right.low[top]), top + 1
+        while bottom < height and max(low, left.high[bottom]) <= min(high, right.low[bottom]):
+            low, high, bottom = max(low, int(left.high[bottom])), min(high, int(right.low[bottom])), bottom + 1
+        bands.append((top, bottom, low))
+        top = bottom
+    return bands
