@@ -217,3 +217,25 @@ def test_panel_cached_redraws_are_a_full_draw_pixel_for_pixel(make):
         finally:
             lab.players[0].pushing = False
     assert not lab.errors
+
+
+def test_panels_must_cover_every_axes_and_a_changed_range_draws_its_panel_alone():
+    figure = base.new_figure(6.0, 2.5)
+    left, right = figure.subplots(1, 2)
+    with pytest.raises(ValueError, match="every axes"):
+        base.Blitter(figure, [], panels=[[left]])
+    line, = left.plot([1, 2], [1, 2])
+    blitter = base.Blitter(figure, [line], panels=[[left], [right]])
+    blitter.render()
+    assert (blitter.full_draws, blitter.panel_draws) == (0, 2)
+    left.set_ylim(0, 10)  # the left panel's range only
+    blitter.render()
+    composed = np.asarray(figure.canvas.buffer_rgba()).copy()
+    assert (blitter.full_draws, blitter.panel_draws) == (0, 3)
+    np.testing.assert_array_equal(composed, _pixels(figure))
+    right.set_ylabel("a label long enough to reach under the left axes' tick labels " * 2)  # overlapping panels
+    right.yaxis.label.set_rotation(0)
+    blitter.render()
+    composed = np.asarray(figure.canvas.buffer_rgba()).copy()
+    assert blitter.full_draws == 1  # they drew on the same pixels: a full draw
+    np.testing.assert_array_equal(composed, _pixels(figure))

@@ -24,8 +24,8 @@ from collections import OrderedDict
 
 import numpy as np
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullLocator
-from matplotlib.transforms import Bbox
 
+from bplab.figures import panels
 from bplab.figures.base import CYCLE, PALETTE, new_figure, show_message
 from bplab.figures.gradient_flow import live_title, snapped_count
 from bplab.labs.optimizer_race import OPTIMIZERS
@@ -281,28 +281,11 @@ class OptimizerRaceFigure:
         return frame, left, right
 
     def _draw_alone(self, shown, hidden):
-        """A full draw with one axes (or none) and without ``hidden``: a :class:`_Panel` of what it drew."""
-        canvas = self.figure.canvas
-        saved = [(a, a.get_visible()) for a in (self.ax, self.loss_ax, *hidden)]
-        for axes in (self.ax, self.loss_ax):
-            axes.set_visible(axes is shown)
-        for artist in hidden:
-            artist.set_visible(False)
-        try:
-            canvas.draw()
-        finally:
-            for artist, visible in saved:
-                artist.set_visible(visible)
-        pixels = np.asarray(canvas.buffer_rgba())
-        if shown is None:
-            self._base = (canvas.copy_from_bbox(self.figure.bbox), pixels.copy())
-            return self._base
+        """A full draw of the axes ``shown`` alone, without ``hidden``: its :class:`~bplab.figures.panels.Panel`."""
+        pixels = panels.draw_alone(self.figure, [shown], hidden)
         self.panel_draws += 1
-        # where it drew: every pixel that differs from the empty figure, and the axes' own box (its white patch
-        # covers whatever another panel would put there); spines reach a pixel beyond it
-        drawn = pixels.view(np.uint32)[..., 0] != self._base[1].view(np.uint32)[..., 0]
-        _mark(drawn, shown.bbox.padded(2))
-        return _Panel(canvas, drawn)
+        # spines reach a pixel beyond the axes' box
+        return panels.Panel(self.figure.canvas, panels.drawn_on(pixels, self._base[1], [shown.bbox.padded(2)]))
 
     @staticmethod
     def _cached(cache, key, make, keep=8):
@@ -327,12 +310,12 @@ class OptimizerRaceFigure:
         frame = self._cached(self._frames, frame_key, lambda: self._draw_alone(self.ax, hidden), 4)
         canvas = self.figure.canvas
         canvas.restore_region(self._base[0])
-        canvas.restore_region(frame.region)
+        frame.restore(canvas, 0, frame.drawn.shape[0], 0, frame.last)
         for artist in ([self._contours] if self._contours is not None else []) + spines + [self.title]:
             self.figure.draw_artist(artist)
         drawn = frame.drawn.copy()
-        _mark(drawn, self.title.get_window_extent(canvas.get_renderer()).padded(1))
-        return _Panel(canvas, drawn)
+        panels.mark(drawn, self.title.get_window_extent(canvas.get_renderer()).padded(1))
+        return panels.Panel(canvas, drawn)
 
     def _background(self, dynamic):
         """Put the background of the current state into the canvas: the empty figure, then each panel's
@@ -340,17 +323,15 @@ class OptimizerRaceFigure:
         panels drew on the same pixels."""
         canvas = self.figure.canvas
         hidden = dynamic + [self.title, self.loss_title] + ([self.legend] if self.legend is not None else [])
-        if self._base is None:
-            self._draw_alone(None, hidden)
+        if self._base is None:  # the empty figure
+            pixels = panels.draw_alone(self.figure, [], hidden)
+            self._base = (canvas.copy_from_bbox(self.figure.bbox), pixels.copy())
         frame_key, left_key, right_key = self._panel_keys()
         left = self._cached(self._lefts, left_key, lambda: self._left(frame_key, hidden))
         right = self._cached(self._rights, right_key, lambda: self._draw_alone(self.loss_ax, hidden))
-        bands = self._cached(self._bands, (left_key, right_key), lambda: _bands(left, right), 16)
-        if bands is not None:
-            canvas.restore_region(self._base[0])
-            for top, bottom, split in bands:
-                left.restore(canvas, top, bottom, None, split)
-                right.restore(canvas, top, bottom, split, None)
+        where = self._cached(self._bands, (left_key, right_key), lambda: panels.bands([left, right]), 16)
+        if where is not None:
+            panels.compose(canvas, self._base[0], [left, right], where)
             return left_key, right_key
 
         def whole():
@@ -416,55 +397,3 @@ class OptimizerRaceFigure:
         else:
             self.status.set_text("")
 
-
-def _mark(drawn, box):
-    """Mark ``box`` (display coordinates, y up) in the per-pixel mask ``drawn`` (rows from the top)."""
-    height, width = drawn.shape
-    x0, y0, x1, y1 = box.extents
-    drawn[max(height - int(np.ceil(y1)), 0):max(height - int(np.floor(y0)), 0),
-          max(int(np.floor(x0)), 0):max(int(np.ceil(x1)), 0)] = True
-
-
-class _Panel:
-    """The canvas's pixels of the columns a panel drew on, and per row (from the top) where it drew.
-
-    Parameters
-    ----------
-    canvas : FigureCanvasAgg
-        Holding the panel drawn on the empty figure.
-    drawn : ndarray of bool, shape (height, width)
-        The pixels the panel drew on.
-    """
-
-    def __init__(self, canvas, drawn):
-        height, width = drawn.shape
-        rows, columns = drawn.any(axis=1), np.flatnonzero(drawn.any(axis=0))
-        self.first, self.last = int(columns[0]), int(columns[-1]) + 1
-        self.region = canvas.copy_from_bbox(Bbox.from_extents(self.first, 0, self.last, height))
-        self.drawn = drawn
-        # per row: the first column drawn on, and the last + 1 (width and 0 for a row it did not draw on)
-        self.low = np.where(rows, drawn.argmax(axis=1), width)
-        self.high = np.where(rows, width - drawn[:, ::-1].argmax(axis=1), 0)
-
-    def restore(self, canvas, top, bottom, start=None, stop=None):
-        """Copy rows ``top:bottom`` and columns ``start:stop`` (within the panel's) back into the canvas."""
-        start = self.first if start is None else max(start, self.first)
-        stop = self.last if stop is None else min(stop, self.last)
-        if start < stop and top < bottom:
-            # Agg's rectangle is inclusive and relative to the region, placed at the region's corner
-            canvas.restore_region(self.region, bbox=(start, top, stop - 1, bottom - 1), xy=(self.first, 0))
-
-
-def _bands(left, right):
-    """Horizontal bands ``(top, bottom, split)`` of rows in which ``left`` drew only left of ``split`` and
-    ``right`` only from it on; None when they drew on a row's same pixels (then only a full draw is right)."""
-    if np.any(left.high > right.low):
-        return None
-    bands, top, height = [], 0, len(left.high)
-    while top < height:
-        low, high, bottom = int(left.high[top]), int(right.low[top]), top + 1
-        while bottom < height and max(low, left.high[bottom]) <= min(high, right.low[bottom]):
-            low, high, bottom = max(low, int(left.high[bottom])), min(high, int(right.low[bottom])), bottom + 1
-        bands.append((top, bottom, low))
-        top = bottom
-    return bands

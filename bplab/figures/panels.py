@@ -1,0 +1,136 @@
+"""A figure's background kept per panel: one axes drawn alone, its pixels put back where it drew.
+
+A control that moves one axes' range (a new loss range, a longer sequence) changes the ticks and labels
+of that axes only; drawing the whole figure again costs every other axes' ticks too. Here each panel (a
+group of axes) is drawn alone on the empty figure, once per what it shows, and the background is put
+together from the pixels each panel drew on: row band by row band, each panel's columns on its side of
+a split that leaves every pixel a panel drew with that panel. The result is the full draw's, pixel for
+pixel, when no two panels drew on the same pixel (an axes' white patch counts as drawn on: it covers
+whatever another panel would put there); :func:`bands` says when they did, and then only a full draw
+is right.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.transforms import Bbox
+
+
+def draw_alone(figure, shown, hidden=()):
+    """A full draw of ``figure`` with only the axes in ``shown`` and without the artists ``hidden``.
+
+    Every axes and artist gets its visibility back afterwards. Returns the canvas's pixels (a view of the
+    canvas's buffer, shape (height, width, 4), valid until the next draw).
+    """
+    canvas = figure.canvas
+    shown = set(map(id, shown))
+    saved = [(a, a.get_visible()) for a in (*figure.axes, *hidden)]
+    for axes in figure.axes:
+        axes.set_visible(axes.get_visible() and id(axes) in shown)
+    for artist in hidden:
+        artist.set_visible(False)
+    try:
+        canvas.draw()
+    finally:
+        for artist, visible in saved:
+            artist.set_visible(visible)
+    return np.asarray(canvas.buffer_rgba())
+
+
+def drawn_on(pixels, empty, boxes=()):
+    """Where a panel drew: the pixels that differ from the empty figure's, and ``boxes`` (its axes' areas).
+
+    Parameters
+    ----------
+    pixels, empty : ndarray of uint8, shape (height, width, 4)
+    boxes : iterable of matplotlib.transforms.Bbox
+        In display coordinates (y up).
+
+    Returns
+    -------
+    ndarray of bool, shape (height, width), rows from the top
+    """
+    drawn = pixels.view(np.uint32)[..., 0] != empty.view(np.uint32)[..., 0]
+    for box in boxes:
+        mark(drawn, box)
+    return drawn
+
+
+def mark(drawn, box):
+    """Mark ``box`` (display coordinates, y up) in the per-pixel mask ``drawn`` (rows from the top)."""
+    height, _ = drawn.shape
+    x0, y0, x1, y1 = box.extents
+    drawn[max(height - int(np.ceil(y1)), 0):max(height - int(np.floor(y0)), 0),
+          max(int(np.floor(x0)), 0):max(int(np.ceil(x1)), 0)] = True
+
+
+class Panel:
+    """The canvas's pixels of the columns a panel drew on, and per row (from the top) where it drew.
+
+    Parameters
+    ----------
+    canvas : FigureCanvasAgg
+        Holding the panel drawn on the empty figure.
+    drawn : ndarray of bool, shape (height, width)
+        The pixels the panel drew on (:func:`drawn_on`); a panel that drew nothing keeps no pixels.
+    """
+
+    def __init__(self, canvas, drawn):
+        height, width = drawn.shape
+        rows, columns = drawn.any(axis=1), np.flatnonzero(drawn.any(axis=0))
+        self.drawn = drawn
+        self.first, self.last = (int(columns[0]), int(columns[-1]) + 1) if columns.size else (0, 0)
+        self.region = (canvas.copy_from_bbox(Bbox.from_extents(self.first, 0, self.last, height))
+                       if columns.size else None)
+        # per row: the first column drawn on, and the last + 1 (width and 0 for a row it did not draw on)
+        self.low = np.where(rows, drawn.argmax(axis=1), width).tolist()
+        self.high = np.where(rows, width - drawn[:, ::-1].argmax(axis=1), 0).tolist()
+
+    def restore(self, canvas, top, bottom, start, stop):
+        """Copy rows ``top:bottom`` and columns ``start:stop`` (within the panel's) back into the canvas."""
+        start, stop = max(start, self.first), min(stop, self.last)
+        if self.region is not None and start < stop and top < bottom:
+            # Agg's rectangle is inclusive and relative to the region, placed at the region's corner
+            canvas.restore_region(self.region, bbox=(start, top, stop - 1, bottom - 1), xy=(self.first, 0))
+
+
+def bands(panels):
+    """Where each panel's pixels go: ``[(top, bottom, splits), ...]``, row bands in which panel ``i`` drew only
+    between ``splits[i - 1]`` and ``splits[i]`` (0 and the width at the ends); None when two panels drew on
+    the same pixels of a row (or out of their left-to-right order).
+
+    Parameters
+    ----------
+    panels : list of Panel
+        Left to right.
+    """
+    # split i must lie right of everything panels 0..i drew on a row, and left of everything panels i+1.. drew
+    lows, highs = [], []
+    for i in range(len(panels) - 1):
+        highs.append(np.max([p.high for p in panels[: i + 1]], axis=0).tolist())
+        lows.append(np.min([p.low for p in panels[i + 1:]], axis=0).tolist())
+    height = len(panels[0].low)
+    if any(h > lo for hs, ls in zip(highs, lows, strict=True) for h, lo in zip(hs, ls, strict=True)):
+        return None
+    out, top = [], 0
+    while top < height:
+        low, high, bottom = [h[top] for h in highs], [lo[top] for lo in lows], top + 1
+        while bottom < height:
+            new_low = [max(a, h[bottom]) for a, h in zip(low, highs, strict=True)]
+            new_high = [min(b, lo[bottom]) for b, lo in zip(high, lows, strict=True)]
+            if any(a > b for a, b in zip(new_low, new_high, strict=True)):
+                break
+            low, high, bottom = new_low, new_high, bottom + 1
+        out.append((top, bottom, tuple(low)))
+        top = bottom
+    return out
+
+
+def compose(canvas, empty, panels, where):
+    """Put the empty figure, then each panel's pixels as :func:`bands` ``where`` says, into the canvas."""
+    canvas.restore_region(empty)
+    width = canvas.get_width_height(physical=True)[0]
+    for top, bottom, splits in where:
+        edges = (0, *splits, width)
+        for panel, start, stop in zip(panels, edges[:-1], edges[1:], strict=True):
+            panel.restore(canvas, top, bottom, start, stop)
