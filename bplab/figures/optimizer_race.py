@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import numpy as np
+from matplotlib import colormaps
+from matplotlib.colors import Normalize
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from bplab.figures import panels
@@ -123,6 +125,7 @@ class OptimizerRaceFigure:
                                         color=PALETTE["vermillion"], va="bottom")
         self.status.set_in_layout(False)  # a message must not resize the axes
         self.legend = None
+        self._legend_handles = None  # the legend's entries' artists
         self._contours = None
         self._surface_key = None  # the surface the contours show
         self._static_key = None  # what the static artists show
@@ -163,7 +166,9 @@ class OptimizerRaceFigure:
             X, Y, Z, levels = contour_data(model)
             if self._contours is not None:
                 self._contours.remove()
-            self._contours = self.ax.contour(X, Y, Z, levels=levels, cmap="viridis", linewidths=0.7, alpha=0.7,
+            # the colours viridis gives each level (a colour map costs a third of making the contours)
+            colours = colormaps["viridis"](Normalize(levels[0], levels[-1])(levels))
+            self._contours = self.ax.contour(X, Y, Z, levels=levels, colors=colours, linewidths=0.7, alpha=0.7,
                                              zorder=1)
             minima = np.array(model.surface.minima).reshape(-1, 2)
             self.minima.set_data(minima[:, 0], minima[:, 1])
@@ -173,6 +178,13 @@ class OptimizerRaceFigure:
             self.loss_ax.yaxis.set_major_locator(FixedLocator(_symlog_ticks(*ylim)))
 
     def _make_legend(self, handles):
+        if self.legend is not None and self._legend_handles == [id(h) for h in handles]:
+            # the same entries, new labels (kappa's best rates): new texts in the same legend, laid out at its
+            # next draw as a new legend would be (tested against a full draw of a fresh figure)
+            for text, handle in zip(self.legend.get_texts(), handles, strict=True):
+                text.set_text(handle.get_label())
+            return
+        self._legend_handles = [id(h) for h in handles]
         if self.legend is not None:
             self.legend.remove()
         self.legend = self.loss_ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
@@ -313,8 +325,11 @@ class OptimizerRaceFigure:
         frame.restore(canvas, 0, frame.drawn.shape[0], 0, frame.last)
         for artist in ([self._contours] if self._contours is not None else []) + spines + [self.title]:
             self.figure.draw_artist(artist)
-        drawn = frame.drawn.copy()
-        panels.mark(drawn, self.title.get_window_extent(canvas.get_renderer()).padded(1))
+        # the title's own pixels (over the empty figure), not its box: a long title reaches over the loss
+        # panel's top tick label's columns
+        box = np.zeros_like(frame.drawn)
+        panels.mark(box, self.title.get_window_extent(canvas.get_renderer()).padded(1))
+        drawn = frame.drawn | (box & panels.drawn_on(np.asarray(canvas.buffer_rgba()), self._base[1]))
         return panels.Panel(canvas, drawn)
 
     def _background(self, dynamic):
