@@ -83,8 +83,8 @@ class Panel:
         self.region = (canvas.copy_from_bbox(Bbox.from_extents(self.first, 0, self.last, height))
                        if columns.size else None)
         # per row: the first column drawn on, and the last + 1 (width and 0 for a row it did not draw on)
-        self.low = np.where(rows, drawn.argmax(axis=1), width).tolist()
-        self.high = np.where(rows, width - drawn[:, ::-1].argmax(axis=1), 0).tolist()
+        self.low = np.where(rows, drawn.argmax(axis=1), width)
+        self.high = np.where(rows, width - drawn[:, ::-1].argmax(axis=1), 0)
 
     def restore(self, canvas, top, bottom, start, stop):
         """Copy rows ``top:bottom`` and columns ``start:stop`` (within the panel's) back into the canvas."""
@@ -105,23 +105,19 @@ def bands(panels):
         Left to right.
     """
     # split i must lie right of everything panels 0..i drew on a row, and left of everything panels i+1.. drew
-    lows, highs = [], []
-    for i in range(len(panels) - 1):
-        highs.append(np.max([p.high for p in panels[: i + 1]], axis=0).tolist())
-        lows.append(np.min([p.low for p in panels[i + 1:]], axis=0).tolist())
-    height = len(panels[0].low)
-    if any(h > lo for hs, ls in zip(highs, lows, strict=True) for h, lo in zip(hs, ls, strict=True)):
+    low_rows = np.array([p.low for p in panels])
+    high_rows = np.array([p.high for p in panels])
+    highs = np.maximum.accumulate(high_rows, axis=0)[:-1]
+    lows = np.minimum.accumulate(low_rows[::-1], axis=0)[::-1][1:]
+    if np.any(highs > lows):
         return None
-    out, top = [], 0
-    while top < height:
-        low, high, bottom = [h[top] for h in highs], [lo[top] for lo in lows], top + 1
-        while bottom < height:
-            new_low = [max(a, h[bottom]) for a, h in zip(low, highs, strict=True)]
-            new_high = [min(b, lo[bottom]) for b, lo in zip(high, lows, strict=True)]
-            if any(a > b for a, b in zip(new_low, new_high, strict=True)):
-                break
-            low, high, bottom = new_low, new_high, bottom + 1
-        out.append((top, bottom, tuple(low)))
+    out, top, height = [], 0, low_rows.shape[1]
+    while top < height:  # the longest band from ``top`` in which every split has room on every row
+        low = np.maximum.accumulate(highs[:, top:], axis=1)
+        high = np.minimum.accumulate(lows[:, top:], axis=1)
+        closed = np.flatnonzero(np.any(low > high, axis=0))
+        bottom = top + (int(closed[0]) if closed.size else height - top)
+        out.append((top, bottom, tuple(int(x) for x in low[:, bottom - top - 1])))
         top = bottom
     return out
 
