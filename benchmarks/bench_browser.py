@@ -256,6 +256,9 @@ class LabSession:
         # a run that reached its end has stopped by itself: a click now would play it again
         if element.evaluate("e => !!e.querySelector('.fa-pause') || e.classList.contains('mod-active')"):
             element.click()
+            # the pause is the click's pointerdown in the page (playwright's own click takes tens of ms before it)
+            pressed = [e["t"] for e in self.inputs() if e["type"] == "pointerdown" and e["t"] >= paused_at]
+            paused_at = min(pressed, default=paused_at)
         self.settle(paused_at, timeout=10)
         settled = self.now()
         frames = [f for f in self.frames() if f["set"] >= start and f["shown"]]

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from bplab import gradcheck
+from bplab.grading import in_place, wrong_answers
 
 
 @pytest.fixture
@@ -232,9 +233,9 @@ def test_sampled_check_gradient():
 
 
 def test_unpack_pads_missing_values():
-    assert gradcheck.unpack((1, 2), 3, "f") == [1, 2, None]
-    assert gradcheck.unpack(None, 2, "f") == [None, None]
-    assert gradcheck.unpack(5, 1, "f") == [5]
+    assert wrong_answers.unpack((1, 2), 3, "f") == [1, 2, None]
+    assert wrong_answers.unpack(None, 2, "f") == [None, None]
+    assert wrong_answers.unpack(5, 1, "f") == [5]
 
 
 def test_a_scalar_is_not_called_off_by_a_constant_factor():
@@ -315,11 +316,11 @@ def test_the_judge_names_an_input_the_call_changed():
     x, w = _inputs()
     _, seen = call(scales_in_place, x, w, names=("x", "w"))
     assert np.array_equal(x, _inputs()[0]), "call passes copies: the caller's x is intact"
-    verdict = gradcheck.not_modified(_crossed([seen]), inputs=[_inputs()])
+    verdict = in_place.not_modified(_crossed([seen]), inputs=[_inputs()])
     assert not verdict.passed and verdict.detail == "x changed by the call"
     assert "input modified in place" in verdict.diagnosis
     _, seen = call(lambda x, w: x * w, x, w, names=("x", "w"))
-    assert gradcheck.not_modified(_crossed([seen]), inputs=[_inputs()]).passed
+    assert in_place.not_modified(_crossed([seen]), inputs=[_inputs()]).passed
 
 
 def test_the_judge_compares_with_its_own_inputs_not_the_childs():
@@ -329,10 +330,10 @@ def test_the_judge_compares_with_its_own_inputs_not_the_childs():
     x, w = _inputs()
     _, seen = call(lambda x, w: x * w, x, w, names=("x", "w"))
     other = _inputs(seed=12)
-    verdict = gradcheck.not_modified(_crossed([seen]), inputs=[other])
+    verdict = in_place.not_modified(_crossed([seen]), inputs=[other])
     assert not verdict.passed and verdict.detail == "x, w changed by the call"
     seen["before"] = seen["after"]  # a child's claim that nothing changed does not help either
-    assert not gradcheck.not_modified(_crossed([seen]), inputs=[other]).passed
+    assert not in_place.not_modified(_crossed([seen]), inputs=[other]).passed
 
 
 def test_a_missing_or_malformed_witness_fails():
@@ -341,8 +342,8 @@ def test_a_missing_or_malformed_witness_fails():
     x, w = _inputs()
     _, seen = call(lambda x, w: x * w, x, w, names=("x", "w"))
     _, seen_back = call(lambda d, c: d * c[0], x, (x, w), names=("dout", "cache"), repeat=True)
-    calls = [_inputs(), (x, gradcheck.Cache(repeat=True))]
-    assert gradcheck.not_modified(_crossed([seen, seen_back]), inputs=calls).passed
+    calls = [_inputs(), (x, in_place.Cache(repeat=True))]
+    assert in_place.not_modified(_crossed([seen, seen_back]), inputs=calls).passed
     forged = {
         "no witness": None,
         "the claim of the old API, (result, [])": [],
@@ -356,7 +357,7 @@ def test_a_missing_or_malformed_witness_fails():
         "a second call without results": [seen, {**seen_back, "again": {"first": 1.0}}],
     }
     for case, witness in forged.items():
-        verdict = gradcheck.not_modified(_crossed(witness), inputs=calls)
+        verdict = in_place.not_modified(_crossed(witness), inputs=calls)
         assert not verdict.passed, case
         assert verdict.detail.startswith("no usable record of the call's inputs came back"), (case, verdict.detail)
         assert "harness.call" in verdict.diagnosis
@@ -368,7 +369,7 @@ def test_forged_arrays_of_another_shape_or_type_count_as_changed():
     x, w = _inputs()
     _, seen = call(lambda x, w: x * w, x, w, names=("x", "w"))
     for after in ([x.ravel(), w], [x.astype(np.float32), w], [x.tolist(), w], [None, w], [x[:1], w]):
-        verdict = gradcheck.not_modified(_crossed([{**seen, "after": after}]), inputs=[_inputs()])
+        verdict = in_place.not_modified(_crossed([{**seen, "after": after}]), inputs=[_inputs()])
         assert not verdict.passed and verdict.detail == "x changed by the call", after
 
 
@@ -383,7 +384,7 @@ def test_the_judge_names_an_array_changed_inside_a_cache():
     x, w = _inputs()
     dout = np.ones(3)
     _, seen = call(backward_in_place, dout, (x[0].copy(), w), names=("dout", "cache"))
-    verdict = gradcheck.not_modified(_crossed([seen]), inputs=[(dout, gradcheck.Cache())])
+    verdict = in_place.not_modified(_crossed([seen]), inputs=[(dout, in_place.Cache())])
     assert not verdict.passed and verdict.detail == "cache[0] changed by the call"
     assert "cache" in verdict.diagnosis and "second backward" in verdict.diagnosis
 
@@ -399,16 +400,16 @@ def test_the_judge_sees_a_second_call_on_a_cache_differ():
         return dout * len(cache["calls"])
 
     dout = np.ones(2)
-    twice = [(dout, gradcheck.Cache(repeat=True))]
+    twice = [(dout, in_place.Cache(repeat=True))]
     _, seen = call(backward_pops, dout, {"x": np.full(2, 3.0)}, names=("dout", "cache"), repeat=True)
-    verdict = gradcheck.not_modified(_crossed([seen]), inputs=twice)
+    verdict = in_place.not_modified(_crossed([seen]), inputs=twice)
     assert not verdict.passed and "cache (a second call on it raised KeyError)" in verdict.detail
     _, seen = call(backward_counts, dout, {"calls": []}, names=("dout", "cache"), repeat=True)
-    verdict = gradcheck.not_modified(_crossed([seen]), inputs=twice)
+    verdict = in_place.not_modified(_crossed([seen]), inputs=twice)
     assert verdict.detail == "cache['calls'], cache (a second call on it gave another result) changed by the call"
     assert "second backward on it gives other gradients" in verdict.diagnosis
     _, seen = call(lambda d, c: d * c["x"], dout, {"x": np.full(2, 3.0)}, names=("dout", "cache"), repeat=True)
-    assert gradcheck.not_modified(_crossed([seen]), inputs=twice).passed
+    assert in_place.not_modified(_crossed([seen]), inputs=twice).passed
 
 
 def test_an_input_changed_by_several_calls_is_named_once():
@@ -419,7 +420,7 @@ def test_an_input_changed_by_several_calls_is_named_once():
         return x
 
     seen = [call(scales_in_place, *_inputs(), names=("x", "w"))[1] for _ in range(3)]
-    verdict = gradcheck.not_modified(_crossed(seen), inputs=[_inputs()] * 3)
+    verdict = in_place.not_modified(_crossed(seen), inputs=[_inputs()] * 3)
     assert verdict.detail == "x changed by the call"
 
 
@@ -484,14 +485,14 @@ def test_two_exchanged_blocks_of_columns_are_named():
 
 
 def test_returned_count_names_a_missing_or_nested_value():
-    assert gradcheck.returned_count([1, 2, 3], ("dx", "dW", "db"), "f") is None
-    assert gradcheck.returned_count(None, ("dx", "dW", "db"), "f") is None  # compare says "return missing?"
-    assert gradcheck.returned_count(np.ones(3), ("dx",), "f") is None
-    single = gradcheck.returned_count(np.ones(3), ("out", "cache"), "f")
+    assert wrong_answers.returned_count([1, 2, 3], ("dx", "dW", "db"), "f") is None
+    assert wrong_answers.returned_count(None, ("dx", "dW", "db"), "f") is None  # compare says "return missing?"
+    assert wrong_answers.returned_count(np.ones(3), ("dx",), "f") is None
+    single = wrong_answers.returned_count(np.ones(3), ("out", "cache"), "f")
     assert "one ndarray of shape (3,)" in single.detail and "return out, cache" in single.diagnosis
-    short = gradcheck.returned_count([np.ones(2), [np.ones(2), np.ones(2)]], ("dx", "dW", "db"), "f")
+    short = wrong_answers.returned_count([np.ones(2), [np.ones(2), np.ones(2)]], ("dx", "dW", "db"), "f")
     assert not short.passed and "returned 2 values, expected 3" in short.detail and "nested" in short.diagnosis
-    assert "dx, dW, db" in gradcheck.returned_count([1, 2, 3, 4], ("dx", "dW", "db"), "f").diagnosis
+    assert "dx, dW, db" in wrong_answers.returned_count([1, 2, 3, 4], ("dx", "dW", "db"), "f").diagnosis
 
 
 def test_products_of_any_shape():

@@ -197,7 +197,7 @@ def test_prose_after_the_returns_entries_is_not_read_as_more_values():
             """
         ''')
     function = ast.parse(source).body[0]
-    assert [name for name, _ in tracebacks._docstring_section(function, "Returns")] == ["dx", "db"]
+    assert [name for name, _ in tracebacks.declared._docstring_section(function, "Returns")] == ["dx", "db"]
 
 
 def test_a_legacy_random_name_on_a_generator_names_the_generator_method(learner):

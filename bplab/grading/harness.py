@@ -280,7 +280,7 @@ def call(fn, *args, names=None, repeat=False):
 
     The child reports data, not a verdict: the judge, in the grading process,
     compares the witness's arguments after the call with the inputs it
-    regenerates itself (:func:`bplab.gradcheck.not_modified`).
+    regenerates itself (:func:`bplab.grading.in_place.not_modified`).
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Families of mistakes added by fixB before and beside the blind batch w2 (lessons 05-08).
 
-Written while building the slot mechanisms (gradcheck.slot_mistakes and friends), so not blind: they keep
+Written while building the slot mechanisms (wrong_answers.slot_mistakes and friends), so not blind: they keep
 the families named (tanh' from the wrong quantity, each gate's local derivative, batch norm's terms, running
 statistics, the mask's origin, crops and clamps).
 """

@@ -6,7 +6,7 @@ size without the padding), two values returned in swapped order, the sequence fo
 with no known wrong answer (the training formula on the evaluation cache, running statistics blended in
 evaluation, dout unmasked, db averaged, pooling windows cut by a reshape, stride-1 windows), the digits accuracy
 check's generic sentence (labels not the batch's, zeroed gradients) and three question hints that did not name
-the misconception. They were fixed with general mechanisms (gradcheck.slot_mistakes, drop_contradicted,
+the misconception. They were fixed with general mechanisms (wrong_answers.slot_mistakes, drop_contradicted,
 returned_order; the accuracy check's recorded calls), and the keywords follow the final messages.
 """
 

@@ -1,6 +1,6 @@
 """Mistakes written by the fixA engineer while building the exception describer and the source notes.
 
-Not blind: written alongside the mechanisms (bplab/grading/tracebacks.py, gradcheck.wrong_derivatives,
+Not blind: written alongside the mechanisms (bplab/grading/tracebacks.py, wrong_answers.wrong_derivatives,
 misplaced, returned_count for one value), to keep them working: exceptions from matrix products, unpacking,
 names, keys and indices, swapped arguments, and wrong-quantity derivatives.
 """

@@ -7,6 +7,7 @@ up to rounding, so a correct answer scores about 1e-11.
 import numpy as np
 
 from bplab import gradcheck
+from bplab.grading import in_place
 from bplab.grading.checks import Check
 from bplab.grading.harness import call
 
@@ -31,7 +32,7 @@ def _judge(values):
                                     np.full_like(x, np.sum(x ** 2))),
                 "np.gradient differences neighbouring entries of an array; here each entry of the answer is the "
                 "derivative of x[i] ** 2, which is 2 * x[i]": gradcheck.AnyOf(np.gradient(x ** 2), np.gradient(x))}
-    return [gradcheck.not_modified(values.get("witness"), inputs=[(x,)]),
+    return [in_place.not_modified(values.get("witness"), inputs=[(x,)]),
             gradcheck.compare("grad", values.get("grad"), numeric, threshold=1e-7, kind="gradient",
                               mistakes=mistakes)]
 

@@ -27,6 +27,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from bplab import gradcheck
+from bplab.grading import in_place, wrong_answers
 from bplab.grading.checks import Check
 from bplab.grading.harness import call
 
@@ -634,8 +635,8 @@ def _formula_library(x, n=3.0):
 
 def _local_mistakes(name, x):
     """Known wrong derivatives, recomputed at the same inputs: named ones first, then the formula library."""
-    return gradcheck.merge_mistakes(_named_local_mistakes(name, x),
-                                    gradcheck.formula_mistakes(name, _LOCAL_RIGHT[name], _formula_library(x)))
+    return wrong_answers.merge_mistakes(_named_local_mistakes(name, x),
+                                    wrong_answers.formula_mistakes(name, _LOCAL_RIGHT[name], _formula_library(x)))
 
 
 def _named_local_mistakes(name, x):
@@ -790,7 +791,7 @@ def _staged_sigmoid_mistakes(x, y, df):
     dxpy = 2 * xpy * dden
     found = {}
     for name, value, pre, other_name, other in (("sig_x", sig_x, x, "sig_y", sig_y), ("sig_y", sig_y, y, "sig_x", sig_x)):
-        right, wrong = gradcheck.wrong_derivatives("sigmoid", pre, value, pre_name=name[-1], post_name=name)
+        right, wrong = wrong_answers.wrong_derivatives("sigmoid", pre, value, pre_name=name[-1], post_name=name)
         wrong[f"{other_name} * (1 - {other_name}), the other sigmoid's output"] = other * (1 - other)
         for expr, local in wrong.items():
             lx = local if name == "sig_x" else sig_x * (1 - sig_x)
@@ -803,13 +804,13 @@ def _staged_sigmoid_mistakes(x, y, df):
 def _judge_staged(values):
     x, y, df = _staged_inputs()
     dx_parts, dy_parts = _use_partials(x, y, df)
-    dx, dy = gradcheck.unpack(values.get("grads"), 2, "staged_backward")
+    dx, dy = wrong_answers.unpack(values.get("grads"), 2, "staged_backward")
     variants = {text: _staged_variant(x, y, df, key) for key, text in _STAGED_MISTAKES.items()}
     variants = {**variants, **{text: v for text, v in _staged_sigmoid_mistakes(x, y, df).items()
                                if not any(np.allclose(v[0], w[0]) and np.allclose(v[1], w[1])
                                           for w in variants.values())}}
-    return [gradcheck.not_modified(values.get("witness"),
-                                    inputs=[(x, y), (df, gradcheck.Cache(repeat=True))]),
+    return [in_place.not_modified(values.get("witness"),
+                                    inputs=[(x, y), (df, in_place.Cache(repeat=True))]),
             gradcheck.compare("f", values.get("f"), _staged_f(x, x, x, y, y), threshold=1e-10),
             gradcheck.compare("dx", dx, sum(dx_parts), threshold=1e-7,
                               mistakes={**_missing_use_mistakes("x", dx_parts, _X_USES),
@@ -1035,7 +1036,7 @@ CHECKS = [
     Check(lesson="01", name="local_derivatives", points=2, module=MODULE, produce=_produce_local, judge=_judge_local,
           functions=tuple(name for name, _, _ in _LOCAL), hint=HINT_LOCAL),
     Check(lesson="01", name="staged_fanout", points=2, module=MODULE, produce=_produce_staged,
-          judge=gradcheck.counted(_judge_staged, "grads", ("dx", "dy"), "staged_backward"),
+          judge=wrong_answers.counted(_judge_staged, "grads", ("dx", "dy"), "staged_backward"),
           functions=("staged_forward", "staged_backward"), hint=HINT_STAGED),
     _expression_check("add_mul", 2, "value_add_mul", HINT_VALUE),
     _expression_check("pow_sub_div", 1, "value_pow_sub_div", HINT_VALUE),

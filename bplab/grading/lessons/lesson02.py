@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from bplab import gradcheck
+from bplab.grading import in_place, wrong_answers
 from bplab.grading.checks import Check
 from bplab.grading.harness import call
 
@@ -103,7 +104,7 @@ def _stability_results(values, expected_loss, expected_grad):
                     "shift each row by its OWN maximum (max(axis=1, keepdims=True)) so that its largest exp is 1, "
                     "and take logs of shifted logits, not of probabilities")
         return [gradcheck.verdict("stable at |logits| ~ 1e3", False, f"{error} for logits of magnitude 1000", why)]
-    loss, grad = gradcheck.unpack(values.get("big"), 2, "loss")
+    loss, grad = wrong_answers.unpack(values.get("big"), 2, "loss")
     return [gradcheck.compare("loss at |logits| ~ 1e3", _array(loss), expected_loss, threshold=VALUE),
             gradcheck.compare("dlogits at |logits| ~ 1e3", grad, expected_grad, threshold=GRAD)]
 
@@ -119,7 +120,7 @@ def _linear_inputs():
 def _produce_linear_forward(ex):
     x, W, b, _ = _linear_inputs()
     result, seen = call(ex.linear_forward, x, W, b, names=("x", "W", "b"))
-    out, _cache = gradcheck.unpack(result, 2, "linear_forward")
+    out, _cache = wrong_answers.unpack(result, 2, "linear_forward")
     returned = result if not isinstance(result, (tuple, list)) else tuple(range(len(result)))  # its form, not the cache
     return {"out": out, "witness": [seen], "returned": returned}
 
@@ -127,8 +128,8 @@ def _produce_linear_forward(ex):
 def _judge_linear_forward(values):
     x, W, b, _ = _linear_inputs()
     expected = np.einsum("nd,dm->nm", x, W) + b
-    count = gradcheck.returned_count(values.get("returned"), ("out", "cache"), "linear_forward")
-    return [count] * (count is not None) + [gradcheck.not_modified(values.get("witness"), inputs=[(x, W, b)]),
+    count = wrong_answers.returned_count(values.get("returned"), ("out", "cache"), "linear_forward")
+    return [count] * (count is not None) + [in_place.not_modified(values.get("witness"), inputs=[(x, W, b)]),
             gradcheck.compare("out", values.get("out"), expected, threshold=VALUE,
                               mistakes={"the bias b is missing: out = x @ W + b": x @ W})]
 
@@ -146,20 +147,20 @@ def _judge_linear_backward(values):
     dx = gradcheck.numerical_gradient_array(lambda v: v @ W + b, x.copy(), dout)
     dW = gradcheck.numerical_gradient_array(lambda v: x @ v + b, W.copy(), dout)
     db = gradcheck.numerical_gradient_array(lambda v: x @ W + v, b.copy(), dout)
-    got_dx, got_dW, got_db = gradcheck.unpack(values.get("grads"), 3, "linear_backward")
+    got_dx, got_dW, got_db = wrong_answers.unpack(values.get("grads"), 3, "linear_backward")
     per_layer = "the layer's gradient is a sum over the batch; the 1/N belongs to the loss, not here"
     order = "the gradients are returned in the wrong order: return dx, dW, db"
     named = {"dout": dout, "W": W, "x": x}
-    count = gradcheck.returned_count(values.get("grads"), ("dx", "dW", "db"), "linear_backward")
-    unchanged = gradcheck.not_modified(values.get("witness"), inputs=[(dout, gradcheck.Cache(repeat=True))])
-    moved = gradcheck.returned_order([got_dx, got_dW, got_db], [dx, dW, db], ("dx", "dW", "db"), "linear_backward")
+    count = wrong_answers.returned_count(values.get("grads"), ("dx", "dW", "db"), "linear_backward")
+    unchanged = in_place.not_modified(values.get("witness"), inputs=[(dout, in_place.Cache(repeat=True))])
+    moved = wrong_answers.returned_order([got_dx, got_dW, got_db], [dx, dW, db], ("dx", "dW", "db"), "linear_backward")
     return [count] * (count is not None) + [moved] * (moved is not None) + [unchanged,
-            gradcheck.compare("dx", got_dx, dx, mistakes=lambda: gradcheck.merge_mistakes(
+            gradcheck.compare("dx", got_dx, dx, mistakes=lambda: wrong_answers.merge_mistakes(
                 {order: gradcheck.AnyOf(dW, db), f"dx divided by N: {per_layer}": dx / n},
-                gradcheck.formula_mistakes("dx", "dout @ W.T", gradcheck.products(named)))),
-            gradcheck.compare("dW", got_dW, dW, mistakes=lambda: gradcheck.merge_mistakes(
+                wrong_answers.formula_mistakes("dx", "dout @ W.T", gradcheck.products(named)))),
+            gradcheck.compare("dW", got_dW, dW, mistakes=lambda: wrong_answers.merge_mistakes(
                 {f"dW divided by N: {per_layer}": dW / n, order: gradcheck.AnyOf(dx, db)},
-                gradcheck.formula_mistakes("dW", "x.T @ dout", gradcheck.products(named)))),
+                wrong_answers.formula_mistakes("dW", "x.T @ dout", gradcheck.products(named)))),
             gradcheck.compare("db", got_db, db, mistakes={
                 f"db averaged over the batch: {per_layer}": db / n,
                 "db summed over the wrong axis: b is shared by the rows, so db = dout.sum(axis=0)":
@@ -210,12 +211,12 @@ def _activation_formulas(name, x):
 
 def _formula_candidates(name, x, dout):
     blocks = _activation_formulas(name, x)
-    return gradcheck.formula_mistakes("dx", _RIGHT[name], {**{f"dout * {k}": dout * v for k, v in blocks.items()},
+    return wrong_answers.formula_mistakes("dx", _RIGHT[name], {**{f"dout * {k}": dout * v for k, v in blocks.items()},
                                                            **{k: v for k, v in blocks.items()}})
 
 
 def _activation_mistakes(name, x, dout):
-    return gradcheck.merge_mistakes(_named_activation_mistakes(name, x, dout), _formula_candidates(name, x, dout))
+    return wrong_answers.merge_mistakes(_named_activation_mistakes(name, x, dout), _formula_candidates(name, x, dout))
 
 
 def _named_activation_mistakes(name, x, dout):
@@ -279,8 +280,8 @@ def _judge_activation(name):
         x, dout = _activation_inputs()
         expected = gradcheck.numerical_gradient_array(_ACTIVATIONS[name], x.copy(), dout)
         douts = [dout, _kink_inputs()[1]] if name in ("relu", "leaky_relu") else [dout]
-        calls = [(d, gradcheck.Cache(repeat=True)) for d in douts]
-        results = [gradcheck.not_modified(values.get("witness"), inputs=calls),
+        calls = [(d, in_place.Cache(repeat=True)) for d in douts]
+        results = [in_place.not_modified(values.get("witness"), inputs=calls),
                    gradcheck.compare("dx", values.get("dx"), expected,
                                      mistakes=lambda: _activation_mistakes(name, x, dout))]
         if name in ("relu", "leaky_relu"):
@@ -316,7 +317,7 @@ def _judge_ce(values):
     softmax = np.exp(logits - _logsumexp(logits)[:, None])
     big_softmax = np.exp(big - _logsumexp(big)[:, None])
     big_grad = (big_softmax - np.eye(big.shape[1])[y]) / n  # closed form: central differences lose 1e3 scales
-    loss, dlogits = gradcheck.unpack(values.get("result"), 2, "softmax_cross_entropy")
+    loss, dlogits = wrong_answers.unpack(values.get("result"), 2, "softmax_cross_entropy")
     rows, onehot = np.arange(n), np.eye(logits.shape[1])[y]
     columns = softmax.copy()
     columns[:, y] -= 1.0  # numpy applies a repeated column once
@@ -324,7 +325,7 @@ def _judge_ce(values):
     column_grad = column_softmax.copy()
     column_grad[rows, y] -= 1.0
     picked = "pick one entry per row with [np.arange(N), y]; [:, y] takes whole columns"
-    return ([gradcheck.not_modified(values.get("witness"), inputs=[(logits, y)]),
+    return ([in_place.not_modified(values.get("witness"), inputs=[(logits, y)]),
              _compare_loss(loss, _cross_entropy(logits, y),
                            "the loss is mean over rows of (log sum_j exp(logits[i, j]) - logits[i, y[i]])",
                            mistakes={"the loss is summed over the batch: average it (mean over N)":
@@ -404,8 +405,8 @@ def _judge_mse(values):
     diff, n = pred - target, len(pred)
     f = lambda v: float(np.mean((v - target) ** 2))
     grad = gradcheck.numerical_gradient(f, pred.copy())
-    loss, dpred = gradcheck.unpack(values.get("result"), 2, "mse_loss")
-    return [gradcheck.not_modified(values.get("witness"), inputs=[(pred, target)]),
+    loss, dpred = wrong_answers.unpack(values.get("result"), 2, "mse_loss")
+    return [in_place.not_modified(values.get("witness"), inputs=[(pred, target)]),
             _compare_loss(loss, f(pred), "the loss is the mean of (pred - target)**2 over all elements",
                           mistakes={"averaged over rows only: the mean is over all N * D elements":
                                     np.asarray(np.sum(diff ** 2) / n),
@@ -429,8 +430,8 @@ def _judge_mae(values):
     diff, n = pred - target, len(pred)
     f = lambda v: float(np.mean(np.abs(v - target)))
     grad = gradcheck.numerical_gradient(f, pred.copy())  # 0 at the ties: (|h| - |-h|) / 2h = 0
-    loss, dpred = gradcheck.unpack(values.get("result"), 2, "mae_loss")
-    return [gradcheck.not_modified(values.get("witness"), inputs=[(pred, target)]),
+    loss, dpred = wrong_answers.unpack(values.get("result"), 2, "mae_loss")
+    return [in_place.not_modified(values.get("witness"), inputs=[(pred, target)]),
             _compare_loss(loss, f(pred), "the loss is the mean of |pred - target| over all elements",
                           factors={"N": diff.size, "rows": n}),
             _mae_gradient(dpred, grad, diff, n)]
@@ -486,8 +487,8 @@ def _bce_loss_mistakes(x, t):
 def _judge_bce(values):
     logits, target, big, big_target = _bce_inputs()
     grad = gradcheck.numerical_gradient(lambda v: _bce(v, target), logits.copy())
-    loss, dlogits = gradcheck.unpack(values.get("result"), 2, "bce_with_logits")
-    return ([gradcheck.not_modified(values.get("witness"), inputs=[(logits, target)]),
+    loss, dlogits = wrong_answers.unpack(values.get("result"), 2, "bce_with_logits")
+    return ([in_place.not_modified(values.get("witness"), inputs=[(logits, target)]),
              _compare_loss(loss, _bce(logits, target),
                            "the loss is mean(-t log s(x) - (1 - t) log(1 - s(x))) over all elements",
                            mistakes=_bce_loss_mistakes(logits, target)),
@@ -544,8 +545,8 @@ def _judge_two_layer_loss(values):
     X, y, params, _ = _net_inputs()
     n = len(X)
     expected = _numerical_param_grads(lambda p: _cross_entropy(_two_layer_scores(X, p), y), params)
-    loss, grads = gradcheck.unpack(values.get("result"), 2, "two_layer_loss")
-    results = [gradcheck.not_modified(values.get("witness"), inputs=[(X, y, params)]),
+    loss, grads = wrong_answers.unpack(values.get("result"), 2, "two_layer_loss")
+    results = [in_place.not_modified(values.get("witness"), inputs=[(X, y, params)]),
                _compare_loss(loss, _cross_entropy(_two_layer_scores(X, params), y),
                              "the forward pass is wrong somewhere: it uses your linear_forward, relu_forward and"
                              " softmax_cross_entropy; do their checks pass?",
@@ -569,9 +570,9 @@ def _judge_two_layer_loss(values):
         return results
     dscores = gradcheck.numerical_gradient(lambda v: _cross_entropy(v, y), _two_layer_scores(X, params))
     wrong = _wrong_backwards(X, params, dscores)
-    misplaced = gradcheck.misplaced(expected, "grads")
+    misplaced = wrong_answers.misplaced(expected, "grads")
     return results + [gradcheck.compare(f"d{key}", _grad_of(grads, key), expected[key], batch_size=n,
-                                        mistakes=lambda key=key: gradcheck.merge_mistakes(
+                                        mistakes=lambda key=key: wrong_answers.merge_mistakes(
                                             {text: g[key] for text, g in wrong.items() if key in g}, misplaced[key]))
                       for key in params]
 
@@ -594,7 +595,7 @@ def _wrong_masks(X, params, dscores):
     """First-layer gradients with the ReLU's local derivative replaced by the usual wrong ones."""
     dh = dscores @ params["W2"].T
     h_pre = X @ params["W1"] + params["b1"]
-    return gradcheck.derivative_mistakes("relu", h_pre, lambda local: {"W1": X.T @ (dh * local),
+    return wrong_answers.derivative_mistakes("relu", h_pre, lambda local: {"W1": X.T @ (dh * local),
                                                                        "b1": (dh * local).sum(axis=0)},
                                          post=np.maximum(h_pre, 0.0), pre_name="h_pre", where="dh_pre")
 
@@ -611,15 +612,15 @@ def _judge_fixed(values):
     expected = _numerical_param_grads(lambda p: float(np.sum(_two_layer_scores(X, p) * dscores)), params)
     wrong = _wrong_backwards(X, params, dscores)
     grads = values.get("grads")
-    unchanged = gradcheck.not_modified(values.get("witness"), inputs=[(dscores, gradcheck.Cache(repeat=True))])
+    unchanged = in_place.not_modified(values.get("witness"), inputs=[(dscores, in_place.Cache(repeat=True))])
     if not isinstance(grads, dict):
         return [unchanged,
                 gradcheck.verdict("grads", False, f"is a {type(grads).__name__}",
                                   "wrong type: return a dict with keys 'W1', 'b1', 'W2', 'b2'")]
-    misplaced = gradcheck.misplaced(expected, "grads")
+    misplaced = wrong_answers.misplaced(expected, "grads")
     return [unchanged] + [
         gradcheck.compare(f"d{key}", _grad_of(grads, key), expected[key], batch_size=len(X),
-                          mistakes=lambda key=key: gradcheck.merge_mistakes(misplaced[key],
+                          mistakes=lambda key=key: wrong_answers.merge_mistakes(misplaced[key],
                               {text: grads_[key] for text, grads_ in wrong.items() if key in grads_},
                               {text: grads_[key] for text, grads_ in _wrong_masks(X, params, dscores).items()
                                if key in grads_}))
@@ -678,9 +679,9 @@ def _judge_ce_staged(values):
     p = _softmax_row(z)
     numeric_jacobian = np.stack([gradcheck.numerical_gradient(lambda v, i=i: _softmax_row(v)[i], z.copy())
                                  for i in range(len(z))])
-    loss, dlogits = gradcheck.unpack(values.get("result"), 2, "softmax_cross_entropy_staged")
+    loss, dlogits = wrong_answers.unpack(values.get("result"), 2, "softmax_cross_entropy_staged")
     grad = gradcheck.numerical_gradient(lambda v: _cross_entropy(v, y), logits.copy())
-    return [gradcheck.not_modified(values.get("witness"), inputs=[(p,), (logits, y)]),
+    return [in_place.not_modified(values.get("witness"), inputs=[(p,), (logits, y)]),
             gradcheck.compare("softmax_jacobian", _array(values.get("jacobian")), numeric_jacobian, mistakes={
                 "only the diagonal p_i (1 - p_i): p_i also depends on every other logit z_j through the sum in "
                 "its denominator (entries i != j)": np.diag(p * (1 - p)),
@@ -697,7 +698,7 @@ def _judge_ce_staged(values):
 
 def _pair(judge, what, second):
     """``judge`` told first when ``what`` returns another number of values than (loss, ``second``)."""
-    return gradcheck.counted(judge, "result", ("loss", second), what)
+    return wrong_answers.counted(judge, "result", ("loss", second), what)
 
 
 CHECKS = [

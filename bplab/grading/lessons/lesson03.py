@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from bplab import gradcheck, nn
+from bplab.grading import in_place, wrong_answers
 from bplab.grading.checks import Check
 from bplab.grading.harness import call, each
 
@@ -267,46 +268,27 @@ _NORM_MISTAKES = {
 }
 
 
-def _norms_variant(x, weights, biases, dout, mistake):
-    """Per-layer norms computed with one known mistake (recomputed to recognise it)."""
+def _norms_variant(x, weights, biases, dout, mistake, local_expr=None):
+    """Per-layer norms computed with one known mistake (recomputed to recognise it).
+
+    ``mistake`` is a key of ``_NORM_MISTAKES``, or ``"da"`` (the norms of da_l = dL/dz_l instead of the
+    weights' gradients), or ``"local"``: tanh's local derivative replaced by the wrong expression
+    ``local_expr`` of :func:`bplab.grading.wrong_answers.wrong_derivatives`.
+    """
     hs, zs = [x], []
     for W, b in zip(weights, biases):
         zs.append(hs[-1] @ W + b)
         hs.append(np.tanh(zs[-1]))
     norms, dh = np.zeros(len(weights)), dout
     for k in reversed(range(len(weights))):
-        local = {"pre": 1.0 - zs[k] ** 2, "no tanh": 1.0}.get(mistake, 1.0 - hs[k + 1] ** 2)
+        if mistake == "local":
+            local = wrong_answers.wrong_derivatives("tanh", zs[k], hs[k + 1], "z", "h")[1][local_expr]
+        else:
+            local = {"pre": 1.0 - zs[k] ** 2, "no tanh": 1.0}.get(mistake, 1.0 - hs[k + 1] ** 2)
         da = dh * local
         grad = (hs[k + 1] if mistake == "output" else hs[k]).T @ da / (len(x) if mistake == "mean" else 1)
-        norms[k] = np.linalg.norm(dh if mistake == "activations" else grad)
+        norms[k] = np.linalg.norm({"activations": dh, "da": da}.get(mistake, grad))
         dh = (dh if mistake == "propagate" else da) @ weights[k].T
-    return norms
-
-
-def _norms_with_local(x, weights, biases, dout, expr):
-    """Per-layer norms with tanh's local derivative replaced by the wrong one named ``expr``."""
-    hs, zs = [x], []
-    for W, b in zip(weights, biases):
-        zs.append(hs[-1] @ W + b)
-        hs.append(np.tanh(zs[-1]))
-    norms, dh = np.zeros(len(weights)), dout
-    for k in reversed(range(len(weights))):
-        da = dh * gradcheck.wrong_derivatives("tanh", zs[k], hs[k + 1], "z", "h")[1][expr]
-        norms[k] = np.linalg.norm(hs[k].T @ da)
-        dh = da @ weights[k].T
-    return norms
-
-
-def _norms_of_da(x, weights, biases, dout):
-    """The norms of da_l (the pre-activations' gradients) instead of the weights' gradients."""
-    hs = [x]
-    for W, b in zip(weights, biases):
-        hs.append(np.tanh(hs[-1] @ W + b))
-    norms, dh = np.zeros(len(weights)), dout
-    for k in reversed(range(len(weights))):
-        da = dh * (1.0 - hs[k + 1] ** 2)
-        norms[k] = np.linalg.norm(da)
-        dh = da @ weights[k].T
     return norms
 
 
@@ -321,16 +303,16 @@ def _judge_norms(values):
     mistakes = {"listed from the last layer to the first: norms[0] must be the first layer's": expected[::-1],
                 "squared norms: take the square root (np.linalg.norm)": expected ** 2,
                 **{text: _norms_variant(x, weights, biases, dout, key) for key, text in _NORM_MISTAKES.items()}}
-    local_wrong = gradcheck.wrong_derivatives("tanh", np.zeros(1), np.zeros(1), "z", "h")
+    local_wrong = wrong_answers.wrong_derivatives("tanh", np.zeros(1), np.zeros(1), "z", "h")
 
     def all_mistakes():  # computed only when the norms are wrong
-        return gradcheck.merge_mistakes(
+        return wrong_answers.merge_mistakes(
             mistakes,
             {"these are the norms of da_l = dL/dz_l; the weights' gradient is h_(l-1).T @ da_l":
-                _norms_of_da(x, weights, biases, dout)},
+                _norms_variant(x, weights, biases, dout, "da")},
             {f"tanh's derivative is computed as {expr}; it is {local_wrong[0]} with h the layer's output":
-                _norms_with_local(x, weights, biases, dout, expr) for expr in local_wrong[1]})
-    return [gradcheck.not_modified(values.get("witness"), inputs=[(x, weights, biases, dout)]),
+                _norms_variant(x, weights, biases, dout, "local", expr) for expr in local_wrong[1]})
+    return [in_place.not_modified(values.get("witness"), inputs=[(x, weights, biases, dout)]),
             gradcheck.compare("norms", values.get("norms"), expected, threshold=1e-7, mistakes=all_mistakes)]
 
 
@@ -426,7 +408,7 @@ def _judge_step(values):
 
     h = step(*inputs)
     z = x @ Wx + h_prev @ Wh + b
-    results = [gradcheck.not_modified(values.get("witness"), inputs=[tuple(inputs), (dh, gradcheck.Cache(repeat=True))]),
+    results = [in_place.not_modified(values.get("witness"), inputs=[tuple(inputs), (dh, in_place.Cache(repeat=True))]),
                gradcheck.compare("h", values.get("h"), h, threshold=1e-9, mistakes={
                    "the bias b is missing: h = tanh(x @ Wx + h_prev @ Wh + b)": step(x, h_prev, Wx, Wh, 0 * b),
                    "tanh is missing: h = tanh(x @ Wx + h_prev @ Wh + b)": z,
@@ -448,11 +430,11 @@ def _judge_step(values):
     right = grads_from(da)
 
     def mistakes_of(i, name):  # computed only when that gradient is wrong (compare calls it then)
-        derived = gradcheck.derivative_mistakes("tanh", z, lambda local: grads_from(dh * local)[i], post=h,
+        derived = wrong_answers.derivative_mistakes("tanh", z, lambda local: grads_from(dh * local)[i], post=h,
                                                 where="da")
         mistakes = {text: g[i] for text, g in known.items() if g[i] is not None}
         mistakes[order] = gradcheck.AnyOf(*[g for j, g in enumerate(right) if j != i])
-        mistakes = gradcheck.merge_mistakes(mistakes, derived)
+        mistakes = wrong_answers.merge_mistakes(mistakes, derived)
         if name == "db":
             mistakes["db is not summed over the batch: b is shared by every row, db = da.sum(axis=0)"] = da
             mistakes["db is summed over the wrong axis: db = da.sum(axis=0)"] = gradcheck.AnyOf(da.sum(axis=1),
@@ -460,12 +442,12 @@ def _judge_step(values):
         else:
             named = {"da": da, "x": x, "h_prev": h_prev, "h": h, "Wx": Wx, "Wh": Wh}
             formulas = {"dx": "da @ Wx.T", "dh_prev": "da @ Wh.T", "dWx": "x.T @ da", "dWh": "h_prev.T @ da"}
-            mistakes = gradcheck.merge_mistakes(mistakes, gradcheck.formula_mistakes(
+            mistakes = wrong_answers.merge_mistakes(mistakes, wrong_answers.formula_mistakes(
                 name, formulas[name], gradcheck.products(named)))
         return mistakes
 
-    results += [r for r in [gradcheck.returned_count(values.get("grads"), names, "rnn_step_backward")] if r is not None]
-    for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_step_backward"))):
+    results += [r for r in [wrong_answers.returned_count(values.get("grads"), names, "rnn_step_backward")] if r is not None]
+    for i, (name, got) in enumerate(zip(names, wrong_answers.unpack(values.get("grads"), 5, "rnn_step_backward"))):
         def f(value, i=i):
             return step(*[value if j == i else a for j, a in enumerate(inputs)])
         numeric = gradcheck.numerical_gradient_array(f, inputs[i].copy(), dh)
@@ -544,7 +526,7 @@ def _judge_bptt(values):
     names = ["dx", "dh0", "dWx", "dWh", "db"]
     h_right = nn.rnn_forward(*inputs)[0]
     h_shifted = np.concatenate([h0[:, None], h_right[:, :-1]], axis=1)
-    results = [gradcheck.not_modified(values.get("witness"), inputs=[tuple(inputs), (dh, gradcheck.Cache(repeat=True))]),
+    results = [in_place.not_modified(values.get("witness"), inputs=[tuple(inputs), (dh, in_place.Cache(repeat=True))]),
                gradcheck.compare("h", values.get("h"), h_right, threshold=1e-9, mistakes={
                    "h[:, t] holds the state before step t: store the new state h_t after computing it":
                        h_shifted,
@@ -554,8 +536,8 @@ def _judge_bptt(values):
                        np.stack([np.tanh(x[:, t] @ Wx + h0 @ Wh + b) for t in range(x.shape[1])], axis=1)})]
     truncated = _truncated(inputs, dh)
     variants = {text: _bptt_variant(inputs, dh, key) for key, text in _BPTT_MISTAKES.items()}
-    results += [r for r in [gradcheck.returned_count(values.get("grads"), names, "rnn_backward")] if r is not None]
-    for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_backward"))):
+    results += [r for r in [wrong_answers.returned_count(values.get("grads"), names, "rnn_backward")] if r is not None]
+    for i, (name, got) in enumerate(zip(names, wrong_answers.unpack(values.get("grads"), 5, "rnn_backward"))):
         def f(value, i=i):
             return nn.rnn_forward(*[value if j == i else a for j, a in enumerate(inputs)])[0]
         numeric = gradcheck.numerical_gradient_array(f, inputs[i].copy(), dh)
@@ -598,7 +580,7 @@ def _judge_staged(values):
     h = np.tanh(a)
     # Stage 1: the gradient of sum(tanh(a) * dh) with respect to a, by central differences.
     expected_da = gradcheck.numerical_gradient_array(np.tanh, a.copy(), dh)
-    results = [gradcheck.not_modified(values.get("witness"), inputs=[(dh, h), (da, x, h_prev, Wx, Wh)]),
+    results = [in_place.not_modified(values.get("witness"), inputs=[(dh, h), (da, x, h_prev, Wx, Wh)]),
                gradcheck.compare("stage 1: da", values.get("da"), expected_da, threshold=1e-7, mistakes={
                    "stage 1: tanh's local derivative is missing (da must differ from dh)": dh,
                    "stage 1: that is the sigmoid's derivative h(1 - h); tanh's is different": dh * h * (1 - h),
@@ -606,7 +588,7 @@ def _judge_staged(values):
                    "stage 1: tanh was applied to h again: h is already tanh(a)": dh * (1 - np.tanh(h) ** 2)})]
     if not results[-1].passed and not results[-1].diagnosis:
         retry = gradcheck.compare("stage 1: da", values.get("da"), expected_da, threshold=1e-7, mistakes={
-            f"stage 1: {text}": value for text, value in gradcheck.derivative_mistakes(
+            f"stage 1: {text}": value for text, value in wrong_answers.derivative_mistakes(
                 "tanh", a, lambda local: dh * local, post=h, pre_name="a", where="da").items()})
         results[-1] = retry if retry.diagnosis else results[-1]
     # Stage 2: each input of a = x Wx + h_prev Wh + b, with da as the upstream gradient.
@@ -618,7 +600,7 @@ def _judge_staged(values):
              3: {"dWh is transposed (Wh is square, so the shape cannot tell): compare with dWx": da.T @ h_prev},
              4: {"db: averaged over the batch; the bias is added to every row, so its gradient is the sum":
                  da.mean(axis=0)}}
-    results += [r for r in [gradcheck.returned_count(values.get("grads"), names, "rnn_affine_backward")] if r is not None]
+    results += [r for r in [wrong_answers.returned_count(values.get("grads"), names, "rnn_affine_backward")] if r is not None]
     def affine(value, i):
         args = [value if j == i else arg for j, arg in enumerate(inputs)]
         return args[0] @ args[2] + args[1] @ args[3] + args[4]
@@ -626,13 +608,13 @@ def _judge_staged(values):
     right = [gradcheck.numerical_gradient_array(lambda v, i=i: affine(v, i), inputs[i].copy(), da)
              for i in range(len(inputs))]
     order = "stage 2: the gradients are returned in the wrong order: return dx, dh_prev, dWx, dWh, db"
-    for i, (name, got) in enumerate(zip(names, gradcheck.unpack(values.get("grads"), 5, "rnn_affine_backward"))):
+    for i, (name, got) in enumerate(zip(names, wrong_answers.unpack(values.get("grads"), 5, "rnn_affine_backward"))):
         expected = right[i]
         def mistakes(i=i, name=name):  # computed only when this gradient is wrong
-            formulas = gradcheck.formula_mistakes(name, STAGE2_FORMULAS[i], gradcheck.products(
+            formulas = wrong_answers.formula_mistakes(name, STAGE2_FORMULAS[i], gradcheck.products(
                 {"da": da, "x": x, "h_prev": h_prev, "Wx": Wx, "Wh": Wh})) if i < 4 else {}
             others = {order: gradcheck.AnyOf(*[g for j, g in enumerate(right) if j != i])}
-            return gradcheck.merge_mistakes(known.get(i, {}), others, formulas)
+            return wrong_answers.merge_mistakes(known.get(i, {}), others, formulas)
         results.append(gradcheck.compare(f"stage 2: {name}", got, expected, threshold=1e-7, mistakes=mistakes))
     return results
 

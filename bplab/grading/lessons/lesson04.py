@@ -21,6 +21,7 @@ import difflib
 import numpy as np
 
 from bplab import gradcheck
+from bplab.grading import in_place, wrong_answers
 from bplab.grading.checks import Check
 from bplab.grading.harness import each, witness
 from bplab.optim import SGD, Adam, RMSprop
@@ -170,7 +171,7 @@ def _stream_results(values, index, lr, label, expected_params, mistakes, state_e
         found = {**(named() if callable(named) else named), **twice}  # both kept until the state has spoken
         found = _state_consistent(found, twice, run.get("state") if isinstance(run, dict) else None, state_expect)
         first = {text: value for text, value in found.items() if text not in twice}
-        return gradcheck.merge_mistakes(first, {text: value for text, value in found.items() if text in twice})
+        return wrong_answers.merge_mistakes(first, {text: value for text, value in found.items() if text in twice})
 
     results = []
     if gradcheck.raised(f"trajectory ({label})", run):
@@ -181,9 +182,9 @@ def _stream_results(values, index, lr, label, expected_params, mistakes, state_e
     # After the first step param is the learner's previous result, and state is the learner's: the judge has no
     # copy of its own, so both are judged from the witness's copies before each call; the gradients are its own.
     # SGD, the one rule without a state, is the one without state entries to expect.
-    calls = [(P0 if t == 0 else gradcheck.Cache(), grad) + (gradcheck.Cache(),) * bool(state_expect)
+    calls = [(P0 if t == 0 else in_place.Cache(), grad) + (in_place.Cache(),) * bool(state_expect)
              for t, grad in enumerate(_stream())]
-    results.append(gradcheck.not_modified(run.get("witness"), inputs=calls))
+    results.append(in_place.not_modified(run.get("witness"), inputs=calls))
     state = run.get("state") if isinstance(run.get("state"), dict) else {}
     # A key stored under another name is never read back (that average restarts every step): said before the
     # parameters' relative error, which is only its consequence.

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from bplab import gradcheck
+from bplab.grading import in_place, wrong_answers
 from bplab.grading.checks import Check
 from bplab.grading.harness import call, witness
 
@@ -50,7 +51,7 @@ def _produce_penalty(name):
 
 def _judge_penalty(values, penalty_of, mistakes_of):
     W, strength = _penalty_inputs()
-    penalty, dW = gradcheck.unpack(values.get("result"), 2, "penalty")
+    penalty, dW = wrong_answers.unpack(values.get("result"), 2, "penalty")
     numeric = gradcheck.numerical_gradient(penalty_of, W.copy())
     penalty_value = np.asarray(penalty) if not isinstance(penalty, (list, tuple, dict)) else penalty
     order = "returned in the wrong order: return (penalty, dW)"
@@ -61,7 +62,7 @@ def _judge_penalty(values, penalty_of, mistakes_of):
     got = np.asarray(dW) if isinstance(dW, np.ndarray) and dW.shape == W.shape and dW.dtype.kind == "f" else None
     if got is not None and not np.all(np.isfinite(got)) and np.all(np.isfinite(got[W != 0])):
         dW_result.diagnosis = "NaN where W == 0 (0 / 0): the subgradient there is 0 (np.sign(0) is 0)"
-    return [gradcheck.not_modified(values.get("witness"), inputs=[(W, strength)]),
+    return [in_place.not_modified(values.get("witness"), inputs=[(W, strength)]),
             gradcheck.compare("penalty", penalty_value, penalty_of(W), threshold=1e-9, kind="output",
                               factors={"strength": strength},
                               mistakes={**mistakes_of(W, strength)["penalty"], order: numeric,
@@ -149,7 +150,7 @@ def _judge_dropout_forward(values):
     x, mask, _, big = _dropout_inputs()
     keep = 1.0 - DROPOUT_P
     results = [
-        gradcheck.not_modified(values.get("witness"), inputs=[(x,), (x,)]),
+        in_place.not_modified(values.get("witness"), inputs=[(x,), (x,)]),
         _mask_ignored(gradcheck.compare("training output, fixed mask", values.get("fixed"), x * mask / keep,
                                         threshold=1e-12, mistakes={
             "kept units are not scaled: inverted dropout multiplies them by 1 / (1 - p) in training": x * mask,
@@ -278,8 +279,8 @@ def _judge_dropout_backward(values):
     x, mask, dout, _ = _dropout_inputs()
     keep = 1.0 - DROPOUT_P
     numeric = gradcheck.numerical_gradient_array(lambda v: v * mask / keep, x.copy(), dout)
-    calls = [(dout, gradcheck.Cache(repeat=True)), (dout, gradcheck.Cache())]
-    unchanged = gradcheck.not_modified(values.get("witness"), inputs=calls)
+    calls = [(dout, in_place.Cache(repeat=True)), (dout, in_place.Cache())]
+    unchanged = in_place.not_modified(values.get("witness"), inputs=calls)
     zeros = _zeros_where_x(values.get("dx"), mask.astype(np.float64) + 1.0)
     if not unchanged.passed and "second call" in unchanged.detail and zeros is not None \
             and not np.array_equal(zeros, ~mask):  # two calls differ because each draws a mask, not from the cache
@@ -365,7 +366,7 @@ def _judge_bn_forward(values):
     x, gamma, beta, mean, var, _ = _bn_inputs()
     n = x.shape[0]
     batch_mean, biased, unbiased = _batch_stats(x)
-    results = [gradcheck.not_modified(values.get("witness"), inputs=[(x, gamma, beta)] * (2 * len(BN_SETTINGS)))]
+    results = [in_place.not_modified(values.get("witness"), inputs=[(x, gamma, beta)] * (2 * len(BN_SETTINGS)))]
     for k, settings in enumerate(BN_SETTINGS):
         m, eps = settings["momentum"], settings["eps"]
         label = f"(momentum={m}, eps={eps})"
@@ -453,7 +454,7 @@ def _running_mistakes(m, old, batch, n=None):
             return {"mean": old}
         return {"mean": m * old + (1 - m) * stat if choice.get("momentum") else (1 - m) * old + m * stat}
 
-    return gradcheck.slot_mistakes(compute, slots, pairs=True)
+    return wrong_answers.slot_mistakes(compute, slots, pairs=True)
 
 
 def _produce_bn_backward(ex):
@@ -488,14 +489,14 @@ def _judge_bn_backward(values):
     x, gamma, _, _, _, dout = _bn_inputs()
     n, eps = x.shape[0], BN_SETTINGS[0]["eps"]
     _, biased, _ = _batch_stats(x)
-    results = [gradcheck.not_modified(values.get("witness"), inputs=[(dout, gradcheck.Cache(repeat=True))] * 2)]
+    results = [in_place.not_modified(values.get("witness"), inputs=[(dout, in_place.Cache(repeat=True))] * 2)]
     for train in (True, False):
         expected = _bn_numeric_grads(train)
-        dx, dgamma, dbeta = gradcheck.unpack(values.get(f"grads_{train}"), 3, "batchnorm_backward")
-        results += [r for r in [gradcheck.returned_count(values.get(f"grads_{train}"), ("dx", "dgamma", "dbeta"),
+        dx, dgamma, dbeta = wrong_answers.unpack(values.get(f"grads_{train}"), 3, "batchnorm_backward")
+        results += [r for r in [wrong_answers.returned_count(values.get(f"grads_{train}"), ("dx", "dgamma", "dbeta"),
                                                          "batchnorm_backward")] if r is not None]
         mode = "training" if train else "evaluation"
-        results += [r for r in [gradcheck.returned_order([dx, dgamma, dbeta], expected, ("dx", "dgamma", "dbeta"),
+        results += [r for r in [wrong_answers.returned_order([dx, dgamma, dbeta], expected, ("dx", "dgamma", "dbeta"),
                                                          "batchnorm_backward")] if r is not None]
         if train:
             dx_mistakes = {"the batch mean and variance were treated as constants (the evaluation formula): in "
@@ -508,7 +509,7 @@ def _judge_bn_backward(values):
                            "the sums in dx run over axis 1 (across the features of each row): each feature's batch "
                            "mean and variance depend on its column, so sum g and g * x_hat over the batch, axis=0":
                                _bn_rows_variant(x, gamma, dout, eps)}
-            dx_mistakes = (lambda base=dx_mistakes: gradcheck.merge_mistakes(base, _bn_dx_mistakes(x, gamma, dout, eps)))
+            dx_mistakes = (lambda base=dx_mistakes: wrong_answers.merge_mistakes(base, _bn_dx_mistakes(x, gamma, dout, eps)))
         else:
             dx_mistakes = {"used the batch statistics: in evaluation the running statistics are constants":
                            _eval_with_batch_grad(x, gamma, dout, eps),
@@ -615,7 +616,7 @@ BN_CHAIN_SLOTS = {
 
 
 def bn_chain_outputs(x, gamma, dout, eps):
-    """``compute(choice)`` for :func:`gradcheck.slot_mistakes`: every node of the staged batch-norm backward."""
+    """``compute(choice)`` for :func:`wrong_answers.slot_mistakes`: every node of the staged batch-norm backward."""
     n = x.shape[0]
     mu = x.mean(axis=0)
     xc = x - mu
@@ -660,7 +661,7 @@ BN_COMPACT_SLOTS = {
 
 
 def bn_compact_outputs(x, gamma, dout, eps):
-    """``compute(choice)`` for :func:`gradcheck.slot_mistakes`: the one-line training dx, term by term."""
+    """``compute(choice)`` for :func:`wrong_answers.slot_mistakes`: the one-line training dx, term by term."""
     n = x.shape[0]
     mean, biased, unbiased = _batch_stats(x)
     inv_std = 1 / np.sqrt(biased + eps)
@@ -684,9 +685,9 @@ def bn_compact_outputs(x, gamma, dout, eps):
 
 def _bn_dx_mistakes(x, gamma, dout, eps):
     """Every known wrong training dx: the one-line form's terms and the staged graph's nodes, one or two wrong."""
-    compact = gradcheck.slot_mistakes(bn_compact_outputs(x, gamma, dout, eps), BN_COMPACT_SLOTS, pairs=True)["dx"]
-    chain = gradcheck.slot_mistakes(bn_chain_outputs(x, gamma, dout, eps), BN_CHAIN_SLOTS)["dx"]
-    return gradcheck.merge_mistakes(compact, chain)
+    compact = wrong_answers.slot_mistakes(bn_compact_outputs(x, gamma, dout, eps), BN_COMPACT_SLOTS, pairs=True)["dx"]
+    chain = wrong_answers.slot_mistakes(bn_chain_outputs(x, gamma, dout, eps), BN_CHAIN_SLOTS)["dx"]
+    return wrong_answers.merge_mistakes(compact, chain)
 
 
 # -- early stopping ------------------------------------------------------------------------------
@@ -923,10 +924,10 @@ def _judge_bn_staged(values):
 
     def stage_mistakes(stage):  # computed only for a wrong answer, once for every stage
         if not chain:
-            chain.update(gradcheck.slot_mistakes(bn_chain_outputs(x, gamma, dout, STAGED_EPS), BN_CHAIN_SLOTS))
-        return gradcheck.merge_mistakes(mistakes.get(stage, {}), chain[stage])
+            chain.update(wrong_answers.slot_mistakes(bn_chain_outputs(x, gamma, dout, STAGED_EPS), BN_CHAIN_SLOTS))
+        return wrong_answers.merge_mistakes(mistakes.get(stage, {}), chain[stage])
 
-    results = [gradcheck.not_modified(values.get("witness"), inputs=[(dout, x, gamma, STAGED_EPS)])]
+    results = [in_place.not_modified(values.get("witness"), inputs=[(dout, x, gamma, STAGED_EPS)])]
     for stage in STAGES:
         if stage not in stages:
             results.append(gradcheck.verdict(stage, False, "missing from the returned dict",

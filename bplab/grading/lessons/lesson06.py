@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from bplab import gradcheck
+from bplab.grading import in_place
 from bplab.grading.checks import Check
 from bplab.grading.harness import witness
 
@@ -107,9 +108,20 @@ def _loss_and_grads(params, activation, X, y):
 
 def _replay(params, activation, X, y, *, batch_size, seed, epochs, lr, momentum=0.0, weight_decay=0.0,
             shuffle=True, drop_last=False):
-    """Train a copy of ``params`` like the documented train_epoch; (params, epoch losses, other loss readings)."""
+    """Train a copy of ``params`` like the documented train_epoch.
+
+    Returns
+    -------
+    params : list of ndarray
+    losses : dict of str to list of float
+        Each epoch's loss as the documented train_epoch reports it (``"weighted"``), and as the usual
+        wrong readings report it.
+    running : dict or None
+        The batch-norm running statistics (``activation="bn-tanh"``), else None.
+    """
     params = [p.copy() for p in params]
     buffers = [None] * len(params)
+    running = {"mean": np.zeros(params[0].shape[1]), "var": np.ones(params[0].shape[1])}
     rng = np.random.default_rng(seed)
     losses = {"weighted": [], "unweighted": [], "sum": [], "last": [], "by batch_size": [], "sum over N": []}
     for _ in range(epochs):
@@ -119,7 +131,12 @@ def _replay(params, activation, X, y, *, batch_size, seed, epochs, lr, momentum=
             batch = order[start:start + batch_size]
             if drop_last and len(batch) < batch_size:
                 continue
-            loss, grads = _loss_and_grads(params, activation, X[batch], y[batch])
+            if activation == "bn-tanh":
+                loss, grads, (mean, unbiased) = _bn_tanh_loss_and_grads(params, X[batch], y[batch])
+                running = {"mean": (1 - BN_MOMENTUM) * running["mean"] + BN_MOMENTUM * mean,
+                           "var": (1 - BN_MOMENTUM) * running["var"] + BN_MOMENTUM * unbiased}
+            else:
+                loss, grads = _loss_and_grads(params, activation, X[batch], y[batch])
             for k, (p, g) in enumerate(zip(params, grads)):
                 g = g + weight_decay * p
                 if momentum:
@@ -135,7 +152,7 @@ def _replay(params, activation, X, y, *, batch_size, seed, epochs, lr, momentum=
         losses["last"].append(float(batch_losses[-1]))
         losses["by batch_size"].append(float(batch_losses.sum() * batch_size / len(X)))
         losses["sum over N"].append(float(batch_losses.sum() / len(X)))
-    return params, losses
+    return params, losses, (running if activation == "bn-tanh" else None)
 
 
 def _reference_model(params, activation):
@@ -286,37 +303,6 @@ def _produce_train_epoch(ex):
             "running": [norm.running["mean"].copy(), norm.running["var"].copy()]}
 
 
-def _bn_replay(params, X, y, *, batch_size, seed, epochs, lr, momentum, shuffle=True, drop_last=False):
-    """:func:`_replay` for the batch-norm network, also returning the running statistics."""
-    params = [p.copy() for p in params]
-    buffers, running = [None] * len(params), {"mean": np.zeros(7), "var": np.ones(7)}
-    rng = np.random.default_rng(seed)
-    losses = {"weighted": [], "unweighted": [], "sum": [], "last": [], "by batch_size": [], "sum over N": []}
-    for _ in range(epochs):
-        order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
-        batch_losses, sizes = [], []
-        for start in range(0, len(X), batch_size):
-            batch = order[start:start + batch_size]
-            if drop_last and len(batch) < batch_size:
-                continue
-            loss, grads, (mean, unbiased) = _bn_tanh_loss_and_grads(params, X[batch], y[batch])
-            running = {"mean": (1 - BN_MOMENTUM) * running["mean"] + BN_MOMENTUM * mean,
-                       "var": (1 - BN_MOMENTUM) * running["var"] + BN_MOMENTUM * unbiased}
-            for k, (p, g) in enumerate(zip(params, grads)):
-                buffers[k] = g.copy() if buffers[k] is None or not momentum else momentum * buffers[k] + g
-                p -= lr * buffers[k]
-            batch_losses.append(loss)
-            sizes.append(len(batch))
-        batch_losses, sizes = np.array(batch_losses), np.array(sizes)
-        losses["weighted"].append(float(batch_losses @ sizes / sizes.sum()))
-        losses["unweighted"].append(float(batch_losses.mean()))
-        losses["sum"].append(float(batch_losses.sum()))
-        losses["last"].append(float(batch_losses[-1]))
-        losses["by batch_size"].append(float(batch_losses.sum() * batch_size / len(X)))
-        losses["sum over N"].append(float(batch_losses.sum() / len(X)))
-    return params, losses, running
-
-
 def _expected_batches(n, batch_size, seed, epochs):
     rng = np.random.default_rng(seed)
     batches = []
@@ -438,18 +424,18 @@ def _loop_calls(events, y, n, batch_size, seed, epochs):
 def _judge_train_epoch(values):
     X, y, params = _bn_loop_inputs()
     options = {k: LOOP[k] for k in ("batch_size", "seed", "epochs", "lr", "momentum")}
-    expected, readings, running = _bn_replay(params, X, y, **options)
+    expected, readings, running = _replay(params, "bn-tanh", X, y, **options)
     mistakes = {
         "the samples were not shuffled: use order = rng.permutation(len(X))":
-            _bn_replay(params, X, y, **options, shuffle=False)[0],
+            _replay(params, "bn-tanh", X, y, **options, shuffle=False)[0],
         "the last, smaller batch was skipped: range(0, N, batch_size) covers every sample":
-            _bn_replay(params, X, y, **options, drop_last=True)[0],
+            _replay(params, "bn-tanh", X, y, **options, drop_last=True)[0],
         "the optimizer's momentum was lost: step the optimizer you were given, do not make a new one":
-            _bn_replay(params, X, y, **(options | {"momentum": 0.0}))[0],
+            _replay(params, "bn-tanh", X, y, **(options | {"momentum": 0.0}))[0],
     }
     got_running = values.get("running")
     got_running = got_running if isinstance(got_running, list) and len(got_running) == 2 else [None, None]
-    return ([gradcheck.not_modified(values.get("witness"), inputs=[(X, y)]),
+    return ([in_place.not_modified(values.get("witness"), inputs=[(X, y)]),
              _loop_calls(values.get("events"), y, len(X), LOOP["batch_size"], LOOP["seed"], LOOP["epochs"])]
             + _compare_params(values.get("params"), expected, BN_NAMES, mistakes)
             + [gradcheck.compare("batch norm's running mean", got_running[0], running["mean"],
@@ -634,12 +620,12 @@ def _judge_fine_tune(values):
     frozen = params[:N_FROZEN_PARAMS]
     features = _frozen_features(X, params, running)
     options = {k: TUNE[k] for k in ("batch_size", "seed", "epochs", "lr", "momentum", "weight_decay")}
-    head, readings = _replay(params[N_FROZEN_PARAMS:], "relu", features, y, **options)
+    head, readings, _ = _replay(params[N_FROZEN_PARAMS:], "relu", features, y, **options)
     returned = values.get("params")
     if not isinstance(returned, (list, tuple)) or len(returned) != len(params):
         return [gradcheck.verdict("params", False, "could not be read back from the model",
                                   "the model's parameters were replaced instead of updated in place?")]
-    results = [gradcheck.not_modified(values.get("witness"), inputs=[(X, y)]), _flags(values.get("calls")),
+    results = [in_place.not_modified(values.get("witness"), inputs=[(X, y)]), _flags(values.get("calls")),
                _optimizer_given(values.get("given"))]
     got_running = values.get("running")
     got_running = got_running if isinstance(got_running, list) and len(got_running) == 2 else [None, None]

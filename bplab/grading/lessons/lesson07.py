@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from bplab import gradcheck
+from bplab.grading import in_place, wrong_answers
 from bplab.grading.checks import Check
 from bplab.grading.harness import call
 
@@ -99,12 +100,13 @@ def naive_maxpool2d(x, size, stride):
 
 
 def naive_maxpool2d_dx(x, dout, size, stride, rule="first"):
-    """The backward pass by loops, following one of several routing rules.
+    """The backward pass by loops, following one of several routing rules; None when a rule routes outside x.
 
     ``rule``: ``"first"`` (the right one: the first maximum in row-major order),
     ``"last"`` (the last maximum), ``"all"`` (every tied maximum), ``"mean"`` (spread evenly: average pooling's
     backward), ``"overwrite"`` (first maximum, but assigning instead of adding,
-    so overlapping windows lose gradient).
+    so overlapping windows lose gradient), and the wrong decodings of the maximum's place in
+    ``_ROUTE_MISTAKES``: ``"swapped"``, ``"no offset"``, ``"stride decode"``, ``"ones"``.
     """
     dx = np.zeros_like(x)
     for i in range(x.shape[0]):
@@ -121,12 +123,17 @@ def naive_maxpool2d_dx(x, dout, size, stride, rule="first"):
                         dx[i, j, r0:r0 + size, c0:c0 + size] += g * (window == window.max())
                         continue
                     flat = window.ravel()
-                    first = int(np.argmax(flat)) if rule != "last" else flat.size - 1 - int(np.argmax(flat[::-1]))
-                    a, b = divmod(first, size)
+                    k = int(np.argmax(flat)) if rule != "last" else flat.size - 1 - int(np.argmax(flat[::-1]))
+                    a, b = {"swapped": (k % size, k // size),
+                            "stride decode": (k // stride, k % stride)}.get(rule, divmod(k, size))
+                    if rule == "no offset":
+                        r0 = c0 = 0
+                    if not (0 <= r0 + a < x.shape[2] and 0 <= c0 + b < x.shape[3]):
+                        return None
                     if rule == "overwrite":
                         dx[i, j, r0 + a, c0 + b] = g
                     else:
-                        dx[i, j, r0 + a, c0 + b] += g
+                        dx[i, j, r0 + a, c0 + b] += 1.0 if rule == "ones" else g
     return dx
 
 
@@ -196,14 +203,14 @@ def _judge_conv_forward(values):
     outs = values.get("outs")
     outs = outs if isinstance(outs, list) and len(outs) == len(CONV_CASES) else [None] * len(CONV_CASES)
     calls = [_conv_inputs(case)[:5] for case in range(len(CONV_CASES))]
-    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)] + _cache_returned(values, outs, "conv2d")
+    results = [in_place.not_modified(values.get("witness"), inputs=calls)] + _cache_returned(values, outs, "conv2d")
     cases = []
     for case, out in enumerate(outs):
         x, W, b, stride, pad, _ = _conv_inputs(case)
         expected = naive_conv2d(x, W, b, stride, pad)
         cases.append((out, expected, lambda x=x, W=W, b=b, stride=stride, pad=pad, expected=expected:
                       _conv_forward_mistakes(x, W, b, stride, pad, expected)))
-    for case, ((out, expected, _), mistakes) in enumerate(zip(cases, gradcheck.drop_contradicted(cases,
+    for case, ((out, expected, _), mistakes) in enumerate(zip(cases, wrong_answers.drop_contradicted(cases,
                                                                                                   threshold=THRESHOLD))):
         stride, pad = CONV_CASES[case][2:]
         results.append(gradcheck.compare(f"out (stride {stride}, pad {pad})", out, expected, threshold=THRESHOLD,
@@ -362,15 +369,15 @@ def _judge_conv_backward(values):
     all_grads = all_grads if isinstance(all_grads, list) and len(all_grads) == len(CONV_CASES) \
         else [None] * len(CONV_CASES)
     calls = [args for case in range(len(CONV_CASES))
-             for args in (_conv_inputs(case)[:5], (_conv_inputs(case)[5], gradcheck.Cache(repeat=True)))]
-    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
+             for args in (_conv_inputs(case)[:5], (_conv_inputs(case)[5], in_place.Cache(repeat=True)))]
+    results = [in_place.not_modified(values.get("witness"), inputs=calls)]
     for case, grads in enumerate(all_grads):
         x, W, b, stride, pad, dout = _conv_inputs(case)
-        dx, dW, db = gradcheck.unpack(grads, 3, "conv2d_backward")
-        results += [r for r in [gradcheck.returned_count(grads, ("dx", "dW", "db"), "conv2d_backward")] if r is not None]
+        dx, dW, db = wrong_answers.unpack(grads, 3, "conv2d_backward")
+        results += [r for r in [wrong_answers.returned_count(grads, ("dx", "dW", "db"), "conv2d_backward")] if r is not None]
         label = f"(stride {stride}, pad {pad})"
         numeric = numerical_conv_gradients(x, W, b, stride, pad, dout)
-        results += [r for r in [gradcheck.returned_order([dx, dW, db], numeric, ("dx", "dW", "db"), "conv2d_backward")]
+        results += [r for r in [wrong_answers.returned_order([dx, dW, db], numeric, ("dx", "dW", "db"), "conv2d_backward")]
                     if r is not None]
         dx_unflipped = naive_conv2d_dx(dout, x.shape, W[:, :, ::-1, ::-1], stride, pad)
         variants = {text: _conv_backward_variant(x, W, dout, stride, pad, key)
@@ -426,14 +433,14 @@ def _judge_pool_forward(values):
     outs = values.get("outs")
     outs = outs if isinstance(outs, list) and len(outs) == len(POOL_CASES) else [None] * len(POOL_CASES)
     calls = [_pool_inputs(case)[:3] for case in range(len(POOL_CASES))]
-    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
+    results = [in_place.not_modified(values.get("witness"), inputs=calls)]
     results += _cache_returned(values, outs, "maxpool2d")
     cases = []
     for case, out in enumerate(outs):
         x, size, stride, _ = _pool_inputs(case)
         expected = naive_maxpool2d(x, size, stride)
         cases.append((out, expected, _pool_forward_mistakes(x, size, stride, expected.shape)))
-    for case, ((out, expected, _), kept) in enumerate(zip(cases, gradcheck.drop_contradicted(cases,
+    for case, ((out, expected, _), kept) in enumerate(zip(cases, wrong_answers.drop_contradicted(cases,
                                                                                              threshold=THRESHOLD))):
         size, stride = POOL_CASES[case][1:]
         results.append(gradcheck.compare(f"out (size {size}, stride {stride})", out, expected, threshold=THRESHOLD,
@@ -514,30 +521,11 @@ _ROUTE_MISTAKES = {
 }
 
 
-def _pool_route_variant(x, dout, size, stride, mistake):
-    """The backward pass with the maximum routed by a known wrong rule (loops); None when it cannot run."""
-    dx = np.zeros_like(x)
-    for i in range(x.shape[0]):
-        for j in range(x.shape[1]):
-            for p in range(dout.shape[2]):
-                for q in range(dout.shape[3]):
-                    r0, c0 = p * stride, q * stride
-                    k = int(np.argmax(x[i, j, r0:r0 + size, c0:c0 + size]))
-                    a, b = {"swapped": (k % size, k // size),
-                            "stride decode": (k // stride, k % stride)}.get(mistake, (k // size, k % size))
-                    if mistake == "no offset":
-                        r0 = c0 = 0
-                    if not (0 <= r0 + a < x.shape[2] and 0 <= c0 + b < x.shape[3]):
-                        return None
-                    dx[i, j, r0 + a, c0 + b] += 1.0 if mistake == "ones" else dout[i, j, p, q]
-    return dx
-
-
 def _pool_mistakes(x, dout, size, stride):
     mistakes = {"gradient spread evenly over each window: that is average pooling; max pooling sends"
                 " each window's gradient to its maximum only": naive_maxpool2d_dx(x, dout, size, stride, "mean")}
     for key, text in _ROUTE_MISTAKES.items():
-        wrong = _pool_route_variant(x, dout, size, stride, key)
+        wrong = naive_maxpool2d_dx(x, dout, size, stride, key)
         if wrong is not None:
             mistakes[text] = wrong
     if stride < size:
@@ -552,8 +540,8 @@ def _judge_pool_backward(values):
     grads = values.get("grads")
     grads = grads if isinstance(grads, list) and len(grads) == len(POOL_CASES) + 1 else [None] * (len(POOL_CASES) + 1)
     calls = [args for x, size, stride, dout in _pool_backward_inputs()
-             for args in ((x, size, stride), (dout, gradcheck.Cache(repeat=True)))]
-    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
+             for args in ((x, size, stride), (dout, in_place.Cache(repeat=True)))]
+    results = [in_place.not_modified(values.get("witness"), inputs=calls)]
     if any(isinstance(dx, (list, tuple)) for dx in grads):
         return results + [gradcheck.verdict("dx", False, "is a tuple",
                                             "maxpool2d_backward returns dx alone (one array of the input's shape), "
@@ -575,7 +563,7 @@ def _judge_pool_backward(values):
              " (np.argmax returns the first)"] = naive_maxpool2d_dx(x, dout, 2, 2, "last")
     cases.append((grads[-1], naive_maxpool2d_dx(x, dout, 2, 2, "first"), mistakes))
     names.append("dx (tied maxima)")
-    for name, (dx, expected, _), kept in zip(names, cases, gradcheck.drop_contradicted(cases, threshold=THRESHOLD)):
+    for name, (dx, expected, _), kept in zip(names, cases, wrong_answers.drop_contradicted(cases, threshold=THRESHOLD)):
         results.append(gradcheck.compare(name, dx, expected, threshold=THRESHOLD, mistakes=kept))
     return results
 
@@ -628,15 +616,15 @@ def _judge_conv_backward_staged(values):
     all_grads = all_grads if isinstance(all_grads, list) and len(all_grads) == len(CONV_CASES) \
         else [None] * len(CONV_CASES)
     calls = [(dout, x, W, stride, pad) for x, W, _, stride, pad, dout in map(_conv_inputs, range(len(CONV_CASES)))]
-    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
+    results = [in_place.not_modified(values.get("witness"), inputs=calls)]
     for case, grads in enumerate(all_grads):
         x, W, b, stride, pad, dout = _conv_inputs(case)
-        dx, dW, db = gradcheck.unpack(grads, 3, "conv2d_backward_loops")
-        results += [r for r in [gradcheck.returned_count(grads, ("dx", "dW", "db"), "conv2d_backward_loops")]
+        dx, dW, db = wrong_answers.unpack(grads, 3, "conv2d_backward_loops")
+        results += [r for r in [wrong_answers.returned_count(grads, ("dx", "dW", "db"), "conv2d_backward_loops")]
                     if r is not None]
         label = f"(stride {stride}, pad {pad})"
         numeric = numerical_conv_gradients(x, W, b, stride, pad, dout)
-        results += [r for r in [gradcheck.returned_order([dx, dW, db], numeric, ("dx", "dW", "db"),
+        results += [r for r in [wrong_answers.returned_order([dx, dW, db], numeric, ("dx", "dW", "db"),
                                                          "conv2d_backward_loops")] if r is not None]
         wrong = {m: loop_conv_gradients(dout, x, W, stride, pad, m) for m in
                  ("dx assigned", "dW assigned", "stride ignored", "padding kept")}

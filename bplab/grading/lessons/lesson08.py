@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from bplab import gradcheck, nn
+from bplab.grading import in_place, wrong_answers
 from bplab.grading.checks import Check
 from bplab.grading.harness import call
 from bplab.nn.activations import sigmoid
@@ -110,7 +111,7 @@ STEP_FORWARD_SLOTS = {
 
 
 def step_forward_slots(x, h_prev, c_prev, Wx, Wh, b):
-    """``compute(choice)`` for :func:`gradcheck.slot_mistakes`: ``{"h", "c"}`` of one step."""
+    """``compute(choice)`` for :func:`wrong_answers.slot_mistakes`: ``{"h", "c"}`` of one step."""
     H = h_prev.shape[1]
 
     def compute(choice):
@@ -223,7 +224,7 @@ STEP_SLOTS = {
 
 
 def step_slot_outputs(inputs, unpacked="ifgo"):
-    """``compute(choice)`` for :func:`gradcheck.slot_mistakes`: every stage and output of the step backward.
+    """``compute(choice)`` for :func:`wrong_answers.slot_mistakes`: every stage and output of the step backward.
 
     ``unpacked`` is the order in which the backward takes the four gates out of a cache that holds them as i, f, g,
     o (``"ifog"``: a cache unpacked in another order than the forward stored it).
@@ -280,7 +281,7 @@ _STEP_MISTAKES_CACHE = {}
 def _step_mistakes(case, key):
     """``{description: wrong array}`` for one output of the step backward on case ``case``'s inputs."""
     if case not in _STEP_MISTAKES_CACHE:
-        found = gradcheck.slot_mistakes(step_slot_outputs(_step_inputs(case)), STEP_SLOTS, pairs=True)
+        found = wrong_answers.slot_mistakes(step_slot_outputs(_step_inputs(case)), STEP_SLOTS, pairs=True)
         for order in ("ifog", "figo", "gfio", "oigf"):  # two gates exchanged when the cache is unpacked
             wrong = step_slot_outputs(_step_inputs(case), unpacked=order)({})
             text = (f"the cache is unpacked in another order than lstm_step_forward stored it (its gates read as "
@@ -350,13 +351,13 @@ def _produce_step_forward(ex):
 def _judge_step_forward(values):
     outs = values.get("outs")
     outs = outs if isinstance(outs, list) and len(outs) == 2 else [[None, None]] * 2
-    results = [gradcheck.not_modified(values.get("witness"), inputs=[_step_inputs(case)[:6] for case in range(2)])]
+    results = [in_place.not_modified(values.get("witness"), inputs=[_step_inputs(case)[:6] for case in range(2)])]
     for case, pair in enumerate(outs):
         inputs = _step_inputs(case)
-        h, c = gradcheck.unpack(pair, 2, "lstm_step_forward")
+        h, c = wrong_answers.unpack(pair, 2, "lstm_step_forward")
         label = "" if case == 0 else " (saturated gates)"
         def wrong(key, inputs=inputs):  # computed only for a wrong answer
-            return gradcheck.slot_mistakes(step_forward_slots(*inputs[:6]), STEP_FORWARD_SLOTS, pairs=True)[key]
+            return wrong_answers.slot_mistakes(step_forward_slots(*inputs[:6]), STEP_FORWARD_SLOTS, pairs=True)[key]
 
         results.append(gradcheck.compare(f"h{label}", h, step_forward_variant(*inputs[:6])[0],
                                          threshold=FORWARD_THRESHOLD, mistakes=lambda: wrong("h")))
@@ -379,10 +380,10 @@ def _produce_staged(ex):
 def _judge_staged(values):
     stages = values.get("stages")
     stages = stages if isinstance(stages, list) and len(stages) == 2 else [None, None]
-    results = [gradcheck.not_modified(values.get("witness"), inputs=_step_calls())]
+    results = [in_place.not_modified(values.get("witness"), inputs=_step_calls())]
     keys = ("dc_total", "dgates", "da")
-    results += [r for r in [gradcheck.returned_count(stages[0], keys, "lstm_gate_gradients")] if r is not None]
-    actuals = [dict(zip(keys, gradcheck.unpack(result, 3, "lstm_gate_gradients"))) for result in stages]
+    results += [r for r in [wrong_answers.returned_count(stages[0], keys, "lstm_gate_gradients")] if r is not None]
+    actuals = [dict(zip(keys, wrong_answers.unpack(result, 3, "lstm_gate_gradients"))) for result in stages]
     numerics = [dict(zip(keys, numerical_stage_gradients(_step_inputs(case)))) for case in range(2)]
     for case in range(2):
         label = "" if case == 0 else ", saturated gates"
@@ -397,7 +398,7 @@ def _judge_staged(values):
 
 def _consistent_step_mistakes(key, actuals, numerics):
     """Both cases' known wrong answers for one output, without those the case the learner got right rules out."""
-    return gradcheck.drop_contradicted([(actuals[case][key], numerics[case][key],
+    return wrong_answers.drop_contradicted([(actuals[case][key], numerics[case][key],
                                          lambda case=case: _step_mistakes(case, key)) for case in range(2)],
                                        threshold=THRESHOLD)
 
@@ -416,21 +417,21 @@ def _produce_step_backward(ex):
 def _step_calls():
     """The arguments of the calls of the two produce functions above: the forward, then the backward on its cache."""
     return [args for inputs in map(_step_inputs, range(2))
-            for args in (inputs[:6], (inputs[6], inputs[7], gradcheck.Cache()))]
+            for args in (inputs[:6], (inputs[6], inputs[7], in_place.Cache()))]
 
 
 def _judge_step_backward(values):
     grads = values.get("grads")
     grads = grads if isinstance(grads, list) and len(grads) == 2 else [None, None]
-    results = [gradcheck.not_modified(values.get("witness"), inputs=_step_calls())]
-    actuals = [dict(zip(STEP_NAMES, gradcheck.unpack(result, 6, "lstm_step_backward"))) for result in grads]
+    results = [in_place.not_modified(values.get("witness"), inputs=_step_calls())]
+    actuals = [dict(zip(STEP_NAMES, wrong_answers.unpack(result, 6, "lstm_step_backward"))) for result in grads]
     numerics = [dict(zip(STEP_NAMES, numerical_step_gradients(_step_inputs(case)))) for case in range(2)]
     for case, result in enumerate(grads):
         inputs = _step_inputs(case)
         label = "" if case == 0 else " (saturated gates)"
         actual, numeric = list(actuals[case].values()), list(numerics[case].values())
-        results += [r for r in [gradcheck.returned_count(result, STEP_NAMES, "lstm_step_backward")] if r is not None]
-        results += [r for r in [gradcheck.returned_order(actual, numeric, STEP_NAMES, "lstm_step_backward")]
+        results += [r for r in [wrong_answers.returned_count(result, STEP_NAMES, "lstm_step_backward")] if r is not None]
+        results += [r for r in [wrong_answers.returned_order(actual, numeric, STEP_NAMES, "lstm_step_backward")]
                     if r is not None]
         for name, got, expected in zip(STEP_NAMES, actual, numeric):
             results.append(gradcheck.compare(f"{name}{label}", got, expected, threshold=THRESHOLD,
@@ -528,7 +529,7 @@ def _sequence_args(case):
 def _judge_sequence_forward(values):
     outs = values.get("outs")
     outs = outs if isinstance(outs, list) and len(outs) == 2 else [None, None]
-    results = [gradcheck.not_modified(values.get("witness"), inputs=[_sequence_args(case) for case in range(2)])]
+    results = [in_place.not_modified(values.get("witness"), inputs=[_sequence_args(case) for case in range(2)])]
     for case, h in enumerate(outs):
         x, h0, Wx, Wh, b, c0, _ = _sequence_inputs(case)
         c = np.zeros_like(h0) if c0 is None else c0
@@ -589,8 +590,8 @@ def _judge_sequence_backward(values):
     grads = values.get("grads")
     grads = grads if isinstance(grads, list) and len(grads) == 2 else [None, None]
     calls = [args for case in range(2)
-             for args in (_sequence_args(case), (_sequence_inputs(case)[6], gradcheck.Cache()))]
-    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
+             for args in (_sequence_args(case), (_sequence_inputs(case)[6], in_place.Cache()))]
+    results = [in_place.not_modified(values.get("witness"), inputs=calls)]
     for case, result in enumerate(grads):
         inputs = _sequence_inputs(case)
         c0 = inputs[5]
@@ -601,9 +602,9 @@ def _judge_sequence_backward(values):
                 f"number of gradients{label}", False, f"returned {len(result)} values, expected {count}",
                 "return (dx, dh0, dWx, dWh, db), plus dc0 as the last element only when lstm_forward got c0"))
             continue
-        actual = gradcheck.unpack(result, count, "lstm_backward")
+        actual = wrong_answers.unpack(result, count, "lstm_backward")
         numeric = numerical_sequence_gradients(*inputs)
-        results += [r for r in [gradcheck.returned_order(actual, numeric, SEQUENCE_NAMES[:count], "lstm_backward")]
+        results += [r for r in [wrong_answers.returned_order(actual, numeric, SEQUENCE_NAMES[:count], "lstm_backward")]
                     if r is not None]
         for index, (name, got, expected) in enumerate(zip(SEQUENCE_NAMES, actual, numeric)):
             results.append(gradcheck.compare(f"{name}{label}", got, expected, threshold=THRESHOLD,
@@ -742,14 +743,14 @@ def _judge_truncated(values):
         TRUNCATED_CASES)
     calls = [(dh, nn.rnn_forward(x, h0, Wx, Wh, b)[1], k)  # bplab's own forward: the judge rebuilds the cache too
              for x, h0, Wx, Wh, b, dh, k in map(_truncated_inputs, range(len(TRUNCATED_CASES)))]
-    results = [gradcheck.not_modified(values.get("witness"), inputs=calls)]
-    actuals = [gradcheck.unpack(result, 5, "rnn_backward_truncated") for result in grads]
+    results = [in_place.not_modified(values.get("witness"), inputs=calls)]
+    actuals = [wrong_answers.unpack(result, 5, "rnn_backward_truncated") for result in grads]
     numerics = [numerical_truncated_gradients(*_truncated_inputs(case)) for case in range(len(TRUNCATED_CASES))]
     kept = {}
 
     def consistent(case, index):  # the known answers of every case, without those a right case rules out
         if index not in kept:
-            kept[index] = gradcheck.drop_contradicted(
+            kept[index] = wrong_answers.drop_contradicted(
                 [(actuals[c][index], numerics[c][index],
                   lambda c=c: {text: truncated_variant(*_truncated_inputs(c), mistake=name)[index]
                                for name, text in TRUNCATED_MISTAKES.items()})
@@ -761,9 +762,9 @@ def _judge_truncated(values):
         T, k = inputs[0].shape[1], inputs[6]
         label = f" (T = {T}, truncate = {k}" + (", loss at the end only)" if not TRUNCATED_CASES[case][5] else ")")
         actual, numeric = actuals[case], numerics[case]
-        results += [r for r in [gradcheck.returned_count(result, SEQUENCE_NAMES[:5], "rnn_backward_truncated")]
+        results += [r for r in [wrong_answers.returned_count(result, SEQUENCE_NAMES[:5], "rnn_backward_truncated")]
                     if r is not None]
-        results += [r for r in [gradcheck.returned_order(actual, numeric, SEQUENCE_NAMES[:5], "rnn_backward_truncated")]
+        results += [r for r in [wrong_answers.returned_order(actual, numeric, SEQUENCE_NAMES[:5], "rnn_backward_truncated")]
                     if r is not None]
         for index, (name, got, expected) in enumerate(zip(SEQUENCE_NAMES, actual, numeric)):
             results.append(gradcheck.compare(f"{name}{label}", got, expected, threshold=THRESHOLD,
