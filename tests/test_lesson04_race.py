@@ -178,3 +178,21 @@ def test_network_comparison_same_start_and_data():
     assert histories["SGD"].train_loss == histories["Adam"].train_loss
     assert histories["SGD"].val_acc == histories["Adam"].val_acc
     assert render_png(comparison_figure(histories))[:4] == b"\x89PNG"
+
+
+def test_a_figure_kept_through_many_settings_draws_what_a_new_figure_draws():
+    """Contours retraced into the same artist, legend texts replaced in place: the picture is the one a
+    figure built for the final state draws, pixel for pixel."""
+    model = OptimizerRaceModel(steps=60)
+    view = OptimizerRaceFigure(model)
+    view.render()
+    for surface, kappa in (("quadratic", 3.0), ("quadratic", 700.0), ("rosenbrock", None), ("quadratic", 1.0),
+                           ("quadratic", 37.0)):
+        model.set_surface(surface, kappa)
+        model.recompute()
+        view.update(model)
+        view.render()
+        kept = np.asarray(view.figure.canvas.buffer_rgba()).copy()
+        fresh = OptimizerRaceFigure(model)
+        fresh.figure.canvas.draw()
+        np.testing.assert_array_equal(kept, np.asarray(fresh.figure.canvas.buffer_rgba()), err_msg=f"{surface} {kappa}")

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+import contourpy
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import Normalize
+from matplotlib.path import Path
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from bplab.figures import panels
@@ -127,6 +129,7 @@ class OptimizerRaceFigure:
         self.legend = None
         self._legend_handles = None  # the legend's entries' artists
         self._contours = None
+        self._colours = self._grid = None  # the contours' colours per level, and their grid
         self._surface_key = None  # the surface the contours show
         self._static_key = None  # what the static artists show
         self._base = None  # the canvas's pixels with no axes: the figure's background
@@ -163,19 +166,39 @@ class OptimizerRaceFigure:
     def _prepare_static(self, model, ylim):
         """Bring the artists of the background up to date (contours only when the surface changed)."""
         if model.surface_key() != self._surface_key:
-            X, Y, Z, levels = contour_data(model)
-            if self._contours is not None:
-                self._contours.remove()
-            # the colours viridis gives each level (a colour map costs a third of making the contours)
-            colours = colormaps["viridis"](Normalize(levels[0], levels[-1])(levels))
-            self._contours = self.ax.contour(X, Y, Z, levels=levels, colors=colours, linewidths=0.7, alpha=0.7,
-                                             zorder=1)
+            self._contour(*contour_data(model))
             minima = np.array(model.surface.minima).reshape(-1, 2)
             self.minima.set_data(minima[:, 0], minima[:, 1])
             self.loss_ax.set_ylabel("f − f*" if model.surface.min_value is not None else "f", fontsize=9)
             self._surface_key = model.surface_key()
         if model.surface.min_value is None:
             self.loss_ax.yaxis.set_major_locator(FixedLocator(_symlog_ticks(*ylim)))
+
+    def _contour(self, X, Y, Z, levels):
+        """Contour lines of ``Z`` over the grid ``X, Y``, coloured by viridis per level.
+
+        On the grid of the contours shown, with as many levels in the same colours (the quadratic's kappa
+        slider), the lines are traced into the same artist, as ``contour`` traces them (its generator, with
+        its settings): making a new ``ContourSet`` costs three times the tracing."""
+        # the colours viridis gives each level (a colour map costs a third of making the contours)
+        colours = colormaps["viridis"](Normalize(levels[0], levels[-1])(levels))
+        contours = self._contours
+        if (contours is not None and len(contours.levels) == len(levels) and np.array_equal(colours, self._colours)
+                and np.array_equal(X, self._grid[0]) and np.array_equal(Y, self._grid[1])):
+            z = np.ma.masked_invalid(Z, copy=False)
+            generator = contourpy.contour_generator(
+                X, Y, z, name=contours._algorithm, corner_mask=contours._corner_mask,
+                line_type=contourpy.LineType.SeparateCode, fill_type=contourpy.FillType.OuterCode,
+                chunk_size=contours.nchunk)
+            empty = Path(np.empty((0, 2)))
+            contours.set_paths([Path(np.concatenate(points), np.concatenate(codes)) if len(points) else empty
+                                for points, codes in map(generator.create_contour, levels)])
+            contours.levels, contours.zmin, contours.zmax = np.asarray(levels, float), float(z.min()), float(z.max())
+            return
+        if contours is not None:
+            contours.remove()
+        self._contours = self.ax.contour(X, Y, Z, levels=levels, colors=colours, linewidths=0.7, alpha=0.7, zorder=1)
+        self._colours, self._grid = colours, (X, Y)
 
     def _make_legend(self, handles):
         if self.legend is not None and self._legend_handles == [id(h) for h in handles]:
