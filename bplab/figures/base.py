@@ -330,7 +330,7 @@ class Blitter:
                 pixels = _panels.draw_alone(figure, group)
                 boxes = [ax.bbox.padded(2) for ax in group if ax.get_visible()]  # spines reach past the box
                 panel = images[key] = _panels.Panel(canvas, _panels.drawn_on(pixels, empty[1], boxes))
-                while len(images) > self.keep:
+                while len(images) > max(2, self.keep // 2):  # the whole backgrounds are kept too
                     images.popitem(last=False)
                 self.panel_draws += 1
             else:

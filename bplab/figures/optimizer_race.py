@@ -37,7 +37,9 @@ from bplab.labs.optimizer_race import OPTIMIZERS
 COLOURS = dict(zip(OPTIMIZERS, CYCLE, strict=False))
 STEP_STOPS = (20, 50, 100, 200, 300, 400, 500)
 """The loss plot's x-ranges: the smallest at least the number of steps."""
-_GRIDS = {}  # surface key -> (X, Y, Z, levels): contour data computed once per surface
+_GRIDS = OrderedDict()  # surface key -> (X, Y, Z, levels): contour data, for the last few surfaces
+GRIDS_KEPT = 16
+"""Surfaces whose contour data is kept (each kappa of the quadratic is one; 200 kB each)."""
 
 
 def contour_data(model, n=90):
@@ -55,6 +57,9 @@ def contour_data(model, n=90):
         else:
             levels = np.linspace(Z.min(), Z.max(), 17)
         _GRIDS[key] = (X, Y, Z, levels)
+        while len(_GRIDS) > GRIDS_KEPT:
+            _GRIDS.popitem(last=False)
+    _GRIDS.move_to_end(key)
     return _GRIDS[key]
 
 
@@ -315,12 +320,13 @@ class OptimizerRaceFigure:
                  self.loss_ax.get_ylabel(), tuple(self.loss_ax.get_yticks()))
         return frame, left, right
 
-    def _draw_alone(self, shown, hidden):
+    def _draw_alone(self, shown, hidden, keep_mask=False):
         """A full draw of the axes ``shown`` alone, without ``hidden``: its :class:`~bplab.figures.panels.Panel`."""
         pixels = panels.draw_alone(self.figure, [shown], hidden)
         self.panel_draws += 1
         # spines reach a pixel beyond the axes' box
-        return panels.Panel(self.figure.canvas, panels.drawn_on(pixels, self._base[1], [shown.bbox.padded(2)]))
+        return panels.Panel(self.figure.canvas, panels.drawn_on(pixels, self._base[1], [shown.bbox.padded(2)]),
+                            keep_mask)
 
     @staticmethod
     def _cached(cache, key, make, keep=8):
@@ -342,10 +348,10 @@ class OptimizerRaceFigure:
         before the spines gives the same pixels (tested), and a new kappa costs its contours, not its axes."""
         spines = list(self.ax.spines.values())
         hidden = [*dynamic, *spines] + ([self._contours] if self._contours is not None else [])
-        frame = self._cached(self._frames, frame_key, lambda: self._draw_alone(self.ax, hidden), 4)
+        frame = self._cached(self._frames, frame_key, lambda: self._draw_alone(self.ax, hidden, True), 4)
         canvas = self.figure.canvas
         canvas.restore_region(self._base[0])
-        frame.restore(canvas, 0, frame.drawn.shape[0], 0, frame.last)
+        frame.restore(canvas, 0, frame.drawn.shape[0], frame.first, frame.last)
         for artist in ([self._contours] if self._contours is not None else []) + spines + [self.title]:
             self.figure.draw_artist(artist)
         # the title's own pixels (over the empty figure), not its box: a long title reaches over the loss

@@ -73,12 +73,14 @@ class Panel:
         Holding the panel drawn on the empty figure.
     drawn : ndarray of bool, shape (height, width)
         The pixels the panel drew on (:func:`drawn_on`); a panel that drew nothing keeps no pixels.
+    keep_mask : bool
+        Keep ``drawn`` as the attribute ``drawn`` (None otherwise: it is the size of the figure).
     """
 
-    def __init__(self, canvas, drawn):
+    def __init__(self, canvas, drawn, keep_mask=False):
         height, width = drawn.shape
         rows, columns = drawn.any(axis=1), np.flatnonzero(drawn.any(axis=0))
-        self.drawn = drawn
+        self.drawn = drawn if keep_mask else None
         self.first, self.last = (int(columns[0]), int(columns[-1]) + 1) if columns.size else (0, 0)
         self.region = (canvas.copy_from_bbox(Bbox.from_extents(self.first, 0, self.last, height))
                        if columns.size else None)
