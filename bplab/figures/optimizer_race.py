@@ -417,9 +417,9 @@ class OptimizerRaceFigure:
         the legend (right of the loss plot, where nothing else is drawn) are cached on their own, by their
         text: choosing other optimizers costs a legend, not a full draw."""
         dynamic = self._dynamic_artists()
-        panels = self._background(dynamic)
+        shown = self._background(dynamic)  # the two panels' keys
         if self.loss_title.get_text():
-            self._stamp(self._loss_titles, (self.loss_title.get_text(), *panels), self.loss_title)
+            self._stamp(self._loss_titles, (self.loss_title.get_text(), *shown), self.loss_title)
         if self.legend is not None:
             self._stamp(self._legends, self._legend_key, self.legend)
         for artist in dynamic:
@@ -440,4 +440,3 @@ class OptimizerRaceFigure:
                                  + ", ".join(f"{name} at step {step}" for name, step in diverged.items()))
         else:
             self.status.set_text("")
-
