@@ -186,7 +186,8 @@ def test_a_figure_kept_through_many_settings_draws_what_a_new_figure_draws():
     model = OptimizerRaceModel(steps=60)
     view = OptimizerRaceFigure(model)
     view.render()
-    for surface, kappa in (("quadratic", 3.0), ("quadratic", 700.0), ("rosenbrock", None), ("quadratic", 1.0),
+    for surface, kappa in (("quadratic", 3.0), ("quadratic", 700.0), ("rosenbrock", None), ("beale", None),
+                           ("saddle", None), ("booth", None), ("himmelblau", None), ("quadratic", 1.0),
                            ("quadratic", 37.0)):
         model.set_surface(surface, kappa)
         model.recompute()

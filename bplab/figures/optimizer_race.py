@@ -134,7 +134,7 @@ class OptimizerRaceFigure:
         self.legend = None
         self._legend_handles = None  # the legend's entries' artists
         self._contours = None
-        self._colours = self._grid = None  # the contours' colours per level, and their grid
+        self._colours = None  # the contours' colours per level
         self._surface_key = None  # the surface the contours show
         self._static_key = None  # what the static artists show
         self._base = None  # the canvas's pixels with no axes: the figure's background
@@ -182,14 +182,13 @@ class OptimizerRaceFigure:
     def _contour(self, X, Y, Z, levels):
         """Contour lines of ``Z`` over the grid ``X, Y``, coloured by viridis per level.
 
-        On the grid of the contours shown, with as many levels in the same colours (the quadratic's kappa
-        slider), the lines are traced into the same artist, as ``contour`` traces them (its generator, with
-        its settings): making a new ``ContourSet`` costs three times the tracing."""
+        With as many levels in the same colours as the contours shown (every surface but the saddle), the
+        lines are traced into the same artist, as ``contour`` traces them (its generator, with its settings):
+        making a new ``ContourSet`` costs three times the tracing."""
         # the colours viridis gives each level (a colour map costs a third of making the contours)
         colours = colormaps["viridis"](Normalize(levels[0], levels[-1])(levels))
         contours = self._contours
-        if (contours is not None and len(contours.levels) == len(levels) and np.array_equal(colours, self._colours)
-                and np.array_equal(X, self._grid[0]) and np.array_equal(Y, self._grid[1])):
+        if contours is not None and len(contours.levels) == len(levels) and np.array_equal(colours, self._colours):
             z = np.ma.masked_invalid(Z, copy=False)
             generator = contourpy.contour_generator(
                 X, Y, z, name=contours._algorithm, corner_mask=contours._corner_mask,
@@ -203,7 +202,7 @@ class OptimizerRaceFigure:
         if contours is not None:
             contours.remove()
         self._contours = self.ax.contour(X, Y, Z, levels=levels, colors=colours, linewidths=0.7, alpha=0.7, zorder=1)
-        self._colours, self._grid = colours, (X, Y)
+        self._colours = colours
 
     def _make_legend(self, handles):
         if self.legend is not None and self._legend_handles == [id(h) for h in handles]:
