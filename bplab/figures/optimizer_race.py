@@ -355,9 +355,9 @@ class OptimizerRaceFigure:
             self.figure.draw_artist(artist)
         # the title's own pixels (over the empty figure), not its box: a long title reaches over the loss
         # panel's top tick label's columns
-        box = np.zeros_like(frame.drawn)
-        panels.mark(box, self.title.get_window_extent(canvas.get_renderer()).padded(1))
-        drawn = frame.drawn | (box & panels.drawn_on(np.asarray(canvas.buffer_rgba()), self._base[1]))
+        drawn = frame.drawn.copy()
+        panels.mark(drawn, self.title.get_window_extent(canvas.get_renderer()).padded(1),
+                    np.asarray(canvas.buffer_rgba()), self._base[1])
         return panels.Panel(canvas, drawn)
 
     def _background(self, dynamic):

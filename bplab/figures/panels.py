@@ -56,12 +56,18 @@ def drawn_on(pixels, empty, boxes=()):
     return drawn
 
 
-def mark(drawn, box):
-    """Mark ``box`` (display coordinates, y up) in the per-pixel mask ``drawn`` (rows from the top)."""
+def mark(drawn, box, pixels=None, empty=None):
+    """Mark ``box`` (display coordinates, y up) in the per-pixel mask ``drawn`` (rows from the top): all of it,
+    or with ``pixels`` and ``empty`` (as :func:`drawn_on`) only its pixels that differ from the empty figure's."""
     height, _ = drawn.shape
     x0, y0, x1, y1 = box.extents
-    drawn[max(height - int(np.ceil(y1)), 0):max(height - int(np.floor(y0)), 0),
-          max(int(np.floor(x0)), 0):max(int(np.ceil(x1)), 0)] = True
+    rows = slice(max(height - int(np.ceil(y1)), 0), max(height - int(np.floor(y0)), 0))
+    columns = slice(max(int(np.floor(x0)), 0), max(int(np.ceil(x1)), 0))
+    if pixels is None:
+        drawn[rows, columns] = True
+    else:
+        drawn[rows, columns] |= (pixels[rows, columns].view(np.uint32)[..., 0]
+                                 != empty[rows, columns].view(np.uint32)[..., 0])
 
 
 class Panel:
