@@ -127,6 +127,33 @@ def test_sprites_must_be_moving_artists():
         base.Blitter(figure, [field], sprites=[points])
 
 
+def test_a_static_legends_raster_outlives_the_background_and_follows_its_texts():
+    figure = base.new_figure(6.0, 2.5)
+    left, right = figure.subplots(1, 2)
+    (moving,) = left.plot([0, 1], [0, 1], label="moving", zorder=3)  # above the static line, as blitted
+    left.plot([0, 1], [1, 0], label="static")
+    legend = left.legend(loc="upper right")  # static, over a moving line: composited from its raster
+    right.plot([0, 1], [0, 2])
+    blitter = base.Blitter(figure, [moving])
+
+    def check():
+        blitter.render()
+        fast = np.asarray(figure.canvas.buffer_rgba())[..., :3].astype(int)
+        full = np.asarray(Image.open(io.BytesIO(base.render_png(figure)))).astype(int)
+        assert np.abs(fast - full).max() <= 2
+
+    check()
+    draws = blitter.full_draws
+    for top in (3.0, 4.0):  # the other axes' limits: new backgrounds, the same legend raster
+        right.set_ylim(0, top)
+        moving.set_ydata([top / 4, 0.2])
+        check()
+    assert blitter.full_draws == draws + 2 and len(blitter._legend_rasters) == 1
+    legend.get_texts()[1].set_text("still static")  # what it shows changed: drawn again
+    check()
+    assert len(blitter._legend_rasters) == 2
+
+
 def _shown(lab):
     return np.asarray(Image.open(io.BytesIO(lab.image.value)).convert("RGB")).astype(int)
 
@@ -178,6 +205,34 @@ def test_animated_labs_frames_and_still_frames_match_a_full_draw(make):
     assert lab.image.format == "png"
     assert np.abs(_shown(lab) - _full_draw(lab)).max() <= 2
     assert not lab.errors
+
+
+def test_playground_backgrounds_composed_from_panels_have_a_whole_draws_pixels():
+    lab = _playground()
+    view = lab.view
+    compose, compared = view._draw_background, []
+
+    def compose_and_compare():  # every new background, composed, against the figure drawn whole
+        compose()
+        composed = np.asarray(view.figure.canvas.buffer_rgba()).copy()
+        view.figure.canvas.draw()
+        np.testing.assert_array_equal(composed, np.asarray(view.figure.canvas.buffer_rgba()))
+        compared.append(view.composed)
+
+    view._blitter.background = compose_and_compare
+    play = lab.players[0].play
+    for dataset in ("moons", "circles", "xor", "blobs", "spirals", "moons"):
+        lab.controls["dataset"].value = dataset
+        for loss in ("mse", "cross_entropy"):
+            lab.controls["loss"].value = loss
+    lab.players[0].pushing = True  # the loss axis steps (epochs, decades) while the map stays
+    try:
+        for _ in range(60):
+            play.value += 1
+    finally:
+        lab.players[0].pushing = False
+    lab.controls["hidden_layers"].value = 0
+    assert len(compared) > 8 and view.composed > 4 and not lab.errors  # most of them composed
 
 
 def test_dashboard_plays_every_epoch_then_shows_a_lossless_still_frame():

@@ -6,9 +6,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bplab.figures.base import render_png
-from bplab.figures.playground import PlaygroundFigure, decade_limits, stepped_epoch_limit
-from bplab.labs.playground import ACTIVATIONS, DATASETS, LOSSES, PlaygroundModel
+from bplab.figures.base import new_figure, render_png
+from bplab.figures.playground import (
+    PlaygroundFigure,
+    SmoothMap,
+    decade_limits,
+    decision_image,
+    map_pixels,
+    show_map,
+    stepped_epoch_limit,
+)
+from bplab.labs.playground import ACTIVATIONS, DATASETS, LOSSES, NOISE_MAX, NOISE_STEP, PlaygroundModel
 from bplab.widgets.playground import Playground, TrainingProgress
 from tests.widgets import exercise_every_control
 
@@ -91,6 +99,64 @@ def test_blitted_frame_matches_a_full_draw():
     b = np.asarray(Image.open(io.BytesIO(full)).convert("RGB")).astype(int)
     assert a.shape == b.shape
     assert np.mean(np.abs(a - b).max(axis=2) > 40) < 0.001  # anti-aliasing seams only
+
+
+@pytest.mark.parametrize("dataset", sorted(DATASETS))
+def test_the_plane_holds_the_data_at_every_noise_level_of_the_slider(dataset):
+    stops = [k * NOISE_STEP for k in range(round(NOISE_MAX / NOISE_STEP) + 1)]  # as the page computes them
+    stops += list(np.linspace(0.0, NOISE_MAX, len(stops)))  # the same stops, rounded another way (0.15 vs 0.15...02)
+    models = [PlaygroundModel(dataset=dataset, noise=noise) for noise in stops]
+    assert len({m.extent for m in models}) == 1  # one plane: a noise change redraws no axes
+    x0, x1, y0, y1 = models[0].extent
+    for m in models:
+        for X in (m.X_train, m.X_val):
+            assert np.all((X[:, 0] > x0) & (X[:, 0] < x1) & (X[:, 1] > y0) & (X[:, 1] < y1))
+    beyond = PlaygroundModel(dataset=dataset, noise=3 * NOISE_MAX)  # set from code, past the slider: still inside
+    x0, x1, y0, y1 = beyond.extent
+    X = np.concatenate([beyond.X_train, beyond.X_val])
+    assert np.all((X[:, 0] > x0) & (X[:, 0] < x1) & (X[:, 1] > y0) & (X[:, 1] < y1))
+
+
+def test_noise_changes_redraw_no_axes_and_show_the_new_points():
+    lab = Playground(impl="exercises")
+    before = lab.view.full_draws
+    for noise in (NOISE_MAX, 0.0, NOISE_STEP, 0.2):
+        lab.controls["noise"].value = noise
+        assert np.array_equal(lab.view.train_points.get_offsets(), lab.model.X_train)
+    assert lab.view.full_draws == before and not lab.errors
+
+
+def test_the_map_is_drawn_from_the_decision_image_rounded_once():
+    probabilities = np.random.default_rng(0).dirichlet(np.ones(3), size=(7, 5))
+    pixels = map_pixels(probabilities)
+    assert pixels.dtype == np.uint8 and pixels.shape == (7, 5, 4) and np.all(pixels[..., 3] == 255)
+    assert np.abs(pixels[..., :3] - 255 * decision_image(probabilities)).max() <= 0.5
+
+
+def _map_drawn(pixels, size, limits, smooth):
+    figure = new_figure(*size)
+    figure.set_layout_engine("none")
+    ax = figure.add_axes((0.113, 0.137, 0.71, 0.703))  # not on whole pixels
+    extent = (-1.3, 2.1, -0.7, 1.9)
+    if smooth:
+        assert isinstance(show_map(ax, pixels, extent), SmoothMap)
+    else:
+        ax.imshow(pixels, origin="lower", extent=extent, aspect="auto", interpolation="bilinear")
+    ax.set_xlim(*limits[:2])
+    ax.set_ylim(*limits[2:])
+    figure.canvas.draw()
+    return np.asarray(figure.canvas.buffer_rgba())[..., :3].astype(int)
+
+
+@pytest.mark.parametrize("limits", [(-1.3, 2.1, -0.7, 1.9), (-0.4, 1.0, -0.1, 1.2), (-2.0, 3.0, -1.0, 2.5)],
+                         ids=["map-fills-axes", "zoomed-in", "zoomed-out"])
+def test_the_smooth_map_draws_what_imshow_bilinear_draws(limits):
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(0, 256, (48, 40, 4), dtype=np.uint8)  # neighbours differing by up to 255: the worst case
+    pixels[..., 3] = 255
+    for size in ((3.1, 2.3), (4.37, 3.03)):
+        difference = np.abs(_map_drawn(pixels, size, limits, True) - _map_drawn(pixels, size, limits, False))
+        assert difference.max() <= 2 and np.mean(difference.max(axis=2) > 1) < 0.01
 
 
 def test_axis_limits_move_in_steps():

@@ -151,6 +151,9 @@ class Blitter:
         costs more than compositing their pixels, which match a direct draw's within a few levels of
         255 (the edges' blending is rounded twice): so only in animation frames (:func:`set_animating`,
         sent as JPEG, whose own error is larger); still frames draw them directly.
+    background : callable, optional
+        Draws a new background into the canvas, the moving artists hidden (``canvas.draw()`` by
+        default): a figure that can draw its static part faster, with the same pixels, passes its own.
     panels : list of list of matplotlib.axes.Axes, optional
         Every axes of the figure in groups, left to right: a new background is then put together from
         each group drawn alone, kept per what it shows (:mod:`bplab.figures.panels`), so a control that
@@ -163,16 +166,22 @@ class Blitter:
         Whole-figure backgrounds drawn so far (the rest were blitted or put together from panels).
     panel_draws : int
         Panels drawn alone so far.
+    cleared : int
+        How many times a static artist's change dropped every kept background (a figure's own
+        ``background`` keys what it keeps by it).
     """
 
-    def __init__(self, figure, moving, keep=8, sprites=(), panels=None):
+    def __init__(self, figure, moving, keep=8, sprites=(), background=None, panels=None):
         self.figure = figure
+        self.background = background
+        self.cleared = 0
         self.moving = list(moving)
         self.keep = int(keep)
         self.sprites = set(map(id, sprites))
         if not self.sprites <= set(map(id, self.moving)):
             raise ValueError("every sprite must also be a moving artist")
         self._sprite_rasters = collections.OrderedDict()  # a collection's data -> its raster
+        self._legend_rasters = collections.OrderedDict()  # a static legend's content and place -> its raster
         self._backgrounds = collections.OrderedDict()
         self._extents = collections.OrderedDict()
         self.full_draws = 0
@@ -243,7 +252,7 @@ class Blitter:
     def render(self):
         """Draw the figure's current state into its canvas (then :func:`encode_png` its pixels)."""
         figure, canvas = self.figure, self.figure.canvas
-        if figure.get_layout_engine() is not None and not self.full_draws:
+        if figure.get_layout_engine() is not None and not (self.full_draws or self.panel_draws):
             figure.get_layout_engine().execute(figure)
             figure.set_layout_engine("none")
         renderer = canvas.get_renderer()
@@ -252,6 +261,7 @@ class Blitter:
         # an invisible artist is not drawn, so it stays stale: only visible ones tell of a change
         if any(a.stale for a in others if a.get_visible()):
             self._backgrounds.clear()
+            self.cleared += 1
             for images in self._panel_images:
                 images.clear()
         key = (tuple((ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
@@ -264,16 +274,16 @@ class Blitter:
             for artist in layers:
                 artist.set_visible(False)
             if not self._compose_panels(layers, texts, others, legends):
-                canvas.draw()
+                (self.background or canvas.draw)()
                 self.full_draws += 1
-            background = self._backgrounds[key] = (canvas.copy_from_bbox(figure.bbox), {})
+            background = self._backgrounds[key] = canvas.copy_from_bbox(figure.bbox)
             while len(self._backgrounds) > self.keep:
                 self._backgrounds.popitem(last=False)
             for artist, visible in zip(layers, shown, strict=True):
                 artist.set_visible(visible)
         else:
             self._backgrounds.move_to_end(key)
-            canvas.restore_region(background[0])
+            canvas.restore_region(background)
         for ax in {a.axes for a in layers if a.axes is not None and a in (a.axes.title, a.axes._left_title,
                                                                           a.axes._right_title)}:
             ax._update_title_position(renderer)  # what a full draw does first: titles sit above the tick labels
@@ -283,12 +293,11 @@ class Blitter:
                 continue
             # a static legend over moving lines: laying it out costs more than all the lines; draw its raster
             if isinstance(artist, Legend) and id(artist) not in moving and artist._get_loc() != 0:
-                self._draw_sprite(artist, renderer, background[1])
+                self._draw_sprite(artist, renderer, self._legend_rasters)
+                while len(self._legend_rasters) > 4 * self.keep:
+                    self._legend_rasters.popitem(last=False)
             elif id(artist) in self.sprites and getattr(figure, "_bplab_animating", False):
-                key = _collection_key(artist)
-                if key in self._sprite_rasters:
-                    self._sprite_rasters.move_to_end(key)
-                self._draw_sprite(artist, renderer, self._sprite_rasters, key)
+                self._draw_sprite(artist, renderer, self._sprite_rasters, _collection_key(artist))
                 while len(self._sprite_rasters) > 4 * len(self.sprites):
                     self._sprite_rasters.popitem(last=False)
             else:
@@ -343,15 +352,21 @@ class Blitter:
         return True
 
     def _draw_sprite(self, artist, renderer, sprites, key=None):
-        """Composite ``artist`` from its raster (drawn alone on a transparent canvas, once per background).
+        """Composite ``artist`` from its raster (drawn alone on a transparent canvas once, kept in ``sprites``).
 
-        The raster is kept with the background it goes over, keyed also by what the artist shows, so a
-        change of its texts or handles draws it again. Compositing a transparent raster gives the pixels a
-        direct draw gives, within rounding of the alpha blend.
+        A legend's raster is keyed by what it shows (texts, handles) and where (its anchor box and
+        location), not by the background it goes over: a change of the axes' limits elsewhere in the
+        figure (a new background) reuses it, and a change of its texts or handles draws it again.
+        Compositing a transparent raster gives the pixels a direct draw gives, within rounding of the
+        alpha blend.
         """
         if key is None:
-            key = (id(artist), tuple(t.get_text() for t in artist.get_texts()),
-                   tuple(h.get_visible() for h in artist.legend_handles if h is not None))
+            # the legend itself, not its id: a kept raster keeps its legend, so no new legend reuses the key
+            key = (artist, artist.get_title().get_text(), tuple(t.get_text() for t in artist.get_texts()),
+                   tuple(h.get_visible() for h in artist.legend_handles if h is not None),
+                   str(artist._get_loc()), artist.get_bbox_to_anchor().bounds)
+        if key in sprites:
+            sprites.move_to_end(key)
         sprite = sprites.get(key)
         if sprite is None:
             width, height = self.figure.canvas.get_width_height(physical=True)

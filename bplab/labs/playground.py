@@ -29,7 +29,9 @@ LOSSES = ("cross_entropy", "bce", "mse", "mae")
 DIVERGENCE_FACTOR = 50.0
 """Training counts as diverged when the loss is not finite or exceeds this multiple of its initial value."""
 NOISE_MAX = 0.5
-"""The noise slider's top: the map's plane is the one the noisiest data needs."""
+"""The noise slider's top."""
+NOISE_STEP = 0.05
+"""The noise slider's step: the map's plane covers the data at every noise level ``0, NOISE_STEP, ..., NOISE_MAX``."""
 STRUCTURAL = ("dataset", "noise", "hidden_layers", "units", "activation", "loss", "n_samples", "seed")
 """Settings whose change starts training afresh (new data or a new network); lr and batch size do not."""
 
@@ -151,11 +153,14 @@ class PlaygroundModel:
         self.X_train, self.X_val, self.y_train, self.y_val = datasets.train_val_split(
             X, y, self.val_fraction, seed=self.seed + 1)
         self.n_classes = int(y.max()) + 1
-        # The same plane for every noise level (the noisiest data's, padded): moving the noise slider keeps
-        # the axes, so the figure redraws the map and points only, and the learner compares like with like.
-        widest = _points(self.dataset, int(self.n_samples), max(float(self.noise), NOISE_MAX), self.seed)
-        low = np.minimum(X.min(axis=0), widest.min(axis=0))
-        high = np.maximum(X.max(axis=0), widest.max(axis=0))
+        # The same plane for every noise level of the slider (all of their data, padded): moving the noise slider
+        # keeps the axes, so the figure redraws the map and points only, and the learner compares like with like.
+        # The current data too, for a noise set off the slider's stops from code; not for a stop's rounding
+        # (0.15000000000000002), which would move the limits by 1e-17 and redraw the axes for nothing.
+        low, high = _plane(self.dataset, int(self.n_samples), self.seed)
+        tolerance = 1e-6 * (high - low)
+        low = np.where(X.min(axis=0) < low - tolerance, X.min(axis=0), low)
+        high = np.where(X.max(axis=0) > high + tolerance, X.max(axis=0), high)
         pad = 0.1 * (high - low) + 1e-9
         self.extent = tuple(float(v) for v in (low[0] - pad[0], high[0] + pad[0], low[1] - pad[1], high[1] + pad[1]))
         xs = np.linspace(self.extent[0], self.extent[1], self.grid)
@@ -268,8 +273,14 @@ def _dataset(name, n_samples, noise, seed):
 
 
 @functools.lru_cache(maxsize=32)
-def _points(name, n_samples, noise, seed):
-    """The points alone (for the plane's extent), kept: the map's plane is asked for on every noise change."""
-    X = _dataset(name, n_samples, noise, seed)[0]
-    X.setflags(write=False)
-    return X
+def _plane(name, n_samples, seed):
+    """``(low, high)`` corners of the box holding the data at every noise level of the slider.
+
+    Kept: the plane is asked for on every noise change, and the data are deterministic given these arguments.
+    """
+    levels = np.linspace(0.0, NOISE_MAX, round(NOISE_MAX / NOISE_STEP) + 1)
+    points = np.concatenate([_dataset(name, n_samples, float(noise), seed)[0] for noise in levels])
+    low, high = points.min(axis=0), points.max(axis=0)
+    low.setflags(write=False)
+    high.setflags(write=False)
+    return low, high

@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import bplab.nn
 from bplab import powered
 from bplab.figures.playground import PlaygroundFigure
-from bplab.labs.playground import ACTIVATIONS, DATASETS, NOISE_MAX, PlaygroundModel
+from bplab.labs.playground import ACTIVATIONS, DATASETS, NOISE_MAX, NOISE_STEP, PlaygroundModel
 from bplab.widgets.base import Lab
 
 POWERING_CHECKS = ("linear_forward", "linear_backward", "relu_backward", "sigmoid_backward", "tanh_backward",
@@ -44,7 +44,7 @@ class Playground(Lab):
         controls = {
             "dataset": widgets.Dropdown(options=list(DATASETS), value=m.dataset, description="dataset",
                                         style=style, layout=wide),
-            "noise": widgets.FloatSlider(value=m.noise, min=0.0, max=NOISE_MAX, step=0.05, description="noise",
+            "noise": widgets.FloatSlider(value=m.noise, min=0.0, max=NOISE_MAX, step=NOISE_STEP, description="noise",
                                          style=style, layout=wide, continuous_update=False),
             "hidden_layers": widgets.IntSlider(value=m.hidden_layers, min=0, max=4, description="hidden layers",
                                                style=style, layout=wide, continuous_update=False),
