@@ -8,11 +8,14 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from PIL import Image
 
 import bplab.nn
 from bplab.figures import base, text_cache
+from bplab.figures.nearest_image import NearestImage, nearest_imshow
+from bplab.figures.stamped_text import StampedText, stamped
 from bplab.labs.training_dashboard import train_capstone
 from bplab.widgets.bptt import BPTTExplorer
 from bplab.widgets.optimizer_race import OptimizerRace
@@ -294,3 +297,131 @@ def test_panels_must_cover_every_axes_and_a_changed_range_draws_its_panel_alone(
     composed = np.asarray(figure.canvas.buffer_rgba()).copy()
     assert blitter.full_draws == 1  # they drew on the same pixels: a full draw
     np.testing.assert_array_equal(composed, _pixels(figure))
+
+
+def _image_pixels(show, data, figsize=(5.0, 3.0), redraws=(), **kwargs):
+    """The canvas after drawing ``show(ax, data, **kwargs)``, then after each of ``redraws`` (new data)."""
+    figure = base.new_figure(*figsize)
+    ax = figure.subplots(1, 2)[0]
+    image = show(ax, data, **kwargs)
+    out = [_pixels(figure)]
+    for new in redraws:
+        image.set_data(new)
+        out.append(_pixels(figure))
+    return out, image
+
+
+@pytest.mark.parametrize("case", ["confusion", "mosaic with nan", "origin lower, alpha", "extent, aspect auto",
+                                  "float32 data", "bilinear (not nearest)", "downsampled"])
+def test_nearest_images_draw_the_pixels_matplotlib_draws(case):
+    rng = np.random.default_rng(5)
+    mosaic = rng.random((36, 35))
+    mosaic[rng.random(mosaic.shape) < 0.3] = np.nan
+    data, kwargs = {
+        "confusion": (rng.integers(0, 40, (10, 10)), {"cmap": "viridis", "norm": Normalize(0, 40)}),
+        "mosaic with nan": (mosaic, {"cmap": "gray_r", "vmin": 0, "vmax": 1, "interpolation": "nearest"}),
+        "origin lower, alpha": (mosaic, {"cmap": "gray_r", "vmin": 0, "vmax": 1, "origin": "lower", "alpha": 0.5}),
+        "extent, aspect auto": (rng.random((7, 9)), {"cmap": "RdBu", "vmin": -1, "vmax": 1, "aspect": "auto",
+                                                     "extent": (0.3, 2.7, -1.1, 5.3)}),
+        "float32 data": (rng.random((12, 6)).astype(np.float32), {"cmap": "magma", "vmin": 0.2, "vmax": 0.8}),
+        "bilinear (not nearest)": (rng.random((10, 10)), {"vmin": 0, "vmax": 1, "interpolation": "bilinear"}),
+        "downsampled": (rng.random((500, 400)), {"vmin": 0, "vmax": 1}),
+    }[case]
+    # new data after the first draw: the kept map serves them (the first draw of a placement is matplotlib's)
+    redraws = [rng.permutation(data.ravel()).reshape(data.shape) for _ in range(2)]
+    plain, _ = _image_pixels(lambda ax, d, **k: ax.imshow(d, **k), data, redraws=redraws, **kwargs)
+    fast, image = _image_pixels(nearest_imshow, data, redraws=redraws, **kwargs)
+    assert isinstance(image, NearestImage)
+    for k, (a, b) in enumerate(zip(plain, fast, strict=True)):
+        np.testing.assert_array_equal(a, b, err_msg=f"draw {k}")
+    maps = list(image.__dict__.get("_cell_maps", {}).values())
+    if case in ("bilinear (not nearest)",):
+        assert maps and all(m is None for m in maps)  # tried once, then drawn the ordinary way
+    elif case == "downsampled":
+        assert not maps  # not upsampled 3 times: matplotlib resamples colours there, and so do we
+    else:
+        assert maps and maps[-1] is not None  # the fast path served the redraws
+
+
+def test_nearest_image_map_follows_the_placement():
+    rng = np.random.default_rng(6)
+    data = [rng.integers(0, 9, (6, 6)) for _ in range(3)]
+
+    def frames(show):
+        figure = base.new_figure(4.0, 3.0)
+        figure.set_layout_engine("none")
+        ax = figure.subplots()
+        image = show(ax, data[0], cmap="viridis", vmin=0, vmax=9)
+        out = [_pixels(figure)]
+        for limits, new in zip(((-0.5, 3.2), (1.3, 5.5)), data[1:], strict=True):
+            ax.set_xlim(*limits)  # zoomed in: the image is clipped to the axes, other cells shown
+            out.append(_pixels(figure))
+            image.set_data(new)
+            out.append(_pixels(figure))
+        return out, image
+
+    plain, _ = frames(lambda ax, d, **k: ax.imshow(d, **k))
+    fast, image = frames(nearest_imshow)
+    for k, (a, b) in enumerate(zip(plain, fast, strict=True)):
+        np.testing.assert_array_equal(a, b, err_msg=f"draw {k}")
+    assert len(image._cell_maps) == 3 and all(m is not None for m in image._cell_maps.values())
+
+
+def test_dashboard_states_shown_again_send_the_image_a_fresh_draw_gives():
+    record = train_capstone(6, hidden=(16,), dropout=0.0)[1]
+    lab = TrainingDashboardLab(record)
+    visits = [("png", 2, -1), ("png", 5, 3), ("jpeg", 1, 3), ("jpeg", 2, 3), ("png", 2, -1), ("jpeg", 1, 3),
+              ("png", 5, 3), ("jpeg", 2, 3), ("png", 6, -1)]
+    seen = set()
+    for fmt, epoch, digit in visits:
+        lab.players[0].pushing = fmt == "jpeg"  # as while the kernel plays
+        with lab.hold():
+            lab.controls["digit"].value = digit
+            lab.controls["epoch"].value = epoch
+        if (fmt, epoch, digit) == ("png", 6, -1):  # the state the lab opened in: changed to, never redrawn
+            assert lab.timings[-1]["draw"] == 0.0
+        else:
+            assert (lab.timings[-1]["draw"] == 0.0) == ((fmt, epoch, digit) in seen)  # kept: no drawing
+        seen.add((fmt, epoch, digit))
+        fresh = TrainingDashboardLab(record)  # draws this state for the first time
+        fresh.players[0].pushing = fmt == "jpeg"
+        with fresh.hold():
+            fresh.controls["digit"].value = digit
+            fresh.controls["epoch"].value = epoch
+        assert lab.image.format == fresh.image.format == fmt
+        assert lab.image.value == fresh.image.value, (fmt, epoch, digit)
+    assert not lab.errors
+
+
+def test_stamped_texts_draw_the_pixels_plain_texts_draw():
+    def frames(make):
+        figure = base.new_figure(4.0, 3.0)
+        figure.set_layout_engine("none")
+        ax = figure.subplots()
+        cases = [("center", "center", 0), ("left", "top", 0), ("right", "baseline", 30), ("center", "bottom", 90)]
+        texts = [make(ax.text(0.1 + 0.2 * k, 0.2 + 0.15 * k, "", ha=ha, va=va, fontsize=7 + k, rotation=angle))
+                 for k, (ha, va, angle) in enumerate(cases)]
+        rng = np.random.default_rng(4)
+        out = []
+        for frame in range(14):
+            for text in texts:  # few strings at one place, as a confusion matrix's numbers: replayed from records
+                text.set_text(["12", "3→8", "", "two\nlines", "7"][rng.integers(5)])
+                text.set_color(["black", "white", PALETTE_RED][rng.integers(3)])
+                text.set_visible(bool(rng.integers(4)))
+            if frame == 5:
+                texts[0].set_fontsize(11)  # a font changed in place: recorded again
+            if frame == 9:
+                texts[1].set_position((0.5, 0.5))
+                ax.set_xlim(-0.2, 1.3)  # moves every text on the canvas
+            out.append(_pixels(figure))
+        return out, texts
+
+    plain, _ = frames(lambda text: text)
+    fast, texts = frames(stamped)
+    for k, (a, b) in enumerate(zip(plain, fast, strict=True)):
+        np.testing.assert_array_equal(a, b, err_msg=f"frame {k}")
+    assert all(isinstance(t, StampedText) for t in texts)
+    assert sum(len(t._stamps) for t in texts) < 4 * 14  # replayed, not recorded every time
+
+
+PALETTE_RED = "#D55E00"

@@ -114,6 +114,29 @@ def test_pause_stops_the_kernel_player_at_once():
     assert not lab.players[0].running and lab.players[0].frames == frames and play.value == value < play.max
 
 
+def _dashboard_at_its_end():
+    from bplab.labs.training_dashboard import train_capstone
+    from bplab.widgets.training_dashboard import TrainingDashboardLab
+
+    return TrainingDashboardLab(train_capstone(5, hidden=(16,), dropout=0.0)[1])
+
+
+@pytest.mark.parametrize("make", [lambda: OptimizerRace(steps=12), _dashboard_at_its_end], ids=["race", "dashboard"])
+def test_play_shows_the_value_the_page_sends_with_its_click_then_every_step(make):
+    lab = make()
+    play = lab.players[0].play
+    # the page's play click: one message with ``playing`` and the value it shows first (its first value when at
+    # the end, else one step on); the kernel applies it on its main thread while the player thread starts
+    first = play.min if play.value == play.max else play.value + play.step
+    shown = []
+    lab.image.observe(lambda change: shown.append((play.value, lab.image.format)), names="value")
+    play.set_state({"playing": True, "value": first})
+    _wait(lambda: not play.playing and not lab.players[0].running)
+    values = [value for value, _ in shown]
+    assert values == [*range(first, play.max + 1, play.step), play.max], "a frame skipped or out of order"
+    assert [fmt for _, fmt in shown] == ["jpeg"] * (len(shown) - 1) + ["png"] and not lab.errors
+
+
 def test_regularization_play_reaches_the_last_epoch():
     lab = RegularizationLab(ops=bplab.nn)
     play = lab.controls["play"]

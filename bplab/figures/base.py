@@ -92,14 +92,15 @@ def encode_png(canvas):
     (880 x 418 px, flat colours and text) that is 5 ms and 107 kB against Pillow's 12 ms and 111 kB
     (its adaptive filters cost more than they save on flat colours). Alpha is dropped (figures are opaque).
     """
-    rgba = np.asarray(canvas.buffer_rgba())
-    height, width = rgba.shape[:2]
+    width, height = canvas.get_width_height(physical=True)
+    # Pillow drops alpha (RGBX -> RGB) in 0.6 ms where numpy's strided copy of rgba[..., :3] takes 3.5 ms
+    rgb = np.frombuffer(_pixels(canvas).tobytes("raw", "RGB"), np.uint8).reshape(height, 3 * width)
     rows = np.empty((height, 1 + 3 * width), np.uint8)
     rows[:, 0] = 0  # filter type "None" for every row
-    rows[:, 1:] = rgba[..., :3].reshape(height, 3 * width)
+    rows[:, 1:] = rgb
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
     return b"".join([b"\x89PNG\r\n\x1a\n", _png_chunk(b"IHDR", header),
-                     _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)), _png_chunk(b"IEND", b"")])
+                     _png_chunk(b"IDAT", zlib.compress(rows, 1)), _png_chunk(b"IEND", b"")])
 
 
 def _png_chunk(kind, data):

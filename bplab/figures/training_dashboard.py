@@ -12,6 +12,8 @@ from matplotlib.ticker import NullFormatter, NullLocator
 
 from bplab.figures.base import PALETTE, SEQUENTIAL_CMAP, Blitter, new_figure, show_message
 from bplab.figures.gradient_flow import MOVING_ZORDER, blit_layers, live_title
+from bplab.figures.nearest_image import nearest_imshow
+from bplab.figures.stamped_text import stamped
 from bplab.transfer import STRATEGIES, STRATEGY_LABELS
 
 TARGET_ACCURACY = 0.97
@@ -67,23 +69,25 @@ class TrainingDashboardFigure:
         cm_ax = axes["cm"]
         confusion = model.confusion()
         row_totals = np.bincount(record.y_val, minlength=10).max()
-        self.cm_image = cm_ax.imshow(confusion, cmap=SEQUENTIAL_CMAP, norm=Normalize(0, max(row_totals, 1)))
+        self.cm_image = nearest_imshow(cm_ax, confusion, cmap=SEQUENTIAL_CMAP, norm=Normalize(0, max(row_totals, 1)))
         cm_ax.set_xticks(range(10))
         cm_ax.set_yticks(range(10))
         cm_ax.set_xlabel("predicted digit (numbers: mistakes)")
         cm_ax.set_ylabel("true digit")
-        self.cm_texts = [[cm_ax.text(j, i, "", ha="center", va="center", fontsize=7) for j in range(10)]
+        self.cm_texts = [[stamped(cm_ax.text(j, i, "", ha="center", va="center", fontsize=7)) for j in range(10)]
                          for i in range(10)]
         self.cm_title = cm_ax.set_title("", fontsize=9)
+        self._counts = None  # the confusion matrix the numbers show
 
         mis = axes["mis"]
         rows, cols = _GRID
         self.mosaic = np.full((rows * _TILE_H, cols * _TILE_W - 1), np.nan)
-        self.mis_image = mis.imshow(self.mosaic, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+        self.mis_image = nearest_imshow(mis, self.mosaic, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
         mis.set_xticks([])
         mis.set_yticks([])
-        self.mis_labels = [mis.text(c * _TILE_W + 3.5, r * _TILE_H + 8.0, "", ha="center", va="top", fontsize=8,
-                                    color=PALETTE["vermillion"]) for r in range(rows) for c in range(cols)]
+        self.mis_labels = [stamped(mis.text(c * _TILE_W + 3.5, r * _TILE_H + 8.0, "", ha="center", va="top",
+                                            fontsize=8, color=PALETTE["vermillion"]))
+                           for r in range(rows) for c in range(cols)]
         self.mis_title = mis.set_title("", fontsize=9)
         mis.set_xlabel("true → predicted", fontsize=8)
         self.title = self.figure.suptitle("", fontsize=10)
@@ -98,6 +102,11 @@ class TrainingDashboardFigure:
             self.loss_cursor, self.acc_cursor, self.acc_marker, self.cm_image, *[t for row in self.cm_texts for t in row],
             self.cm_title, self.mis_image, *self.mis_labels, self.mis_title, self.title]).render
 
+    @staticmethod
+    def state(model):
+        """What the figure shows of ``model``: the same state always draws the same pixels."""
+        return model.epoch, model.digit
+
     def update(self, model):
         record = model.record
         epoch = model.epoch
@@ -108,14 +117,16 @@ class TrainingDashboardFigure:
         confusion = model.confusion()
         self.cm_image.set_array(confusion)
         high = 0.6 * self.cm_image.norm.vmax
-        for i in range(10):
-            for j in range(10):
-                text = self.cm_texts[i][j]
-                # Numbers only on the mistakes: they are what the matrix is read for, and every
-                # visible text costs layout time on each redraw.
-                text.set_text(str(confusion[i, j]))
-                text.set_visible(i != j and bool(confusion[i, j]))
-                text.set_color("black" if confusion[i, j] > high else "white")
+        # only the cells whose count changed (a play frame changes a few of the hundred)
+        changed = np.ones(confusion.shape, bool) if self._counts is None else confusion != self._counts
+        self._counts = confusion
+        for i, j in zip(*np.nonzero(changed), strict=True):
+            text = self.cm_texts[i][j]
+            # Numbers only on the mistakes: they are what the matrix is read for, and every
+            # visible text costs layout time on each redraw.
+            text.set_text(str(confusion[i, j]))
+            text.set_visible(bool(i != j and confusion[i, j]))
+            text.set_color("black" if confusion[i, j] > high else "white")
         self.cm_title.set_text(f"validation images: {np.trace(confusion)} of {confusion.sum()} on the diagonal")
 
         shown, total = model.misclassified()
@@ -197,6 +208,11 @@ class TransferFigure:
         detail.get_legend().set_zorder(5)  # over the bars it may overlap
         self.render = Blitter(self.figure, [self.cursor, *self.bars, *self.dots, *self.values,
                                             self.detail_title]).render
+
+    @staticmethod
+    def state(model):
+        """What the figure shows of ``model``: the same state always draws the same pixels."""
+        return model.count
 
     def update(self, model):
         self.cursor.set_xdata([model.count, model.count])

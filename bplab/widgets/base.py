@@ -329,6 +329,7 @@ class Player:
         if self.running:  # a pause still drawing its still frame: let it finish first
             self.stop(wait=True)
         self._stop.clear()
+        self.pushing = True  # the frame of the value the page sent with its click is an animation frame too
         self._thread = threading.Thread(target=self._loop, name="bplab-player", daemon=True)
         self._thread.start()
 
@@ -359,15 +360,17 @@ class Player:
         return True
 
     def _loop(self):
-        next_frame = time.perf_counter()
+        # The page's play click sends a value with ``playing`` (the first epoch when a replay is at its end,
+        # one step on otherwise), whose redraw runs on the kernel's main thread once that message is applied:
+        # that is the first frame. Stepping at once raced it: the frame was skipped, or shown after the next.
+        next_frame = time.perf_counter() + self.period
         self.pushing = True
         try:
-            while not self._stop.is_set():
+            # sleep outside the lock: control changes from the page get in between frames
+            while not self._stop.wait(max(0.0, next_frame - time.perf_counter())):
                 if not self.lab.guard(self.step) or self._stop.is_set():
                     break
                 next_frame = max(next_frame + self.period, time.perf_counter() + 0.002)
-                # sleep outside the lock: control changes from the page get in between frames
-                self._stop.wait(max(0.0, next_frame - time.perf_counter()))
         finally:
             self.pushing = False
             self.lab.run(lambda: None)  # the still frame: lossless again

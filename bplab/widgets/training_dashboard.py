@@ -2,14 +2,48 @@
 
 from __future__ import annotations
 
+import collections
+import time
+
 import ipywidgets as widgets
 
 from bplab.figures.training_dashboard import TrainingDashboardFigure, TransferFigure
 from bplab.labs.training_dashboard import TrainingDashboard, TransferComparison
 from bplab.widgets.base import Lab
 
+FRAMES_KEPT = 64
+"""Encoded images a lab keeps, one per state shown (30-150 kB each: a few MB at most)."""
 
-class TrainingDashboardLab(Lab):
+
+class KeptFrames(Lab):
+    """A lab whose figure shows a recorded result: the same state always looks the same, so its image is kept.
+
+    The figure (``self.view``) says which state it shows (``view.state(model)``); the image encoded for
+    that state (JPEG while playing, PNG otherwise) is kept, and showing the state again, as a replay or
+    a slider moved back does, sends it without drawing or encoding. The figure's artists are still
+    updated on every change (only the pixels are skipped), so a full draw shows the same state.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._kept = collections.OrderedDict()  # (state, animating) -> (format, bytes)
+
+    def draw(self):
+        key = (self.view.state(self.model), self.animating)
+        kept = self._kept.get(key)
+        if kept is None:
+            super().draw()
+            self._kept[key] = (self.image.format, self.image.value)
+            while len(self._kept) > FRAMES_KEPT:
+                self._kept.popitem(last=False)
+            return
+        self._kept.move_to_end(key)
+        start = time.perf_counter()
+        self.show_image(kept[1], kept[0])
+        self._frame.update(draw=0.0, encode=time.perf_counter() - start)
+
+
+class TrainingDashboardLab(KeptFrames):
     """Replay a recorded training run: pick an epoch (or press play) and a digit.
 
     Parameters
@@ -45,7 +79,7 @@ class TrainingDashboardLab(Lab):
         self.model.digit = None if digit < 0 else int(digit)
 
 
-class TransferLab(Lab):
+class TransferLab(KeptFrames):
     """Frozen features vs fine-tuning vs training from scratch; pick a label count to see every seed.
 
     Parameters
