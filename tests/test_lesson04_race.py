@@ -13,6 +13,7 @@ from bplab.labs.optimizer_mlp import train_with_each
 from bplab.labs.optimizer_race import OPTIMIZERS, OptimizerRaceModel, race
 from bplab.optim import SGD, Adam
 from bplab.surfaces import SURFACES
+from bplab.widgets.base import on_grid
 from bplab.widgets.optimizer_race import OptimizerRace
 from tests.widgets import exercise_every_control
 
@@ -197,3 +198,15 @@ def test_a_figure_kept_through_many_settings_draws_what_a_new_figure_draws():
         fresh = OptimizerRaceFigure(model)
         fresh.figure.canvas.draw()
         np.testing.assert_array_equal(kept, np.asarray(fresh.figure.canvas.buffer_rgba()), err_msg=f"{surface} {kappa}")
+
+
+def test_a_surface_change_sends_each_start_slider_its_step_before_its_value():
+    """The page applies a message's keys in order: a value ahead of its new step is snapped to the old step
+    and sent back (a second redraw; the order of ``hold_sync``'s keys is a set's)."""
+    lab = OptimizerRace()
+    sent = {name: [] for name in ("start_x", "start_y")}
+    for name, record in sent.items():
+        lab.controls[name]._send = lambda msg, buffers=None, record=record: record.append(list(msg["state"]))
+    lab.controls["surface"].value = "beale"
+    assert sent == {name: [["min", "max", "step", "value"]] for name in sent}
+    assert lab.controls["start_x"].value == on_grid(lab.controls["start_x"], 1.0)

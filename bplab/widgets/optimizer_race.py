@@ -85,6 +85,10 @@ class OptimizerRace(Lab):
                 slider.value = float(m.start[axis])
                 slider.min, slider.max, slider.step = low, high, (high - low) / 200
                 slider.value = on_grid(slider, float(m.start[axis]))  # a stop the page keeps: no echo
+                # the page applies the message's keys in their order: a value before its new step is snapped
+                # to the old step and sent back (a second redraw); hold_sync's keys come in a set's order
+                slider._states_to_send.clear()
+            slider.send_state(["min", "max", "step", "value"])
         controls["lr"].value = on_grid(controls["lr"], m.lr)
         controls["adaptive_lr"].value = on_grid(controls["adaptive_lr"], m.adaptive_lr)
         controls["kappa"].disabled = m.surface_name != "quadratic"
