@@ -200,7 +200,7 @@ def test_a_figure_kept_through_many_settings_draws_what_a_new_figure_draws():
         np.testing.assert_array_equal(kept, np.asarray(fresh.figure.canvas.buffer_rgba()), err_msg=f"{surface} {kappa}")
 
 
-def test_a_surface_change_sends_each_start_slider_its_step_before_its_value():
+def test_sliders_set_from_code_get_their_range_and_step_before_their_value():
     """The page applies a message's keys in order: a value ahead of its new step is snapped to the old step
     and sent back (a second redraw; the order of ``hold_sync``'s keys is a set's)."""
     lab = OptimizerRace()
@@ -210,3 +210,7 @@ def test_a_surface_change_sends_each_start_slider_its_step_before_its_value():
     lab.controls["surface"].value = "beale"
     assert sent == {name: [["min", "max", "step", "value"]] for name in sent}
     assert lab.controls["start_x"].value == on_grid(lab.controls["start_x"], 1.0)
+    sent = []
+    lab.controls["frame"]._send = lambda msg, buffers=None: sent.append(list(msg["state"]))
+    lab.controls["steps"].value = 500
+    assert sent == [["max", "step", "value"]] and lab.controls["frame"].value == 500
