@@ -206,8 +206,8 @@ class GraphArtists:
     node_texts : list of matplotlib.text.Text
         One per node; the box is ``text.get_bbox_patch()``.
     edge_lines : list of Line2D
-    edge_labels : list of matplotlib.text.Text
-        Hidden until :meth:`label_edge` shows one.
+    edge_labels : list of (matplotlib.text.Text or None)
+        Made by the first :meth:`label_edge` that shows one (None until then; most are never shown).
     """
 
     def __init__(self, axes, graph, positions, fontsize=7.5):
@@ -217,19 +217,17 @@ class GraphArtists:
 
         self.value_colour, self.input_colour = PALETTE["blue"], PALETTE["green"]
         self.op_colour, self.edge_colour, self.highlight_colour = PALETTE["orange"], PALETTE["grey"], PALETTE["vermillion"]
-        self.axes, self.graph, self.positions = axes, graph, positions
-        self.node_texts, self.edge_lines, self.edge_labels = [], [], []
+        self.axes, self.graph, self.positions, self.fontsize = axes, graph, positions, fontsize
+        self.node_texts, self.edge_lines, self.edge_labels, self._middles = [], [], [], []
         for u, v, repeat in graph.edges:
             xs, ys = _edge_path(positions[u], positions[v], repeat)
             line = Line2D(xs, ys, color=self.edge_colour, linewidth=1.2, zorder=1)
-            axes.add_line(line)
+            # not add_line: the limits are set below, so the data limits need no update
+            axes.add_artist(line)
             self.edge_lines.append(line)
             middle = len(xs) // 2
-            label = axes.text(xs[middle], ys[middle], "", fontsize=fontsize - 1, ha="center", va="bottom",
-                              color=self.highlight_colour, zorder=4, visible=False,
-                              bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none",
-                                    "alpha": 0.85})
-            self.edge_labels.append(label)
+            self._middles.append((xs[middle], ys[middle]))
+            self.edge_labels.append(None)
         for node, (kind, i) in enumerate(graph.nodes):
             x, y = positions[node]
             if kind == "op":
@@ -264,12 +262,30 @@ class GraphArtists:
 
     def label_edge(self, edge, text):
         """Show ``text`` on an edge ('' hides it)."""
-        self.edge_labels[edge].set_text(text)
-        self.edge_labels[edge].set_visible(bool(text))
+        label = self.edge_labels[edge]
+        if label is None:
+            if not text:
+                return
+            label = self.edge_labels[edge] = self.axes.text(
+                *self._middles[edge], "", fontsize=self.fontsize - 1, ha="center", va="bottom",
+                color=self.highlight_colour, zorder=4,
+                bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+        label.set_text(text)
+        label.set_visible(bool(text))
+
+    def set_visible(self, visible):
+        """Show or hide the whole graph (edge labels are only hidden: :meth:`label_edge` shows them)."""
+        for artist in self.node_texts + self.edge_lines:
+            artist.set_visible(visible)
+        if not visible:
+            for label in self.edge_labels:
+                if label is not None:
+                    label.set_visible(False)
 
     def remove(self):
         for artist in self.node_texts + self.edge_lines + self.edge_labels:
-            artist.remove()
+            if artist is not None:
+                artist.remove()
 
 
 def _edge_path(start, end, repeat, points=9):

@@ -299,6 +299,143 @@ def test_panels_must_cover_every_axes_and_a_changed_range_draws_its_panel_alone(
     np.testing.assert_array_equal(composed, _pixels(figure))
 
 
+def _exactly_a_full_draw(lab, what):
+    shown, full = _shown(lab), _full_draw(lab)
+    assert shown.shape == full.shape
+    worst = np.abs(shown - full).max()
+    assert worst == 0, f"{what}: {np.mean(np.abs(shown - full).max(axis=2) > 0):.3%} of the pixels differ (by {worst})"
+
+
+def _graph_explorer():
+    from bplab.widgets.graph_explorer import GraphExplorer
+
+    return GraphExplorer("CS231n: f = (x + y)·z")
+
+
+def _gradient_flow():
+    from bplab.widgets.gradient_flow import GradientFlowExplorer
+
+    return GradientFlowExplorer()
+
+
+def _feature_maps():
+    from bplab.widgets.feature_maps import FeatureMapViewer
+
+    return FeatureMapViewer()
+
+
+@pytest.mark.parametrize("make", [_graph_explorer, _gradient_flow, _feature_maps],
+                         ids=["graph_explorer", "gradient_flow", "feature_maps"])
+def test_cached_redraws_of_the_explorers_are_exactly_a_full_draw(make):
+    """Every control (and the graph explorer's walk, step by step, in every preset): the pixels sent are the
+    pixels a full draw of the same state gives, and most redraws reuse a cached background."""
+    lab = make()
+    for name, control in lab.controls.items():
+        for value in [*control_values(control), control.value]:
+            control.value = value
+            _exactly_a_full_draw(lab, f"{name}={value!r}")
+            if "step backward" in lab.buttons and name == "expression":
+                for step in range(len(lab.model.steps) + 1):
+                    lab.buttons["step backward"].click()
+                    _exactly_a_full_draw(lab, f"{value}: step {step + 1}")
+                lab.buttons["show full backward"].click()
+                _exactly_a_full_draw(lab, f"{value}: full backward")
+    view = lab.view
+    full_draws = view.full_draws if hasattr(view, "full_draws") else view.render.__self__.full_draws
+    assert full_draws < len(lab.timings) / 2
+    assert not lab.errors
+
+
+def test_graph_explorer_panel_running_under_the_legend_is_drawn_as_a_full_draw_draws_it():
+    """With many inputs the value panel reaches the legend, which a full draw draws over it."""
+    from bplab.widgets.graph_explorer import GraphExplorer
+
+    names = [f"x{k}" for k in range(16)]
+    expression = eval(f"lambda {', '.join(names)}: {' * '.join(names[:3])} + {' + '.join(names[3:])}")  # noqa: S307
+    lab = GraphExplorer(expression)
+    _exactly_a_full_draw(lab, "done")
+    for step in range(3):
+        lab.buttons["step backward"].click()
+        _exactly_a_full_draw(lab, f"step {step + 1}")
+    panel = lab.view.panel.get_window_extent(lab.view.figure.canvas.get_renderer())
+    legend_top = lab.view.figure.bbox.height - lab.view._legend_box[0].start
+    assert panel.y0 < legend_top, "the panel should reach the legend in this test"
+    lab.controls["input 2"].value = -3.0
+    _exactly_a_full_draw(lab, "input 2 = -3")
+    assert not lab.errors
+
+
+def test_pixel_image_draws_what_figimage_draws_and_rejects_other_arrays():
+    from bplab.figures.pixels import PixelImage
+
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(0, 256, (30, 50, 4), dtype=np.uint8)
+    pixels[..., 3] = 255
+    drawn = []
+    for use_figimage in (True, False):
+        figure = base.new_figure(3.0, 2.0)
+        figure.set_layout_engine("none")
+        figure.add_subplot().plot([0, 1], [1, 0])
+        if use_figimage:
+            figure.figimage(pixels, xo=17, yo=9, origin="upper", zorder=3)
+        else:
+            figure.add_artist(PixelImage(pixels, 17, 9, zorder=3))
+        drawn.append(_pixels(figure))
+    np.testing.assert_array_equal(drawn[0], drawn[1])
+    with pytest.raises(ValueError, match="uint8"):
+        PixelImage(pixels[..., :3], 0, 0)
+
+
+def test_feature_maps_kept_rasters_are_what_resampling_again_draws():
+    """Maps a control did not change reuse their resampled raster: the picture is the one resampling every map
+    again gives, state by state."""
+    from bplab.figures.feature_maps import _KeptImage
+
+    lab = _feature_maps()
+    images = [image for ax in lab.view.figure.axes for image in ax.images]
+    assert images and all(isinstance(image, _KeptImage) for image in images)
+    for name, control in lab.controls.items():
+        for value in control_values(control):
+            lab._kept_images.clear()  # drawn, not the image kept for a state shown before
+            control.value = value
+            shown = _shown(lab)
+            for image in images:
+                image._kept.clear()
+            np.testing.assert_array_equal(shown, _full_draw(lab), err_msg=f"{name}={value!r}")
+    lab._kept_images.clear()
+    filter_control = lab.controls["filter"]
+    filter_control.value = filter_control.max if filter_control.value != filter_control.max else filter_control.min
+    assert len(lab.view.input_image._kept) == 1  # the digit did not change: its raster was reused, none made
+    assert len(lab.view.conv_image._kept) == 2
+
+
+@pytest.mark.parametrize("make", [_graph_explorer, _gradient_flow, _feature_maps],
+                         ids=["graph_explorer", "gradient_flow", "feature_maps"])
+def test_a_state_shown_again_sends_its_kept_image_which_is_that_state_drawn(make):
+    lab = make()
+    first = lab.image.value
+    name, control = next(iter(lab.controls.items()))
+    original = control.value
+    control.value = control_values(control)[0] if control_values(control)[0] != original else control_values(control)[1]
+    assert lab.image.value != first
+    drawn = lab.timings[-1]["draw"]
+    control.value = original  # back: the first image, not drawn again
+    assert lab.image.value == first and lab.timings[-1]["draw"] == 0.0 < drawn
+    _exactly_a_full_draw(lab, f"{name} back to {original!r}")
+    assert len(lab._kept_images) == 2 and not lab.errors
+
+
+def test_a_graph_explorer_expression_that_fails_keeps_no_image():
+    from bplab.widgets.graph_explorer import GraphExplorer
+
+    lab = GraphExplorer(lambda x, y: x.log() + y, {"x": 1.0, "y": 1.0})
+    lab.controls["input 1"].value = -1.0  # log of a negative number: an error, the graph drawn before stays
+    assert lab.model.error and lab.shown_state() is None
+    kept = len(lab._kept_images)
+    lab.controls["input 2"].value = 2.0
+    assert len(lab._kept_images) == kept and not lab.errors
+
+
 def _image_pixels(show, data, figsize=(5.0, 3.0), redraws=(), **kwargs):
     """The canvas after drawing ``show(ax, data, **kwargs)``, then after each of ``redraws`` (new data)."""
     figure = base.new_figure(*figsize)

@@ -5,7 +5,7 @@ import pytest
 
 from bplab import init, nn
 from bplab.figures.bptt import BPTTFigure
-from bplab.figures.gradient_flow import GradientFlowFigure
+from bplab.figures.gradient_flow import GradientFlowFigure, ladder_log_limits
 from bplab.labs.bptt import BPTTModel
 from bplab.labs.gradient_flow import GradientFlowModel
 from bplab.optim import clip_grad_norm
@@ -204,3 +204,23 @@ def test_notebook_tanh_xavier_shrinks_about_fourfold():
     xavier = _rms_ratio(activation="tanh", depth=10, width=128, scheme="xavier_uniform")
     standard = _rms_ratio(activation="tanh", depth=10, width=128, scheme="standard_uniform")
     assert 3.5 < 1 / xavier < 4.5 and standard < xavier / 10
+
+
+def test_ladder_log_limits_end_each_side_on_the_first_rung_holding_the_padded_data():
+    assert ladder_log_limits(np.array([0.3, 2.0])) == (1e-2, 1e2)  # padded by 3: 0.1 .. 6
+    assert ladder_log_limits(np.array([1e-57, 1e17])) == (1e-80, 1e20)
+    assert ladder_log_limits(np.array([1e-7, 0.5])) == (1e-10, 1e2)  # the ends move on their own
+    assert ladder_log_limits(np.array([1e-9]), np.array([np.nan, np.inf, 0.0, 40.0])) == (1e-10, 1e5)
+    assert ladder_log_limits(np.array([1e-300, 1e200])) == (1e-150, 1e150)  # clamped: the ticks take powers
+    assert ladder_log_limits(np.array([np.nan, -1.0])) == (1e-3, 1e3)  # nothing to show
+
+
+def test_gradient_flow_results_are_reused_for_settings_seen_before():
+    model = GradientFlowModel(depth=10, width=16)
+    first = model.stats
+    model.set(activation="tanh")
+    assert model.stats is not first
+    model.set(activation="sigmoid")
+    assert model.stats is first  # the same settings: nothing recomputed
+    fresh = GradientFlowModel(depth=10, width=16)
+    np.testing.assert_array_equal(first.back_norm, fresh.stats.back_norm)

@@ -24,6 +24,33 @@ def test_model_is_deterministic_and_progressive():
     assert a.epoch == a.max_epochs
 
 
+@pytest.mark.parametrize("settings", [dict(dropout=0.3, patience=10), dict(batchnorm=True, l1=1e-3),
+                                      dict(l2=1e-2, dropout=0.5, batchnorm=True, patience=5)])
+def test_a_kept_quick_pass_trains_on_exactly_as_a_fresh_one(settings):
+    fresh = RegularizationLabModel(**settings)
+    fresh.restart()
+    first = list(fresh.val_loss)  # the quick pass (early stopping may end it sooner)
+    fresh.train(120)
+    lab = RegularizationLabModel(**settings)
+    lab.restart()
+    lab.configure(l2=0.05, dropout=0.1)  # other settings in between: their pass trains the same arrays' copies
+    lab.restart()
+    lab.configure(**{k: settings.get(k, v) for k, v in dict(l2=0.0, dropout=0.0).items()})
+    assert lab.epoch == 0
+    lab.restart()  # kept: copied back, not trained
+    assert lab.val_loss == first and lab.status == ("stopped" if lab.stop_epoch else "training")
+    # the copy is whole: the optimizer, the early stopper and batch norm's buffers update the network's own arrays
+    assert all(p is q for p, q in zip(lab.optimizer.params, lab.net.params, strict=True))
+    if lab.stopper is not None:
+        assert all(a is b for a, b in zip(lab.stopper.arrays[:len(lab.net.params)], lab.net.params, strict=True))
+    lab.train(120)
+    assert (lab.epoch, lab.status, lab.stop_epoch) == (fresh.epoch, fresh.status, fresh.stop_epoch)
+    assert lab.train_loss == fresh.train_loss and lab.val_acc == fresh.val_acc
+    assert all(np.array_equal(p, q) for p, q in zip(lab.net.params, fresh.net.params, strict=True))
+    lab.restart()  # the kept pass is unchanged by the training that followed its copy
+    assert lab.val_loss == first
+
+
 def test_configure_resets_only_on_change():
     model = RegularizationLabModel()
     model.train(30)
@@ -110,3 +137,39 @@ def test_widget_is_powered_by_the_solutions(monkeypatch):
     lab = RegularizationLab()
     assert "powered by your code" in lab.note.value
     assert lab.model.net.layers[0].ops is not bplab.nn
+
+
+def test_every_still_frame_is_a_full_draw_within_a_level():
+    """The lab redraws only what moves (its map, curves, histogram and titles in pieces over a kept background):
+    every still frame equals a full draw of the figure, within 1 of 255 (the legends are composited from rasters)."""
+    import io
+
+    import ipywidgets as widgets
+    from PIL import Image
+
+    from bplab.figures.base import render_png
+    from bplab.widgets.regularization_lab import RegularizationLab
+    from tests.widgets import control_values
+
+    lab = RegularizationLab(ops=bplab.nn)
+
+    def pixels(png):
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+    def check(what):
+        assert lab.image.format == "png"
+        shown, full = pixels(lab.image.value), pixels(render_png(lab.view.figure))
+        assert np.abs(shown - full).max() <= 1, what
+
+    for name, control in lab.controls.items():
+        if not isinstance(control, widgets.Play):
+            for value in control_values(control):
+                control.value = value
+                check(f"{name}={value!r}")
+    lab.controls["l1"].value = 1e-2
+    lab.controls["patience"].value = 10
+    lab.buttons["to_end"].click()  # stopped early: the stop line and the patience bar
+    check("to the end")
+    lab.buttons["restart"].click()
+    check("restart")
+    assert not lab.errors

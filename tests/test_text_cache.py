@@ -59,3 +59,23 @@ def test_caches_stay_bounded(monkeypatch):
         figure.text(0.1, 0.05 * k, f"text number {k}")
     figure.canvas.draw()
     assert max(len(text_cache._TEXT_CACHE), len(text_cache._LAYOUTS), len(text_cache._GLYPHS)) <= 3
+
+
+def test_glyphs_that_share_pixels_are_blended_in_agg_order_and_the_others_in_one_bitmap():
+    figure = new_figure(3.0, 2.0)
+    figure.set_layout_engine("none")
+    plain_text = figure.text(0.05, 0.7, "epoch 12: accuracy 0.82 train", fontsize=9)
+    # joined rules, a struck-through x and ffff: neighbouring glyphs' antialiased edges share pixels
+    overlapping = figure.text(0.05, 0.3, "____ x\u0336 ═══ ffffff", fontsize=14, color="#D55E00", alpha=0.7)
+    text_cache._TEXT_CACHE.clear()
+    cached = _draw(figure, text_cache.Canvas)  # glyph by glyph: a string drawn once is not merged
+    assert np.array_equal(cached, _draw(figure, FigureCanvasAgg))
+    assert len(text_cache._TEXT_CACHE[_key(plain_text.get_text())]) == len(plain_text.get_text())  # one per glyph
+    assert np.array_equal(_draw(figure, text_cache.Canvas), cached)  # drawn again: merged, the same pixels
+    assert len(text_cache._TEXT_CACHE[_key(plain_text.get_text())]) == 1  # one blend for the whole string
+    assert len(text_cache._TEXT_CACHE[_key(overlapping.get_text())]) >= 2  # the shared pixels blended twice, in order
+    assert np.array_equal(_draw(figure, text_cache.Canvas), cached)  # from the merged bitmaps
+
+
+def _key(string):
+    return next(key for key in text_cache._TEXT_CACHE if key[0] == string)

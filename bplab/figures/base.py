@@ -215,13 +215,15 @@ class Blitter:
         return ([t for t in texts if id(t) not in skip], [a for a in others if id(a) not in skip],
                 [a for a in legends if id(a) not in skip])
 
-    def _reaches_in(self, artist, ax, renderer):
-        """:func:`_inside`, remembered per static artist and axes box (extents cost layouts: ticks, legends)."""
+    def _reaches_in(self, artist, ax, renderer, box):
+        """:func:`_inside`, remembered per static artist and axes ``box`` (extents cost layouts: ticks, legends)."""
         if isinstance(artist, Spine):
             return True  # along the edge, and its width reaches in
+        if isinstance(artist, Text) and not artist.get_text():
+            return False  # draws nothing (every axes has empty left and right titles, never un-staled by a draw)
         if artist.stale or (isinstance(artist, Legend) and artist._get_loc() == 0):  # moved, or placed by the data
             return _inside(artist, ax, renderer)
-        key = (id(artist), ax.bbox.bounds, ax.viewLim.bounds)
+        key = (id(artist), box)
         found = self._extents.get(key)
         if found is None:
             found = self._extents[key] = _inside(artist, ax, renderer)
@@ -243,9 +245,10 @@ class Blitter:
             skip = set() if ax.axison and ax.get_frame_on() else set(map(id, ax.spines.values()))
             # moving artists clipped to the axes cannot cover what lies outside it (titles, legends below)
             clipped = all(a.get_clip_on() for a in mine)
+            box = (ax.bbox.bounds, ax.viewLim.bounds)  # once per axes: each costs a transform's update check
             children = [c for c in ax.get_children() if id(c) not in skip and (
                 id(c) in chosen or (c.get_zorder() > low and not isinstance(c, Axis) and c is not ax.patch
-                                    and (not clipped or self._reaches_in(c, ax, renderer))))]
+                                    and (not clipped or self._reaches_in(c, ax, renderer, box))))]
             layers += sorted(children, key=lambda a: a.get_zorder())  # stable: as a full draw orders them
         placed = set(map(id, layers))
         return layers + [a for a in moving if id(a) not in placed]
@@ -302,7 +305,7 @@ class Blitter:
                 while len(self._sprite_rasters) > 4 * len(self.sprites):
                     self._sprite_rasters.popitem(last=False)
             else:
-                figure.draw_artist(artist)
+                artist.draw(renderer)  # as figure.draw_artist, without asking the canvas for its renderer each time
 
     def _compose_panels(self, layers, texts, others, legends):
         """Put the background together from the panels (each group of axes drawn alone, kept per what it shows);

@@ -10,13 +10,16 @@ then renders 7 images instead of 21, which keeps it within the speed target.
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.patches import Rectangle
-from matplotlib.transforms import ScaledTranslation
+from matplotlib.transforms import Bbox, ScaledTranslation, TransformedBbox
 
 from bplab.figures.base import DIVERGING_CMAP, PALETTE, SEQUENTIAL_CMAP, Blitter, new_figure, show_message
+from bplab.figures.nearest_image import NearestImage
 
 INPUT_CMAP = "gray_r"
 GAP = 1
@@ -111,6 +114,44 @@ def _scale_bar(figure, cmap, ticks, axes):
                              ha="left", va="center", fontsize=8) for tick in ticks]
 
 
+class _KeptImage(NearestImage):
+    """An image that keeps its last few resampled rasters: drawn again with the same data, colour limits and
+    place, it reuses one instead of resampling (a map that a control did not change costs nothing new).
+    A new raster is made as :class:`bplab.figures.nearest_image.NearestImage` makes it (the same pixels).
+
+    Made by :func:`_kept_imshow`; everything that goes into matplotlib's raster is in the key.
+    """
+
+    KEPT = 4
+
+    def make_image(self, renderer, magnification=1.0, unsampled=False):
+        data = self._A
+        x1, x2, y1, y2 = self.get_extent()
+        clip = ((self.get_clip_box() or self.axes.bbox) if self.get_clip_on() else self.get_figure(root=True).bbox)
+        norm = self.norm
+        key = (data.shape, data.dtype.str, np.ma.getdata(data).tobytes(), np.ma.getmaskarray(data).tobytes(),
+               type(norm), norm.vmin, norm.vmax, norm.clip, id(self.cmap), self.get_alpha(), self.get_interpolation(),
+               self.get_interpolation_stage(), self.get_resample(), self.get_filternorm(), self.get_filterrad(),
+               self.origin, TransformedBbox(Bbox([[x1, y1], [x2, y2]]), self.get_transform()).bounds, clip.bounds,
+               magnification, unsampled)
+        kept = self.__dict__.setdefault("_kept", collections.OrderedDict())
+        found = kept.get(key)
+        if found is None:
+            found = kept[key] = super().make_image(renderer, magnification, unsampled)
+            while len(kept) > self.KEPT:
+                kept.popitem(last=False)
+        else:
+            kept.move_to_end(key)
+        return found
+
+
+def _kept_imshow(axes, data, **kwargs):
+    """``axes.imshow(data, **kwargs)``, as a :class:`_KeptImage`."""
+    image = axes.imshow(data, **kwargs)
+    image.__class__ = _KeptImage  # the same artist, with make_image remembered (it adds no state of its own)
+    return image
+
+
 class FeatureMapsFigure:
     """Built once from a :class:`bplab.labs.feature_maps.FeatureMapsModel`; ``update`` changes the artists."""
 
@@ -127,14 +168,14 @@ class FeatureMapsFigure:
         for axes in [*self.top.values(), self.bank_axes, self.pooled_axes]:
             _bare(axes)
 
-        self.input_image = self.top["input"].imshow(model.x[0, 0], cmap=INPUT_CMAP, vmin=0, vmax=1)
+        self.input_image = _kept_imshow(self.top["input"], model.x[0, 0], cmap=INPUT_CMAP, vmin=0, vmax=1)
         self.top["input"].add_patch(Rectangle((-0.5, -0.5), W, H, fill=False, edgecolor=PALETTE["grey"]))
-        self.filter_image = self.top["filter"].imshow(model.W[0, 0], cmap=DIVERGING_CMAP)
+        self.filter_image = _kept_imshow(self.top["filter"], model.W[0, 0], cmap=DIVERGING_CMAP)
         self.weight_text = [[self.top["filter"].text(j, i, "", ha="center", va="center", fontsize=8, clip_on=True)
                              for j in range(kw)] for i in range(kh)]
-        self.conv_image = self.top["conv"].imshow(np.zeros((H, W)), cmap=DIVERGING_CMAP)
-        self.relu_image = self.top["relu"].imshow(np.zeros((H, W)), cmap=SEQUENTIAL_CMAP)
-        self.pooled_image = self.top["pooled"].imshow(np.zeros((H // 2, W // 2)), cmap=SEQUENTIAL_CMAP)
+        self.conv_image = _kept_imshow(self.top["conv"], np.zeros((H, W)), cmap=DIVERGING_CMAP)
+        self.relu_image = _kept_imshow(self.top["relu"], np.zeros((H, W)), cmap=SEQUENTIAL_CMAP)
+        self.pooled_image = _kept_imshow(self.top["pooled"], np.zeros((H // 2, W // 2)), cmap=SEQUENTIAL_CMAP)
         # Each colour bar shows its map's own scale, which changes with every image and filter. Its ticks stay
         # where they are (both ends, and 0 for the diverging map) and only their numbers change: they are
         # texts redrawn with the maps, while the bar itself stays in the cached background (a colour bar
@@ -148,8 +189,8 @@ class FeatureMapsFigure:
         self.input_title = _title(self.top["input"])
         self.filter_title = _title(self.top["filter"], fontsize=8)
 
-        self.bank_image = self.bank_axes.imshow(mosaic(model.W[:, 0]), cmap=DIVERGING_CMAP, vmin=-1, vmax=1)
-        self.bank_pooled = self.pooled_axes.imshow(mosaic(model.pooled), cmap=SEQUENTIAL_CMAP)
+        self.bank_image = _kept_imshow(self.bank_axes, mosaic(model.W[:, 0]), cmap=DIVERGING_CMAP, vmin=-1, vmax=1)
+        self.bank_pooled = _kept_imshow(self.pooled_axes, mosaic(model.pooled), cmap=SEQUENTIAL_CMAP)
         for i in range(n):  # filter numbers under the tiles
             self.bank_axes.text(i * (kw + GAP) + (kw - 1) / 2, kh - 0.45, str(i + 1), ha="center", va="top",
                                 fontsize=8)

@@ -9,6 +9,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from matplotlib.transforms import ScaledTranslation
 
 from bplab.figures.base import PALETTE, Blitter, new_figure, show_message
+from bplab.figures.pixels import PixelImage
 
 REGIME_COLOURS = {"vanishing": PALETTE["blue"], "exploding": PALETTE["vermillion"], "stable": PALETTE["green"],
                   "overflow": PALETTE["vermillion"]}
@@ -18,6 +19,16 @@ def freeze_layout(figure):
     """Lay the figure out once (constrained layout), then keep that layout: redraws skip the solver."""
     figure.canvas.draw()
     figure.set_layout_engine("none")
+
+
+def freeze_axis_labels(figure):
+    """Keep every axis label where the last draw put it: a full draw then skips measuring the tick labels of
+    the axes and its siblings to place it (a quarter of a full draw here). Call it once the layout is frozen;
+    the labels' places do not depend on the limits (the tick labels beside an axis are of one height, and
+    the y labels here are empty)."""
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_label_coords(*axis.label.get_position(), transform=axis.label.get_transform())
 
 
 def cheap_log_axis(ax):
@@ -78,7 +89,7 @@ def bake_legends(figure):
         x0, y0, x1, y1 = int(np.floor(x0)), int(np.floor(y0)), int(np.ceil(x1)), int(np.ceil(y1))
         pixels = np.asarray(canvas.buffer_rgba())[height - y1:height - y0, x0:x1].copy()
         legend.set_visible(False)
-        figure.figimage(pixels, xo=x0, yo=y0, origin="upper", zorder=legend.get_zorder())
+        figure.add_artist(PixelImage(pixels, x0, y0, zorder=legend.get_zorder()))
 
 
 def log_limits(*series, pad=3.0, decades=2):
@@ -105,6 +116,29 @@ def log_limits(*series, pad=3.0, decades=2):
     return float(10.0**low), float(10.0**high)
 
 
+LOG_LADDER = (2, 5, 10, 20, 40, 80, 150)
+"""Where :func:`ladder_log_limits` ends a log axis: 10 to the minus (below) or plus (above) one of these."""
+
+
+def ladder_log_limits(*series, pad=3.0, ladder=LOG_LADDER):
+    """``(low, high)`` covering the finite positive values of every series, padded by a factor, for a log axis
+    around 1: each end is the first power of ten of ``ladder`` (``1e-2, 1e-5, 1e-10 ... 1e-150`` below,
+    ``1e2 ... 1e150`` above) that holds the data.
+
+    Each end moves on its own, and only when the data crosses a rung: fewer changes of the axis than
+    :func:`log_limits` gives the gradient-flow explorer, whose data always straddles 1 (a third fewer
+    full draws over its controls' ranges), with the data still filling about half of the axis.
+    """
+    values = np.concatenate([np.ravel(s) for s in series])
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        return 1e-3, 1e3
+    low, high = np.log10(float(values.min()) / pad), np.log10(float(values.max()) * pad)
+    below = next((rung for rung in ladder if -rung <= low), ladder[-1])
+    above = next((rung for rung in ladder if rung >= high), ladder[-1])
+    return float(10.0 ** -below), float(10.0 ** above)
+
+
 def snapped_count(count, stops=(2, 5, 10, 20, 30, 40, 50, 60, 80, 100, 120, 150, 200)):
     """The smallest of ``stops`` at least ``count`` (or ``count`` beyond them): the x-range of a per-layer or
     per-step plot, so that most depth or length changes keep the axis and its cached background."""
@@ -126,6 +160,7 @@ class GradientFlowFigure:
         self.update(model)
         freeze_layout(self.figure)
         bake_legends(self.figure)
+        freeze_axis_labels(self.figure)
         blit_layers(self.acts, [self.outer, self.inner, self.rms, self.rms_theory])
         blit_layers(self.grads, [self.back, self.back_theory, self.weight, self.weight_theory])
         self.render = Blitter(self.figure, [self.outer, self.inner, self.rms, self.rms_theory, self.back,
@@ -134,7 +169,8 @@ class GradientFlowFigure:
     def _build_activations(self, ax):
         cheap_log_axis(ax)
         ax.set_xlabel("layer l", fontsize=9)
-        ax.set_title("pre-activations |a_l|", fontsize=10)
+        # y given: the title stays put (no measuring of the tick labels on each full draw); nothing is above the axes
+        ax.set_title("pre-activations |a_l|", fontsize=10, y=1.0)
         self.outer = LineCollection([], colors=PALETTE["sky"], linewidths=3, label="10–90 %")
         self.inner = LineCollection([], colors=PALETTE["blue"], linewidths=3, label="25–75 %")
         ax.add_collection(self.outer)
@@ -173,8 +209,8 @@ class GradientFlowFigure:
         self.weight_theory.set_data(layers, theory.grad_norm)
         for ax in (self.acts, self.grads):
             ax.set_xlim(0.5, snapped_count(model.depth) + 0.5)
-        self.acts.set_ylim(*log_limits(bands[:, 0], bands[:, 3], stats.pre_rms, theory.pre_rms))
-        self.grads.set_ylim(*log_limits(stats.back_norm, stats.grad_norm, theory.back_norm, theory.grad_norm))
+        self.acts.set_ylim(*ladder_log_limits(bands[:, 0], bands[:, 3], stats.pre_rms, theory.pre_rms))
+        self.grads.set_ylim(*ladder_log_limits(stats.back_norm, stats.grad_norm, theory.back_norm, theory.grad_norm))
         regime = model.regime()
         self.title.set_text(f"gradient norms: {regime}")
         self.title.set_color(REGIME_COLOURS[regime])

@@ -1,11 +1,13 @@
 """The graph explorer's figure: the expression's graph with values and gradients, and the walk's arithmetic.
 
-Artists are built once per expression *shape* (``model.structure_version``);
-moving a slider or stepping the walk only changes texts and colours.
+Artists are built once per expression *shape* (and kept for the last few shapes, hidden while another
+is shown); moving a slider or stepping the walk only changes texts and colours. A redraw copies back a
+cached background (the edges and the legend, per shape and edge colouring) and draws only the texts.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 import textwrap
@@ -14,6 +16,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from bplab.figures.base import PALETTE, new_figure, show_message
+from bplab.figures.pixels import PixelImage
 from bplab.graph_layout import GraphArtists, op_symbol
 
 OP_NAMES = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "neg": "negate"}
@@ -38,25 +41,96 @@ class GraphExplorerFigure:
         self.title = self.figure.text(0.01, 0.97, "", fontsize=10, va="top", ha="left", weight="bold")
         self.panel = self.panel_axes.text(0.0, 0.97, "", fontsize=7.5, family="monospace", va="top", ha="left",
                                           transform=self.panel_axes.transAxes, linespacing=1.25)
-        self.figure.figimage(_legend_image(self.figure.dpi), xo=int(0.67 * self.figure.bbox.width), yo=4, zorder=2)
+        legend = _legend_image(self.figure.dpi)
+        self.legend = self.figure.add_artist(PixelImage(legend, int(0.67 * self.figure.bbox.width), 4, zorder=2))
+        height = self.figure.canvas.get_width_height(physical=True)[1]
+        # the legend's rows and columns in the canvas's buffer (row 0 at the top)
+        self._legend_box = (slice(height - 4 - legend.shape[0], height - 4),
+                            slice(self.legend.left, self.legend.left + legend.shape[1]))
         self.artists = None
         self.version = None
+        self._shapes = collections.OrderedDict()  # (operations and wiring, positions) -> GraphArtists
+        self._backgrounds = collections.OrderedDict()  # what the background shows -> (its pixels, the legend's)
+        self.full_draws = 0
         self.update(model)
+
+    SHAPES_KEPT = 8
+    BACKGROUNDS_KEPT = 24
+    """Kept backgrounds: one per shape and edge colouring (a walk has one per step)."""
 
     def update(self, model):
         if model.graph is None:
             self._show_error(model.error or "no expression")
             return
         if model.structure_version != self.version:
-            if self.artists is not None:
-                self.artists.remove()
-            self.artists = GraphArtists(self.graph_axes, model.graph, model.positions)
+            self._show_shape(model)
             self.version = model.structure_version
         self._update_nodes(model)
         self._update_walk(model)
         self.title.set_text(f"{model.name}     f = {_fmt(model.output, 5)}")
         self.panel.set_text(_panel_text(model))
         self._show_error(model.error)
+
+    def _show_shape(self, model):
+        """Show the artists of the model's graph shape, built the first time (building is most of a preset change)."""
+        key = (model.graph.signature, np.asarray(model.positions).tobytes())
+        if self.artists is not None:
+            self.artists.set_visible(False)
+        artists = self._shapes.get(key)
+        if artists is None:
+            artists = self._shapes[key] = GraphArtists(self.graph_axes, model.graph, model.positions)
+            while len(self._shapes) > self.SHAPES_KEPT:
+                _, dropped = self._shapes.popitem(last=False)
+                dropped.remove()
+        else:
+            self._shapes.move_to_end(key)
+            artists.graph = model.graph
+            artists.set_visible(True)
+        self.artists = artists
+
+    def _moving(self):
+        """What changes between redraws, in the order a full draw draws it (the legend image aside)."""
+        mine = set() if self.artists is None else set(map(id, self.artists.node_texts + self.artists.edge_labels))
+        # as the axes orders them: by layer, then in the order they were added
+        graph = sorted((a for a in self.graph_axes.get_children() if id(a) in mine), key=lambda a: a.get_zorder())
+        message = getattr(self.figure, "_bplab_message", None)
+        return graph, [self.panel], [self.title] + ([message] if message is not None else [])
+
+    def render(self):
+        """Draw the current state: the cached background (edges, legend), then the texts on it.
+
+        The background is the figure drawn without the texts, kept per shape and edge colouring (the walk
+        lights edges). The texts are drawn in a full draw's order; the legend, which a full draw puts over
+        the axes (the value panel, a node near the right edge), is copied back over them from the
+        background: the same pixels as a full draw (tested).
+        """
+        canvas = self.figure.canvas
+        graph, panel, top = self._moving()
+        edges = [] if self.artists is None else self.artists.edge_lines
+        key = (id(self.artists), tuple((line.get_visible(), line.get_color(), line.get_linewidth()) for line in edges))
+        background = self._backgrounds.get(key)
+        if background is None:
+            moving = graph + panel + top
+            shown = [a.get_visible() for a in moving]
+            for artist in moving:
+                artist.set_visible(False)
+            canvas.draw()
+            pixels = np.asarray(canvas.buffer_rgba())
+            background = self._backgrounds[key] = (canvas.copy_from_bbox(self.figure.bbox),
+                                                   pixels[self._legend_box].copy())
+            while len(self._backgrounds) > self.BACKGROUNDS_KEPT:
+                self._backgrounds.popitem(last=False)
+            self.full_draws += 1
+            for artist, visible in zip(moving, shown, strict=True):
+                artist.set_visible(visible)
+        else:
+            self._backgrounds.move_to_end(key)
+            canvas.restore_region(background[0])
+        for artist in graph + panel:
+            self.figure.draw_artist(artist)
+        np.asarray(canvas.buffer_rgba())[self._legend_box] = background[1]
+        for artist in top:
+            self.figure.draw_artist(artist)
 
     def _show_error(self, text):
         """The message in the right-hand column, between the values and the legend: never over a node."""

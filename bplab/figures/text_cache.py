@@ -60,10 +60,14 @@ class TextCachingRenderer(RendererAgg):
             glyphs = _TEXT_CACHE.get(key)
             if glyphs is not None:
                 _TEXT_CACHE.move_to_end(key)
-        if glyphs is None:
-            glyphs = self._rasterize(s, prop, angle, frac_x, frac_y, antialiased, flags, features, language)
+        if glyphs is None:  # glyph by glyph the first time: a string drawn once (a frame's epoch) is not merged
+            glyphs = _Glyphs(self._rasterize(s, prop, angle, frac_x, frac_y, antialiased, flags, features, language))
             with _TEXT_CACHE_LOCK:
                 _remember(_TEXT_CACHE, key, glyphs)
+        elif type(glyphs) is _Glyphs:  # drawn again: worth merging into one bitmap (or two)
+            glyphs = _layers(glyphs)
+            with _TEXT_CACHE_LOCK:
+                _TEXT_CACHE[key] = glyphs
         height = int(self.height)
         for buffer, left, top in glyphs:
             # as RendererAgg._draw_text_glyphs_and_boxes: draw_text_image's y is downwards & the bitmap's bottom
@@ -124,6 +128,53 @@ class TextCachingRenderer(RendererAgg):
             buffer, left, top = found
             glyphs.append((buffer, left + (pen_x >> 6), top + (pen_y >> 6)))
         return glyphs
+
+
+class _Glyphs(list):
+    """A string's glyph bitmaps as rasterized, not merged yet (see :func:`_layers`)."""
+
+
+def _layers(glyphs):
+    """A string's glyph bitmaps merged into as few bitmaps as give Agg's pixels exactly: usually one.
+
+    Compositing a string glyph by glyph cost about 10 us a glyph (most of a cached title's cost). A pixel
+    no glyph covers is left alone by Agg's blend (zero coverage), so glyphs whose covered pixels do not
+    meet composite the same in one bitmap as one by one. Where two glyphs cover one pixel, the later one
+    goes to a later bitmap, drawn after: each pixel sees the blends in Agg's order.
+
+    Parameters
+    ----------
+    glyphs : list of (ndarray of uint8, int, int)
+        Each glyph's coverage and its left and top edges (top upwards) from the string's whole-pixel origin.
+
+    Returns
+    -------
+    list of (ndarray of uint8, int, int)
+        The same, for the merged bitmaps, in drawing order.
+    """
+    glyphs = [glyph for glyph in glyphs if glyph[0].size]
+    if len(glyphs) < 2:
+        return glyphs
+    left = min(g_left for _, g_left, _ in glyphs)
+    right = max(g_left + buffer.shape[1] for buffer, g_left, _ in glyphs)
+    top = max(g_top for _, _, g_top in glyphs)
+    bottom = min(g_top - buffer.shape[0] for buffer, _, g_top in glyphs)
+    layers = []
+    for buffer, g_left, g_top in glyphs:
+        place = (slice(top - g_top, top - g_top + buffer.shape[0]), slice(g_left - left, g_left - left + buffer.shape[1]))
+        covered = buffer > 0
+        # after every layer holding a glyph it meets: that glyph is blended first, as Agg blends them
+        level = 1 + max((k for k, layer in enumerate(layers) if np.any(layer[place][covered])), default=-1)
+        if level == len(layers):
+            layers.append(np.zeros((top - bottom, right - left), np.uint8))
+        layers[level][place] += buffer  # no pixel of this layer under the glyph's coverage is covered yet
+    merged = []
+    for layer in layers:
+        rows, cols = np.nonzero(layer.any(axis=1))[0], np.nonzero(layer.any(axis=0))[0]
+        if rows.size:
+            merged.append((layer[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].copy(), left + int(cols[0]),
+                           top - int(rows[0])))
+    return merged
 
 
 def _height_metrics(prop, dpi):

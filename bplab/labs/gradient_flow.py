@@ -8,6 +8,7 @@ mean-field prediction for the same settings.
 
 from __future__ import annotations
 
+import collections
 import inspect
 
 import numpy as np
@@ -67,9 +68,13 @@ class GradientFlowModel:
         self.batch, self.seed = batch, seed
         self._weights = {}  # (scheme, width, id(init_ops)) -> unscaled matrices, grown to the largest depth asked
         self._inputs = {}
+        self._results = collections.OrderedDict()  # every setting -> (stats, prediction): a control moved back
         self.stats = self.prediction = None
         self.message = ""
         self.update()
+
+    RESULTS_KEPT = 64
+    """Measurements kept per setting (a few kB each): moving a control back costs no computation."""
 
     def set(self, **settings):
         """Change settings by name and recompute; returns self."""
@@ -119,11 +124,22 @@ class GradientFlowModel:
         """Measure the network and predict it; returns self."""
         self._check()
         self.depth, self.width = int(self.depth), int(self.width)
-        with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
-            self.stats = deepnet.measure(self.inputs(), self.weights(), self.activation, self.residual,
-                                         rng=np.random.default_rng([self.seed, 1]))
-            self.prediction = deepnet.predict(self.depth, self.width, self.activation, self.weight_variance(),
-                                              self.batch, residual=self.residual)
+        key = (self.activation, self.depth, self.width, self.scheme, float(self.scale), bool(self.residual),
+               int(self.batch), self.seed, id(self.init_ops))
+        found = self._results.get(key)
+        if found is None or found[0] is not self.init_ops:  # an id can be reused once its object is gone
+            with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
+                found = (self.init_ops,
+                         deepnet.measure(self.inputs(), self.weights(), self.activation, self.residual,
+                                         rng=np.random.default_rng([self.seed, 1])),
+                         deepnet.predict(self.depth, self.width, self.activation, self.weight_variance(),
+                                         self.batch, residual=self.residual))
+            self._results[key] = found
+            while len(self._results) > self.RESULTS_KEPT:
+                self._results.popitem(last=False)
+        else:
+            self._results.move_to_end(key)
+        _, self.stats, self.prediction = found
         finite = all(np.all(np.isfinite(v)) for v in (self.stats.pre_rms, self.stats.grad_norm, self.stats.back_norm))
         self.message = "" if finite else (
             "Overflow: activations or gradients left the float64 range (> 1e308).\n"

@@ -84,6 +84,7 @@ class Lab:
         self._held = None
         self._applied = None
         self.players = []
+        self._kept_images = collections.OrderedDict()  # (shown_state(), animating) -> (format, bytes)
         _LABS[next(_COUNTER)] = self
 
     # -- to implement -------------------------------------------------------
@@ -222,8 +223,37 @@ class Lab:
                              # CPU time of this thread: below the wall time when the machine is busy elsewhere
                              "cpu": time.thread_time() - cpu})
 
+    IMAGES_KEPT = 32
+    """Encoded images kept per lab that says what its figure shows (:meth:`shown_state`): 30-50 kB each."""
+
+    def shown_state(self):
+        """A hashable key of everything the figure shows, for a lab whose figure is a function of it; None
+        (the default) draws every time.
+
+        With a key, the image encoded for a state is kept: showing the state again (a checkbox switched
+        back, a slider moved back, a preset chosen again) sends it without drawing or encoding. The
+        figure's artists are still updated on every change, so a full draw shows the same state.
+        """
+        return None
+
     def draw(self):
-        """Render the figure with Agg and show it as PNG."""
+        """Render the figure with Agg and show it as PNG (or the image kept for this state: :meth:`shown_state`)."""
+        state = self.shown_state()
+        key = None if state is None else (state, self.animating)
+        kept = None if key is None else self._kept_images.get(key)
+        if kept is not None:
+            start = time.perf_counter()
+            self._kept_images.move_to_end(key)
+            self.show_image(kept[1], kept[0])
+            self._frame.update(draw=0.0, encode=time.perf_counter() - start)
+            return
+        self._draw()
+        if key is not None:
+            self._kept_images[key] = (self.image.format, self.image.value)
+            while len(self._kept_images) > self.IMAGES_KEPT:
+                self._kept_images.popitem(last=False)
+
+    def _draw(self):
         start = time.perf_counter()
         animating = self.animating
         set_animating(self.view.figure, animating)

@@ -54,6 +54,9 @@ class FeatureMapViewer(Lab):
         }
         self._assemble(controls)
 
+    def shown_state(self):
+        return (self.model.image_index, self.model.bank, self.model.filter_index)
+
     def apply_controls(self):
         self.model.set(image_index=self.controls["image"].value, bank=self.controls["bank"].value,
                        filter_index=self.controls["filter"].value - 1)

@@ -55,6 +55,10 @@ class GradientFlowExplorer(Lab):
                                widgets.HBox([c["depth"], c["width"], c["scale"]])])
         self._assemble(controls, layout=layout)
 
+    def shown_state(self):
+        m = self.model
+        return (m.activation, m.depth, m.width, m.scheme, m.scale, m.residual, id(m.init_ops))
+
     def apply_controls(self):
         values = {name: control.value for name, control in self.controls.items()}
         self.model.set(**values)

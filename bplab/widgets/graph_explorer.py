@@ -59,6 +59,12 @@ class GraphExplorer(Lab):
         if not self._syncing:  # slider values written by _sync_sliders must not recompute twice
             super().refresh()
 
+    def shown_state(self):
+        m = self.model
+        if m.error or m.graph is None:  # an expression that failed shows what was drawn before it: not kept
+            return None
+        return (m.name, id(m.function), tuple(m.inputs.items()), m.step, id(m.value_class), m.h)
+
     def apply_controls(self):
         name = self.controls["expression"].value
         if name != self.model.name:

@@ -41,7 +41,7 @@ class RegularizationLab(Lab):
             ops, label = choice.ops, f"Dropout and batch norm: {choice.label}."
         self.epochs_per_tick = int(epochs_per_tick)
         self.model = RegularizationLabModel(ops=ops, **settings)
-        self.model.train(self.model.quick_epochs)
+        self.model.restart()
         self.view = RegularizationLabFigure(self.model)
         self.set_note(label)
         style = {"description_width": "110px"}
@@ -81,7 +81,7 @@ class RegularizationLab(Lab):
         player = self.controls["play"]
         play = player.value
         if self.model.configure(**values):
-            self.model.train(self.model.quick_epochs)
+            self.model.restart()  # the quick first pass (kept per settings: coming back costs a copy)
         elif play > self._play_seen:
             # every tick counts, also when the page sent several as one; the last one trains to the end
             self.model.train((play - self._play_seen) * self.epochs_per_tick)

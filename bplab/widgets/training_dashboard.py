@@ -2,48 +2,14 @@
 
 from __future__ import annotations
 
-import collections
-import time
-
 import ipywidgets as widgets
 
 from bplab.figures.training_dashboard import TrainingDashboardFigure, TransferFigure
 from bplab.labs.training_dashboard import TrainingDashboard, TransferComparison
 from bplab.widgets.base import Lab
 
-FRAMES_KEPT = 64
-"""Encoded images a lab keeps, one per state shown (30-150 kB each: a few MB at most)."""
 
-
-class KeptFrames(Lab):
-    """A lab whose figure shows a recorded result: the same state always looks the same, so its image is kept.
-
-    The figure (``self.view``) says which state it shows (``view.state(model)``); the image encoded for
-    that state (JPEG while playing, PNG otherwise) is kept, and showing the state again, as a replay or
-    a slider moved back does, sends it without drawing or encoding. The figure's artists are still
-    updated on every change (only the pixels are skipped), so a full draw shows the same state.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self._kept = collections.OrderedDict()  # (state, animating) -> (format, bytes)
-
-    def draw(self):
-        key = (self.view.state(self.model), self.animating)
-        kept = self._kept.get(key)
-        if kept is None:
-            super().draw()
-            self._kept[key] = (self.image.format, self.image.value)
-            while len(self._kept) > FRAMES_KEPT:
-                self._kept.popitem(last=False)
-            return
-        self._kept.move_to_end(key)
-        start = time.perf_counter()
-        self.show_image(kept[1], kept[0])
-        self._frame.update(draw=0.0, encode=time.perf_counter() - start)
-
-
-class TrainingDashboardLab(KeptFrames):
+class TrainingDashboardLab(Lab):
     """Replay a recorded training run: pick an epoch (or press play) and a digit.
 
     Parameters
@@ -73,13 +39,18 @@ class TrainingDashboardLab(KeptFrames):
         self._assemble({"epoch": epoch, "digit": digit},
                        layout=widgets.VBox([widgets.HBox([self.play, epoch]), digit]))
 
+    IMAGES_KEPT = 64  # a replay of a recorded run shows each epoch again: 30-150 kB each, a few MB at most
+
+    def shown_state(self):
+        return self.view.state(self.model)  # a recorded result: the same state always looks the same
+
     def apply_controls(self):
         self.model.set_epoch(self.controls["epoch"].value)
         digit = self.controls["digit"].value
         self.model.digit = None if digit < 0 else int(digit)
 
 
-class TransferLab(KeptFrames):
+class TransferLab(Lab):
     """Frozen features vs fine-tuning vs training from scratch; pick a label count to see every seed.
 
     Parameters
@@ -98,6 +69,11 @@ class TransferLab(KeptFrames):
         count = widgets.SelectionSlider(options=counts, value=counts[0], description="labels/class")
         self.set_note(note)
         self._assemble({"count": count})
+
+    IMAGES_KEPT = 64
+
+    def shown_state(self):
+        return self.view.state(self.model)
 
     def apply_controls(self):
         self.model.set_count(self.controls["count"].value)
