@@ -17,6 +17,8 @@ from bplab.figures import base, text_cache
 from bplab.figures.nearest_image import NearestImage, nearest_imshow
 from bplab.figures.stamped_text import StampedText, stamped
 from bplab.labs.training_dashboard import train_capstone
+from bplab.widgets.bptt import BPTTExplorer
+from bplab.widgets.optimizer_race import OptimizerRace
 from bplab.widgets.playground import Playground
 from bplab.widgets.regularization_lab import RegularizationLab
 from bplab.widgets.training_dashboard import TrainingDashboardLab
@@ -247,6 +249,54 @@ def test_dashboard_plays_every_epoch_then_shows_a_lossless_still_frame():
     assert lab.model.epoch == lab.model.record.epochs == lab.controls["epoch"].value
     assert lab.players[0].frames == lab.model.record.epochs - 1  # one frame per epoch
     assert lab.image.format == "png" and lab.image.value[:4] == b"\x89PNG" and not lab.errors
+
+
+@pytest.mark.parametrize("make", [lambda: OptimizerRace(steps=60), BPTTExplorer], ids=["race", "bptt"])
+def test_panel_cached_redraws_are_a_full_draw_pixel_for_pixel(make):
+    """The optimizer race and the BPTT explorer redraw from cached panels (ticks, contours, titles kept per
+    setting): every control's still frame, and a few play frames' canvas, equal a full draw exactly."""
+    lab = make()
+    for name, control in lab.controls.items():
+        if isinstance(control, widgets.Play):
+            continue
+        for value in control_values(control):
+            control.value = value
+            np.testing.assert_array_equal(_shown(lab), _full_draw(lab), err_msg=f"{name}={value!r}")
+    play = next((c for c in lab.controls.values() if isinstance(c, widgets.Play)), None)
+    if play is not None:
+        lab.players[0].pushing = True  # frames as while the kernel plays
+        try:
+            for value in (play.min, play.min + 1, play.max // 2):
+                play.value = value
+                canvas = lab.view.figure.canvas
+                frame = np.asarray(canvas.buffer_rgba()).copy()
+                canvas.draw()
+                np.testing.assert_array_equal(frame, np.asarray(canvas.buffer_rgba()), err_msg=f"frame {value}")
+        finally:
+            lab.players[0].pushing = False
+    assert not lab.errors
+
+
+def test_panels_must_cover_every_axes_and_a_changed_range_draws_its_panel_alone():
+    figure = base.new_figure(6.0, 2.5)
+    left, right = figure.subplots(1, 2)
+    with pytest.raises(ValueError, match="every axes"):
+        base.Blitter(figure, [], panels=[[left]])
+    line, = left.plot([1, 2], [1, 2])
+    blitter = base.Blitter(figure, [line], panels=[[left], [right]])
+    blitter.render()
+    assert (blitter.full_draws, blitter.panel_draws) == (0, 2)
+    left.set_ylim(0, 10)  # the left panel's range only
+    blitter.render()
+    composed = np.asarray(figure.canvas.buffer_rgba()).copy()
+    assert (blitter.full_draws, blitter.panel_draws) == (0, 3)
+    np.testing.assert_array_equal(composed, _pixels(figure))
+    right.set_ylabel("a label long enough to reach under the left axes' tick labels " * 2)  # overlapping panels
+    right.yaxis.label.set_rotation(0)
+    blitter.render()
+    composed = np.asarray(figure.canvas.buffer_rgba()).copy()
+    assert blitter.full_draws == 1  # they drew on the same pixels: a full draw
+    np.testing.assert_array_equal(composed, _pixels(figure))
 
 
 def _exactly_a_full_draw(lab, what):

@@ -16,6 +16,7 @@ from matplotlib.spines import Spine
 from matplotlib.text import Text
 from PIL import Image
 
+from bplab.figures import panels as _panels
 from bplab.figures.text_cache import Canvas, TextCachingRenderer
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
@@ -154,17 +155,24 @@ class Blitter:
     background : callable, optional
         Draws a new background into the canvas, the moving artists hidden (``canvas.draw()`` by
         default): a figure that can draw its static part faster, with the same pixels, passes its own.
+    panels : list of list of matplotlib.axes.Axes, optional
+        Every axes of the figure in groups, left to right: a new background is then put together from
+        each group drawn alone, kept per what it shows (:mod:`bplab.figures.panels`), so a control that
+        changes one group's range draws that group's ticks only. The same pixels as a full draw; a full
+        draw where two groups drew on the same pixels.
 
     Attributes
     ----------
     full_draws : int
-        Backgrounds drawn so far (the rest were blitted).
+        Whole-figure backgrounds drawn so far (the rest were blitted or put together from panels).
+    panel_draws : int
+        Panels drawn alone so far.
     cleared : int
         How many times a static artist's change dropped every kept background (a figure's own
         ``background`` keys what it keeps by it).
     """
 
-    def __init__(self, figure, moving, keep=8, sprites=(), background=None):
+    def __init__(self, figure, moving, keep=8, sprites=(), background=None, panels=None):
         self.figure = figure
         self.background = background
         self.cleared = 0
@@ -178,6 +186,12 @@ class Blitter:
         self._backgrounds = collections.OrderedDict()
         self._extents = collections.OrderedDict()
         self.full_draws = 0
+        self.panels = None if panels is None else [list(group) for group in panels]
+        if self.panels is not None and sorted(id(a) for g in self.panels for a in g) != sorted(map(id, figure.axes)):
+            raise ValueError("panels must hold every axes of the figure once")
+        self._panel_images = [collections.OrderedDict() for _ in self.panels or ()]  # per group: key -> Panel
+        self._empty = {}  # the figure's own artists -> the empty figure's pixels
+        self.panel_draws = 0
 
     def _moving_now(self):
         message = getattr(self.figure, "_bplab_message", None)
@@ -242,7 +256,7 @@ class Blitter:
     def render(self):
         """Draw the figure's current state into its canvas (then :func:`encode_png` its pixels)."""
         figure, canvas = self.figure, self.figure.canvas
-        if figure.get_layout_engine() is not None and not self.full_draws:
+        if figure.get_layout_engine() is not None and not (self.full_draws or self.panel_draws):
             figure.get_layout_engine().execute(figure)
             figure.set_layout_engine("none")
         renderer = canvas.get_renderer()
@@ -252,6 +266,8 @@ class Blitter:
         if any(a.stale for a in others if a.get_visible()):
             self._backgrounds.clear()
             self.cleared += 1
+            for images in self._panel_images:
+                images.clear()
         key = (tuple((ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
                       ax.get_visible()) for ax in figure.axes),
                tuple((t.get_visible() and t.get_text(), t.get_color() if t.get_visible() else None) for t in texts),
@@ -261,11 +277,12 @@ class Blitter:
             shown = [a.get_visible() for a in layers]
             for artist in layers:
                 artist.set_visible(False)
-            (self.background or canvas.draw)()
+            if not self._compose_panels(layers, texts, others, legends):
+                (self.background or canvas.draw)()
+                self.full_draws += 1
             background = self._backgrounds[key] = canvas.copy_from_bbox(figure.bbox)
             while len(self._backgrounds) > self.keep:
                 self._backgrounds.popitem(last=False)
-            self.full_draws += 1
             for artist, visible in zip(layers, shown, strict=True):
                 artist.set_visible(visible)
         else:
@@ -289,6 +306,54 @@ class Blitter:
                     self._sprite_rasters.popitem(last=False)
             else:
                 artist.draw(renderer)  # as figure.draw_artist, without asking the canvas for its renderer each time
+
+    def _compose_panels(self, layers, texts, others, legends):
+        """Put the background together from the panels (each group of axes drawn alone, kept per what it shows);
+        False when there are no panels or two of them drew on the same pixels."""
+        if not self.panels:
+            return False
+        figure, canvas = self.figure, self.figure.canvas
+        owner = {}  # each static artist's group (None: the figure's own)
+        for k, group in enumerate(self.panels):
+            for ax in group:
+                owner.update(dict.fromkeys(map(id, [*ax.get_children(), ax.xaxis.label, ax.yaxis.label]), k))
+                if ax.legend_ is not None:
+                    owner.update(dict.fromkeys(map(id, [ax.legend_.get_title(), *ax.legend_.get_texts()]), k))
+        keys = [[] for _ in range(len(self.panels) + 1)]
+        for text in texts:
+            keys[owner.get(id(text), -1)].append((text.get_visible() and text.get_text(),
+                                                  text.get_color() if text.get_visible() else None))
+        for artist in others + legends:
+            keys[owner.get(id(artist), -1)].append(artist.get_visible())
+        for k, group in enumerate(self.panels):
+            keys[k].append(tuple((ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(),
+                                  ax.get_yscale(), ax.get_visible()) for ax in group))
+            keys[k].append(tuple(id(a) for a in layers if a.axes in group))
+        own = tuple(keys[-1])
+        empty = self._empty.get(own)
+        if empty is None:
+            self._empty.clear()
+            pixels = _panels.draw_alone(figure, [])
+            empty = self._empty[own] = (canvas.copy_from_bbox(figure.bbox), pixels.copy())
+        drawn = []
+        for k, group in enumerate(self.panels):
+            images, key = self._panel_images[k], (own, tuple(keys[k]))
+            panel = images.get(key)
+            if panel is None:
+                pixels = _panels.draw_alone(figure, group)
+                boxes = [ax.bbox.padded(2) for ax in group if ax.get_visible()]  # spines reach past the box
+                panel = images[key] = _panels.Panel(canvas, _panels.drawn_on(pixels, empty[1], boxes))
+                while len(images) > max(2, self.keep // 2):  # the whole backgrounds are kept too
+                    images.popitem(last=False)
+                self.panel_draws += 1
+            else:
+                images.move_to_end(key)
+            drawn.append(panel)
+        where = _panels.bands(drawn)
+        if where is None:
+            return False
+        _panels.compose(canvas, empty[0], drawn, where)
+        return True
 
     def _draw_sprite(self, artist, renderer, sprites, key=None):
         """Composite ``artist`` from its raster (drawn alone on a transparent canvas once, kept in ``sprites``).

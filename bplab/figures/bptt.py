@@ -39,7 +39,9 @@ class BPTTFigure:
         blit_layers(self.steps, [self.measured, self.predicted, self.clipped])
         blit_layers(self.norms, [*self.stems, self.threshold])
         self.render = Blitter(self.figure, [self.measured, self.predicted, self.clipped, self.title, *self.stems,
-                                            self.threshold, *self.values]).render
+                                            self.threshold, *self.values],
+                              # a new rho or length moves the steps' range only: draw that panel alone
+                              panels=[[self.steps], [self.norms]]).render
 
     def _build_steps(self, ax):
         cheap_log_axis(ax)

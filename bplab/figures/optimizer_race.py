@@ -6,30 +6,41 @@ only calls ``set_data``. The contour lines are the one thing redrawn, and only w
 surface changes; the grids behind them are cached per surface.
 
 Speed: drawing text (tick labels, titles, the legend) is most of an Agg redraw. Everything
-that does not move while the race is animated or a slider is dragged - contours, axes,
-ticks, titles, legend - is therefore drawn once into a cached "background" (the canvas's
-pixels, kept per state of the static part); each redraw (:meth:`OptimizerRaceFigure.render`)
-copies it back into the canvas and draws only the trajectories, loss curves and markers
-over it, in their layers. The background is drawn again only when what it shows changes
-(surface, number of steps, y-range of the loss plot, titles, legend entries). The figure's
-artists always show the current state, so a full draw (``savefig``) shows the same picture.
+that does not move while the race is animated or a slider is dragged is therefore kept as
+pixels, per panel and per what it shows: the trajectory panel's ticks and labels per range,
+with its contours, frame and title per surface (a new kappa draws contours over kept ticks);
+the loss panel per range, scale and label (a new number of steps or loss range draws that
+panel alone); the loss title and the legend per text. Each redraw
+(:meth:`OptimizerRaceFigure.render`) copies them back into the canvas, row band by row band
+where each panel drew, and draws only the trajectories, loss curves and markers over them, in
+the order of a full draw. Where the two panels drew on the same pixels, the whole background
+is drawn at once. The figure's artists always show the current state, so a full draw
+(``savefig``) shows the same picture, pixel for pixel (tested).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
+import contourpy
 import numpy as np
+from matplotlib import colormaps
+from matplotlib.colors import Normalize
+from matplotlib.path import Path
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullLocator
+from matplotlib.transforms import Bbox
 
+from bplab.figures import panels
 from bplab.figures.base import CYCLE, PALETTE, new_figure, show_message
-from bplab.figures.gradient_flow import snapped_count
+from bplab.figures.gradient_flow import live_title, snapped_count
 from bplab.labs.optimizer_race import OPTIMIZERS
 
 COLOURS = dict(zip(OPTIMIZERS, CYCLE, strict=False))
 STEP_STOPS = (20, 50, 100, 200, 300, 400, 500)
 """The loss plot's x-ranges: the smallest at least the number of steps."""
-_GRIDS = {}  # surface key -> (X, Y, Z, levels): contour data computed once per surface
+_GRIDS = OrderedDict()  # surface key -> (X, Y, Z, levels): contour data, for the last few surfaces
+GRIDS_KEPT = 16
+"""Surfaces whose contour data is kept (each kappa of the quadratic is one; 200 kB each)."""
 
 
 def contour_data(model, n=90):
@@ -47,6 +58,9 @@ def contour_data(model, n=90):
         else:
             levels = np.linspace(Z.min(), Z.max(), 17)
         _GRIDS[key] = (X, Y, Z, levels)
+        while len(_GRIDS) > GRIDS_KEPT:
+            _GRIDS.popitem(last=False)
+    _GRIDS.move_to_end(key)
     return _GRIDS[key]
 
 
@@ -93,9 +107,11 @@ class OptimizerRaceFigure:
         for axis in (self.ax.xaxis, self.ax.yaxis, self.loss_ax.xaxis):
             axis.set_major_locator(MaxNLocator(5))
         self.loss_ax.yaxis.set_major_locator(LogLocator(numticks=5))
-        self.title = self.ax.set_title("", fontsize=8)
+        # titles where set_title puts them, as plain axes texts: drawn over the cached background in every
+        # redraw (from the glyph cache), so a new title (a new kappa) redraws no axes
+        self.title = live_title(self.ax, fontsize=8)
         self.loss_ax.set_xlabel("step", labelpad=1)
-        self.loss_title = self.loss_ax.set_title("", fontsize=8)
+        self.loss_title = live_title(self.loss_ax, fontsize=8)
         self.minima, = self.ax.plot([], [], linestyle="none", marker="*", markersize=12, color=PALETTE["yellow"],
                                     markeredgecolor=PALETTE["black"], zorder=5, label="minimum")
         self.start, = self.ax.plot([], [], linestyle="none", marker="o", markersize=6, color=PALETTE["black"],
@@ -117,13 +133,24 @@ class OptimizerRaceFigure:
                                         color=PALETTE["vermillion"], va="bottom")
         self.status.set_in_layout(False)  # a message must not resize the axes
         self.legend = None
+        self._legend_handles = None  # the legend's entries' artists
         self._contours = None
+        self._colours = None  # the contours' colours per level
         self._surface_key = None  # the surface the contours show
         self._static_key = None  # what the static artists show
-        self._backgrounds = OrderedDict()  # static key -> the canvas's pixels without the moving artists
+        self._base = None  # the canvas's pixels with no axes: the figure's background
+        self._frames = OrderedDict()  # x-y ranges -> the trajectory axes' ticks and labels (no contours, no frame)
+        self._lefts = OrderedDict()  # (ranges, surface) -> the trajectory axes with its contours and frame
+        self._rights = OrderedDict()  # (ranges, scale, label) -> the loss axes with its ticks and labels
+        self._bands = OrderedDict()  # (left, right) -> where each panel's pixels go (None: they overlap)
+        self._backgrounds = OrderedDict()  # (left, right) -> the whole figure, when the two panels' pixels overlap
         self._legend_key = None  # the legend's entries
-        self._legends = OrderedDict()  # legend entries -> the legend's pixels
-        self.full_draws = 0  # backgrounds drawn (the other redraws copied one)
+        self._legends = OrderedDict()  # legend entries -> the legend's pixels, the legend, its box
+        self._legend_drawn = None  # the entries of the legend drawn last
+        self._legend_boxes = None  # (legend, where each of its entries sits)
+        self._loss_titles = OrderedDict()  # (title, panels) -> the loss title's pixels
+        self.full_draws = 0  # whole-figure backgrounds drawn (the two panels' pixels overlapped)
+        self.panel_draws = 0  # backgrounds of one panel (or of its ticks) drawn
         self.update(model)
 
     # -- pieces --------------------------------------------------------------
@@ -144,24 +171,50 @@ class OptimizerRaceFigure:
         # round step counts: most changes of the number of steps keep the axis (and the cached background)
         self.loss_ax.set_xlim(0, snapped_count(max(model.steps, 1), STEP_STOPS))
 
-    def _prepare_static(self, model, texts, ylim):
+    def _prepare_static(self, model, ylim):
         """Bring the artists of the background up to date (contours only when the surface changed)."""
         if model.surface_key() != self._surface_key:
-            X, Y, Z, levels = contour_data(model)
-            if self._contours is not None:
-                self._contours.remove()
-            self._contours = self.ax.contour(X, Y, Z, levels=levels, cmap="viridis", linewidths=0.7, alpha=0.7,
-                                             zorder=1)
+            self._contour(*contour_data(model))
             minima = np.array(model.surface.minima).reshape(-1, 2)
             self.minima.set_data(minima[:, 0], minima[:, 1])
             self.loss_ax.set_ylabel("f − f*" if model.surface.min_value is not None else "f", fontsize=9)
             self._surface_key = model.surface_key()
         if model.surface.min_value is None:
             self.loss_ax.yaxis.set_major_locator(FixedLocator(_symlog_ticks(*ylim)))
-        self.title.set_text(texts[0])
-        self.loss_title.set_text(texts[1])
+
+    def _contour(self, X, Y, Z, levels):
+        """Contour lines of ``Z`` over the grid ``X, Y``, coloured by viridis per level.
+
+        With as many levels in the same colours as the contours shown (every surface but the saddle), the
+        lines are traced into the same artist, as ``contour`` traces them (its generator, with its settings):
+        making a new ``ContourSet`` costs three times the tracing."""
+        # the colours viridis gives each level (a colour map costs a third of making the contours)
+        colours = colormaps["viridis"](Normalize(levels[0], levels[-1])(levels))
+        contours = self._contours
+        if contours is not None and len(contours.levels) == len(levels) and np.array_equal(colours, self._colours):
+            z = np.ma.masked_invalid(Z, copy=False)
+            generator = contourpy.contour_generator(
+                X, Y, z, name=contours._algorithm, corner_mask=contours._corner_mask,
+                line_type=contourpy.LineType.SeparateCode, fill_type=contourpy.FillType.OuterCode,
+                chunk_size=contours.nchunk)
+            empty = Path(np.empty((0, 2)))
+            contours.set_paths([Path(np.concatenate(points), np.concatenate(codes)) if len(points) else empty
+                                for points, codes in map(generator.create_contour, levels)])
+            contours.levels, contours.zmin, contours.zmax = np.asarray(levels, float), float(z.min()), float(z.max())
+            return
+        if contours is not None:
+            contours.remove()
+        self._contours = self.ax.contour(X, Y, Z, levels=levels, colors=colours, linewidths=0.7, alpha=0.7, zorder=1)
+        self._colours = colours
 
     def _make_legend(self, handles):
+        if self.legend is not None and self._legend_handles == [id(h) for h in handles]:
+            # the same entries, new labels (kappa's best rates): new texts in the same legend, laid out at its
+            # next draw as a new legend would be (tested against a full draw of a fresh figure)
+            for text, handle in zip(self.legend.get_texts(), handles, strict=True):
+                text.set_text(handle.get_label())
+            return
+        self._legend_handles = [id(h) for h in handles]
         if self.legend is not None:
             self.legend.remove()
         self.legend = self.loss_ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
@@ -236,58 +289,192 @@ class OptimizerRaceFigure:
         texts = (f"{model.surface.title}   ★ min  ● start",
                  "loss per step" if theory is None else
                  f"best GD α*={theory['gd_lr']:.3g}; heavy ball α*={theory['hb_lr']:.3g}, β*={theory['hb_momentum']:.2f}")
-        key = (model.surface_key(), model.steps, ylim, texts)
+        self.title.set_text(texts[0])
+        self.loss_title.set_text(texts[1])
+        key = (model.surface_key(), ylim)
         labels = tuple(h.get_label() for h in handles)
         if key != self._static_key:
-            self._prepare_static(model, texts, ylim)
+            self._prepare_static(model, ylim)
             self._static_key = key
         if labels != self._legend_key:
             self._make_legend(handles)
             self._legend_key = labels
 
     def _dynamic_artists(self):
-        """What a redraw draws over the background, in drawing order: the layers of a full draw.
+        """What a redraw draws over the background, in the order a full draw draws them: per axes, by layer,
+        and within a layer in the order the artists were added (a head marker under the next optimizer's line).
 
         The minimum's star (layer 5) is over the paths (3), so it is drawn with them, not cached."""
         message = getattr(self.figure, "_bplab_message", None)
-        artists = [*self.paths.values(), *self.heads.values(), *self.losses.values(), *self.loss_heads.values(),
-                   self.start, self.minima, self.gd_theory, self.hb_theory, self.status]
-        return sorted(artists, key=lambda a: a.get_zorder()) + ([message] if message is not None else [])
+        artists = {id(a) for a in (*self.paths.values(), *self.heads.values(), *self.losses.values(),
+                                   *self.loss_heads.values(), self.start, self.minima, self.gd_theory, self.hb_theory,
+                                   self.status)}
+        ordered = [a for ax in (self.ax, self.loss_ax)
+                   for a in sorted((c for c in ax.get_children() if id(c) in artists), key=lambda c: c.get_zorder())]
+        return ordered + ([message] if message is not None else [])
+
+    def _panel_keys(self):
+        """What the cached pixels of each panel show: its ranges, scales, labels (and the trajectory panel's
+        contours). Titles, legend and everything that moves are drawn over them."""
+        frame = (self.ax.get_xlim(), self.ax.get_ylim())
+        left = (frame, self._surface_key, self.title.get_text())
+        right = (self.loss_ax.get_xlim(), self.loss_ax.get_ylim(), self.loss_ax.get_yscale(),
+                 self.loss_ax.get_ylabel(), tuple(self.loss_ax.get_yticks()))
+        return frame, left, right
+
+    def _draw_alone(self, shown, hidden, keep_mask=False):
+        """A full draw of the axes ``shown`` alone, without ``hidden``: its :class:`~bplab.figures.panels.Panel`."""
+        pixels = panels.draw_alone(self.figure, [shown], hidden)
+        self.panel_draws += 1
+        # spines reach a pixel beyond the axes' box
+        return panels.Panel(self.figure.canvas, panels.drawn_on(pixels, self._base[1], [shown.bbox.padded(2)]),
+                            keep_mask)
+
+    @staticmethod
+    def _cached(cache, key, make, keep=8):
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = make()
+            while len(cache) > keep:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(key)
+        return found
+
+    def _left(self, frame_key, dynamic):
+        """The trajectory panel: its ticks and labels (cached per range), then the contours, the frame and the
+        title (it names the surface and kappa).
+
+        A full draw layers the contours (1) under the ticks (1.5) and the spines (2.5); the ticks point out of
+        the axes, where the contours (clipped to it) never reach, so drawing the contours after the ticks and
+        before the spines gives the same pixels (tested), and a new kappa costs its contours, not its axes."""
+        spines = list(self.ax.spines.values())
+        hidden = [*dynamic, *spines] + ([self._contours] if self._contours is not None else [])
+        frame = self._cached(self._frames, frame_key, lambda: self._draw_alone(self.ax, hidden, True), 4)
+        canvas = self.figure.canvas
+        canvas.restore_region(self._base[0])
+        frame.restore(canvas, 0, frame.drawn.shape[0], frame.first, frame.last)
+        for artist in ([self._contours] if self._contours is not None else []) + spines + [self.title]:
+            self.figure.draw_artist(artist)
+        # the title's own pixels (over the empty figure), not its box: a long title reaches over the loss
+        # panel's top tick label's columns
+        drawn = frame.drawn.copy()
+        panels.mark(drawn, self.title.get_window_extent(canvas.get_renderer()).padded(1),
+                    np.asarray(canvas.buffer_rgba()), self._base[1])
+        return panels.Panel(canvas, drawn)
+
+    def _background(self, dynamic):
+        """Put the background of the current state into the canvas: the empty figure, then each panel's
+        cached pixels where it drew (split row by row between the two panels); a full draw where the two
+        panels drew on the same pixels."""
+        canvas = self.figure.canvas
+        hidden = dynamic + [self.title, self.loss_title] + ([self.legend] if self.legend is not None else [])
+        if self._base is None:  # the empty figure
+            pixels = panels.draw_alone(self.figure, [], hidden)
+            self._base = (canvas.copy_from_bbox(self.figure.bbox), pixels.copy())
+        frame_key, left_key, right_key = self._panel_keys()
+        left = self._cached(self._lefts, left_key, lambda: self._left(frame_key, hidden))
+        right = self._cached(self._rights, right_key, lambda: self._draw_alone(self.loss_ax, hidden))
+        where = self._cached(self._bands, (left_key, right_key), lambda: panels.bands([left, right]), 16)
+        if where is not None:
+            panels.compose(canvas, self._base[0], [left, right], where)
+            return left_key, right_key
+
+        def whole():
+            self.full_draws += 1
+            shown = [artist.get_visible() for artist in hidden]
+            for artist in hidden:
+                if artist is not self.title:
+                    artist.set_visible(False)
+            try:
+                canvas.draw()
+            finally:
+                for artist, visible in zip(hidden, shown, strict=True):
+                    artist.set_visible(visible)
+            return canvas.copy_from_bbox(self.figure.bbox)
+
+        canvas.restore_region(self._cached(self._backgrounds, (left_key, right_key), whole, 4))
+        return left_key, right_key
+
+    def _stamp(self, cache, key, artist, keep=16):
+        """Draw ``artist`` from its pixels kept under ``key``, or draw it and keep them. For artists over
+        nothing but the background the key names (a legend beside the plot, a title above it)."""
+        canvas = self.figure.canvas
+        pixels = cache.get(key)
+        if pixels is None:
+            self.figure.draw_artist(artist)
+            cache[key] = canvas.copy_from_bbox(artist.get_window_extent(canvas.get_renderer()).padded(1))
+            while len(cache) > keep:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(key)
+            canvas.restore_region(pixels)
+
+    def _legend_entries(self):
+        """The legend's entries (a handle and a text each), top to bottom."""
+        return [entry for column in self.legend._legend_handle_box.get_children() for entry in column.get_children()]
+
+    def _draw_legend(self):
+        """The legend, from its pixels kept per list of labels.
+
+        A new kappa changes only the last two labels (the theory's rates). The legend's entries are left-aligned
+        under its fixed top-left corner and as tall as before, so the others keep their pixels: the last legend
+        drawn is put back, the changed entries' rows cleared and only those entries drawn: 4.7 against 7-8 ms
+        (most of what is left is FreeType laying out the two new labels). Tested against full draws of a fresh
+        figure."""
+        canvas, key = self.figure.canvas, self._legend_key
+        kept = self._legends.get(key)
+        if kept is not None:
+            self._legends.move_to_end(key)
+            canvas.restore_region(kept[0])
+            return
+        renderer = canvas.get_renderer()
+        last = self._legends.get(self._legend_drawn) if self._legend_drawn is not None else None
+        changed = None
+        if last is not None and last[1] is self.legend and len(self._legend_drawn) == len(key):
+            changed = [k for k, (old, new) in enumerate(zip(self._legend_drawn, key, strict=True)) if old != new]
+            if any(old.count("\n") != new.count("\n") for old, new in zip(self._legend_drawn, key, strict=True)):
+                changed = None  # an entry of another height moves the ones below it
+        width, height = canvas.get_width_height(physical=True)
+        if changed:
+            canvas.restore_region(last[0])
+            if self._legend_boxes is None or self._legend_boxes[0] is not self.legend:
+                # where each entry sits: its left edge, top and bottom stay (its width may change)
+                self._legend_boxes = (self.legend, [entry.get_window_extent(renderer)
+                                                    for entry in self._legend_entries()])
+            entries, boxes = self._legend_entries(), self._legend_boxes[1]
+            left = int(np.floor(min(boxes[k].x0 for k in changed))) - 1
+            top = int(np.ceil(max(boxes[k].y1 for k in changed)))
+            bottom = int(np.floor(last[2].y0))
+            # the empty figure under the changed entries, and under anything below them (Agg rows from the top)
+            canvas.restore_region(self._base[0], bbox=(left, height - top, width - 1, height - bottom - 1), xy=(0, 0))
+            for k in changed:
+                entries[k].draw(renderer)
+            box = last[2]
+        else:
+            self.figure.draw_artist(self.legend)
+            box = self.legend.get_window_extent(renderer).padded(1)
+        # to the figure's right edge (nothing else is drawn right of the legend): room for longer labels
+        box = Bbox.from_extents(box.x0, box.y0, width, box.y1)
+        self._legends[key] = (canvas.copy_from_bbox(box), self.legend, box)
+        while len(self._legends) > 16:
+            self._legends.popitem(last=False)
+        self._legend_drawn = key
 
     def render(self):
         """Draw the figure into its canvas: the cached background of this state, then the moving artists.
 
-        The legend, right of the loss plot where nothing else is drawn, is cached on its own (its pixels
-        per list of entries): choosing other optimizers costs a legend, not a full draw."""
-        canvas = self.figure.canvas
+        The background is kept per panel (the trajectory panel's ticks per range, its contours and title per
+        surface; the loss panel per range): a new kappa draws contours, a change of the steps or of the loss
+        range draws the loss panel, and only a new surface draws both. The loss title (kappa's best rates) and
+        the legend (right of the loss plot, where nothing else is drawn) are cached on their own, by their
+        text: choosing other optimizers costs a legend, not a full draw."""
         dynamic = self._dynamic_artists()
-        background = self._backgrounds.get(self._static_key)
-        if background is None:
-            hidden = dynamic + ([self.legend] if self.legend is not None else [])
-            shown = [artist.get_visible() for artist in hidden]
-            for artist in hidden:
-                artist.set_visible(False)
-            canvas.draw()
-            background = self._backgrounds[self._static_key] = canvas.copy_from_bbox(self.figure.bbox)
-            while len(self._backgrounds) > 12:  # a learner flips between a few surfaces: keep those
-                self._backgrounds.popitem(last=False)
-            self.full_draws += 1
-            for artist, visible in zip(hidden, shown, strict=True):
-                artist.set_visible(visible)
-        else:
-            self._backgrounds.move_to_end(self._static_key)
-            canvas.restore_region(background)
+        shown = self._background(dynamic)  # the two panels' keys
+        if self.loss_title.get_text():
+            self._stamp(self._loss_titles, (self.loss_title.get_text(), *shown), self.loss_title)
         if self.legend is not None:
-            legend = self._legends.get(self._legend_key)
-            if legend is None:
-                self.figure.draw_artist(self.legend)
-                box = self.legend.get_window_extent(canvas.get_renderer()).padded(1)
-                legend = self._legends[self._legend_key] = canvas.copy_from_bbox(box)
-                while len(self._legends) > 16:
-                    self._legends.popitem(last=False)
-            else:
-                self._legends.move_to_end(self._legend_key)
-                canvas.restore_region(legend)
+            self._draw_legend()
         for artist in dynamic:
             if artist.get_visible():
                 self.figure.draw_artist(artist)

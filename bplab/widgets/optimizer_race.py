@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import ipywidgets as widgets
@@ -17,6 +18,20 @@ STEP_FUNCTIONS = [function for function, _ in STEP_RULES.values()]
 # choose() wants a namespace with the same names; on the reference side the model keeps bplab.optim's classes
 _REFERENCE = SimpleNamespace(**dict.fromkeys(STEP_FUNCTIONS))
 _WIDE = {"style": {"description_width": "110px"}, "layout": widgets.Layout(width="300px")}
+
+
+@contextmanager
+def _in_order(widget, keys):
+    """Like ``widget.hold_sync()``: one message to the page at the end, but with ``keys`` in this order.
+
+    The page applies a message's keys in their order, and ``hold_sync`` sends them in a set's: a slider's
+    value applied before its new step (or range) is snapped (clamped) to the old one and sent back, which
+    costs a second redraw.
+    """
+    with widget.hold_sync():
+        yield
+        widget._states_to_send.clear()
+    widget.send_state(keys)
 
 
 class OptimizerRace(Lab):
@@ -80,7 +95,7 @@ class OptimizerRace(Lab):
         for axis, name in enumerate(("start_x", "start_y")):
             low, high = m.surface.domain[axis]
             slider = controls[name]
-            with slider.hold_sync():  # one message to the page: a slider clamping midway would send a change back
+            with _in_order(slider, ["min", "max", "step", "value"]):
                 slider.min, slider.max = min(low, slider.min), max(high, slider.max)  # widen first: no clamping
                 slider.value = float(m.start[axis])
                 slider.min, slider.max, slider.step = low, high, (high - low) / 200
@@ -113,7 +128,7 @@ class OptimizerRace(Lab):
             m.steps = c["steps"].value
             self._syncing = True
             try:  # a new length shows the whole race; Play then animates it from the start
-                with c["frame"].hold_sync():
+                with _in_order(c["frame"], ["max", "step", "value"]):  # a value past the old end is clamped
                     c["frame"].max = m.steps
                     c["frame"].value = m.steps
                     c["frame"].step = max(1, m.steps // 100)
