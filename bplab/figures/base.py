@@ -152,9 +152,6 @@ class Blitter:
         costs more than compositing their pixels, which match a direct draw's within a few levels of
         255 (the edges' blending is rounded twice): so only in animation frames (:func:`set_animating`,
         sent as JPEG, whose own error is larger); still frames draw them directly.
-    background : callable, optional
-        Draws a new background into the canvas, the moving artists hidden (``canvas.draw()`` by
-        default): a figure that can draw its static part faster, with the same pixels, passes its own.
     panels : list of list of matplotlib.axes.Axes, optional
         Every axes of the figure in groups, left to right: a new background is then put together from
         each group drawn alone, kept per what it shows (:mod:`bplab.figures.panels`), so a control that
@@ -167,15 +164,10 @@ class Blitter:
         Whole-figure backgrounds drawn so far (the rest were blitted or put together from panels).
     panel_draws : int
         Panels drawn alone so far.
-    cleared : int
-        How many times a static artist's change dropped every kept background (a figure's own
-        ``background`` keys what it keeps by it).
     """
 
-    def __init__(self, figure, moving, keep=8, sprites=(), background=None, panels=None):
+    def __init__(self, figure, moving, keep=8, sprites=(), panels=None):
         self.figure = figure
-        self.background = background
-        self.cleared = 0
         self.moving = list(moving)
         self.keep = int(keep)
         self.sprites = set(map(id, sprites))
@@ -265,7 +257,6 @@ class Blitter:
         # an invisible artist is not drawn, so it stays stale: only visible ones tell of a change
         if any(a.stale for a in others if a.get_visible()):
             self._backgrounds.clear()
-            self.cleared += 1
             for images in self._panel_images:
                 images.clear()
         key = (tuple((ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
@@ -278,7 +269,7 @@ class Blitter:
             for artist in layers:
                 artist.set_visible(False)
             if not self._compose_panels(layers, texts, others, legends):
-                (self.background or canvas.draw)()
+                canvas.draw()
                 self.full_draws += 1
             background = self._backgrounds[key] = canvas.copy_from_bbox(figure.bbox)
             while len(self._backgrounds) > self.keep:

@@ -11,11 +11,9 @@ steps (decades, doubling epochs), so the background is rarely redrawn. A plain
 
 from __future__ import annotations
 
-import collections
 import math
 
 import numpy as np
-from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator, NullLocator
 
@@ -131,9 +129,9 @@ class PlaygroundFigure:
         # The points change with the data set and noise only: during play they are composited from a raster.
         self._blitter = Blitter(self.figure, [self.image, self.train_points, self.val_points, self.train_line,
                                               self.val_line, self.map_title, self.loss_title, self.summary],
-                                sprites=[self.train_points, self.val_points], background=self._draw_background)
-        self._panels = collections.OrderedDict()  # an axes' static state -> its pixels drawn alone, and where
-        self.composed = 0  # backgrounds composed from panels (the rest of the new ones were drawn whole)
+                                sprites=[self.train_points, self.val_points],
+                                # a data set change moves the map's axes only, a loss axis step the loss's
+                                panels=[[self.map_ax], [self.loss_ax]])
         self._dataset_key = None
         self.update(model)
         # Lay out once, then freeze: re-running the constrained layout on every draw would double its cost.
@@ -144,64 +142,6 @@ class PlaygroundFigure:
     def full_draws(self):
         """Backgrounds drawn so far (:attr:`bplab.figures.base.Blitter.full_draws`): what the benchmarks count."""
         return self._blitter.full_draws
-
-    # -- backgrounds, one panel at a time ------------------------------------------------------------------
-    def _draw_background(self):
-        """The static part, composed of each panel's pixels drawn alone: a new data set redraws the map's.
-
-        A data set or noise change moves the map's axes and often leaves the loss panel as it was (or the
-        other way round, as the loss axis steps during play); drawing both, mostly tick labels, cost 12-17
-        ms. Each axes is drawn alone on the figure's white and kept with the pixels it touched (its box
-        included: its white patch covers whatever lies under it). Where no pixel is touched by two panels,
-        the figure drawn whole has exactly these pixels (no drawing operation of one panel meets a pixel
-        of another), which is each pixel's darkest value over the panels: an untouched pixel is white in
-        a panel, 255 in every channel. Otherwise, or on a figure that is not opaque white, the figure is
-        drawn whole (``tests/test_drawing_path.py`` compares the pixels exactly).
-        """
-        canvas = self.figure.canvas
-        white = to_rgba(self.figure.get_facecolor()) == (1.0, 1.0, 1.0, 1.0)
-        panels = [self._panel(ax) for ax in self.figure.axes if ax.get_visible()] if white else []
-        if not panels or any(np.bitwise_and(a[2], b[2]).any() for k, a in enumerate(panels) for b in panels[k + 1:]):
-            canvas.draw()
-            return
-        pixels = np.asarray(canvas.buffer_rgba())
-        pixels[...] = 255
-        for box, drawn, _ in panels:  # outside its box, a panel is white: the minimum is the other panels'
-            np.minimum(pixels[box], drawn, out=pixels[box])
-        self.composed += 1
-
-    def _panel(self, ax):
-        """``ax``'s static part drawn alone on the figure's white, and the pixels it touched (kept)."""
-        legend = ax.get_legend()
-        key = (id(ax), self._blitter.cleared, ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(),
-               ax.get_yscale(), ax.xaxis.label.get_text(), ax.yaxis.label.get_text(),
-               tuple(id(c) for c in ax.get_children() if not c.get_visible()),  # the moving ones, hidden now
-               None if legend is None or not legend.get_visible() else (
-                   tuple(t.get_text() for t in legend.get_texts()),
-                   tuple(h.get_visible() for h in legend.legend_handles if h is not None)))
-        found = self._panels.get(key)
-        if found is not None:
-            self._panels.move_to_end(key)
-            return found
-        others = [a for a in self.figure.axes if a is not ax and a.get_visible()]
-        for other in others:
-            other.set_visible(False)
-        try:
-            self.figure.canvas.draw()
-        finally:
-            for other in others:
-                other.set_visible(True)
-        drawn = np.asarray(self.figure.canvas.buffer_rgba())
-        touched = drawn.view(np.uint32)[..., 0] != np.uint32(0xFFFFFFFF)
-        height = touched.shape[0]
-        x0, y0, x1, y1 = ax.bbox.extents  # the axes' patch: white, yet it covers what lies under it
-        touched[max(0, int(height - y1) - 1):math.ceil(height - y0) + 1, max(0, int(x0) - 1):math.ceil(x1) + 1] = True
-        rows, cols = np.flatnonzero(touched.any(axis=1)), np.flatnonzero(touched.any(axis=0))
-        box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]  # kept: the pixels inside the touched ones' box
-        found = self._panels[key] = (box, drawn[box].copy(), np.packbits(touched))
-        while len(self._panels) > 4 * len(self.figure.axes):
-            self._panels.popitem(last=False)
-        return found
 
     @staticmethod
     def _title(ax):
