@@ -111,8 +111,9 @@ _CONTROLS = """() => {
     element.setAttribute('data-bp', String(found.length));
     const box = element.closest('.widget-inline-hbox, .widget-inline-vbox, .widget-play, .jupyter-widgets');
     const label = box && box.querySelector('.widget-label');
-    found.push({kind, label: ((label && label.textContent.trim()) || element.title || element.textContent.trim()
-        || element.getAttribute('aria-label') || '').slice(0, 40),
+    const text = (s) => (s || '').replace(/\u200b/g, '').trim();  // a zero-width space holds an empty label's place
+    found.push({kind, label: (text(label && label.textContent) || element.title || text(element.textContent)
+        || element.getAttribute('aria-label') || kind).slice(0, 40),
         options: element.options ? element.options.length : 0});
   };
   for (const e of lab.querySelectorAll('.noUi-handle')) {
