@@ -502,20 +502,22 @@ def _judge_bn_backward(values):
             dx_mistakes = {"the batch mean and variance were treated as constants (the evaluation formula): in "
                            "training they depend on x, which adds the two correction terms":
                            dout * gamma / np.sqrt(biased + eps),
-                           **{text: _bn_train_variant(x, gamma, dout, eps, key) for key, text in _BN_MISTAKES.items()},
+                           **{text: _bn_dx(x, gamma, dout, eps, drop=(key,)) for key, text in _BN_MISTAKES.items()},
                            "dx's formula uses N - 1 where it has N: the batch variance used in training divides by "
                            "N (biased), so dx = inv_std / N * (N * g - sum(g) - x_hat * sum(g * x_hat))":
-                               _bn_unbiased_n_variant(x, gamma, dout, eps),
+                               gradcheck.AnyOf(_bn_dx(x, gamma, dout, eps, front=n - 1, inside=n - 1),
+                                               _bn_dx(x, gamma, dout, eps, front=n - 1)),
                            "the sums in dx run over axis 1 (across the features of each row): each feature's batch "
                            "mean and variance depend on its column, so sum g and g * x_hat over the batch, axis=0":
-                               _bn_rows_variant(x, gamma, dout, eps)}
+                               gradcheck.AnyOf(*[_bn_dx(x, gamma, dout, eps, axis=1, front=m, inside=m)
+                                                 for m in x.shape])}
             dx_mistakes = (lambda base=dx_mistakes: wrong_answers.merge_mistakes(base, _bn_dx_mistakes(x, gamma, dout, eps)))
         else:
             dx_mistakes = {"used the batch statistics: in evaluation the running statistics are constants":
-                           _eval_with_batch_grad(x, gamma, dout, eps),
+                           _bn_dx(x, gamma, dout, eps),
                            "the training formula in evaluation: there the mean and variance are the running "
                            "statistics, constants, so dx = dout * gamma / sqrt(running var + eps), no correction "
-                           "terms": _train_formula_on_eval_cache(x, gamma, dout, eps),
+                           "terms": _bn_dx(x, gamma, dout, eps, stats=_bn_inputs()[3:5]),
                            "gamma is missing: dx = dout * gamma / sqrt(running var + eps)": expected[0] / gamma}
         gamma_mistakes = {"dgamma sums dout alone: it is sum(dout * x_hat, axis=0)": dout.sum(axis=0),
                           "dgamma pairs dout with x; it multiplies x_hat: sum(dout * x_hat, axis=0)":
@@ -541,58 +543,29 @@ _BN_MISTAKES = {
 }
 
 
-def _bn_train_variant(x, gamma, dout, eps, mistake):
-    """The training-mode dx with one term or factor left out (closed form, to recognise the mistake)."""
+def _bn_dx(x, gamma, dout, eps, *, stats=None, drop=(), axis=0, front=None, inside=None):
+    """The training-mode dx's closed form, ``inv_std / N * (N * g - sum(g) - x_hat * sum(g * x_hat))``, or a
+    known wrong variant of it (to recognise the mistake).
+
+    Parameters
+    ----------
+    stats : (mean, var), optional
+        The statistics normalizing x (the batch's, biased, by default).
+    drop : collection of {"no mean", "no var", "no gamma"}
+        Terms or factors left out (``_BN_MISTAKES``).
+    axis : int
+        The axis the two sums run over (1: per row, a mistake).
+    front, inside : int, optional
+        The N in front of the bracket and the N inside it (the batch size by default).
+    """
     n = x.shape[0]
-    mean, biased, _ = _batch_stats(x)
-    inv_std = 1 / np.sqrt(biased + eps)
-    x_hat = (x - mean) * inv_std
-    g = dout if mistake == "no gamma" else dout * gamma
-    mean_term = 0 if mistake == "no mean" else g.sum(axis=0)
-    var_term = 0 if mistake == "no var" else x_hat * (g * x_hat).sum(axis=0)
-    return inv_std / n * (n * g - mean_term - var_term)
-
-
-def _bn_unbiased_n_variant(x, gamma, dout, eps):
-    """The training-mode dx written with N - 1 in place of N (everywhere, or in the factor in front only)."""
-    n = x.shape[0]
-    mean, biased, _ = _batch_stats(x)
-    inv_std = 1 / np.sqrt(biased + eps)
-    x_hat = (x - mean) * inv_std
-    g = dout * gamma
-    terms = g.sum(axis=0) + x_hat * (g * x_hat).sum(axis=0)
-    return gradcheck.AnyOf(inv_std / (n - 1) * ((n - 1) * g - terms), inv_std / (n - 1) * (n * g - terms))
-
-
-def _bn_rows_variant(x, gamma, dout, eps):
-    """The training-mode dx with its two sums taken over axis 1 (per row), scaled by 1/N or by 1/D."""
-    n, d = x.shape
-    mean, biased, _ = _batch_stats(x)
-    inv_std = 1 / np.sqrt(biased + eps)
-    x_hat = (x - mean) * inv_std
-    g = dout * gamma
-    terms = g.sum(axis=1, keepdims=True) + x_hat * (g * x_hat).sum(axis=1, keepdims=True)
-    return gradcheck.AnyOf(*[inv_std / m * (m * g - terms) for m in (n, d)])
-
-
-def _train_formula_on_eval_cache(x, gamma, dout, eps):
-    """The training dx's closed form evaluated on the evaluation cache (running mean and variance)."""
-    _, _, _, mean, var, _ = _bn_inputs()
-    n = x.shape[0]
+    mean, var = stats if stats is not None else _batch_stats(x)[:2]
     inv_std = 1 / np.sqrt(var + eps)
     x_hat = (x - mean) * inv_std
-    g = dout * gamma
-    return inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
-
-
-def _eval_with_batch_grad(x, gamma, dout, eps):
-    """The training-mode dx, the wrong answer in evaluation (closed form of the batch-statistics gradient)."""
-    n = x.shape[0]
-    mean, biased, _ = _batch_stats(x)
-    inv_std = 1 / np.sqrt(biased + eps)
-    x_hat = (x - mean) * inv_std
-    g = dout * gamma
-    return inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
+    g = dout if "no gamma" in drop else dout * gamma
+    mean_term = 0 if "no mean" in drop else g.sum(axis=axis, keepdims=True)
+    var_term = 0 if "no var" in drop else x_hat * (g * x_hat).sum(axis=axis, keepdims=True)
+    return inv_std / (front or n) * ((inside or n) * g - mean_term - var_term)
 
 
 BN_CHAIN_SLOTS = {
