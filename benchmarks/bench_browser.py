@@ -30,7 +30,6 @@ import re
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +143,22 @@ _KERNEL_IDLE = """() => {
   return !!kernel && kernel.status === 'idle';
 }"""
 
+# Wait in the page until the action is over: no figure pending or arriving for settleMs, the kernel idle.
+_SETTLE = """async ([since, settleMs, timeoutMs]) => {
+  const epoch = () => performance.timeOrigin + performance.now();
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const deadline = epoch() + timeoutMs;
+  await sleep(150);
+  while (epoch() < deadline) {
+    const frames = window.__bp.frames.filter((f) => f.set >= since);
+    const last = Math.max(since, ...frames.map((f) => f.shown || f.set));
+    const pending = frames.some((f) => f.shown === null && !f.dropped);
+    if (!pending && (""" + _KERNEL_IDLE + """)() && epoch() - last >= settleMs) return true;
+    await sleep(50);
+  }
+  return false;
+}"""
+
 _EXECUTE = """async (code) => {
   const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
   const future = kernel.requestExecute({code, silent: false, store_history: false});
@@ -199,17 +214,12 @@ class LabSession:
         return self.page.evaluate("() => window.__bp.inputs")
 
     def settle(self, since, timeout=ACTION_TIMEOUT_S):
-        """Wait until the kernel is idle and no figure arrived for SETTLE_MS; True when it settled in time."""
-        deadline = time.monotonic() + timeout
-        self.page.wait_for_timeout(150)
-        while time.monotonic() < deadline:
-            frames = [f for f in self.frames() if f["set"] >= since]
-            last = max([f["shown"] or f["set"] for f in frames], default=since)
-            pending = any(f["shown"] is None and not f["dropped"] for f in frames)
-            if (not pending and self.page.evaluate(_KERNEL_IDLE) and self.now() - last >= SETTLE_MS):
-                return True
-            self.page.wait_for_timeout(50)
-        return False
+        """Wait until the kernel is idle and no figure arrived for SETTLE_MS; True when it settled in time.
+
+        The waiting happens in the page (one call): polling from here cost the driver, the browser and this
+        process CPU time that the kernel then waited for on a 2-core machine, which a learner's page does
+        not spend."""
+        return self.page.evaluate(_SETTLE, [since, SETTLE_MS, timeout * 1000])
 
     def act(self, index, control, step):
         """Perform one action on control ``index``; return the page time just before it."""

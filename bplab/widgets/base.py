@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 import html
@@ -85,6 +86,8 @@ class Lab:
         self._applied = None
         self.players = []
         self._kept_images = collections.OrderedDict()  # (shown_state(), animating) -> (format, bytes)
+        self._ahead_round = 0  # a control change starts a new round of drawing ahead; the older one stops
+        self.drawn_ahead = 0  # models of :meth:`ahead` drawn so far
         _LABS[next(_COUNTER)] = self
 
     # -- to implement -------------------------------------------------------
@@ -188,6 +191,7 @@ class Lab:
                 return
             self.run(self.apply_controls)
             self._applied = self._control_state()
+        self._draw_ahead_when_idle()
 
     def _control_changed(self):
         with self._lock:
@@ -222,6 +226,51 @@ class Lab:
                              "encode": frame.get("encode", 0.0), "bytes": len(self.image.value or b""),
                              # CPU time of this thread: below the wall time when the machine is busy elsewhere
                              "cpu": time.thread_time() - cpu})
+
+    AHEAD_DELAY = 0.25
+    """Seconds after a control change before the kernel starts drawing ahead (:meth:`ahead`)."""
+
+    def ahead(self):
+        """Models one likely learner action away (the other options of a dropdown), each computed when taken.
+
+        While the kernel is idle, each one is drawn into the figure (not sent), then the figure is given
+        the lab's model back. The figure's caches and the model's then hold what that action draws: the
+        first choice of a surface or a data set costs what choosing it again costs. Nothing by default.
+        """
+        return iter(())
+
+    def _draw_ahead_when_idle(self):
+        """Draw :meth:`ahead`'s models, one per turn of the kernel's event loop, from AHEAD_DELAY on."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not on a kernel's event loop (a player's thread, a test, a script): nothing is drawn ahead
+        self._ahead_round += 1
+        this_round, models = self._ahead_round, None
+
+        def draw_next():
+            nonlocal models
+            if this_round != self._ahead_round or self.animating:
+                return
+            with self._lock:
+                try:
+                    models = iter(self.ahead()) if models is None else models
+                    model = next(models, None)
+                    if model is None:
+                        return
+                    try:
+                        self.view.update(model)
+                        getattr(self.view, "render", self.view.figure.canvas.draw)()
+                        self.drawn_ahead += 1
+                    finally:
+                        self.view.update(self.model)
+                except Exception:  # noqa: BLE001 - recorded, not shown: the learner did nothing
+                    self.errors.append("drawing ahead:\n" + traceback.format_exc())
+                    return
+            # a timer, not call_soon: a message that arrived meanwhile is handled before the next model
+            loop.call_later(0.001, draw_next)
+
+        loop.call_later(self.AHEAD_DELAY, draw_next)
 
     IMAGES_KEPT = 32
     """Encoded images kept per lab that says what its figure shows (:meth:`shown_state`): 30-50 kB each."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from contextlib import contextmanager
 from types import SimpleNamespace
 
 import ipywidgets as widgets
+import numpy as np
 
 from bplab import powered
 from bplab.figures.optimizer_race import OptimizerRaceFigure
@@ -32,6 +34,22 @@ def _in_order(widget, keys):
         yield
         widget._states_to_send.clear()
     widget.send_state(keys)
+
+
+def _start_step(low, high):
+    return (high - low) / 200
+
+
+def _surface_settings(model, controls):
+    """The start and rate sliders' values for the model's surface: its start point and usual rates, each on
+    its slider's stops (the page snaps any other value and sends it back)."""
+    settings = {"lr": on_grid(controls["lr"], model.lr),
+                "adaptive_lr": on_grid(controls["adaptive_lr"], model.adaptive_lr)}
+    for axis, name in enumerate(("start_x", "start_y")):
+        low, high = model.surface.domain[axis]
+        stops = SimpleNamespace(min=low, max=high, step=_start_step(low, high), value=0.0)
+        settings[name] = on_grid(stops, float(model.start[axis]))
+    return settings
 
 
 class OptimizerRace(Lab):
@@ -92,17 +110,32 @@ class OptimizerRace(Lab):
     def _controls_for_surface(self, controls):
         """Set the start sliders' ranges, the rates and the κ slider's state from the model's surface."""
         m = self.model
+        settings = _surface_settings(m, controls)
         for axis, name in enumerate(("start_x", "start_y")):
             low, high = m.surface.domain[axis]
             slider = controls[name]
             with _in_order(slider, ["min", "max", "step", "value"]):
                 slider.min, slider.max = min(low, slider.min), max(high, slider.max)  # widen first: no clamping
                 slider.value = float(m.start[axis])
-                slider.min, slider.max, slider.step = low, high, (high - low) / 200
-                slider.value = on_grid(slider, float(m.start[axis]))  # a stop the page keeps: no echo
-        controls["lr"].value = on_grid(controls["lr"], m.lr)
-        controls["adaptive_lr"].value = on_grid(controls["adaptive_lr"], m.adaptive_lr)
+                slider.min, slider.max, slider.step = low, high, _start_step(low, high)
+                slider.value = settings[name]
+        controls["lr"].value = settings["lr"]
+        controls["adaptive_lr"].value = settings["adaptive_lr"]
         controls["kappa"].disabled = m.surface_name != "quadratic"
+
+    def ahead(self):
+        """The race on each other surface, as choosing it would set it up: learners try the surfaces in turn.
+
+        With the learner's step functions when the race runs on them: choosing the surface runs the same."""
+        for name in SURFACES:
+            if name != self.model.surface_name:
+                m = copy.copy(self.model)  # shares the model's cache of runs: choosing it finds them computed
+                m.set_surface(name)
+                settings = _surface_settings(m, self.controls)
+                m.lr, m.adaptive_lr = settings["lr"], settings["adaptive_lr"]
+                m.start = np.array([settings["start_x"], settings["start_y"]])
+                m.recompute()
+                yield m
 
     def refresh(self):
         if not self._syncing:  # one redraw per learner action, not one per slider we move ourselves
