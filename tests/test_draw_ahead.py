@@ -9,8 +9,10 @@ import time
 import numpy as np
 from PIL import Image
 
+from bplab.labs.playground import DATASETS, PlaygroundModel
 from bplab.surfaces import SURFACES
 from bplab.widgets.optimizer_race import OptimizerRace
+from bplab.widgets.playground import Playground
 
 
 def _pixels(lab):
@@ -48,6 +50,74 @@ def test_the_race_draws_every_other_surface_ahead_and_then_shows_each_as_a_fresh
         assert [lab.controls[k].value for k in ("lr", "adaptive_lr", "start_x", "start_y")] == \
             [fresh.controls[k].value for k in ("lr", "adaptive_lr", "start_x", "start_y")]
     assert (lab.view.panel_draws, lab.view.full_draws) == (panel_draws, full_draws), "a surface drew its panels"
+    assert not lab.errors
+
+
+def _trained_playground(**settings):
+    """A playground powered by the solutions as a learner's code, trained two frames, at a lower rate."""
+    lab = Playground(impl="solutions", noise=0.3, units=16, **settings)
+    for _ in range(2):
+        lab.buttons["step"].click()
+    lab.controls["lr"].value = 0.1  # not structural: the training so far stays
+    assert lab.model.steps > 0 and len(lab.model.history["epoch"]) == 3
+    return lab
+
+
+def _training_state(model):
+    return {"weights": [p.copy() for p in model.network.params], "history": {k: list(v) for k, v in model.history.items()},
+            "batch order": model._rng.bit_generator.state, "data": model.X_train.copy()}
+
+
+def test_the_playground_draws_every_other_data_set_ahead_and_then_shows_each_as_a_fresh_lab_does():
+    lab = _trained_playground()
+    before, sent = _training_state(lab.model), {}
+
+    def action():
+        lab.controls["batch_size"].value = 16
+        sent.update(image=lab.image.value, redraws=len(lab.timings))
+
+    _idle_after(lab, action, expected=len(DATASETS) - 1)
+    assert lab.image.value is sent["image"] and len(lab.timings) == sent["redraws"]  # drawing ahead sent nothing
+    np.testing.assert_equal(_training_state(lab.model), before)  # the lab's training and random state: untouched
+    # the lab goes on as one that never drew ahead: its figure shows its own state, and it trains the same
+    same = _trained_playground()
+    same.controls["batch_size"].value = 16
+    for each in (lab, same):
+        each.buttons["step"].click()
+    np.testing.assert_array_equal(_pixels(lab), _pixels(same))
+    np.testing.assert_equal(_training_state(lab.model), _training_state(same.model))
+    panel_draws, full_draws, drawn_there = lab.view.panel_draws, lab.view.full_draws, same.view.panel_draws
+    for name in DATASETS:
+        if name == "spirals":
+            continue
+        for each in (lab, same):  # the same choice in a lab that never drew ahead (its layout is the lab's: a
+            each.controls["dataset"].value = name  # playground's is set by its first data set's tick labels)
+        np.testing.assert_array_equal(_pixels(lab), _pixels(same), err_msg=name)
+        fresh = PlaygroundModel(ops=lab.model.ops, noise=0.3, units=16, lr=0.1, batch_size=16, dataset=name)
+        np.testing.assert_equal(_training_state(lab.model), _training_state(fresh))
+    assert (lab.view.panel_draws, lab.view.full_draws) == (panel_draws, full_draws), "a data set drew its panels"
+    assert not lab.errors and same.view.panel_draws > drawn_there  # (the lab that never drew ahead drew them)
+
+
+def test_the_playground_draws_ahead_again_after_a_pause():
+    """A play's new loss axes push the data sets drawn ahead out of the figure's caches: a pause draws them again."""
+    lab = Playground(impl="exercises")
+    _idle_after(lab, lambda: setattr(lab.controls["noise"], "value", 0.25), expected=len(DATASETS) - 1)
+    play = lab.controls["play"]
+    for _ in range(150):  # frames off the event loop, as the kernel's player thread makes them: none draws ahead
+        play.value += 1
+    assert lab.drawn_ahead == len(DATASETS) - 1
+
+    def pause():
+        play.playing = True
+        play.playing = False
+
+    _idle_after(lab, pause, expected=2 * (len(DATASETS) - 1))
+    panel_draws, full_draws = lab.view.panel_draws, lab.view.full_draws
+    for name in DATASETS:
+        if name != lab.model.dataset:
+            lab.controls["dataset"].value = name
+    assert (lab.view.panel_draws, lab.view.full_draws) == (panel_draws, full_draws), "a data set drew its panels"
     assert not lab.errors
 
 

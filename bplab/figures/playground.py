@@ -143,6 +143,11 @@ class PlaygroundFigure:
         """Backgrounds drawn so far (:attr:`bplab.figures.base.Blitter.full_draws`): what the benchmarks count."""
         return self._blitter.full_draws
 
+    @property
+    def panel_draws(self):
+        """Panels drawn alone so far (:attr:`bplab.figures.base.Blitter.panel_draws`)."""
+        return self._blitter.panel_draws
+
     @staticmethod
     def _title(ax):
         """A title that stays put (an axes title moves itself during a full draw, which blitting skips)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import html
 
 import ipywidgets as widgets
@@ -73,6 +74,9 @@ class Playground(Lab):
         self._set_power_note(choice)
         self._assemble(controls, {"step": (step, self.model.tick), "reset": (reset, self.reset)},
                        layout=widgets.HBox([left, right]))
+        # A play's new loss axes push the data sets drawn ahead out of the figure's caches, and its frames come
+        # from a kernel thread, which draws nothing ahead: once paused (after the player's still frame), again.
+        controls["play"].observe(lambda change: change["new"] or self._draw_ahead_when_idle(), names="playing")
 
     def _choose(self):
         return powered.choose("ex02_mlp", list(POWERING_CHECKS), bplab.nn, impl=self.impl)
@@ -80,13 +84,35 @@ class Playground(Lab):
     def _set_power_note(self, choice):
         self.set_note(f"Layers and losses: {choice.label}.")
 
+    def _settings(self):
+        """The model's settings as the controls give them (all but Play's frame counter)."""
+        return {name: control.value for name, control in self.controls.items() if name != "play"}
+
     def apply_controls(self):
-        values = {name: control.value for name, control in self.controls.items() if name != "play"}
-        self.model.configure(**values)
+        self.model.configure(**self._settings())
         play = self.controls["play"].value
         if play != self._last_play:
             self._last_play = play
             self.model.tick()
+
+    def ahead(self):
+        """The playground on each other data set, as choosing it would set it up: learners try them in turn.
+
+        Choosing a data set is a structural change: the model gets that data set's points and fresh weights
+        from its seed, whatever it had trained (:meth:`PlaygroundModel.configure`). So each model ahead is a
+        copy configured with the controls' settings and that data set, exactly as :meth:`apply_controls`
+        would configure the lab's model; the copy gets its own data, network, optimizer and batch
+        generator, so the lab's model, its training and its random state are untouched. With the learner's
+        layers when they power the lab: choosing the data set runs the same (fresh weights, one evaluation).
+        """
+        settings = self._settings()
+        for name in DATASETS:
+            # (the model's own data set too, should a failed change have left it behind the dropdown: configuring
+            # a copy without a structural change would share the lab's network and optimizer)
+            if name not in (settings["dataset"], self.model.dataset):
+                model = copy.copy(self.model)
+                model.configure(**{**settings, "dataset": name})
+                yield model
 
     def reset(self):
         """Fresh weights, and your code takes over if its checks now pass."""
