@@ -9,8 +9,10 @@ import time
 import numpy as np
 from PIL import Image
 
+from bplab.labs.graph_explorer import CUSTOM, PRESETS
 from bplab.labs.playground import DATASETS, PlaygroundModel
 from bplab.surfaces import SURFACES
+from bplab.widgets.graph_explorer import GraphExplorer
 from bplab.widgets.optimizer_race import OptimizerRace
 from bplab.widgets.playground import Playground
 
@@ -119,6 +121,50 @@ def test_the_playground_draws_ahead_again_after_a_pause():
             lab.controls["dataset"].value = name
     assert (lab.view.panel_draws, lab.view.full_draws) == (panel_draws, full_draws), "a data set drew its panels"
     assert not lab.errors
+
+
+def _shows_its_own_state(lab):
+    shown = _pixels(lab)
+    lab.view.figure.canvas.draw()  # a full draw: the figure shows the lab's own state, not the last one ahead
+    np.testing.assert_array_equal(shown, np.asarray(lab.view.figure.canvas.buffer_rgba())[..., :3])
+
+
+def _slider_state(lab):
+    return [(s.description, s.value) for s in lab.sliders if s.layout.display != "none"]
+
+
+def test_the_graph_explorer_keeps_every_other_expression_drawn_ahead_as_the_image_its_choice_shows():
+    lab = GraphExplorer("CS231n: f = (x + y)·z")
+    lab.buttons["step backward"].click()  # a walk begun and an input moved: choosing an expression resets both
+    _idle_after(lab, lambda: setattr(lab.controls["input 1"], "value", 1.0), expected=len(PRESETS) - 1)
+    _shows_its_own_state(lab)
+    assert lab.model.step == 0 and lab.model.inputs["x"] == 1.0
+    for name in PRESETS:
+        if name == "CS231n: f = (x + y)·z":
+            continue
+        lab.controls["expression"].value = name
+        assert lab.timings[-1]["draw"] == 0.0, f"{name} was drawn: no image was kept for it ahead"
+        fresh = GraphExplorer(name)
+        np.testing.assert_array_equal(_pixels(lab), _pixels(fresh), err_msg=name)
+        assert _slider_state(lab) == _slider_state(fresh) and lab.model.step is None
+    assert not lab.errors
+
+
+def test_the_graph_explorer_draws_a_learners_expression_ahead_and_none_after_a_first_one_that_failed():
+    def mine(a, b):
+        return (a * b).tanh() + a
+
+    lab = GraphExplorer(mine, {"a": 0.5, "b": -2.0})
+    lab.controls["expression"].value = "division: f = x / y"
+    lab._kept_images.clear()  # as after IMAGES_KEPT other states: the learner's expression was shown too long ago
+    _idle_after(lab, lambda: setattr(lab.controls["input 2"], "value", 4.0), expected=len(PRESETS))
+    _shows_its_own_state(lab)
+    lab.controls["expression"].value = CUSTOM
+    assert lab.timings[-1]["draw"] == 0.0
+    np.testing.assert_array_equal(_pixels(lab), _pixels(GraphExplorer(mine, {"a": 0.5, "b": -2.0})))
+    assert not lab.errors
+    failed = GraphExplorer(lambda x: x.log(), {"x": -1.0})  # no graph to give the figure back: nothing ahead
+    assert failed.model.graph is None and list(failed.ahead()) == []
 
 
 def test_a_model_ahead_that_fails_is_recorded_not_shown_and_the_figure_keeps_the_labs_state():

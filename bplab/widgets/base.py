@@ -258,12 +258,18 @@ class Lab:
                     model = next(models, None)
                     if model is None:
                         return
-                    try:
-                        self.view.update(model)
-                        getattr(self.view, "render", self.view.figure.canvas.draw)()
-                        self.drawn_ahead += 1
-                    finally:
-                        self.view.update(self.model)
+                    state = self.ahead_state(model)
+                    key = None if state is None else (state, False)  # nothing is drawn ahead during play
+                    if key not in self._kept_images:  # a kept image needs no drawing (None is never kept)
+                        try:
+                            self.view.update(model)
+                            if key is None:
+                                getattr(self.view, "render", self.view.figure.canvas.draw)()
+                            else:  # encoded as the choice would encode it, kept, not sent
+                                self._keep(key, *self._render(animating=False)[:2])
+                            self.drawn_ahead += 1
+                        finally:
+                            self.view.update(self.model)
                 except Exception:  # noqa: BLE001 - recorded, not shown: the learner did nothing
                     self.errors.append("drawing ahead:\n" + traceback.format_exc())
                     return
@@ -271,6 +277,15 @@ class Lab:
             loop.call_later(0.001, draw_next)
 
         loop.call_later(self.AHEAD_DELAY, draw_next)
+
+    def ahead_state(self, model):
+        """What :meth:`shown_state` would be with ``model`` (one of :meth:`ahead`'s) as the lab's model; None
+        (the default) renders it ahead without keeping an image.
+
+        With a state, the model drawn ahead is encoded too and its image kept under that state, as showing it
+        would keep it: choosing it then sends that image, neither drawn nor encoded again.
+        """
+        return None
 
     IMAGES_KEPT = 32
     """Encoded images kept per lab that says what its figure shows (:meth:`shown_state`): 30-50 kB each."""
@@ -287,8 +302,8 @@ class Lab:
 
     def draw(self):
         """Render the figure with Agg and show it as PNG (or the image kept for this state: :meth:`shown_state`)."""
-        state = self.shown_state()
-        key = None if state is None else (state, self.animating)
+        state, animating = self.shown_state(), self.animating
+        key = None if state is None else (state, animating)
         kept = None if key is None else self._kept_images.get(key)
         if kept is not None:
             start = time.perf_counter()
@@ -296,25 +311,38 @@ class Lab:
             self.show_image(kept[1], kept[0])
             self._frame.update(draw=0.0, encode=time.perf_counter() - start)
             return
-        self._draw()
-        if key is not None:
-            self._kept_images[key] = (self.image.format, self.image.value)
-            while len(self._kept_images) > self.IMAGES_KEPT:
-                self._kept_images.popitem(last=False)
-
-    def _draw(self):
         start = time.perf_counter()
-        animating = self.animating
+        format, data, drawing = self._render(animating)
+        self.show_image(data, format)
+        self._frame.update(draw=drawing, encode=time.perf_counter() - start - drawing)
+        if key is not None:
+            self._keep(key, format, data)
+
+    def _render(self, animating):
+        """Draw the figure and encode it (JPEG for an animation frame, PNG otherwise).
+
+        Returns
+        -------
+        format : str
+        data : bytes
+        drawing : float
+            Seconds the drawing took.
+        """
+        start = time.perf_counter()
         set_animating(self.view.figure, animating)
         # a figure may draw itself faster than a full draw (blitting: only the moving artists)
         getattr(self.view, "render", self.view.figure.canvas.draw)()
         drawn = time.perf_counter()
         canvas = self.view.figure.canvas
-        if animating:
-            self.show_image(encode_jpeg(canvas), "jpeg")
-        else:
-            self.show_image(encode_png(canvas))
-        self._frame.update(draw=drawn - start, encode=time.perf_counter() - drawn)
+        format, data = ("jpeg", encode_jpeg(canvas)) if animating else ("png", encode_png(canvas))
+        return format, data, drawn - start
+
+    def _keep(self, key, format, data):
+        """Keep an encoded image for a state (the oldest go beyond IMAGES_KEPT)."""
+        self._kept_images[key] = (format, data)
+        self._kept_images.move_to_end(key)
+        while len(self._kept_images) > self.IMAGES_KEPT:
+            self._kept_images.popitem(last=False)
 
     @property
     def animating(self):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import ipywidgets as widgets
 
 from bplab.figures.graph_explorer import GraphExplorerFigure
@@ -60,18 +62,39 @@ class GraphExplorer(Lab):
             super().refresh()
 
     def shown_state(self):
-        m = self.model
-        if m.error or m.graph is None:  # an expression that failed shows what was drawn before it: not kept
+        return self.ahead_state(self.model)
+
+    def ahead_state(self, model):
+        if model.error or model.graph is None:  # an expression that failed shows what was drawn before it: not kept
             return None
-        return (m.name, id(m.function), tuple(m.inputs.items()), m.step, id(m.value_class), m.h)
+        return (model.name, id(model.function), tuple(model.inputs.items()), model.step, id(model.value_class),
+                model.h)
+
+    def ahead(self):
+        """The other expressions, as choosing each sets it up (its own inputs, the walk left), next in the list
+        first: learners go down the list. Run with the lab's ``Value`` class, which choosing one runs too."""
+        if self.model.graph is None:  # a first expression that failed: the figure could not be given it back
+            return
+        options = list(self.controls["expression"].options)
+        at = options.index(self.model.name)
+        for name in options[at + 1:] + options[:at]:
+            # a copy: its structure version differs from the lab model's exactly when its shape does, which
+            # is what tells the figure to show another shape (the figure is given the lab's model back between)
+            model = copy.copy(self.model)
+            self._choose(model, name)
+            yield model
+
+    def _choose(self, model, name):
+        """Set ``model`` up as choosing ``name`` in the expression control does (the sliders follow its inputs)."""
+        if name == CUSTOM:
+            model.set_expression(*self.custom)
+        else:
+            model.set_expression(name)
 
     def apply_controls(self):
         name = self.controls["expression"].value
         if name != self.model.name:
-            if name == CUSTOM:
-                self.model.set_expression(*self.custom)
-            else:
-                self.model.set_expression(name)
+            self._choose(self.model, name)
             self._sync_sliders()
             return
         changed = False
