@@ -23,12 +23,13 @@ def _pixels(lab):
 
 def _idle_after(lab, action, expected, timeout=60.0):
     """Do ``action`` on a running event loop (as a kernel does), then stay idle until ``expected`` models
-    were drawn ahead."""
+    were drawn ahead and the round ran to its end."""
 
     async def session():
+        rounds = lab.ahead_rounds_done
         action()
         deadline = time.monotonic() + timeout
-        while lab.drawn_ahead < expected:
+        while lab.drawn_ahead < expected or lab.ahead_rounds_done == rounds:
             assert time.monotonic() < deadline, f"drew {lab.drawn_ahead} of {expected} models ahead"
             await asyncio.sleep(0.02)
 
@@ -52,6 +53,19 @@ def test_the_race_draws_every_other_surface_ahead_and_then_shows_each_as_a_fresh
         assert [lab.controls[k].value for k in ("lr", "adaptive_lr", "start_x", "start_y")] == \
             [fresh.controls[k].value for k in ("lr", "adaptive_lr", "start_x", "start_y")]
     assert (lab.view.panel_draws, lab.view.full_draws) == (panel_draws, full_draws), "a surface drew its panels"
+    assert not lab.errors
+
+
+def test_the_race_draws_the_loss_panel_ahead_at_the_ranges_kappa_moves_it_to():
+    lab = OptimizerRace(kappa=1000.0)  # the quadratic: its loss panel spans 1e-8 to 1e2
+    _idle_after(lab, lambda: setattr(lab.controls["steps"], "value", 210), expected=len(SURFACES) - 1)
+    draws, ranges = lab.view.panel_draws, [lab.view.loss_ax.get_ylim()]
+    for kappa in (1.0, 10**0.05):
+        lab.controls["kappa"].value = kappa
+        ranges.append(lab.view.loss_ax.get_ylim())
+        np.testing.assert_array_equal(_pixels(lab), _pixels(OptimizerRace(kappa=kappa, steps=210)), err_msg=kappa)
+    assert ranges[0] != ranges[1], "kappa 1 should give the loss panel another range (8 decades more)"
+    assert lab.view.panel_draws == draws, "a new kappa drew its loss panel"
     assert not lab.errors
 
 

@@ -95,6 +95,9 @@ class OptimizerRaceFigure:
     model : bplab.labs.optimizer_race.OptimizerRaceModel
     """
 
+    RIGHTS_KEPT = 12
+    """Loss panels kept (per range, scale and label): the surfaces' own, and the ranges drawn ahead."""
+
     def __init__(self, model):
         self.figure = new_figure(7.0, 3.9)  # beside a column of controls: the lab fits a 1280x800 window
         # fixed margins instead of constrained layout: the layout pass would cost half of every redraw
@@ -374,7 +377,8 @@ class OptimizerRaceFigure:
             self._base = (canvas.copy_from_bbox(self.figure.bbox), pixels.copy())
         frame_key, left_key, right_key = self._panel_keys()
         left = self._cached(self._lefts, left_key, lambda: self._left(frame_key, hidden))
-        right = self._cached(self._rights, right_key, lambda: self._draw_alone(self.loss_ax, hidden))
+        right = self._cached(self._rights, right_key, lambda: self._draw_alone(self.loss_ax, hidden),
+                             self.RIGHTS_KEPT)
         where = self._cached(self._bands, (left_key, right_key), lambda: panels.bands([left, right]), 16)
         if where is not None:
             panels.compose(canvas, self._base[0], [left, right], where)
@@ -395,6 +399,29 @@ class OptimizerRaceFigure:
 
         canvas.restore_region(self._cached(self._backgrounds, (left_key, right_key), whole, 4))
         return left_key, right_key
+
+    def warm_loss_ranges(self, model, steps=2):
+        """Draw the loss panel alone at the ranges a new kappa or rate moves it to most often, and keep them.
+
+        The range's low end moves in steps of four decades (:meth:`_loss_limits`) and a new range costs the
+        loss panel drawn alone (about 20 ms: its new tick labels). Up to ``steps`` steps either way from the
+        model's range, the high end kept (log scale only: the saddle's symlog range moves both ends). The
+        figure shows the model's state again afterwards."""
+        if model.surface.min_value is None:
+            return
+        low, high = self._loss_limits(model)
+        hidden = self._dynamic_artists() + [self.title, self.loss_title] + ([self.legend] if self.legend else [])
+        exponent = np.round(np.log10(low))  # a multiple of 4: the power _loss_limits takes, the same float
+        try:
+            for shift in (k for k in range(-steps, steps + 1) if k):
+                other = 10.0 ** (exponent + 4 * shift)
+                if not 1e-17 < other < high / 10:
+                    continue
+                self._set_axes(model, (other, high))
+                self._cached(self._rights, self._panel_keys()[2],
+                             lambda: self._draw_alone(self.loss_ax, hidden), self.RIGHTS_KEPT)
+        finally:
+            self._set_axes(model, (low, high))
 
     def _stamp(self, cache, key, artist, keep=16):
         """Draw ``artist`` from its pixels kept under ``key``, or draw it and keep them. For artists over

@@ -88,6 +88,7 @@ class Lab:
         self._kept_images = collections.OrderedDict()  # (shown_state(), animating) -> (format, bytes)
         self._ahead_round = 0  # a control change starts a new round of drawing ahead; the older one stops
         self.drawn_ahead = 0  # models of :meth:`ahead` drawn so far
+        self.ahead_rounds_done = 0  # rounds of drawing ahead that ran to their end
         _LABS[next(_COUNTER)] = self
 
     # -- to implement -------------------------------------------------------
@@ -257,6 +258,7 @@ class Lab:
                     models = iter(self.ahead()) if models is None else models
                     model = next(models, None)
                     if model is None:
+                        self.ahead_rounds_done += 1
                         return
                     state = self.ahead_state(model)
                     key = None if state is None else (state, False)  # nothing is drawn ahead during play

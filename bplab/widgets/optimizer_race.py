@@ -126,7 +126,8 @@ class OptimizerRace(Lab):
     def ahead(self):
         """The race on each other surface, as choosing it would set it up: learners try the surfaces in turn.
 
-        With the learner's step functions when the race runs on them: choosing the surface runs the same."""
+        With the learner's step functions when the race runs on them: choosing the surface runs the same.
+        Then the loss panel at the ranges kappa and the rates move it to most often."""
         for name in SURFACES:
             if name != self.model.surface_name:
                 m = copy.copy(self.model)  # shares the model's cache of runs: choosing it finds them computed
@@ -136,6 +137,9 @@ class OptimizerRace(Lab):
                 m.start = np.array([settings["start_x"], settings["start_y"]])
                 m.recompute()
                 yield m
+        # not a model: the loss panel at the ranges a new kappa or rate gives it most often (its new ticks were
+        # most of such a change's drawing); the figure keeps showing the lab's model
+        self.view.warm_loss_ranges(self.model)
 
     def refresh(self):
         if not self._syncing:  # one redraw per learner action, not one per slider we move ourselves
