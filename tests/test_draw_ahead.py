@@ -15,6 +15,7 @@ from bplab.surfaces import SURFACES
 from bplab.widgets.graph_explorer import GraphExplorer
 from bplab.widgets.optimizer_race import OptimizerRace
 from bplab.widgets.playground import Playground
+from bplab.widgets.regularization_lab import RegularizationLab
 
 
 def _pixels(lab):
@@ -202,3 +203,21 @@ def test_a_model_ahead_that_fails_is_recorded_not_shown_and_the_figure_keeps_the
     np.testing.assert_array_equal(shown, np.asarray(lab.view.figure.canvas.buffer_rgba())[..., :3])
     lab.controls["steps"].value = 90  # works as before
     assert lab.status.value == "" and lab.image.value[:4] == b"\x89PNG"
+
+
+def test_the_regularization_lab_draws_batch_norm_switched_ahead_and_then_shows_what_a_lab_never_ahead_shows():
+    lab, plain = RegularizationLab(), RegularizationLab()
+    _idle_after(lab, lambda: setattr(lab.controls["l2"], "value", 1e-3), expected=1)
+    plain.controls["l2"].value = 1e-3
+    np.testing.assert_array_equal(_pixels(lab), _pixels(plain))  # drawing ahead changed nothing the lab shows
+    assert lab.model.val_loss == plain.model.val_loss and not lab.model.batchnorm
+    kept = len(lab.model._quick)
+    lab.controls["batchnorm"].value = plain.controls["batchnorm"].value = True
+    assert len(lab.model._quick) == kept, "the quick pass drawn ahead was trained again"
+    np.testing.assert_array_equal(_pixels(lab), _pixels(plain))
+    assert lab.model.val_loss == plain.model.val_loss
+    lab.controls["play"].value = plain.controls["play"].value = 3  # training on goes exactly as without it
+    assert lab.model.val_loss == plain.model.val_loss
+    np.testing.assert_array_equal(_pixels(lab), _pixels(plain))
+    assert not lab.errors
+

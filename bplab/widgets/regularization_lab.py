@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import ipywidgets as widgets
 
 from bplab.figures.regularization_lab import RegularizationLabFigure
@@ -75,9 +77,24 @@ class RegularizationLab(Lab):
                               widgets.HBox([controls["play"], to_end, restart])])
         self._assemble(controls, buttons, layout=widgets.HBox([left, right]))
 
-    def apply_controls(self):
+    def _settings(self):
+        """The model's settings as the controls give them."""
         values = {k: self.controls[k].value for k in ("l2", "l1", "dropout", "batchnorm", "patience")}
         values["dropout"] = round(float(values["dropout"]), 10)
+        return values
+
+    def ahead(self):
+        """Batch norm switched the other way, as the checkbox would set it up: a learner who switched it on
+        switches it off again to compare. A copy of the model, restarted with the quick first pass, which the
+        model keeps per settings (shared by the copy): the click then copies it back instead of training.
+        The copy gets its own network, optimizer and generators; the lab's training is untouched."""
+        model = copy.copy(self.model)
+        if model.configure(**{**self._settings(), "batchnorm": not self.controls["batchnorm"].value}):
+            model.restart()
+            yield model
+
+    def apply_controls(self):
+        values = self._settings()
         player = self.controls["play"]
         play = player.value
         if self.model.configure(**values):
