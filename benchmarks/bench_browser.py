@@ -399,6 +399,8 @@ def summarize(result):
                  f"controls with a median over 100 ms: {', '.join(over) if over else 'none'}")
         rows.append(Row(f"browser {name}: input -> figure in page", float(np.median(lat)),
                         _percentile(lat, 95), "ms", LATENCY_TARGET, note))
+        rows.append(Row(f"browser {name}: each control's median", medians[slowest], float("nan"), "ms",
+                        "each <= 100 ms", "; ".join(f"{c[:24]} {m:.0f}" for c, m in medians.items())))
         parts = _breakdown(actions, timings)
         rows.append(Row(f"browser {name}: where the time goes", sum(parts.values()), float("nan"), "ms",
                         "", "; ".join(f"{k} {v:.0f}" for k, v in parts.items())))
