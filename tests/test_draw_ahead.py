@@ -5,6 +5,7 @@ shows for the same choice."""
 import asyncio
 import io
 import time
+import warnings
 
 import numpy as np
 from PIL import Image
@@ -220,4 +221,20 @@ def test_the_regularization_lab_draws_batch_norm_switched_ahead_and_then_shows_w
     assert lab.model.val_loss == plain.model.val_loss
     np.testing.assert_array_equal(_pixels(lab), _pixels(plain))
     assert not lab.errors
+
+
+def test_drawing_ahead_prints_and_warns_nothing(capsys):
+    """Output while drawing ahead would land under whichever notebook cell ran last."""
+    lab = OptimizerRace(steps=60)
+
+    def noisy():
+        print("a learner's debugging print")
+        warnings.warn("overflow in a learner's step", RuntimeWarning, stacklevel=1)
+        yield lab.model
+
+    lab.ahead = noisy
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _idle_after(lab, lambda: setattr(lab.controls["steps"], "value", 80), expected=1)
+    assert capsys.readouterr() == ("", "") and not caught and not lab.errors
 

@@ -6,9 +6,11 @@ import asyncio
 import collections
 import contextlib
 import html
+import io
 import threading
 import time
 import traceback
+import warnings
 import weakref
 
 import ipywidgets as widgets
@@ -253,7 +255,9 @@ class Lab:
             nonlocal models
             if this_round != self._ahead_round or self.animating:
                 return
-            with self._lock:
+            # quiet: a warning or a print (from learner code) would land under whichever cell ran last; the
+            # learner sees them when making the choice
+            with self._lock, _quiet():
                 try:
                     models = iter(self.ahead()) if models is None else models
                     model = next(models, None)
@@ -368,6 +372,15 @@ class Lab:
         from IPython.display import display
 
         display(self.ui)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """No output and no warnings inside (the kernel's main thread, no player running: see ``Lab.ahead``)."""
+    sink = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _same(a, b):
