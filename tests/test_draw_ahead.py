@@ -4,19 +4,58 @@ shows for the same choice."""
 
 import asyncio
 import io
+import threading
 import time
 import warnings
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from bplab.labs.graph_explorer import CUSTOM, PRESETS
 from bplab.labs.playground import DATASETS, PlaygroundModel
 from bplab.surfaces import SURFACES
+from bplab.widgets.base import Lab
 from bplab.widgets.graph_explorer import GraphExplorer
 from bplab.widgets.optimizer_race import OptimizerRace
 from bplab.widgets.playground import Playground
 from bplab.widgets.regularization_lab import RegularizationLab
+
+
+@pytest.fixture(autouse=True)
+def _anywhere(monkeypatch):
+    """Draw ahead on the tests' own event loops (labs do only on an IPython kernel's, by default)."""
+    monkeypatch.setattr(Lab, "DRAW_AHEAD_ANYWHERE", True)
+
+
+def _on_a_fresh_loop(session):
+    """Run ``session()`` (a coroutine function) on a new event loop in a thread of its own, as a kernel runs
+    control changes on its loop: the test runner's thread may run another library's (the browser tests')."""
+    failures = []
+
+    def run():
+        try:
+            asyncio.run(session())
+        except BaseException as error:  # noqa: BLE001 - raised again in the test's thread
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
+def test_nothing_is_drawn_ahead_outside_a_kernel_by_default(monkeypatch):
+    monkeypatch.setattr(Lab, "DRAW_AHEAD_ANYWHERE", False)
+    lab = OptimizerRace(steps=60)
+
+    async def session():
+        lab.controls["steps"].value = 80  # on a running event loop, but not an IPython kernel's
+        await asyncio.sleep(Lab.AHEAD_DELAY + 0.3)
+
+    _on_a_fresh_loop(session)
+    assert lab.drawn_ahead == lab.ahead_rounds_done == 0
 
 
 def _pixels(lab):
@@ -35,7 +74,7 @@ def _idle_after(lab, action, expected, timeout=60.0):
             assert time.monotonic() < deadline, f"drew {lab.drawn_ahead} of {expected} models ahead"
             await asyncio.sleep(0.02)
 
-    asyncio.run(session())
+    _on_a_fresh_loop(session)
 
 
 def test_the_race_draws_every_other_surface_ahead_and_then_shows_each_as_a_fresh_lab_does():
@@ -195,7 +234,7 @@ def test_a_model_ahead_that_fails_is_recorded_not_shown_and_the_figure_keeps_the
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.2)
 
-    asyncio.run(session())
+    _on_a_fresh_loop(session)
     assert len(lab.errors) == 1 and lab.errors[0].startswith("drawing ahead:") and "AttributeError" in lab.errors[0]
     assert lab.drawn_ahead == 0  # the round stopped at the failure
     assert lab.status.value == ""  # the learner did nothing: nothing to show

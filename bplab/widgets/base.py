@@ -7,6 +7,7 @@ import collections
 import contextlib
 import html
 import io
+import sys
 import threading
 import time
 import traceback
@@ -233,6 +234,10 @@ class Lab:
     AHEAD_DELAY = 0.25
     """Seconds after a control change before the kernel starts drawing ahead (:meth:`ahead`)."""
 
+    DRAW_AHEAD_ANYWHERE = False
+    """Draw ahead on any running event loop, not only an IPython kernel's (tests set it: a test runner
+    may run another library's event loop, a browser driver's, on which nothing should be drawn ahead)."""
+
     def ahead(self):
         """Models one likely learner action away (the other options of a dropdown), each computed when taken.
 
@@ -244,9 +249,8 @@ class Lab:
 
     def _draw_ahead_when_idle(self):
         """Draw :meth:`ahead`'s models, one per turn of the kernel's event loop, from AHEAD_DELAY on."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        loop = _kernel_loop(self.DRAW_AHEAD_ANYWHERE)
+        if loop is None:
             return  # not on a kernel's event loop (a player's thread, a test, a script): nothing is drawn ahead
         self._ahead_round += 1
         this_round, models = self._ahead_round, None
@@ -372,6 +376,19 @@ class Lab:
         from IPython.display import display
 
         display(self.ui)
+
+
+def _kernel_loop(anywhere=False):
+    """The event loop running on this thread if this thread is an IPython kernel's main one (or ``anywhere``)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    if anywhere:
+        return loop
+    kernel_app = sys.modules.get("ipykernel.kernelapp")
+    in_kernel = kernel_app is not None and kernel_app.IPKernelApp.initialized()
+    return loop if in_kernel and threading.current_thread() is threading.main_thread() else None
 
 
 @contextlib.contextmanager
