@@ -156,7 +156,7 @@ def test_the_playground_draws_every_other_data_set_ahead_and_then_shows_each_as_
     assert not lab.errors and same.view.panel_draws > drawn_there  # (the lab that never drew ahead drew them)
 
 
-def test_the_playground_draws_ahead_again_after_a_pause():
+def test_a_lab_draws_ahead_again_after_a_pause():
     """A play's new loss axes push the data sets drawn ahead out of the figure's caches: a pause draws them again."""
     lab = Playground(impl="exercises")
     _idle_after(lab, lambda: setattr(lab.controls["noise"], "value", 0.25), expected=len(DATASETS) - 1)

@@ -460,6 +460,9 @@ class Player:
             self.start()
         else:
             self.stop()
+            # frames come from the player's thread, which draws nothing ahead, and a play may push what was
+            # drawn ahead out of the figure's caches (the playground's new loss ranges): paused, draw it again
+            self.lab._draw_ahead_when_idle()
 
     def start(self):
         """Play from the kernel (what the play button does)."""

@@ -74,9 +74,6 @@ class Playground(Lab):
         self._set_power_note(choice)
         self._assemble(controls, {"step": (step, self.model.tick), "reset": (reset, self.reset)},
                        layout=widgets.HBox([left, right]))
-        # A play's new loss axes push the data sets drawn ahead out of the figure's caches, and its frames come
-        # from a kernel thread, which draws nothing ahead: once paused (after the player's still frame), again.
-        controls["play"].observe(lambda change: change["new"] or self._draw_ahead_when_idle(), names="playing")
 
     def _choose(self):
         return powered.choose("ex02_mlp", list(POWERING_CHECKS), bplab.nn, impl=self.impl)
