@@ -126,7 +126,7 @@ def quadratic(kappa=10.0, angle=np.pi / 6):
     H = R @ np.diag([1.0 / kappa, 1.0]) @ R.T
     a, b, d = H[0, 0], H[0, 1], H[1, 1]
     return Surface(
-        name="quadratic", title=f"quadratic ½pᵀHp, κ = {kappa:g}",
+        name="quadratic", title="quadratic ½pᵀHp",
         f=lambda x, y: 0.5 * (a * x * x + 2 * b * x * y + d * y * y),
         df=lambda x, y: (a * x + b * y, b * x + d * y),
         minima=((0.0, 0.0),), min_value=0.0, start=np.array([-1.5, 1.0]), domain=((-2.0, 2.0), (-2.0, 2.0)),

@@ -7,6 +7,7 @@ import io
 import threading
 import time
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -58,6 +59,54 @@ def test_nothing_is_drawn_ahead_outside_a_kernel_by_default(monkeypatch):
     assert lab.drawn_ahead == lab.ahead_rounds_done == 0
 
 
+def test_a_control_change_on_a_kernel_subshell_draws_ahead_on_the_kernels_main_loop(monkeypatch):
+    """JupyterLab sends widget messages to a subshell thread (ipykernel 7): the round runs on the kernel's
+    main loop all the same; a change from any other thread (a player's) draws nothing ahead."""
+    import zmq
+    from ipykernel import kernelapp, subshell
+
+    monkeypatch.setattr(Lab, "DRAW_AHEAD_ANYWHERE", False)
+    main_loop = asyncio.new_event_loop()
+    kernel_main = threading.Thread(target=main_loop.run_forever, daemon=True)
+    kernel_main.start()
+    monkeypatch.setattr(kernelapp.IPKernelApp, "initialized", classmethod(lambda cls: True))
+    kernel = SimpleNamespace(io_loop=SimpleNamespace(asyncio_loop=main_loop))
+    monkeypatch.setattr(kernelapp.IPKernelApp, "instance", classmethod(lambda cls, *args, **kwargs: kernel))
+    def rounds_done(expected):
+        deadline = time.monotonic() + 60
+        while lab.ahead_rounds_done < expected:
+            assert time.monotonic() < deadline, f"{lab.ahead_rounds_done} rounds of drawing ahead, not {expected}"
+            time.sleep(0.02)
+        return lab.drawn_ahead
+
+    lab = OptimizerRace(steps=60)  # built on the main thread: a first round
+    drawn = rounds_done(1)
+
+    class Subshell(subshell.SubshellThread):
+        def run(self):
+            lab.controls["steps"].value = 80
+
+    context = zmq.Context()
+    shell = Subshell("test", context)
+    try:
+        shell.start()
+        shell.join()
+        assert rounds_done(2) == drawn + len(SURFACES) - 1 and not lab.errors
+        started = lab._ahead_round
+        other = threading.Thread(target=lambda: setattr(lab.controls["steps"], "value", 90))
+        other.start()
+        other.join()
+        assert lab._ahead_round == started, "a change on another thread (a player's) started a round"
+    finally:
+        main_loop.call_soon_threadsafe(main_loop.stop)
+        kernel_main.join()
+        main_loop.close()
+        shell.io_loop.close()
+        for pair in (shell.shell_channel_to_subshell, shell.subshell_to_shell_channel):
+            pair.close()
+        context.destroy(linger=0)
+
+
 def _pixels(lab):
     return np.asarray(Image.open(io.BytesIO(lab.image.value)).convert("RGB"))
 
@@ -107,6 +156,28 @@ def test_the_race_draws_the_loss_panel_ahead_at_the_ranges_kappa_moves_it_to():
         np.testing.assert_array_equal(_pixels(lab), _pixels(OptimizerRace(kappa=kappa, steps=210)), err_msg=kappa)
     assert ranges[0] != ranges[1], "kappa 1 should give the loss panel another range (8 decades more)"
     assert lab.view.panel_draws == draws, "a new kappa drew its loss panel"
+    assert not lab.errors
+
+
+def test_the_race_computes_every_kappa_stop_ahead_and_then_shows_each_as_a_fresh_lab_does(monkeypatch):
+    import bplab.figures.optimizer_race as race_figure
+    import bplab.labs.optimizer_race as race_model
+
+    lab = OptimizerRace(steps=80)
+    _idle_after(lab, lambda: setattr(lab.controls["steps"], "value", 90), expected=len(SURFACES) - 1)
+    work = []  # optimizers run and contours traced after the round: none, for any stop of the slider
+    monkeypatch.setattr(race_model, "race", lambda *args, run=race_model.race: work.append("run") or run(*args))
+    monkeypatch.setattr(race_figure.contourpy, "contour_generator",
+                        lambda *args, trace=race_figure.contourpy.contour_generator, **kw:
+                        work.append("trace") or trace(*args, **kw))
+    # the ends, a step from one, and one mid-way; the page's float for a stop may differ in its last digit
+    for kappa in (1000.0, 1.0, 10**0.05 * (1 + 2**-52), 10**1.95):
+        lab.controls["kappa"].value = kappa
+        assert work == [], f"kappa {kappa}: {work} after drawing ahead"
+        fresh = OptimizerRace(kappa=lab.model.kappa, steps=90)
+        work.clear()  # the fresh lab's
+        np.testing.assert_array_equal(_pixels(lab), _pixels(fresh), err_msg=kappa)
+        assert lab.model.kappa == pytest.approx(kappa, rel=1e-12)
     assert not lab.errors
 
 

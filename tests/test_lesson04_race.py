@@ -166,6 +166,28 @@ def test_widget_surface_change_resets_start_and_rates():
     assert not lab.errors and "Select at least one" in lab.view.figure._bplab_message.get_text()
 
 
+def test_the_theory_for_the_kappa_in_effect_is_the_line_under_the_figure():
+    """Polyak's closed forms for H with eigenvalues 1/kappa and 1, in the caption (the page draws it: a new kappa
+    draws no new text in the figure)."""
+    lab = OptimizerRace()
+    assert lab.ui.children[2].children[1].children == (lab.image, lab.caption)  # under the figure, beside the controls
+    legend_texts = [t.get_text() for t in lab.view.legend.get_texts()]
+    lab.controls["kappa"].value = 1000.0
+    low, high = 1 / 1000, 1.0
+    gd_rate = (1000 - 1) / (1000 + 1)
+    hb_lr = (2 / (low**0.5 + high**0.5)) ** 2
+    hb_momentum = ((high**0.5 - low**0.5) / (high**0.5 + low**0.5)) ** 2
+    hb_rate = (1000**0.5 - 1) / (1000**0.5 + 1)
+    caption = lab.caption.value
+    for shown in ("κ = 1000", f"η* = {2 / (low + high):.3g}", f"ρ = {gd_rate:.3f}", f"η* = {hb_lr:.3g}",
+                  f"μ* = {hb_momentum:.3f}", f"ρ = {hb_rate:.3f}"):
+        assert shown in caption, f"{shown!r} not in {caption!r}"
+    assert [t.get_text() for t in lab.view.legend.get_texts()] == legend_texts
+    assert lab.view.title.get_text() == "quadratic ½pᵀHp   ★ min  ● start"
+    lab.controls["surface"].value = "rosenbrock"
+    assert "No theory lines" in lab.caption.value and "Choose the quadratic" in lab.caption.value
+
+
 def test_race_function_stops_at_divergence():
     model = OptimizerRaceModel("quadratic", optimizers=("SGD",), steps=10)
     run = race(model.surface, "SGD", np.array([1.0, 1.0]), 500, 50.0, model)

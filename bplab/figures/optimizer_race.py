@@ -64,6 +64,11 @@ def contour_data(model, n=90):
     return _GRIDS[key]
 
 
+def _level_colours(levels):
+    """The colours viridis gives each contour level (a colour map would cost a third of making the contours)."""
+    return colormaps["viridis"](Normalize(levels[0], levels[-1])(levels))
+
+
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -85,6 +90,21 @@ def _symlog_ticks(low, high):
         stride = max(1, int(np.ceil((top + 2) / 3)))
         ticks += [sign * 10.0**k for k in range(top, -3, -stride)]
     return sorted(ticks)
+
+
+def theory_caption(model):
+    """The line under the figure: what the theory lines show, with their numbers (HTML).
+
+    In the page, not in the figure: a new kappa changes every number, and text drawn by the kernel is most of
+    a redraw's time (the browser draws this for nothing, as sharp as the notebook's own text)."""
+    theory = model.theory
+    if theory is None:
+        return ("<small>No theory lines here: section 4's best step and momentum hold on a quadratic, whose "
+                "Hessian is the same everywhere. Choose the quadratic to race against them.</small>")
+    return (f"<small><b>Theory for κ = {model.kappa:.4g}</b> (section 4). Best step of gradient descent "
+            f"η* = {theory['gd_lr']:.3g}: the distance to the minimum shrinks by a factor ρ = {theory['gd_rate']:.3f} "
+            f"per step, the loss by ρ² (grey dashed line). Heavy ball (SGD with momentum) at η* = {theory['hb_lr']:.3g}, "
+            f"μ* = {theory['hb_momentum']:.3f}: ρ = {theory['hb_rate']:.3f} (black dotted line).</small>")
 
 
 class OptimizerRaceFigure:
@@ -126,8 +146,11 @@ class OptimizerRaceFigure:
                                              markeredgecolor="white", zorder=4)
             self.losses[name], = self.loss_ax.plot([], [], color=colour, linewidth=1.6, label=name)
             self.loss_heads[name], = self.loss_ax.plot([], [], color=colour, marker="o", markersize=5)
-        self.gd_theory, = self.loss_ax.plot([], [], color=PALETTE["grey"], linestyle="--", linewidth=1.2)
-        self.hb_theory, = self.loss_ax.plot([], [], color=PALETTE["black"], linestyle=":", linewidth=1.4)
+        # their numbers are in the caption under the figure (theory_caption): a new kappa draws no new text
+        self.gd_theory, = self.loss_ax.plot([], [], color=PALETTE["grey"], linestyle="--", linewidth=1.2,
+                                            label="best GD")
+        self.hb_theory, = self.loss_ax.plot([], [], color=PALETTE["black"], linestyle=":", linewidth=1.4,
+                                            label="best heavy ball")
         # the loss curves just above the frame (spines: 2.5), as the paths are: a redraw draws them over the
         # cached frame, and a full draw layers them the same way
         for line in (*self.losses.values(), *self.loss_heads.values(), self.gd_theory, self.hb_theory):
@@ -139,6 +162,7 @@ class OptimizerRaceFigure:
         self._legend_handles = None  # the legend's entries' artists
         self._contours = None
         self._colours = None  # the contours' colours per level
+        self._traces = {}  # surface key -> its traced contour lines (least recently used first)
         self._surface_key = None  # the surface the contours show
         self._static_key = None  # what the static artists show
         self._base = None  # the canvas's pixels with no axes: the figure's background
@@ -177,7 +201,7 @@ class OptimizerRaceFigure:
     def _prepare_static(self, model, ylim):
         """Bring the artists of the background up to date (contours only when the surface changed)."""
         if model.surface_key() != self._surface_key:
-            self._contour(*contour_data(model))
+            self._contour(model)
             minima = np.array(model.surface.minima).reshape(-1, 2)
             self.minima.set_data(minima[:, 0], minima[:, 1])
             self.loss_ax.set_ylabel("f − f*" if model.surface.min_value is not None else "f", fontsize=9)
@@ -185,30 +209,59 @@ class OptimizerRaceFigure:
         if model.surface.min_value is None:
             self.loss_ax.yaxis.set_major_locator(FixedLocator(_symlog_ticks(*ylim)))
 
-    def _contour(self, X, Y, Z, levels):
-        """Contour lines of ``Z`` over the grid ``X, Y``, coloured by viridis per level.
+    def _contour(self, model):
+        """Contour lines of the model's surface (:func:`contour_data`), coloured by viridis per level.
 
         With as many levels in the same colours as the contours shown (every surface but the saddle), the
-        lines are traced into the same artist, as ``contour`` traces them (its generator, with its settings):
-        making a new ``ContourSet`` costs three times the tracing."""
-        # the colours viridis gives each level (a colour map costs a third of making the contours)
-        colours = colormaps["viridis"](Normalize(levels[0], levels[-1])(levels))
+        lines go into the same artist, traced as ``contour`` traces them (:meth:`_traced`): making a new
+        ``ContourSet`` costs three times the tracing."""
+        traced = self._traced(model)
+        if traced is not None:
+            levels, paths, zmin, zmax = traced
+            self._contours.set_paths(paths)
+            self._contours.levels, self._contours.zmin, self._contours.zmax = levels, zmin, zmax
+            return
+        X, Y, Z, levels = contour_data(model)
+        if self._contours is not None:
+            self._contours.remove()
+        self._colours = _level_colours(levels)
+        self._contours = self.ax.contour(X, Y, Z, levels=levels, colors=self._colours, linewidths=0.7, alpha=0.7,
+                                         zorder=1)
+
+    TRACES_KEPT = 64
+    """Surfaces whose traced contour lines are kept (every stop of the kappa slider: ~100 kB each)."""
+
+    def _traced(self, model):
+        """``(levels, paths, zmin, zmax)``: the contour lines of the model's surface, traced by contourpy with
+        the settings of the contours shown (those ``contour`` used), and kept per surface; None when they
+        cannot go into the contours shown (other levels or colours: no contours yet, or the saddle's)."""
+        key = model.surface_key()
+        traced = self._traces.get(key)
+        levels = traced[0] if traced is not None else contour_data(model)[3]
         contours = self._contours
-        if contours is not None and len(contours.levels) == len(levels) and np.array_equal(colours, self._colours):
+        if contours is None or len(contours.levels) != len(levels) \
+                or not np.array_equal(_level_colours(levels), self._colours):
+            return None
+        if traced is None:
+            X, Y, Z, levels = contour_data(model)
             z = np.ma.masked_invalid(Z, copy=False)
             generator = contourpy.contour_generator(
                 X, Y, z, name=contours._algorithm, corner_mask=contours._corner_mask,
                 line_type=contourpy.LineType.SeparateCode, fill_type=contourpy.FillType.OuterCode,
                 chunk_size=contours.nchunk)
             empty = Path(np.empty((0, 2)))
-            contours.set_paths([Path(np.concatenate(points), np.concatenate(codes)) if len(points) else empty
-                                for points, codes in map(generator.create_contour, levels)])
-            contours.levels, contours.zmin, contours.zmax = np.asarray(levels, float), float(z.min()), float(z.max())
-            return
-        if contours is not None:
-            contours.remove()
-        self._contours = self.ax.contour(X, Y, Z, levels=levels, colors=colours, linewidths=0.7, alpha=0.7, zorder=1)
-        self._colours = colours
+            paths = [Path(np.concatenate(points), np.concatenate(codes)) if len(points) else empty
+                     for points, codes in map(generator.create_contour, levels)]
+            traced = (np.asarray(levels, float), paths, float(z.min()), float(z.max()))
+            while len(self._traces) >= self.TRACES_KEPT:
+                del self._traces[next(iter(self._traces))]
+        self._traces[key] = self._traces.pop(key, traced)  # the most recently used last
+        return traced
+
+    def warm_contours(self, model):
+        """Trace the contour lines of the model's surface ahead (a kappa the slider may move to) and keep them,
+        when they would go into the contours shown (:meth:`_traced`); the figure is left as it is."""
+        self._traced(model)
 
     def _make_legend(self, handles):
         if self.legend is not None and self._legend_handles == [id(h) for h in handles]:
@@ -235,8 +288,6 @@ class OptimizerRaceFigure:
         with np.errstate(under="ignore"):
             self.gd_theory.set_data(t, np.maximum(f0 * theory["gd_rate"] ** (2 * t), 1e-300))
             self.hb_theory.set_data(t, np.maximum(f0 * theory["hb_rate"] ** (2 * t), 1e-300))
-        self.gd_theory.set_label(f"best GD\nρ={theory['gd_rate']:.3f}")
-        self.hb_theory.set_label(f"best heavy\nball ρ={theory['hb_rate']:.3f}")
         return [self.gd_theory, self.hb_theory]
 
     def _loss_limits(self, model):
@@ -288,12 +339,8 @@ class OptimizerRaceFigure:
         self.start.set_data([model.start[0]], [model.start[1]])
         self._messages(model)
 
-        theory = model.theory
-        texts = (f"{model.surface.title}   ★ min  ● start",
-                 "loss per step" if theory is None else
-                 f"best GD α*={theory['gd_lr']:.3g}; heavy ball α*={theory['hb_lr']:.3g}, β*={theory['hb_momentum']:.2f}")
-        self.title.set_text(texts[0])
-        self.loss_title.set_text(texts[1])
+        self.title.set_text(f"{model.surface.title}   ★ min  ● start")
+        self.loss_title.set_text("loss per step")
         key = (model.surface_key(), ylim)
         labels = tuple(h.get_label() for h in handles)
         if key != self._static_key:

@@ -57,6 +57,8 @@ DEFAULT_LRS = {"quadratic": (1.0, 0.1), "rosenbrock": (1e-3, 0.1), "beale": (1e-
                "himmelblau": (1e-2, 0.1), "booth": (1e-2, 0.5), "saddle": (1e-2, 0.05)}
 
 ESCAPE = 1e6  # a run that gets this far from the domain (in domain widths) has diverged
+RUNS_KEPT = 1024
+"""Runs kept by a model (a few kB each): every stop of the kappa slider for four optimizers, and then some."""
 
 
 @dataclass
@@ -240,12 +242,13 @@ class OptimizerRaceModel:
         for name in self.optimizers:
             key = (name, self.surface_key(), tuple(self.start), self.steps,
                    tuple(getattr(self, setting) for setting in USES[name]))
-            if key not in self._cache:
-                if len(self._cache) > 256:  # a learner's session moves many sliders; keep memory bounded
-                    self._cache.clear()
+            run = self._cache.pop(key, None)  # taken out and put back: the least recently used go first
+            if run is None:
                 lr = self.lr if OPTIMIZERS[name][0] == "sgd" else self.adaptive_lr
-                self._cache[key] = race(self.surface, name, self.start, self.steps, lr, self, self.rules)
-            self.runs[name] = self._cache[key]
+                run = race(self.surface, name, self.start, self.steps, lr, self, self.rules)
+                while len(self._cache) >= RUNS_KEPT:  # a learner's session moves many sliders; memory bounded
+                    del self._cache[next(iter(self._cache))]
+            self.runs[name] = self._cache[key] = run
         self.theory = self._theory()
 
     def _theory(self):

@@ -32,6 +32,7 @@ Under 2**31 ms: browsers run a longer ``setTimeout`` at once."""
 _LABS = weakref.WeakValueDictionary()
 """Every live lab by creation number: the browser benchmark reads their timings from the kernel."""
 _COUNTER = iter(range(10**9))
+_ROUND_OVER = object()  # what Lab.ahead's iterator gives when it is exhausted
 
 
 def live_labs():
@@ -59,6 +60,9 @@ class Lab:
         Every exception caught in a callback, as text.
     image : ipywidgets.Image
         The figure as rendered by Agg.
+    caption : ipywidgets.HTML or None
+        A line under the figure, when the subclass sets one before :meth:`_assemble`: text that changes with
+        the controls, drawn by the browser rather than into every image.
     ui : ipywidgets.VBox
         The root box, with the CSS class ``bplab-lab``.
     players : list of Player
@@ -79,6 +83,7 @@ class Lab:
         self.image.add_class("bplab-figure")
         self.status = widgets.HTML()
         self.note = widgets.HTML()
+        self.caption = None
         self.ui = None
         # One entry per redraw: where the kernel's time went (read by ``python -m benchmarks browser``).
         self.timings = collections.deque(maxlen=2000)
@@ -125,12 +130,14 @@ class Lab:
         header = widgets.HTML((f"<b>{html.escape(self.title)}</b>" if self.title else "") + READOUT_STYLE)
         panel = layout if layout is not None else widgets.VBox(
             list(self.controls.values()) + list(self.buttons.values()))
+        figure = self.image if self.caption is None else widgets.VBox(
+            [self.image, self.caption], layout=widgets.Layout(max_width="100%"))
         if beside:  # controls left, figure right: tall control panels still fit a 1280x800 window
-            body = widgets.HBox([panel, self.image],
+            body = widgets.HBox([panel, figure],
                                 layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
             self.ui = widgets.VBox([header, self.note, body, self.status])
         else:
-            self.ui = widgets.VBox([header, panel, self.note, self.image, self.status])
+            self.ui = widgets.VBox([header, panel, self.note, figure, self.status])
         self.ui.add_class("bplab-lab")
         self.refresh()
 
@@ -243,7 +250,9 @@ class Lab:
 
         While the kernel is idle, each one is drawn into the figure (not sent), then the figure is given
         the lab's model back. The figure's caches and the model's then hold what that action draws: the
-        first choice of a surface or a data set costs what choosing it again costs. Nothing by default.
+        first choice of a surface or a data set costs what choosing it again costs. A ``None`` is a piece
+        of work done ahead with nothing to draw (a slider stop's computation, kept in the model's cache):
+        the next item is taken at the next turn of the loop. Nothing by default.
         """
         return iter(())
 
@@ -264,13 +273,14 @@ class Lab:
             with self._lock, _quiet():
                 try:
                     models = iter(self.ahead()) if models is None else models
-                    model = next(models, None)
-                    if model is None:
+                    model = next(models, _ROUND_OVER)
+                    if model is _ROUND_OVER:
                         self.ahead_rounds_done += 1
                         return
-                    state = self.ahead_state(model)
+                    state = None if model is None else self.ahead_state(model)
                     key = None if state is None else (state, False)  # nothing is drawn ahead during play
-                    if key not in self._kept_images:  # a kept image needs no drawing (None is never kept)
+                    # None: work done ahead, nothing to draw; a kept image needs no drawing (None is never kept)
+                    if model is not None and key not in self._kept_images:
                         try:
                             self.view.update(model)
                             if key is None:
@@ -286,7 +296,8 @@ class Lab:
             # a timer, not call_soon: a message that arrived meanwhile is handled before the next model
             loop.call_later(0.001, draw_next)
 
-        loop.call_later(self.AHEAD_DELAY, draw_next)
+        # from any thread (a subshell's): the round runs on the loop's own thread, the kernel's main one
+        loop.call_soon_threadsafe(loop.call_later, self.AHEAD_DELAY, draw_next)
 
     def ahead_state(self, model):
         """What :meth:`shown_state` would be with ``model`` (one of :meth:`ahead`'s) as the lab's model; None
@@ -364,6 +375,8 @@ class Lab:
         width = f"{css_width(self.view.figure)}px"
         if self.image.layout.width != width:
             self.image.layout.width = width
+            if self.caption is not None:  # as wide as the figure it is under
+                self.caption.layout.width = width
         with self.image.hold_sync():  # format and bytes in one message
             self.image.format = format
             self.image.value = data
@@ -379,16 +392,24 @@ class Lab:
 
 
 def _kernel_loop(anywhere=False):
-    """The event loop running on this thread if this thread is an IPython kernel's main one (or ``anywhere``)."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return None
+    """The event loop of an IPython kernel's main thread, when this thread is one a learner's action comes on:
+    the main thread, or a subshell's (ipykernel 7 runs JupyterLab's widget messages on a subshell thread, so
+    that they are handled while a cell runs). None elsewhere: a player's thread, a script, a test runner's
+    loop. With ``anywhere``, the loop running on this thread, whatever it is (tests)."""
     if anywhere:
-        return loop
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return None
     kernel_app = sys.modules.get("ipykernel.kernelapp")
-    in_kernel = kernel_app is not None and kernel_app.IPKernelApp.initialized()
-    return loop if in_kernel and threading.current_thread() is threading.main_thread() else None
+    if kernel_app is None or not kernel_app.IPKernelApp.initialized():
+        return None
+    subshell = sys.modules.get("ipykernel.subshell")
+    thread = threading.current_thread()
+    if thread is not threading.main_thread() and not (subshell and isinstance(thread, subshell.SubshellThread)):
+        return None
+    main_loop = getattr(getattr(kernel_app.IPKernelApp.instance(), "io_loop", None), "asyncio_loop", None)
+    return main_loop if main_loop is not None and main_loop.is_running() else None
 
 
 @contextlib.contextmanager

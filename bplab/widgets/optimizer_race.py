@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from contextlib import contextmanager
 from types import SimpleNamespace
 
@@ -10,7 +11,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from bplab import powered
-from bplab.figures.optimizer_race import OptimizerRaceFigure
+from bplab.figures.optimizer_race import OptimizerRaceFigure, theory_caption
 from bplab.labs.optimizer_race import OPTIMIZERS, STEP_RULES, OptimizerRaceModel
 from bplab.surfaces import SURFACES
 from bplab.widgets.base import Lab, on_grid
@@ -52,6 +53,15 @@ def _surface_settings(model, controls):
     return settings
 
 
+def _stops_outwards(slider, value):
+    """The stops of a log slider but ``value``'s, its two ends first, then by distance from ``value``: where a
+    learner's next move most likely takes it, each as :func:`on_grid` gives it."""
+    count = round((slider.max - slider.min) / slider.step)
+    here = round((math.log(value, slider.base) - slider.min) / slider.step)
+    order = sorted((k for k in range(count + 1) if k != here), key=lambda k: (k not in (0, count), abs(k - here)))
+    return [on_grid(slider, slider.base ** (slider.min + k * slider.step)) for k in order]
+
+
 class OptimizerRace(Lab):
     """Several optimizers on one 2-D surface, animated; the theory's best rate overlaid on quadratics.
 
@@ -75,13 +85,14 @@ class OptimizerRace(Lab):
         self.set_note(", ".join(STEP_RULES) + f" steps: {self.choice.label}. "
                       + ", ".join(n for n in OPTIMIZERS if n not in STEP_RULES) + ": reference (not exercises).")
         self.view = OptimizerRaceFigure(self.model)
+        self.caption = widgets.HTML(theory_caption(self.model))
         m = self.model
         self._syncing = False
         # the surface comes first: the browser test moves the first control and expects the figure to change
         controls = {
             "surface": widgets.Dropdown(options=list(SURFACES), value=m.surface_name, description="surface", **_WIDE),
             "kappa": widgets.FloatLogSlider(value=m.kappa, base=10, min=0, max=3, step=0.05,
-                                            description="condition κ", readout_format=".3g", **_WIDE),
+                                            description="condition κ", readout_format=".4g", **_WIDE),
             "optimizers": widgets.SelectMultiple(options=list(OPTIMIZERS), value=m.optimizers, rows=7,
                                                  description="optimizers", **_WIDE),
             "lr": widgets.FloatLogSlider(value=m.lr, base=10, min=-5, max=1, step=0.05,
@@ -140,6 +151,15 @@ class OptimizerRace(Lab):
         # not a model: the loss panel at the ranges a new kappa or rate gives it most often (its new ticks were
         # most of such a change's drawing); the figure keeps showing the lab's model
         self.view.warm_loss_ranges(self.model)
+        if self.model.surface_name == "quadratic":
+            # every stop of the kappa slider (its ends, then outwards from here): the runs and the contour
+            # lines a new kappa computes, kept in the model's and the figure's caches; nothing drawn
+            for kappa in _stops_outwards(self.controls["kappa"], self.model.kappa):
+                m = copy.copy(self.model)
+                m.set_kappa(kappa)
+                m.recompute()
+                self.view.warm_contours(m)
+                yield None
 
     def refresh(self):
         if not self._syncing:  # one redraw per learner action, not one per slider we move ourselves
@@ -154,8 +174,9 @@ class OptimizerRace(Lab):
                 self._controls_for_surface(c)
             finally:
                 self._syncing = False
-        if c["kappa"].value != m.kappa:
-            m.set_kappa(c["kappa"].value)
+        kappa = on_grid(c["kappa"], c["kappa"].value)  # the value ahead() computed (the page's float may differ)
+        if kappa != m.kappa:
+            m.set_kappa(kappa)
         m.optimizers = tuple(c["optimizers"].value)
         m.lr, m.adaptive_lr = c["lr"].value, c["adaptive_lr"].value
         m.momentum, m.beta1, m.beta2 = c["momentum"].value, c["beta1"].value, c["beta2"].value
@@ -173,3 +194,4 @@ class OptimizerRace(Lab):
                 self._syncing = False
         m.frame = c["frame"].value
         m.recompute()
+        self.caption.value = theory_caption(m)  # the same text during play: no message
