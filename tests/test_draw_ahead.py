@@ -333,6 +333,34 @@ def test_the_regularization_lab_draws_batch_norm_switched_ahead_and_then_shows_w
     assert not lab.errors
 
 
+def test_the_regularization_lab_trains_every_slider_stops_quick_pass_ahead(monkeypatch):
+    from bplab.labs.regularization_lab import RegularizationLabModel
+
+    lab, plain = RegularizationLab(), RegularizationLab()
+    _idle_after(lab, lambda: setattr(lab.controls["dropout"], "value", 0.2), expected=1)
+    plain.controls["dropout"].value = 0.2
+    trained = []
+    monkeypatch.setattr(RegularizationLabModel, "train",
+                        lambda model, epochs, train=RegularizationLabModel.train: trained.append(epochs)
+                        or train(model, epochs))
+    for name in ("l2", "l1", "dropout", "patience"):
+        control = lab.controls[name]
+        here = control.value
+        stops = [option[1] for option in control.options] if hasattr(control, "options") else \
+            [control.min + k * control.step for k in range(round((control.max - control.min) / control.step) + 1)]
+        for value in (stops[-1], stops[0], stops[len(stops) // 2]):
+            if value == here:
+                continue
+            lab.controls[name].value = value
+            assert trained == [], f"{name} = {value}: its quick pass was trained, not copied back"
+            plain.controls[name].value = value  # trains
+            np.testing.assert_array_equal(_pixels(lab), _pixels(plain), err_msg=f"{name} = {value}")
+            assert lab.model.val_loss == plain.model.val_loss
+            lab.controls[name].value = plain.controls[name].value = here
+            trained.clear()
+    assert not lab.errors
+
+
 def test_drawing_ahead_prints_and_warns_nothing(capsys):
     """Output while drawing ahead would land under whichever notebook cell ran last."""
     lab = OptimizerRace(steps=60)

@@ -227,6 +227,23 @@ def test_values_set_from_code_land_on_the_slider_grid():
     assert np.isclose(on_grid(linear, 1.234), 1.2) and on_grid(widgets.IntSlider(min=0, max=10, step=2), 5) in (4, 6)
 
 
+def test_the_stops_a_slider_can_move_to_come_ends_first_then_outwards():
+    import ipywidgets as widgets
+
+    from bplab.widgets.base import on_grid, stops_outwards
+
+    linear = widgets.FloatSlider(value=0.3, min=0.0, max=0.9, step=0.1)
+    stops = stops_outwards(linear)
+    assert np.allclose(stops, [0.0, 0.9, 0.2, 0.4, 0.1, 0.5, 0.6, 0.7, 0.8])
+    assert all(value == on_grid(linear, value) for value in stops)
+    assert stops_outwards(widgets.IntSlider(value=60, min=0, max=60, step=5))[:3] == [0, 55, 50]
+    selection = widgets.SelectionSlider(options=[("0", 0.0), ("1e-4", 1e-4), ("1e-3", 1e-3)], value=1e-4)
+    assert stops_outwards(selection) == [0.0, 1e-3]
+    log = widgets.FloatLogSlider(value=50.0, base=10, min=0, max=3, step=0.05)
+    stops = stops_outwards(log)
+    assert len(stops) == 60 and stops[:2] == [1000.0, 1.0] and np.allclose(stops[2:4], [10**1.65, 10**1.75])
+
+
 def test_race_surface_change_sets_rates_the_page_keeps():
     import math
 

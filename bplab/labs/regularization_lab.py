@@ -28,8 +28,9 @@ from bplab.regularization import EarlyStopping, Penalized, penalized
 from bplab.train import accuracy, fit
 
 SETTINGS = ("l2", "l1", "dropout", "batchnorm", "patience")
-QUICK_KEPT = 16
-"""Quick first passes kept (per settings) by :meth:`RegularizationLabModel.restart`, about 30 kB each."""
+QUICK_KEPT = 64
+"""Quick first passes kept (per settings) by :meth:`RegularizationLabModel.restart`, about 30 kB each: every
+stop of the lab's four sliders, computed ahead, and the settings the learner came from."""
 
 
 def build_network(width, depth, dropout, batchnorm, rng, ops=None):

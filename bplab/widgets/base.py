@@ -7,6 +7,7 @@ import collections
 import contextlib
 import html
 import io
+import math
 import sys
 import threading
 import time
@@ -436,14 +437,40 @@ def on_grid(slider, value):
     Set a slider from code to a value on its grid: the page snaps any other value to the grid and sends
     the snapped value back, which costs a second redraw.
     """
-    import math
-
     if isinstance(slider, widgets.FloatLogSlider):
         exponent = math.log(value, slider.base)
         stop = slider.min + round((exponent - slider.min) / slider.step) * slider.step
         return float(slider.base ** min(max(stop, slider.min), slider.max))
     stop = slider.min + round((value - slider.min) / slider.step) * slider.step
     return type(slider.value)(min(max(stop, slider.min), slider.max))
+
+
+def stops_outwards(slider):
+    """Every value ``slider`` can be moved to but its own: its two ends first, then by distance from its value,
+    where a learner's next move most likely takes it; each as the page sets it (:func:`on_grid`).
+
+    Parameters
+    ----------
+    slider : ipywidgets.SelectionSlider, FloatSlider, IntSlider or FloatLogSlider
+
+    Returns
+    -------
+    list
+        The values (a selection slider's option values), for :meth:`Lab.ahead`.
+    """
+    if isinstance(slider, widgets.SelectionSlider):
+        values = [option[1] if isinstance(option, tuple) else option for option in slider.options]
+        here = slider.index
+    else:
+        log = isinstance(slider, widgets.FloatLogSlider)
+        count = round((slider.max - slider.min) / slider.step)
+        position = math.log(slider.value, slider.base) if log else slider.value
+        here = round((position - slider.min) / slider.step)
+        values = [on_grid(slider, slider.base ** (slider.min + k * slider.step) if log else slider.min + k * slider.step)
+                  for k in range(count + 1)]
+    last = len(values) - 1
+    order = sorted((k for k in range(len(values)) if k != here), key=lambda k: (k not in (0, last), abs(k - here)))
+    return [values[k] for k in order]
 
 
 class Player:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import math
 from contextlib import contextmanager
 from types import SimpleNamespace
 
@@ -14,7 +13,7 @@ from bplab import powered
 from bplab.figures.optimizer_race import OptimizerRaceFigure, theory_caption
 from bplab.labs.optimizer_race import OPTIMIZERS, STEP_RULES, OptimizerRaceModel
 from bplab.surfaces import SURFACES
-from bplab.widgets.base import Lab, on_grid
+from bplab.widgets.base import Lab, on_grid, stops_outwards
 
 # the ex04 step functions, in the race's order, and the checks that must pass for the race to run them
 STEP_FUNCTIONS = [function for function, _ in STEP_RULES.values()]
@@ -51,15 +50,6 @@ def _surface_settings(model, controls):
         stops = SimpleNamespace(min=low, max=high, step=_start_step(low, high), value=0.0)
         settings[name] = on_grid(stops, float(model.start[axis]))
     return settings
-
-
-def _stops_outwards(slider, value):
-    """The stops of a log slider but ``value``'s, its two ends first, then by distance from ``value``: where a
-    learner's next move most likely takes it, each as :func:`on_grid` gives it."""
-    count = round((slider.max - slider.min) / slider.step)
-    here = round((math.log(value, slider.base) - slider.min) / slider.step)
-    order = sorted((k for k in range(count + 1) if k != here), key=lambda k: (k not in (0, count), abs(k - here)))
-    return [on_grid(slider, slider.base ** (slider.min + k * slider.step)) for k in order]
 
 
 class OptimizerRace(Lab):
@@ -154,7 +144,7 @@ class OptimizerRace(Lab):
         if self.model.surface_name == "quadratic":
             # every stop of the kappa slider (its ends, then outwards from here): the runs and the contour
             # lines a new kappa computes, kept in the model's and the figure's caches; nothing drawn
-            for kappa in _stops_outwards(self.controls["kappa"], self.model.kappa):
+            for kappa in stops_outwards(self.controls["kappa"]):
                 m = copy.copy(self.model)
                 m.set_kappa(kappa)
                 m.recompute()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import itertools
 
 import ipywidgets as widgets
 
 from bplab.figures.regularization_lab import RegularizationLabFigure
 from bplab.labs.regularization_lab import RegularizationLabModel
-from bplab.widgets.base import Lab
+from bplab.widgets.base import Lab, stops_outwards
 
 L2_OPTIONS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 L1_OPTIONS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
@@ -77,9 +78,9 @@ class RegularizationLab(Lab):
                               widgets.HBox([controls["play"], to_end, restart])])
         self._assemble(controls, buttons, layout=widgets.HBox([left, right]))
 
-    def _settings(self):
-        """The model's settings as the controls give them."""
-        values = {k: self.controls[k].value for k in ("l2", "l1", "dropout", "batchnorm", "patience")}
+    def _settings(self, **moved):
+        """The model's settings as the controls give them (with the controls in ``moved`` at those values)."""
+        values = {k: moved.get(k, self.controls[k].value) for k in ("l2", "l1", "dropout", "batchnorm", "patience")}
         values["dropout"] = round(float(values["dropout"]), 10)
         return values
 
@@ -87,11 +88,21 @@ class RegularizationLab(Lab):
         """Batch norm switched the other way, as the checkbox would set it up: a learner who switched it on
         switches it off again to compare. A copy of the model, restarted with the quick first pass, which the
         model keeps per settings (shared by the copy): the click then copies it back instead of training.
-        The copy gets its own network, optimizer and generators; the lab's training is untouched."""
+        The copy gets its own network, optimizer and generators; the lab's training is untouched.
+
+        Then the quick first pass of every stop of every slider (their ends first, then outwards from where
+        each is; one stop of each in turn): kept the same way, not drawn."""
         model = copy.copy(self.model)
-        if model.configure(**{**self._settings(), "batchnorm": not self.controls["batchnorm"].value}):
+        if model.configure(**self._settings(batchnorm=not self.controls["batchnorm"].value)):
             model.restart()
             yield model
+        names = ("l2", "l1", "dropout", "patience")
+        for stops in itertools.zip_longest(*(stops_outwards(self.controls[name]) for name in names)):
+            for name, value in zip(names, stops, strict=True):
+                model = copy.copy(self.model)
+                if value is not None and model.configure(**self._settings(**{name: value})):
+                    model.restart()
+                    yield None
 
     def apply_controls(self):
         values = self._settings()
