@@ -110,12 +110,33 @@ def test_notebook_in_jupyterlab(notebook, page, lab_server, timings):
 
     errors = lab.errors()
     assert not errors, lab.report(f"{notebook.name}: errors after moving the controls", errors)
+    idle = lab.labs_not_drawing_ahead()
+    assert not idle, f"{notebook.name}: labs that drew nothing ahead after the page moved a control: {idle}"
     assert notebook.read_bytes() == stored, f"{notebook.name} was modified on disk by the browser run (autosave?)"
 
 
 # -- the page object ------------------------------------------------------------------------------------------
 # Small JavaScript helpers; ``window.jupyterapp`` exists because the server runs with expose_app_in_browser.
 _CURRENT = "window.jupyterapp.shell.currentWidget"
+
+# The printed output of ``code`` run in the notebook's kernel (as a cell would run it, but not shown).
+_KERNEL_OUTPUT = f"""async (code) => {{
+  const kernel = {_CURRENT}.sessionContext.session.kernel;
+  const future = kernel.requestExecute({{code, silent: false, store_history: false}});
+  let out = '';
+  future.onIOPub = (msg) => {{ if (msg.header.msg_type === 'stream') out += msg.content.text; }};
+  await future.done;
+  return out;
+}}"""
+
+# Rounds of drawing ahead of the kernel's labs that have models to draw ahead (the page moved a control of each).
+_AHEAD_ROUNDS = """
+import json as _json
+from bplab.widgets.base import Lab as _Lab, live_labs as _live_labs
+print(_json.dumps([{"lab": type(lab).__name__, "started": lab._ahead_round, "done": lab.ahead_rounds_done,
+                    "errors": [e[:300] for e in lab.errors if e.startswith("drawing ahead")]}
+                   for lab in _live_labs() if type(lab).ahead is not _Lab.ahead]))
+"""
 
 _KERNEL_IDLE = f"""() => {{
   const panel = {_CURRENT};
@@ -338,6 +359,21 @@ class NotebookPage:
         found += [f"browser console: {line[:300]}" for line in self.page.bplab_console
                   if re.search(r"widget|model not found|Could not create", line, re.IGNORECASE)]
         return found
+
+    def labs_not_drawing_ahead(self, timeout=30.0):
+        """The kernel's labs with models to draw ahead (:meth:`bplab.widgets.base.Lab.ahead`) that started no
+        round of it after the page moved their controls, or whose rounds failed or never ended.
+
+        Each lab started a round when it was built (in a cell); the page's control change must start another,
+        on whichever thread the kernel receives it (ipykernel 7 may use a subshell's: see
+        ``tests/test_draw_ahead.py``)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            labs = json.loads(self.page.evaluate(_KERNEL_OUTPUT, _AHEAD_ROUNDS) or "[]")
+            idle = [lab for lab in labs if lab["started"] < 2 or lab["errors"] or not lab["done"]]
+            if not idle or time.monotonic() > deadline:
+                return idle
+            self.page.wait_for_timeout(500)
 
     def count_labs(self):
         return self.page.locator(".bplab-lab").count()
