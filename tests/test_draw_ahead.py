@@ -170,14 +170,32 @@ def test_the_race_computes_every_kappa_stop_ahead_and_then_shows_each_as_a_fresh
     monkeypatch.setattr(race_figure.contourpy, "contour_generator",
                         lambda *args, trace=race_figure.contourpy.contour_generator, **kw:
                         work.append("trace") or trace(*args, **kw))
+    draws = lab.view.panel_draws
     # the ends, a step from one, and one mid-way; the page's float for a stop may differ in its last digit
     for kappa in (1000.0, 1.0, 10**0.05 * (1 + 2**-52), 10**1.95):
         lab.controls["kappa"].value = kappa
         assert work == [], f"kappa {kappa}: {work} after drawing ahead"
+        assert lab.view.panel_draws == draws, f"kappa {kappa} drew a panel"
         fresh = OptimizerRace(kappa=lab.model.kappa, steps=90)
         work.clear()  # the fresh lab's
         np.testing.assert_array_equal(_pixels(lab), _pixels(fresh), err_msg=kappa)
         assert lab.model.kappa == pytest.approx(kappa, rel=1e-12)
+    assert not lab.errors
+
+
+def test_the_race_runs_the_most_steps_ahead_and_shows_every_number_of_steps_as_a_fresh_lab_does(monkeypatch):
+    import bplab.labs.optimizer_race as race_model
+
+    lab = OptimizerRace(surface_name="rosenbrock")
+    _idle_after(lab, lambda: setattr(lab.controls["momentum"], "value", 0.8), expected=len(SURFACES) - 1)
+    runs, draws = [], lab.view.panel_draws
+    monkeypatch.setattr(race_model, "race", lambda *args, run=race_model.race: runs.append(args[1]) or run(*args))
+    for steps in (500, 10, 20, 260):
+        lab.controls["steps"].value = steps
+        assert runs == [] and lab.view.panel_draws == draws, f"{steps} steps: ran {runs}, drew a panel"
+        fresh = OptimizerRace(surface_name="rosenbrock", momentum=0.8, steps=steps)
+        runs.clear()
+        np.testing.assert_array_equal(_pixels(lab), _pixels(fresh), err_msg=steps)
     assert not lab.errors
 
 
@@ -358,6 +376,31 @@ def test_the_regularization_lab_trains_every_slider_stops_quick_pass_ahead(monke
             assert lab.model.val_loss == plain.model.val_loss
             lab.controls[name].value = plain.controls[name].value = here
             trained.clear()
+    assert not lab.errors
+
+
+def test_the_regularization_lab_trains_to_the_end_ahead_and_the_button_copies_it_back(monkeypatch):
+    from bplab.labs.regularization_lab import RegularizationLabModel
+
+    lab, plain = RegularizationLab(), RegularizationLab()
+    _idle_after(lab, lambda: setattr(lab.controls["l1"], "value", 1e-3), expected=2)
+    plain.controls["l1"].value = 1e-3
+    trained = []
+    monkeypatch.setattr(RegularizationLabModel, "train",
+                        lambda model, epochs, train=RegularizationLabModel.train: trained.append(epochs)
+                        or train(model, epochs))
+    lab.buttons["to_end"].click()
+    assert trained == [], "the end trained ahead was trained again"
+    plain.buttons["to_end"].click()
+    assert lab.model.status == plain.model.status == "finished"
+    assert lab.model.val_loss == plain.model.val_loss
+    np.testing.assert_array_equal(_pixels(lab), _pixels(plain))
+    trained.clear()
+    lab.buttons["restart"].click()  # the quick pass again (kept), then two ticks of play: trained on, not copied
+    lab.controls["play"].value = 2
+    lab.buttons["to_end"].click()
+    assert trained == [2 * lab.epochs_per_tick, lab.model.max_epochs]  # the ticks, then the rest: no copy
+    assert lab.model.val_loss == plain.model.val_loss
     assert not lab.errors
 
 

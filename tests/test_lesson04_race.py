@@ -236,3 +236,17 @@ def test_sliders_set_from_code_get_their_range_and_step_before_their_value():
     lab.controls["frame"]._send = lambda msg, buffers=None: sent.append(list(msg["state"]))
     lab.controls["steps"].value = 500
     assert sent == [["max", "step", "value"]] and lab.controls["frame"].value == 500
+
+
+def test_a_shorter_race_is_the_start_of_a_longer_one_kept():
+    """Fewer steps after more: the first steps of the kept run, the very numbers a fresh run of that length gives."""
+    for surface, lr in (("rosenbrock", None), ("quadratic", 2.5)):  # the second diverges
+        model = OptimizerRaceModel(surface, optimizers=("SGD", "Momentum", "Adam"), steps=300, lr=lr)
+        for steps in (40, 300, 7):
+            model.steps = steps
+            model.recompute()
+            fresh = OptimizerRaceModel(surface, optimizers=("SGD", "Momentum", "Adam"), steps=steps, lr=lr)
+            for name, run in model.runs.items():
+                np.testing.assert_array_equal(run.path, fresh.runs[name].path, err_msg=f"{surface} {name} {steps}")
+                np.testing.assert_array_equal(run.loss, fresh.runs[name].loss)
+                assert run.diverged_at == fresh.runs[name].diverged_at

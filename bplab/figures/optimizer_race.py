@@ -115,8 +115,9 @@ class OptimizerRaceFigure:
     model : bplab.labs.optimizer_race.OptimizerRaceModel
     """
 
-    RIGHTS_KEPT = 12
-    """Loss panels kept (per range, scale and label): the surfaces' own, and the ranges drawn ahead."""
+    RIGHTS_KEPT = 24
+    """Loss panels kept (per range, scale and label; ~0.7 MB each): the surfaces' own, and those drawn ahead
+    for the stops of the kappa and steps sliders."""
 
     def __init__(self, model):
         self.figure = new_figure(7.0, 3.9)  # beside a column of controls: the lab fits a 1280x800 window
@@ -447,6 +448,15 @@ class OptimizerRaceFigure:
         canvas.restore_region(self._cached(self._backgrounds, (left_key, right_key), whole, 4))
         return left_key, right_key
 
+    def _hidden(self):
+        """What the panels are drawn without: everything drawn over them."""
+        return self._dynamic_artists() + [self.title, self.loss_title] + ([self.legend] if self.legend else [])
+
+    def _keep_loss_panel(self, hidden):
+        """The loss panel as its axes are set now, drawn alone and kept (unless kept already)."""
+        self._cached(self._rights, self._panel_keys()[2], lambda: self._draw_alone(self.loss_ax, hidden),
+                     self.RIGHTS_KEPT)
+
     def warm_loss_ranges(self, model, steps=2):
         """Draw the loss panel alone at the ranges a new kappa or rate moves it to most often, and keep them.
 
@@ -457,7 +467,7 @@ class OptimizerRaceFigure:
         if model.surface.min_value is None:
             return
         low, high = self._loss_limits(model)
-        hidden = self._dynamic_artists() + [self.title, self.loss_title] + ([self.legend] if self.legend else [])
+        hidden = self._hidden()
         exponent = np.round(np.log10(low))  # a multiple of 4: the power _loss_limits takes, the same float
         try:
             for shift in (k for k in range(-steps, steps + 1) if k):
@@ -465,10 +475,22 @@ class OptimizerRaceFigure:
                 if not 1e-17 < other < high / 10:
                     continue
                 self._set_axes(model, (other, high))
-                self._cached(self._rights, self._panel_keys()[2],
-                             lambda: self._draw_alone(self.loss_ax, hidden), self.RIGHTS_KEPT)
+                self._keep_loss_panel(hidden)
         finally:
             self._set_axes(model, (low, high))
+
+    def warm_loss_panel(self, model, shown):
+        """Draw the loss panel alone as ``model`` shows it (another kappa, another number of steps: a model one
+        slider stop away) and keep it; the axes are then set for ``shown`` (the model the figure shows) again.
+        Log scale only, as :meth:`warm_loss_ranges`."""
+        if model.surface.min_value is None or shown.surface_key()[0] != model.surface_key()[0]:
+            return
+        hidden = self._hidden()
+        try:
+            self._set_axes(model, self._loss_limits(model))
+            self._keep_loss_panel(hidden)
+        finally:
+            self._set_axes(shown, self._loss_limits(shown))
 
     def _stamp(self, cache, key, artist, keep=16):
         """Draw ``artist`` from its pixels kept under ``key``, or draw it and keep them. For artists over

@@ -37,7 +37,7 @@ OPTIMIZERS = {
     "Adam": ("adaptive", lambda ps, lr, s: Adam(ps, lr=lr, betas=(s.beta1, s.beta2))),
     "AdamW": ("adaptive", lambda ps, lr, s: AdamW(ps, lr=lr, betas=(s.beta1, s.beta2))),
 }
-# the settings each optimizer's run depends on (besides surface, start and steps): the cache key
+# the settings each optimizer's run depends on (besides surface and start): the cache key
 USES = {"SGD": ("lr",), "Momentum": ("lr", "momentum"), "Nesterov": ("lr", "momentum"),
         "Adagrad": ("adaptive_lr",), "RMSprop": ("adaptive_lr", "beta2"),
         "Adam": ("adaptive_lr", "beta1", "beta2"), "AdamW": ("adaptive_lr", "beta1", "beta2")}
@@ -240,16 +240,23 @@ class OptimizerRaceModel:
         self.frame = int(np.clip(self.frame, 0, self.steps))
         self.runs = {}
         for name in self.optimizers:
-            key = (name, self.surface_key(), tuple(self.start), self.steps,
-                   tuple(getattr(self, setting) for setting in USES[name]))
-            run = self._cache.pop(key, None)  # taken out and put back: the least recently used go first
-            if run is None:
-                lr = self.lr if OPTIMIZERS[name][0] == "sgd" else self.adaptive_lr
-                run = race(self.surface, name, self.start, self.steps, lr, self, self.rules)
-                while len(self._cache) >= RUNS_KEPT:  # a learner's session moves many sliders; memory bounded
-                    del self._cache[next(iter(self._cache))]
-            self.runs[name] = self._cache[key] = run
+            self.runs[name] = self.run_of(name, self.steps)
         self.theory = self._theory()
+
+    def run_of(self, name, steps):
+        """Optimizer ``name``'s run of ``steps`` steps with the model's settings, from the cache when a run at
+        least that long is kept (its first ``steps`` steps: the same numbers, the loop being the same)."""
+        key = (name, self.surface_key(), tuple(self.start), tuple(getattr(self, setting) for setting in USES[name]))
+        run = self._cache.pop(key, None)  # taken out and put back: the least recently used go first
+        if run is None or (run.diverged_at is None and len(run.path) <= steps):
+            lr = self.lr if OPTIMIZERS[name][0] == "sgd" else self.adaptive_lr
+            run = race(self.surface, name, self.start, steps, lr, self, self.rules)
+            while len(self._cache) >= RUNS_KEPT:  # a learner's session moves many sliders; memory bounded
+                del self._cache[next(iter(self._cache))]
+        self._cache[key] = run
+        if len(run.path) <= steps + 1:  # this long, or diverged at or before ``steps``
+            return run
+        return Run(run.path[: steps + 1], run.loss[: steps + 1], None)
 
     def _theory(self):
         H = self.surface.hessian

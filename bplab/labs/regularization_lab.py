@@ -126,6 +126,7 @@ class RegularizationLabModel:
         self.grid = np.column_stack([gx.ravel(), gy.ravel()])
         self.grid_shape = gx.shape
         self._quick = collections.OrderedDict()  # settings -> the state after their quick first pass
+        self._ends = collections.OrderedDict()  # settings -> the state trained to the end from that pass
         self.reset()
 
     # -- settings and training ----------------------------------------------------------------
@@ -156,6 +157,7 @@ class RegularizationLabModel:
         self.stopper = EarlyStopping(self.net, patience=self.patience) if self.patience else None
         self.train_loss, self.val_loss, self.train_acc, self.val_acc = [], [], [], []
         self.status = "training"
+        self._at_quick_pass = False  # the state after restart()'s quick first pass, nothing trained since
 
     def restart(self):
         """Reset, then train the quick first pass.
@@ -165,18 +167,23 @@ class RegularizationLabModel:
         checkbox turned off again) copies it back, about 1 ms instead of 10-20 ms of training, and
         training on from it continues exactly as from a fresh pass (random generators included).
         """
-        key = (*(getattr(self, name) for name in (*SETTINGS, "seed", "width", "depth", "lr", "momentum", "l1_mode",
-                                                  "quick_epochs", "max_epochs")), id(self.ops))
+        key = self._settings_key()
         kept = self._quick.get(key)
         if kept is not None:
             self._quick.move_to_end(key)
             self._restore(kept)
-            return
-        self.reset()
-        self.train(self.quick_epochs)
-        self._quick[key] = self._snapshot()
-        while len(self._quick) > QUICK_KEPT:
-            self._quick.popitem(last=False)
+        else:
+            self.reset()
+            self.train(self.quick_epochs)
+            self._quick[key] = self._snapshot()
+            while len(self._quick) > QUICK_KEPT:
+                self._quick.popitem(last=False)
+        self._at_quick_pass = True
+
+    def _settings_key(self):
+        """Everything a training run depends on."""
+        return (*(getattr(self, name) for name in (*SETTINGS, "seed", "width", "depth", "lr", "momentum", "l1_mode",
+                                                   "quick_epochs", "max_epochs")), id(self.ops))
 
     _STATE = ("net", "optimizer", "stopper", "_shuffle_rng", "train_loss", "val_loss", "train_acc", "val_acc",
               "status")
@@ -191,6 +198,7 @@ class RegularizationLabModel:
 
     def train(self, epochs):
         """Train up to ``epochs`` more epochs (fewer at the end, none once finished, stopped or diverged)."""
+        self._at_quick_pass = False
         epochs = min(int(epochs), self.max_epochs - self.epoch)
         if self.status != "training" or epochs <= 0:
             return
@@ -211,8 +219,34 @@ class RegularizationLabModel:
 
     def run_to_end(self):
         """Train until finished, stopped or diverged; returns self."""
-        self.train(self.max_epochs)
+        for _ in self.training_to_end(self.max_epochs):
+            pass
         return self
+
+    def training_to_end(self, epochs):
+        """Train to the end ``epochs`` at a time, yielding after each piece: :meth:`run_to_end` in pieces (the
+        same numbers), for training ahead between two messages from the page.
+
+        From a quick first pass (:meth:`restart`) the end state is kept per settings, as the pass is: training
+        to the end from there again copies it back."""
+        key = self._settings_key() if self._at_quick_pass else None
+        kept = self._ends.get(key) if key is not None else None
+        if kept is not None:
+            self._ends.move_to_end(key)
+            self._restore(kept)
+            self._at_quick_pass = False
+            return
+        while self.status == "training" and self.epoch < self.max_epochs:
+            self.train(epochs)
+            yield
+        if key is not None:
+            self._ends[key] = self._snapshot()
+            while len(self._ends) > QUICK_KEPT:
+                self._ends.popitem(last=False)
+
+    def end_is_kept(self):
+        """Whether training to the end from here copies a kept end state back (see :meth:`training_to_end`)."""
+        return self._at_quick_pass and self._settings_key() in self._ends
 
     # -- what the figure shows ----------------------------------------------------------------
     @property

@@ -128,7 +128,8 @@ class OptimizerRace(Lab):
         """The race on each other surface, as choosing it would set it up: learners try the surfaces in turn.
 
         With the learner's step functions when the race runs on them: choosing the surface runs the same.
-        Then the loss panel at the ranges kappa and the rates move it to most often."""
+        Then the loss panel at the ranges kappa and the rates move it to most often, and what every stop of
+        the kappa and steps sliders computes (``None``: nothing to draw whole)."""
         for name in SURFACES:
             if name != self.model.surface_name:
                 m = copy.copy(self.model)  # shares the model's cache of runs: choosing it finds them computed
@@ -142,14 +143,27 @@ class OptimizerRace(Lab):
         # most of such a change's drawing); the figure keeps showing the lab's model
         self.view.warm_loss_ranges(self.model)
         if self.model.surface_name == "quadratic":
-            # every stop of the kappa slider (its ends, then outwards from here): the runs and the contour
-            # lines a new kappa computes, kept in the model's and the figure's caches; nothing drawn
+            # every stop of the kappa slider (its ends, then outwards from here): the runs, contour lines and
+            # loss panel a new kappa computes, kept in the model's and the figure's caches; not drawn whole
             for kappa in stops_outwards(self.controls["kappa"]):
                 m = copy.copy(self.model)
                 m.set_kappa(kappa)
                 m.recompute()
                 self.view.warm_contours(m)
+                self.view.warm_loss_panel(m, self.model)
                 yield None
+        # every stop of the steps slider: the runs at the most steps (a shorter race is their start), then
+        # the loss panel of each stop
+        longest = self.controls["steps"].max
+        for name in self.model.optimizers:
+            self.model.run_of(name, longest)
+            yield None
+        for steps in stops_outwards(self.controls["steps"]):
+            m = copy.copy(self.model)
+            m.steps = m.frame = steps  # as the steps slider sets them: the whole race shown
+            m.recompute()
+            self.view.warm_loss_panel(m, self.model)
+            yield None
 
     def refresh(self):
         if not self._syncing:  # one redraw per learner action, not one per slider we move ourselves

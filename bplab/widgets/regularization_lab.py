@@ -90,12 +90,20 @@ class RegularizationLab(Lab):
         model keeps per settings (shared by the copy): the click then copies it back instead of training.
         The copy gets its own network, optimizer and generators; the lab's training is untouched.
 
-        Then the quick first pass of every stop of every slider (their ends first, then outwards from where
-        each is; one stop of each in turn): kept the same way, not drawn."""
+        Then these settings trained to the end (the "train to the end" button), and the quick first pass of
+        every stop of every slider (their ends first, then outwards from where each is; one stop of each in
+        turn): kept the same way, not drawn."""
         model = copy.copy(self.model)
         if model.configure(**self._settings(batchnorm=not self.controls["batchnorm"].value)):
             model.restart()
             yield model
+        # these settings trained to the end (the button), 30 epochs per turn of the loop: kept like the pass,
+        # and drawn
+        model = copy.copy(self.model)
+        model.restart()
+        for _ in model.training_to_end(model.quick_epochs):
+            yield None
+        yield model
         names = ("l2", "l1", "dropout", "patience")
         for stops in itertools.zip_longest(*(stops_outwards(self.controls[name]) for name in names)):
             for name, value in zip(names, stops, strict=True):
