@@ -20,10 +20,12 @@ import ipywidgets as widgets
 from bplab.figures.base import css_width, encode_jpeg, encode_png, set_animating
 
 READOUT_STYLE = ("<style>.bplab-lab .widget-readout {pointer-events: none; -webkit-user-modify: read-only;"
-                 " user-modify: read-only;}</style>")
+                 " user-modify: read-only;} .bplab-lab .bplab-caption .widget-html-content {line-height: 1.4;"
+                 " padding-top: 4px;}</style>")
 """Slider readouts show the value and cannot be typed into: a typed value could be rejected silently
 (a readout shows negative numbers with a Unicode minus it does not accept back, "1/2" becomes 1, a
-selection slider's readout ignores typing and goes blank). The slider (keyboard arrows too) sets it."""
+selection slider's readout ignores typing and goes blank). The slider (keyboard arrows too) sets it.
+A caption under the figure reads as a paragraph (a widget's HTML has the line height of a control)."""
 
 FRONT_END_INTERVAL = 10**9
 """A Play control's ``interval`` (ms) as the browser sees it: its own timer never fires (the kernel plays).
@@ -131,6 +133,8 @@ class Lab:
         header = widgets.HTML((f"<b>{html.escape(self.title)}</b>" if self.title else "") + READOUT_STYLE)
         panel = layout if layout is not None else widgets.VBox(
             list(self.controls.values()) + list(self.buttons.values()))
+        if self.caption is not None:
+            self.caption.add_class("bplab-caption")
         figure = self.image if self.caption is None else widgets.VBox(
             [self.image, self.caption], layout=widgets.Layout(max_width="100%"))
         if beside:  # controls left, figure right: tall control panels still fit a 1280x800 window
