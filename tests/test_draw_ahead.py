@@ -245,20 +245,35 @@ def test_the_playground_draws_every_other_data_set_ahead_and_then_shows_each_as_
     assert not lab.errors and same.view.panel_draws > drawn_there  # (the lab that never drew ahead drew them)
 
 
+def test_the_playground_draws_every_noise_stop_ahead_and_then_shows_each_as_a_lab_never_ahead_does():
+    lab, same = _trained_playground(), _trained_playground()
+    _idle_after(lab, lambda: setattr(lab.controls["batch_size"], "value", 16), expected=len(DATASETS) - 1 + 9)
+    same.controls["batch_size"].value = 16
+    panel_draws, full_draws = lab.view.panel_draws, lab.view.full_draws
+    for noise in (0.5, 0.0, 0.05, 0.25):
+        for each in (lab, same):
+            each.controls["noise"].value = noise
+        np.testing.assert_array_equal(_pixels(lab), _pixels(same), err_msg=noise)
+        np.testing.assert_equal(_training_state(lab.model), _training_state(same.model))
+    assert (lab.view.panel_draws, lab.view.full_draws) == (panel_draws, full_draws), "a noise stop drew its panels"
+    assert not lab.errors
+
+
 def test_a_lab_draws_ahead_again_after_a_pause():
     """A play's new loss axes push the data sets drawn ahead out of the figure's caches: a pause draws them again."""
     lab = Playground(impl="exercises")
     _idle_after(lab, lambda: setattr(lab.controls["noise"], "value", 0.25), expected=len(DATASETS) - 1)
+    per_round = lab.drawn_ahead  # the data sets, then the noise slider's stops
     play = lab.controls["play"]
     for _ in range(150):  # frames off the event loop, as the kernel's player thread makes them: none draws ahead
         play.value += 1
-    assert lab.drawn_ahead == len(DATASETS) - 1
+    assert lab.drawn_ahead == per_round
 
     def pause():
         play.playing = True
         play.playing = False
 
-    _idle_after(lab, pause, expected=2 * (len(DATASETS) - 1))
+    _idle_after(lab, pause, expected=2 * per_round)
     panel_draws, full_draws = lab.view.panel_draws, lab.view.full_draws
     for name in DATASETS:
         if name != lab.model.dataset:
@@ -401,6 +416,23 @@ def test_the_regularization_lab_trains_to_the_end_ahead_and_the_button_copies_it
     lab.buttons["to_end"].click()
     assert trained == [2 * lab.epochs_per_tick, lab.model.max_epochs]  # the ticks, then the rest: no copy
     assert lab.model.val_loss == plain.model.val_loss
+    assert not lab.errors
+
+
+def test_the_training_dashboard_keeps_every_digits_mistakes_drawn_ahead_as_the_image_its_choice_shows():
+    from bplab.labs.training_dashboard import train_capstone
+    from bplab.widgets.training_dashboard import TrainingDashboardLab
+
+    record = train_capstone(3, hidden=(16,), dropout=0.0)[1]
+    lab = TrainingDashboardLab(record)
+    _idle_after(lab, lambda: setattr(lab.controls["epoch"], "value", 2), expected=10)
+    draws = len(lab.timings)
+    for digit in (3, -1, 7):
+        lab.controls["digit"].value = digit
+        fresh = TrainingDashboardLab(record)
+        fresh.controls["epoch"].value, fresh.controls["digit"].value = 2, digit
+        np.testing.assert_array_equal(_pixels(lab), _pixels(fresh), err_msg=digit)
+    assert all(t["draw"] == 0 for t in list(lab.timings)[draws:]), "a digit drew its image"
     assert not lab.errors
 
 

@@ -238,13 +238,14 @@ class OptimizerRaceFigure:
         cannot go into the contours shown (other levels or colours: no contours yet, or the saddle's)."""
         key = model.surface_key()
         traced = self._traces.get(key)
-        levels = traced[0] if traced is not None else contour_data(model)[3]
+        data = contour_data(model) if traced is None else None
+        levels = traced[0] if traced is not None else data[3]
         contours = self._contours
         if contours is None or len(contours.levels) != len(levels) \
                 or not np.array_equal(_level_colours(levels), self._colours):
             return None
         if traced is None:
-            X, Y, Z, levels = contour_data(model)
+            X, Y, Z, levels = data
             z = np.ma.masked_invalid(Z, copy=False)
             generator = contourpy.contour_generator(
                 X, Y, z, name=contours._algorithm, corner_mask=contours._corner_mask,

@@ -244,10 +244,6 @@ class RegularizationLabModel:
             while len(self._ends) > QUICK_KEPT:
                 self._ends.popitem(last=False)
 
-    def end_is_kept(self):
-        """Whether training to the end from here copies a kept end state back (see :meth:`training_to_end`)."""
-        return self._at_quick_pass and self._settings_key() in self._ends
-
     # -- what the figure shows ----------------------------------------------------------------
     @property
     def epoch(self):

@@ -11,7 +11,7 @@ import bplab.nn
 from bplab import powered
 from bplab.figures.playground import PlaygroundFigure
 from bplab.labs.playground import ACTIVATIONS, DATASETS, NOISE_MAX, NOISE_STEP, PlaygroundModel
-from bplab.widgets.base import Lab
+from bplab.widgets.base import Lab, stops_outwards
 
 POWERING_CHECKS = ("linear_forward", "linear_backward", "relu_backward", "sigmoid_backward", "tanh_backward",
                    "leaky_relu_backward", "softmax_cross_entropy", "mse_loss", "mae_loss", "bce_with_logits")
@@ -93,7 +93,8 @@ class Playground(Lab):
             self.model.tick()
 
     def ahead(self):
-        """The playground on each other data set, as choosing it would set it up: learners try them in turn.
+        """The playground on each other data set, as choosing it would set it up: learners try them in turn;
+        then at each other stop of the noise slider.
 
         Choosing a data set is a structural change: the model gets that data set's points and fresh weights
         from its seed, whatever it had trained (:meth:`PlaygroundModel.configure`). So each model ahead is a
@@ -109,6 +110,13 @@ class Playground(Lab):
             if name not in (settings["dataset"], self.model.dataset):
                 model = copy.copy(self.model)
                 model.configure(**{**settings, "dataset": name})
+                yield model
+        # then every stop of the noise slider (its ends first): new points and fresh weights, as structural
+        # as a data set; drawn ahead, a noise change draws half as much (the points and panels kept)
+        for noise in stops_outwards(self.controls["noise"]):
+            if noise != self.model.noise:
+                model = copy.copy(self.model)
+                model.configure(**{**settings, "noise": noise})
                 yield model
 
     def reset(self):

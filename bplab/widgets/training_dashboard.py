@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import ipywidgets as widgets
 
 from bplab.figures.training_dashboard import TrainingDashboardFigure, TransferFigure
@@ -42,7 +44,19 @@ class TrainingDashboardLab(Lab):
     IMAGES_KEPT = 64  # a replay of a recorded run shows each epoch again: 30-150 kB each, a few MB at most
 
     def shown_state(self):
-        return self.view.state(self.model)  # a recorded result: the same state always looks the same
+        return self.ahead_state(self.model)
+
+    def ahead_state(self, model):
+        return self.view.state(model)  # a recorded result: the same state always looks the same
+
+    def ahead(self):
+        """The mistakes of every other digit at this epoch, as the dropdown chooses them: drawn, encoded and
+        kept (:meth:`ahead_state`), so that choosing one sends its image without drawing."""
+        for _label, digit in self.controls["digit"].options:
+            model = copy.copy(self.model)
+            model.digit = None if digit < 0 else int(digit)
+            if model.digit != self.model.digit:
+                yield model
 
     def apply_controls(self):
         self.model.set_epoch(self.controls["epoch"].value)
