@@ -436,6 +436,24 @@ def test_the_training_dashboard_keeps_every_digits_mistakes_drawn_ahead_as_the_i
     assert not lab.errors
 
 
+def test_the_feature_map_viewer_keeps_every_slider_stop_drawn_ahead_as_the_image_its_choice_shows():
+    from bplab.widgets.feature_maps import FeatureMapViewer
+
+    lab = FeatureMapViewer()
+    _idle_after(lab, lambda: setattr(lab.controls["filter"], "value", 3), expected=10)
+    draws = len(lab.timings)
+    for name, value in (("filter", 8), ("filter", 1), ("filter", 2), ("image", 9), ("image", 0), ("image", 5)):
+        lab.controls[name].value = value
+        fresh = FeatureMapViewer()
+        fresh.controls["filter"].value = lab.controls["filter"].value
+        fresh.controls["image"].value = lab.controls["image"].value
+        np.testing.assert_array_equal(_pixels(lab), _pixels(fresh), err_msg=f"{name} {value}")
+        if name == "filter":  # back where the round was drawn from: every image stop is one move away
+            lab.controls["filter"].value = 3
+    assert all(t["draw"] == 0 for t in list(lab.timings)[draws:]), "a stop drew its image"
+    assert not lab.errors
+
+
 def test_drawing_ahead_prints_and_warns_nothing(capsys):
     """Output while drawing ahead would land under whichever notebook cell ran last."""
     lab = OptimizerRace(steps=60)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import itertools
+
 import ipywidgets as widgets
 
 from bplab.figures.feature_maps import FeatureMapsFigure
 from bplab.labs.feature_maps import FeatureMapsModel
-from bplab.widgets.base import Lab
+from bplab.widgets.base import Lab, stops_outwards
 
 CHECKS = ["conv2d_forward", "maxpool2d_forward"]
 
@@ -55,8 +58,34 @@ class FeatureMapViewer(Lab):
         self._assemble(controls)
 
     def shown_state(self):
-        return (self.model.image_index, self.model.bank, self.model.filter_index)
+        return self.ahead_state(self.model)
+
+    def ahead_state(self, model):
+        return (model.image_index, model.bank, model.filter_index)
+
+    def _settings(self, **moved):
+        """The model's choices as the controls give them (with the controls in ``moved`` at those values)."""
+        values = {name: moved.get(name, control.value) for name, control in self.controls.items()}
+        return {"image_index": values["image"], "bank": values["bank"], "filter_index": values["filter"] - 1}
+
+    def ahead(self):
+        """Every stop of the filter and image sliders (their ends first, then outwards; one of each in turn),
+        then the other bank of filters: each drawn, encoded and kept as the image its choice shows. With the
+        learner's convolution when it powers the lab: the choice runs the same."""
+        names = ("filter", "image")
+        for stops in itertools.zip_longest(*(stops_outwards(self.controls[name]) for name in names)):
+            for name, value in zip(names, stops, strict=True):
+                if value is not None:
+                    yield self._model_with(name, value)
+        for _label, bank in self.controls["bank"].options:
+            if bank != self.controls["bank"].value:
+                yield self._model_with("bank", bank)
+
+    def _model_with(self, name, value):
+        """A copy of the model as the control ``name`` at ``value`` would set it."""
+        model = copy.copy(self.model)  # set() computes new arrays: the lab's are untouched
+        model.set(**self._settings(**{name: value}))
+        return model
 
     def apply_controls(self):
-        self.model.set(image_index=self.controls["image"].value, bank=self.controls["bank"].value,
-                       filter_index=self.controls["filter"].value - 1)
+        self.model.set(**self._settings())
