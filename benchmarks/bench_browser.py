@@ -322,9 +322,22 @@ def _breakdown(actions, timings):
     return {k: float(np.median(v)) for k, v in parts.items() if v}
 
 
+def _cpu_ticks():
+    """``(total, stolen)``: the machine's CPU time so far in clock ticks, from ``/proc/stat`` (None where there is
+    none). On a virtual machine the host may take the cores away for a while ("steal"): a slow run then says so."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    return (sum(fields), fields[7]) if len(fields) == 8 else None  # user nice system idle iowait irq softirq steal
+
+
 def measure_lab(name, code, browser, server, folder, actions_per_control=3):
     """Open one lab and measure it; returns a dict of findings."""
     from tests.test_browser import NotebookPage
+
+    ticks = _cpu_ticks()
 
     path = folder / (re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") + ".ipynb")
     path.write_text(json.dumps(_notebook(code)))
@@ -357,8 +370,10 @@ def measure_lab(name, code, browser, server, folder, actions_per_control=3):
         timings = session.kernel_timings()
         errors = lab_page.errors()
         size = [f for f in session.frames() if f["shown"]]
+        now = _cpu_ticks()
+        steal = (now[1] - ticks[1]) / (now[0] - ticks[0]) if ticks and now and now[0] > ticks[0] else None
         return {"name": name, "actions": actions, "plays": plays, "timings": timings, "fit": fit,
-                "size": size[-1] if size else None, "errors": errors, "controls": len(controls)}
+                "size": size[-1] if size else None, "errors": errors, "controls": len(controls), "steal": steal}
     finally:
         context.close()
         server.shutdown_kernels()
@@ -391,6 +406,8 @@ def summarize(result):
                 f"(page/kernel {ratio:.1f}x)")
         if missing:
             note += f"; no new figure after: {', '.join(sorted(set(missing)))}"
+        if result.get("steal") is not None:  # the host's share of the cores during the lab: noise, not ours
+            note += f"; host steal {result['steal']:.0%} of CPU time"
         # the goal holds for every control, not only for the lab's actions together
         medians = {control: float(np.median(values)) for control, values in per_control.items()}
         slowest = max(medians, key=medians.get)
