@@ -366,7 +366,7 @@ def test_the_regularization_lab_draws_batch_norm_switched_ahead_and_then_shows_w
     assert not lab.errors
 
 
-def test_the_regularization_lab_trains_every_slider_stops_quick_pass_ahead(monkeypatch):
+def test_the_regularization_lab_keeps_every_slider_stops_quick_pass_and_its_image_ahead(monkeypatch):
     from bplab.labs.regularization_lab import RegularizationLabModel
 
     lab, plain = RegularizationLab(), RegularizationLab()
@@ -386,6 +386,7 @@ def test_the_regularization_lab_trains_every_slider_stops_quick_pass_ahead(monke
                 continue
             lab.controls[name].value = value
             assert trained == [], f"{name} = {value}: its quick pass was trained, not copied back"
+            assert lab.timings[-1]["draw"] == 0, f"{name} = {value}: its image was drawn, not kept"
             plain.controls[name].value = value  # trains
             np.testing.assert_array_equal(_pixels(lab), _pixels(plain), err_msg=f"{name} = {value}")
             assert lab.model.val_loss == plain.model.val_loss

@@ -180,6 +180,11 @@ class RegularizationLabModel:
                 self._quick.popitem(last=False)
         self._at_quick_pass = True
 
+    def quick_pass_key(self):
+        """The settings, while the state is their quick first pass (:meth:`restart`, nothing trained since): it is
+        the same state for the same settings. None otherwise."""
+        return self._settings_key() if self._at_quick_pass else None
+
     def _settings_key(self):
         """Everything a training run depends on."""
         return (*(getattr(self, name) for name in (*SETTINGS, "seed", "width", "depth", "lr", "momentum", "l1_mode",

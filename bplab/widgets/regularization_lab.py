@@ -92,7 +92,8 @@ class RegularizationLab(Lab):
 
         Then these settings trained to the end (the "train to the end" button), and the quick first pass of
         every stop of every slider (their ends first, then outwards from where each is; one stop of each in
-        turn): kept the same way, not drawn."""
+        turn): kept the same way, and drawn, its image kept (:meth:`ahead_state`): the slider's move then sends
+        it, neither training nor drawing."""
         model = copy.copy(self.model)
         if model.configure(**self._settings(batchnorm=not self.controls["batchnorm"].value)):
             model.restart()
@@ -110,7 +111,18 @@ class RegularizationLab(Lab):
                 model = copy.copy(self.model)
                 if value is not None and model.configure(**self._settings(**{name: value})):
                     model.restart()
-                    yield None
+                    yield None  # the pass, then (at the next turn of the loop) its image, kept
+                    yield model
+
+    IMAGES_KEPT = 64
+    """Images of quick first passes kept (30-50 kB each): every slider stop's, drawn ahead."""
+
+    def shown_state(self):
+        return self.ahead_state(self.model)
+
+    def ahead_state(self, model):
+        """A quick first pass is fixed by the settings: its image is kept under them. Training on is not kept."""
+        return model.quick_pass_key()
 
     def apply_controls(self):
         values = self._settings()
