@@ -21,7 +21,7 @@ def test_solutions_power_the_race_and_match_the_reference():
     lab = OptimizerRace(impl=SOLUTIONS, **SETTINGS)
     assert lab.choice.by_learner and "powered by your code" in lab.note.value
     assert lab.model.rules is not None
-    reference = OptimizerRaceModel(**SETTINGS)
+    reference = OptimizerRaceModel(**SETTINGS, kappa=lab.model.kappa)  # the lab's: 50 on the kappa slider's stops
     for name in OPTIMIZERS:
         ours, theirs = lab.model.runs[name], reference.runs[name]
         assert ours.diverged_at == theirs.diverged_at
